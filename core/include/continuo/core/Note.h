@@ -1,0 +1,61 @@
+#pragma once
+// Small value types for music: notes and channel events, measured in ticks.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace continuo {
+
+using Tick = std::int64_t;
+using NoteId = std::uint64_t;
+
+/// Resolution of every document inside Continuo (ticks per quarter note).
+constexpr int kTicksPerQuarter = 960;
+
+struct Note {
+    NoteId id = 0;     ///< stable id for editing; 0 = not yet assigned
+    int pitch = 60;    ///< MIDI key 0..127
+    int velocity = 80; ///< 1..127
+    Tick start = 0;    ///< onset in ticks
+    Tick length = 0;   ///< duration in ticks (>= 0)
+    int channel = 0;   ///< 0..15
+
+    Tick end() const { return start + length; }
+    Note withPitch(int p) const { Note n = *this; n.pitch = p; return n; }
+    Note withVelocity(int v) const { Note n = *this; n.velocity = v; return n; }
+    Note withStart(Tick t) const { Note n = *this; n.start = t; return n; }
+    Note withLength(Tick l) const { Note n = *this; n.length = l; return n; }
+    bool operator==(const Note&) const = default;
+};
+
+/// Orders notes by onset, then pitch, then length, then id: the order every sorted
+/// sequence in Continuo uses.
+bool noteLess(const Note& a, const Note& b);
+
+/// A channel message other than note on/off: controllers (sustain pedal is CC 64),
+/// program changes, pitch bend, aftertouch. Kept so that nothing a player did is lost.
+struct ChannelEvent {
+    enum class Kind : std::uint8_t { Controller, Program, PitchBend, ChannelPressure, PolyPressure };
+    Tick tick = 0;
+    Kind kind = Kind::Controller;
+    int channel = 0;
+    int number = 0; ///< controller number, program, or key (poly pressure); unused otherwise
+    int value = 0;  ///< 0..127, or 0..16383 for pitch bend (8192 = centre)
+    bool operator==(const ChannelEvent&) const = default;
+};
+
+constexpr int kSustainController = 64;
+
+/// One instrument part: notes sorted by noteLess, channel events sorted by tick.
+struct Track {
+    std::string name;
+    int channel = 0;
+    int program = 0; ///< GM program 0..127 (shown 1..128)
+    std::vector<Note> notes;
+    std::vector<ChannelEvent> events;
+
+    void sort();
+    Tick endTick() const;
+};
+
+} // namespace continuo

@@ -1,0 +1,139 @@
+// Standard MIDI File writer: format 1 (conductor track, then one track per part) or
+// format 0 (everything in one track), at a chosen resolution.
+#include "continuo/core/MidiFile.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace continuo {
+namespace {
+
+struct Event {
+    Tick tick;
+    int order; ///< at one tick: note-offs, then meta/controllers, then note-ons, then zero-length offs
+    std::vector<std::uint8_t> bytes;
+};
+
+void putVlq(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    std::uint8_t buf[5];
+    int n = 0;
+    buf[n++] = v & 0x7F;
+    while (v >>= 7) buf[n++] = std::uint8_t(0x80 | (v & 0x7F));
+    while (n) out.push_back(buf[--n]);
+}
+
+void putBe(std::vector<std::uint8_t>& out, std::uint32_t v, int n) {
+    for (int i = n - 1; i >= 0; --i) out.push_back(std::uint8_t(v >> (8 * i)));
+}
+
+std::uint8_t clamp7(int v) { return std::uint8_t(std::clamp(v, 0, 127)); }
+
+void addConductor(std::vector<Event>& ev, const Sequence& s) {
+    for (const TempoChange& t : s.tempo.changes()) {
+        auto us = std::uint32_t(std::clamp(std::lround(t.microsPerQuarter), 1L, 0xFFFFFFL));
+        ev.push_back({t.tick, 1, {0xFF, 0x51, 0x03, std::uint8_t(us >> 16), std::uint8_t(us >> 8), std::uint8_t(us)}});
+    }
+    for (const TimeSignature& ts : s.timeSignatures) {
+        int log2 = 0;
+        while ((1 << log2) < ts.denominator && log2 < 6) ++log2;
+        ev.push_back({ts.tick, 1, {0xFF, 0x58, 0x04, clamp7(ts.numerator), std::uint8_t(log2), 24, 8}});
+    }
+}
+
+void addTrack(std::vector<Event>& ev, const Track& t) {
+    if (!t.name.empty()) {
+        std::vector<std::uint8_t> b{0xFF, 0x03};
+        putVlq(b, std::uint32_t(t.name.size()));
+        b.insert(b.end(), t.name.begin(), t.name.end());
+        ev.push_back({0, 0, std::move(b)});
+    }
+    bool hasProgram = std::any_of(t.events.begin(), t.events.end(), [](const ChannelEvent& e) {
+        return e.kind == ChannelEvent::Kind::Program;
+    });
+    if (!hasProgram && t.program > 0)
+        ev.push_back({0, 1, {std::uint8_t(0xC0 | (t.channel & 0x0F)), clamp7(t.program)}});
+    for (const ChannelEvent& e : t.events) {
+        std::uint8_t ch = std::uint8_t(e.channel & 0x0F);
+        switch (e.kind) {
+        case ChannelEvent::Kind::Controller:
+            ev.push_back({e.tick, 1, {std::uint8_t(0xB0 | ch), clamp7(e.number), clamp7(e.value)}});
+            break;
+        case ChannelEvent::Kind::Program:
+            ev.push_back({e.tick, 1, {std::uint8_t(0xC0 | ch), clamp7(e.number)}});
+            break;
+        case ChannelEvent::Kind::PitchBend: {
+            int v = std::clamp(e.value, 0, 16383);
+            ev.push_back({e.tick, 1, {std::uint8_t(0xE0 | ch), std::uint8_t(v & 0x7F), std::uint8_t(v >> 7)}});
+            break;
+        }
+        case ChannelEvent::Kind::ChannelPressure:
+            ev.push_back({e.tick, 1, {std::uint8_t(0xD0 | ch), clamp7(e.value)}});
+            break;
+        case ChannelEvent::Kind::PolyPressure:
+            ev.push_back({e.tick, 1, {std::uint8_t(0xA0 | ch), clamp7(e.number), clamp7(e.value)}});
+            break;
+        }
+    }
+    for (const Note& n : t.notes) {
+        std::uint8_t ch = std::uint8_t(n.channel & 0x0F);
+        std::uint8_t key = clamp7(n.pitch);
+        ev.push_back({n.start, 2, {std::uint8_t(0x90 | ch), key, std::uint8_t(std::clamp(n.velocity, 1, 127))}});
+        ev.push_back({n.end(), n.length > 0 ? 0 : 3, {std::uint8_t(0x80 | ch), key, 64}});
+    }
+}
+
+void putTrackChunk(std::vector<std::uint8_t>& out, std::vector<Event> ev, Tick endTick) {
+    std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) {
+        return a.tick != b.tick ? a.tick < b.tick : a.order < b.order;
+    });
+    std::vector<std::uint8_t> body;
+    body.reserve(ev.size() * 4 + 16);
+    Tick last = 0;
+    for (const Event& e : ev) {
+        Tick at = std::max<Tick>(e.tick, last);
+        putVlq(body, std::uint32_t(std::min<Tick>(at - last, 0x0FFFFFFF)));
+        body.insert(body.end(), e.bytes.begin(), e.bytes.end());
+        last = at;
+    }
+    putVlq(body, std::uint32_t(std::min<Tick>(std::max<Tick>(endTick - last, 0), 0x0FFFFFFF)));
+    body.insert(body.end(), {0xFF, 0x2F, 0x00});
+    out.insert(out.end(), {'M', 'T', 'r', 'k'});
+    putBe(out, std::uint32_t(body.size()), 4);
+    out.insert(out.end(), body.begin(), body.end());
+}
+
+} // namespace
+
+std::vector<std::uint8_t> writeMidi(const Sequence& input, const MidiWriteOptions& options) {
+    const int ppq = std::clamp(options.ticksPerQuarter, 1, 0x7FFF);
+    Sequence s = input.ticksPerQuarter == ppq ? input : input.rescaled(ppq);
+    const bool type0 = options.format == 0;
+    std::vector<std::uint8_t> out;
+    out.insert(out.end(), {'M', 'T', 'h', 'd', 0, 0, 0, 6});
+    putBe(out, type0 ? 0 : 1, 2);
+    putBe(out, std::uint32_t(type0 ? 1 : 1 + s.tracks.size()), 2);
+    putBe(out, std::uint32_t(ppq), 2);
+    if (type0) {
+        std::vector<Event> ev;
+        addConductor(ev, s);
+        for (const Track& t : s.tracks) addTrack(ev, t);
+        putTrackChunk(out, std::move(ev), s.endTick);
+    } else {
+        std::vector<Event> conductor;
+        addConductor(conductor, s);
+        putTrackChunk(out, std::move(conductor), s.endTick);
+        for (const Track& t : s.tracks) {
+            std::vector<Event> ev;
+            addTrack(ev, t);
+            putTrackChunk(out, std::move(ev), s.endTick);
+        }
+    }
+    return out;
+}
+
+Expected<bool> writeMidiFile(const std::string& path, const Sequence& sequence, const MidiWriteOptions& options) {
+    auto bytes = writeMidi(sequence, options);
+    return writeFileAtomically(path, bytes);
+}
+
+} // namespace continuo
