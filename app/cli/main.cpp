@@ -1,0 +1,58 @@
+// continuo-cli: the scriptable, headless face of Continuo.
+#include "Command.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace continuo::cli {
+
+std::vector<Command>& commands() {
+    static std::vector<Command> all;
+    return all;
+}
+
+int fail(const char* name, const QString& message, int status) {
+    QTextStream(stderr) << "continuo-cli " << name << ": " << message << Qt::endl;
+    return status;
+}
+
+} // namespace continuo::cli
+
+namespace {
+
+void printHelp() {
+    QTextStream out(stdout);
+    out << "Usage: continuo-cli COMMAND [OPTIONS]\n\n"
+           "Continuo's command-line tool: inspect MIDI files, continue a primer with the model,\n"
+           "train and evaluate models, render to audio.\n\nCommands:\n";
+    auto cmds = continuo::cli::commands();
+    std::sort(cmds.begin(), cmds.end(), [](const auto& a, const auto& b) { return qstrcmp(a.name, b.name) < 0; });
+    for (const auto& c : cmds) out << "  " << QString(c.name).leftJustified(10) << c.summary << "\n";
+    out << "\n  --version     print the version\n  --help        this text\n\n"
+           "Run 'continuo-cli COMMAND --help' for a command's options.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("continuo-cli");
+    QCoreApplication::setApplicationVersion(CONTINUO_VERSION);
+    QCoreApplication::setOrganizationName("Continuo");
+    const QStringList args = app.arguments();
+    if (args.size() < 2 || args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+        printHelp();
+        return args.size() < 2 ? 2 : 0;
+    }
+    if (args[1] == "--version" || args[1] == "-V") {
+        std::printf("continuo-cli %s\n", CONTINUO_VERSION);
+        return 0;
+    }
+    for (const auto& c : continuo::cli::commands())
+        if (args[1] == c.name) return c.run(args.mid(1));
+    QTextStream(stderr) << "continuo-cli: unknown command '" << args[1] << "' (see continuo-cli --help)" << Qt::endl;
+    return 2;
+}
