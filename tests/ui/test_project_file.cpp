@@ -1,0 +1,137 @@
+// .continuo save -> open round trip, and MIDI export read back.
+#include "continuo/core/MidiFile.h"
+#include "document/Document.h"
+#include "document/EditOperations.h"
+#include "document/ProjectFile.h"
+#include "document/TakeCommands.h"
+
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+namespace {
+constexpr Tick Q = kTicksPerQuarter;
+
+void fill(Document& doc) {
+    std::vector<Note> notes;
+    for (int i = 0; i < 32; ++i) {
+        Note n;
+        n.pitch = 48 + (i * 5) % 30;
+        n.start = Tick(i) * Q / 2 + (i % 3) * 7;
+        n.length = Q / 3 + i;
+        n.velocity = 30 + i * 3;
+        notes.push_back(n);
+    }
+    edit::addNotes(doc, notes, "Draw");
+    doc.setBpm(96);
+    doc.setTimeSignature({0, 3, 4});
+    Take t;
+    t.id = doc.allocateTakeId();
+    t.name = "Take 1";
+    Note n;
+    n.id = doc.allocateNoteId();
+    n.pitch = 72;
+    n.start = 20 * Q;
+    n.length = Q;
+    t.notes = {n};
+    t.provenance.primerEnd = 16 * Q;
+    t.provenance.modelName = "dsmr-small";
+    t.provenance.modelHash = "abc123";
+    t.provenance.seed = 4242;
+    t.provenance.temperature = 0.9;
+    t.provenance.topP = 0.8;
+    t.provenance.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
+    doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
+}
+
+std::vector<Note> stripIds(std::vector<Note> v) {
+    for (Note& n : v) n.id = 0;
+    return v;
+}
+} // namespace
+
+class TestProjectFile : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTrip() {
+        QTemporaryDir dir;
+        Document a;
+        fill(a);
+        PieceSettings s;
+        s.temperature = 0.7;
+        s.variations = 5;
+        s.seed = 99;
+        const QString path = dir.filePath("piece.continuo");
+        QVERIFY(ProjectFile::save(path, a, s).ok());
+        Document b;
+        PieceSettings s2;
+        auto r = ProjectFile::load(path, b, &s2);
+        QVERIFY2(r.ok(), r.error().c_str());
+        QCOMPARE(s2, s);
+        QCOMPARE(stripIds(b.notes()), stripIds(a.notes()));
+        QCOMPARE(b.bpm(), 96.0);
+        QCOMPARE(b.timeSignature().numerator, 3);
+        QCOMPARE(b.takes().size(), 1u);
+        QCOMPARE(b.takes()[0].name, QString("Take 1"));
+        QCOMPARE(b.takes()[0].provenance.seed, 4242u);
+        QCOMPARE(b.takes()[0].provenance.modelHash, QString("abc123"));
+        QCOMPARE(stripIds(b.takes()[0].notes), stripIds(a.takes()[0].notes));
+        QVERIFY(!b.isModified());
+    }
+
+    void rejectsGarbage() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("bad.continuo");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"format\": \"continuo\", \"notes\": 5");
+        f.close();
+        Document doc;
+        auto r = ProjectFile::load(path, doc);
+        QVERIFY(!r.ok());
+        QVERIFY(QString::fromStdString(r.error()).contains("bad.continuo"));
+    }
+
+    void exportMidiReadsBackEqual_data() {
+        QTest::addColumn<int>("format");
+        QTest::addColumn<int>("ppq");
+        QTest::newRow("type 1, 960") << 1 << 960;
+        QTest::newRow("type 0, 960") << 0 << 960;
+        QTest::newRow("type 1, 480") << 1 << 480;
+    }
+    void exportMidiReadsBackEqual() {
+        QFETCH(int, format);
+        QFETCH(int, ppq);
+        QTemporaryDir dir;
+        Document doc;
+        fill(doc);
+        const std::string path = dir.filePath("out.mid").toStdString();
+        MidiWriteOptions opt;
+        opt.format = format;
+        opt.ticksPerQuarter = ppq;
+        QVERIFY(writeMidiFile(path, doc.toSequence(), opt).ok());
+        auto back = readMidiFile(path);
+        QVERIFY2(back.ok(), back.error().c_str());
+        QCOMPARE(back->info.format, format);
+        Document reread;
+        reread.reset(back->sequence);
+        auto expected = stripIds(doc.notes());
+        if (ppq != 960) // the writer rounds to the coarser grid: compare at that grid
+            for (Note& n : expected) {
+                const Tick s = rescaleTick(rescaleTick(n.start, 960, ppq), ppq, 960);
+                const Tick e = rescaleTick(rescaleTick(n.end(), 960, ppq), ppq, 960);
+                n.start = s;
+                n.length = e - s;
+            }
+        std::sort(expected.begin(), expected.end(), noteLess);
+        QCOMPARE(stripIds(reread.notes()), expected);
+        QCOMPARE(reread.bpm(), 96.0);
+        QCOMPARE(reread.timeSignature().numerator, 3);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProjectFile)
+#include "test_project_file.moc"

@@ -1,0 +1,71 @@
+#include "document/TakeCommands.h"
+
+#include "document/Document.h"
+#include "document/EditNotesCommand.h"
+
+#include <QCoreApplication>
+
+namespace continuo::ui {
+
+AddTakesCommand::AddTakesCommand(Document* doc, std::vector<Take> takes, QUndoCommand* parent)
+    : QUndoCommand(parent), doc_(doc), takes_(std::move(takes)) {
+    setText(takes_.size() == 1 ? QCoreApplication::translate("Takes", "Add take")
+                               : QCoreApplication::translate("Takes", "Add %n takes", nullptr,
+                                                             int(takes_.size())));
+}
+
+void AddTakesCommand::redo() {
+    for (const Take& t : takes_) doc_->insertTake(int(doc_->takes().size()), t);
+}
+
+void AddTakesCommand::undo() {
+    for (auto it = takes_.rbegin(); it != takes_.rend(); ++it) doc_->removeTake(it->id);
+}
+
+RemoveTakeCommand::RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* parent)
+    : QUndoCommand(parent), doc_(doc), index_(doc->takeIndex(id)) {
+    if (const Take* t = doc->take(id)) take_ = *t;
+    setText(QCoreApplication::translate("Takes", "Discard take \"%1\"").arg(take_.name));
+}
+
+void RemoveTakeCommand::redo() {
+    wasCurrent_ = doc_->currentTake() == take_.id;
+    doc_->removeTake(take_.id);
+}
+
+void RemoveTakeCommand::undo() {
+    doc_->insertTake(index_, take_);
+    if (wasCurrent_) doc_->setCurrentTake(take_.id);
+}
+
+RenameTakeCommand::RenameTakeCommand(Document* doc, TakeId id, QString name, QUndoCommand* parent)
+    : QUndoCommand(parent), doc_(doc), id_(id), after_(std::move(name)) {
+    if (const Take* t = doc->take(id)) before_ = t->name;
+    setText(QCoreApplication::translate("Takes", "Rename take to \"%1\"").arg(after_));
+}
+
+void RenameTakeCommand::redo() { doc_->renameTake(id_, after_); }
+void RenameTakeCommand::undo() { doc_->renameTake(id_, before_); }
+
+SetPrimerTakeCommand::SetPrimerTakeCommand(Document* doc, TakeId id, QUndoCommand* parent)
+    : QUndoCommand(parent), doc_(doc), before_(doc->primerTake()), after_(id) {
+    const Take* t = doc->take(id);
+    setText(t ? QCoreApplication::translate("Takes", "Continue from \"%1\"").arg(t->name)
+              : QCoreApplication::translate("Takes", "Continue from the sketch"));
+}
+
+void SetPrimerTakeCommand::redo() { doc_->setPrimerTake(after_); }
+void SetPrimerTakeCommand::undo() { doc_->setPrimerTake(before_); }
+
+QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
+    const Take* t = doc->take(id);
+    if (!t) return nullptr;
+    auto* macro = new QUndoCommand(QCoreApplication::translate("Takes", "Keep take \"%1\"").arg(t->name));
+    std::vector<Note> notes = t->notes;
+    for (Note& n : notes) n.id = doc->allocateNoteId();
+    new EditNotesCommand(doc, macro->text(), {}, std::move(notes), 0, macro);
+    new RemoveTakeCommand(doc, id, macro);
+    return macro;
+}
+
+} // namespace continuo::ui

@@ -1,0 +1,69 @@
+#pragma once
+// Undoable actions on takes: add (after a Continue), discard, rename, keep, continue-from.
+#include "document/Take.h"
+
+#include <QUndoCommand>
+
+#include <vector>
+
+namespace continuo::ui {
+
+class Document;
+
+/// Adds finished takes at the end of the list.
+class AddTakesCommand : public QUndoCommand {
+public:
+    AddTakesCommand(Document* doc, std::vector<Take> takes, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* doc_;
+    std::vector<Take> takes_;
+};
+
+/// Removes one take (discard); undo puts it back where it was.
+class RemoveTakeCommand : public QUndoCommand {
+public:
+    RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* doc_;
+    Take take_;
+    int index_;
+    bool wasCurrent_ = false;
+};
+
+class RenameTakeCommand : public QUndoCommand {
+public:
+    RenameTakeCommand(Document* doc, TakeId id, QString name, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* doc_;
+    TakeId id_;
+    QString before_;
+    QString after_;
+};
+
+/// Continue from a take: its notes join the primer of the next Continue.
+class SetPrimerTakeCommand : public QUndoCommand {
+public:
+    SetPrimerTakeCommand(Document* doc, TakeId id, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* doc_;
+    TakeId before_;
+    TakeId after_;
+};
+
+/// Keep: the take's notes join the piece (new ids) and the take leaves the list. A macro of
+/// an EditNotesCommand and a RemoveTakeCommand.
+QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id);
+
+} // namespace continuo::ui

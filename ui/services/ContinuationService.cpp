@@ -1,0 +1,11 @@
+#include "services/ContinuationService.h"
+
+namespace continuo::ui {
+
+void registerContinuationTypes() {
+    qRegisterMetaType<GeneratedNote>();
+    qRegisterMetaType<ContinuationProgress>();
+    qRegisterMetaType<ModelDescription>();
+}
+
+} // namespace continuo::ui

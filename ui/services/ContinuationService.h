@@ -1,0 +1,84 @@
+#pragma once
+// The inference worker seen from the UI: requests go in, notes stream out as queued signals.
+// Abstract so that the worker could live on a thread (ThreadContinuationService), in another
+// process or on another machine without the UI changing. All signals arrive on the thread
+// that owns the service object (the UI thread); no method blocks.
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+namespace continuo::ui {
+
+/// A note in seconds from the start of the primer (the model's own time base).
+struct GeneratedNote {
+    double start = 0;
+    double end = 0;
+    int pitch = 60;
+    int velocity = 80;
+};
+
+struct ContinuationRequest {
+    std::uint64_t id = 0;
+    std::vector<GeneratedNote> primer; ///< sorted by start
+    double primerEndSeconds = 0;       ///< continuation begins here
+    double seconds = 15;               ///< music to write
+    double temperature = 1.0;
+    double topP = 0.95;
+    int variations = 3;                ///< 1..8
+    std::uint64_t seed = 0;
+};
+
+struct ContinuationProgress {
+    int tokens = 0;
+    double tokensPerSecond = 0;
+    double musicSeconds = 0;
+    double fraction = 0;
+};
+
+struct ModelDescription {
+    QString path;
+    QString name;
+    QString sha256;
+    QString device;      ///< "cpu", "cuda"
+    qint64 parameters = 0;
+    QString summary;     ///< one line for the status bar
+    QString licence;
+};
+
+class ContinuationService : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~ContinuationService() override = default;
+
+    virtual bool isReady() const = 0;    ///< a model is loaded
+    virtual bool isBusy() const = 0;     ///< a request is running
+    virtual ModelDescription model() const = 0;
+    /// Loads a model file in the background; answers with modelLoaded or modelFailed.
+    virtual void loadModel(const QString& path) = 0;
+    /// Starts a request; answers with noteGenerated/progress and exactly one finished().
+    virtual void start(const ContinuationRequest& request) = 0;
+    /// Stops the running request before its next token; finished() follows with cancelled.
+    virtual void cancel() = 0;
+
+signals:
+    void modelLoading(const QString& path);
+    void modelLoaded(const continuo::ui::ModelDescription& model);
+    void modelFailed(const QString& path, const QString& message);
+    void noteGenerated(quint64 request, int variation, const continuo::ui::GeneratedNote& note);
+    void progress(quint64 request, const continuo::ui::ContinuationProgress& progress);
+    /// `error` empty on success. Sent once per start().
+    void finished(quint64 request, bool cancelled, const QString& error, double tokensPerSecond);
+};
+
+/// Registers the value types above for queued connections (call once, any thread).
+void registerContinuationTypes();
+
+} // namespace continuo::ui
+
+Q_DECLARE_METATYPE(continuo::ui::GeneratedNote)
+Q_DECLARE_METATYPE(continuo::ui::ContinuationProgress)
+Q_DECLARE_METATYPE(continuo::ui::ModelDescription)

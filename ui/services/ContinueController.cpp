@@ -1,0 +1,170 @@
+#include "services/ContinueController.h"
+
+#include "document/Document.h"
+#include "document/TakeCommands.h"
+
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QUndoStack>
+
+#include <algorithm>
+
+namespace continuo::ui {
+
+ContinueController::ContinueController(Document* doc, ContinuationService* service, QObject* parent)
+    : QObject(parent), doc_(doc), service_(service) {
+    connect(service_, &ContinuationService::noteGenerated, this, &ContinueController::onNote);
+    connect(service_, &ContinuationService::progress, this, &ContinueController::onProgress);
+    connect(service_, &ContinuationService::finished, this, &ContinueController::onFinished);
+}
+
+ContinueController::Primer ContinueController::primerFor(const ContinueSettings& s) const {
+    Primer p;
+    switch (s.source) {
+    case PrimerSource::Sketch:
+        p.notes = doc_->notes();
+        p.source = tr("whole sketch");
+        break;
+    case PrimerSource::Selection:
+        p.notes = doc_->selectedNotes();
+        p.source = tr("selection");
+        if (p.notes.empty()) {
+            p.notes = doc_->notes();
+            p.source = tr("whole sketch");
+        }
+        break;
+    case PrimerSource::UpToPlayhead:
+        for (const Note& n : doc_->notes()) {
+            if (n.start >= s.playhead) break;
+            p.notes.push_back(n.withLength(std::min(n.length, s.playhead - n.start)));
+        }
+        p.source = tr("up to the playhead");
+        break;
+    }
+    if (const Take* t = doc_->take(doc_->primerTake())) {
+        p.notes.insert(p.notes.end(), t->notes.begin(), t->notes.end());
+        p.source += tr(" + take \"%1\"").arg(t->name);
+    }
+    std::sort(p.notes.begin(), p.notes.end(), noteLess);
+    if (!p.notes.empty()) {
+        // Start the primer on the bar line before its first note: the model hears the upbeat.
+        const Tick bar = doc_->ticksPerBar();
+        p.start = p.notes.front().start / bar * bar;
+        for (const Note& n : p.notes) p.end = std::max(p.end, n.end());
+    }
+    if (s.source == PrimerSource::UpToPlayhead) p.end = std::max(p.end, s.playhead);
+    return p;
+}
+
+bool ContinueController::start(const ContinueSettings& s) {
+    if (isRunning()) {
+        emit failed(tr("A Continue is already running."));
+        return false;
+    }
+    if (!service_->isReady()) {
+        emit failed(tr("No model is loaded. Choose one with Generate ▸ Choose Model…"));
+        return false;
+    }
+    const Primer primer = primerFor(s);
+    const TempoMap& tempo = doc_->tempo();
+    primerStartSeconds_ = tempo.secondsAt(primer.start);
+
+    ContinuationRequest req;
+    req.id = ++counter_;
+    for (const Note& n : primer.notes)
+        req.primer.push_back({tempo.secondsAt(n.start) - primerStartSeconds_,
+                              tempo.secondsAt(n.end()) - primerStartSeconds_, n.pitch, n.velocity});
+    req.primerEndSeconds = tempo.secondsAt(primer.end) - primerStartSeconds_;
+    req.seconds = std::clamp(s.lengthSeconds, 1.0, 600.0);
+    req.temperature = std::clamp(s.temperature, 0.05, 3.0);
+    req.topP = std::clamp(s.topP, 0.01, 1.0);
+    req.variations = std::clamp(s.variations, 1, 8);
+    req.seed = s.seed >= 0 ? std::uint64_t(s.seed) : QRandomGenerator::global()->bounded(1u << 30);
+    lastSeed_ = req.seed;
+
+    const ModelDescription model = service_->model();
+    int number = nextTakeNumber();
+    live_.clear();
+    for (int v = 0; v < req.variations; ++v) {
+        Take t;
+        t.id = doc_->allocateTakeId();
+        t.name = tr("Take %1").arg(number++);
+        t.generating = true;
+        TakeProvenance& p = t.provenance;
+        p.primerStart = primer.start;
+        p.primerEnd = primer.end;
+        p.primerSource = primer.source;
+        p.modelName = model.name;
+        p.modelHash = model.sha256;
+        p.device = model.device;
+        p.seed = req.seed;
+        p.temperature = req.temperature;
+        p.topP = req.topP;
+        p.lengthSeconds = req.seconds;
+        p.variation = v;
+        p.created = QDateTime::currentDateTime();
+        doc_->insertTake(int(doc_->takes().size()), t);
+        live_.push_back(t.id);
+    }
+    doc_->setCurrentTake(live_.front());
+    requestId_ = req.id;
+    emit runningChanged(true);
+    emit started(req.seed, req.variations);
+    service_->start(req);
+    return true;
+}
+
+void ContinueController::cancel() {
+    if (isRunning()) service_->cancel();
+}
+
+void ContinueController::onNote(quint64 request, int variation, const GeneratedNote& g) {
+    if (request != requestId_ || variation < 0 || variation >= int(live_.size())) return;
+    const TempoMap& tempo = doc_->tempo();
+    Note n;
+    n.pitch = std::clamp(g.pitch, 0, 127);
+    n.velocity = std::clamp(g.velocity, 1, 127);
+    n.start = tempo.tickAt(primerStartSeconds_ + g.start);
+    n.length = std::max<Tick>(1, tempo.tickAt(primerStartSeconds_ + g.end) - n.start);
+    doc_->appendTakeNotes(live_[std::size_t(variation)], {n});
+}
+
+void ContinueController::onProgress(quint64 request, const ContinuationProgress& p) {
+    if (request != requestId_) return;
+    emit progressed(p.fraction, p.tokensPerSecond, p.tokens);
+}
+
+void ContinueController::onFinished(quint64 request, bool cancelled, const QString& error, double rate) {
+    if (request != requestId_) return;
+    requestId_ = 0;
+    std::vector<Take> done;
+    const TakeId current = doc_->currentTake();
+    for (TakeId id : live_) {
+        Take t = doc_->removeTake(id);
+        t.generating = false;
+        if (!cancelled && error.isEmpty() && t.id != 0) done.push_back(std::move(t));
+    }
+    live_.clear();
+    if (!done.empty()) {
+        doc_->undoStack()->push(new AddTakesCommand(doc_, done));
+        doc_->setCurrentTake(doc_->take(current) ? current : done.front().id);
+    }
+    emit runningChanged(false);
+    if (!error.isEmpty()) emit finished(false, tr("Continue failed: %1").arg(error));
+    else if (cancelled) emit finished(false, tr("Continue cancelled."));
+    else
+        emit finished(true, tr("%n take(s) written (%1 tokens/s).", nullptr, int(done.size()))
+                                .arg(rate, 0, 'f', 0));
+}
+
+int ContinueController::nextTakeNumber() const {
+    static const QRegularExpression re(QStringLiteral("^Take (\\d+)$"));
+    int n = 0;
+    for (const Take& t : doc_->takes()) {
+        const auto m = re.match(t.name);
+        if (m.hasMatch()) n = std::max(n, m.captured(1).toInt());
+    }
+    return n + 1;
+}
+
+} // namespace continuo::ui

@@ -1,0 +1,203 @@
+#include "services/ThreadContinuationService.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QThread>
+
+#ifdef CONTINUO_HAVE_INFERENCE
+#include "continuo/inference/Engine.h"
+#endif
+
+namespace continuo::ui {
+
+struct ThreadContinuationService::Worker {
+    QObject context; // lives on the worker thread; queued lambdas run there
+#ifdef CONTINUO_HAVE_INFERENCE
+    std::shared_ptr<inference::Model> model; // touched only on the worker thread
+#endif
+};
+
+ThreadContinuationService::ThreadContinuationService(QObject* parent)
+    : ContinuationService(parent), thread_(new QThread(this)), worker_(std::make_shared<Worker>()),
+      cancel_(std::make_shared<std::atomic<bool>>(false)) {
+    registerContinuationTypes();
+    thread_->setObjectName("continuation");
+    worker_->context.moveToThread(thread_);
+    thread_->start(QThread::LowPriority);
+}
+
+ThreadContinuationService::~ThreadContinuationService() {
+    cancel_->store(true);
+    thread_->quit();
+    thread_->wait();
+    // The worker (and the model) is destroyed here, after its thread has stopped.
+    worker_->context.moveToThread(QThread::currentThread());
+}
+
+bool ThreadContinuationService::available() {
+#ifdef CONTINUO_HAVE_INFERENCE
+    return true;
+#else
+    return false;
+#endif
+}
+
+QString ThreadContinuationService::defaultModelPath() {
+#ifdef CONTINUO_HAVE_INFERENCE
+    return QString::fromStdString(inference::defaultModelPath());
+#else
+    return {};
+#endif
+}
+
+#ifdef CONTINUO_HAVE_INFERENCE
+namespace {
+ModelDescription describe(const inference::Model& model) {
+    const inference::ModelInfo& info = model.info();
+    ModelDescription d;
+    d.path = QString::fromStdString(info.path);
+    d.name = QString::fromStdString(info.name);
+    if (d.name.isEmpty()) d.name = d.path.isEmpty() ? QStringLiteral("random") : QFileInfo(d.path).completeBaseName();
+    d.sha256 = QString::fromStdString(info.sha256);
+    d.device = QString::fromStdString(info.device).toUpper();
+    d.parameters = info.parameters;
+    d.licence = QString::fromStdString(info.metadataValue("licence"));
+    d.summary = QStringLiteral("%1 · %2 · %3M params")
+                    .arg(d.name, d.device.isEmpty() ? QStringLiteral("CPU") : d.device)
+                    .arg(double(d.parameters) / 1e6, 0, 'f', 1);
+    return d;
+}
+} // namespace
+#endif
+
+void ThreadContinuationService::loadModel(const QString& path) {
+    emit modelLoading(path);
+#ifdef CONTINUO_HAVE_INFERENCE
+    auto worker = worker_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, path] {
+        auto loaded = inference::Model::load(path.toStdString());
+        if (!loaded) {
+            const QString msg = QString::fromStdString(loaded.error());
+            QMetaObject::invokeMethod(this, [this, path, msg] {
+                emit modelFailed(path, msg);
+            }, Qt::QueuedConnection);
+            return;
+        }
+        worker->model = loaded.value();
+        const ModelDescription d = describe(*worker->model);
+        QMetaObject::invokeMethod(this, [this, d] {
+            model_ = d;
+            ready_ = true;
+            emit modelLoaded(d);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+#else
+    emit modelFailed(path, tr("this build has no inference engine (LibTorch was not found)"));
+#endif
+}
+
+void ThreadContinuationService::loadRandomModel(int layers, int dModel, std::uint64_t seed) {
+    emit modelLoading(QStringLiteral("random"));
+#ifdef CONTINUO_HAVE_INFERENCE
+    auto worker = worker_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, layers, dModel, seed] {
+        inference::ModelConfig config;
+        config.layers = layers;
+        config.dModel = dModel;
+        config.heads = 2;
+        config.ffDim = dModel * 2;
+        config.segment = 64;
+        config.horizons = inference::fullSchedule(layers, 64);
+        config.dropout = 0.0;
+        auto created = inference::Model::create(config, seed, inference::RuntimeOptions{"cpu", 1});
+        if (!created) {
+            const QString msg = QString::fromStdString(created.error());
+            QMetaObject::invokeMethod(this, [this, msg] { emit modelFailed("random", msg); },
+                                      Qt::QueuedConnection);
+            return;
+        }
+        worker->model = created.value();
+        ModelDescription d = describe(*worker->model);
+        d.name = QStringLiteral("random-%1x%2").arg(layers).arg(dModel);
+        QMetaObject::invokeMethod(this, [this, d] {
+            model_ = d;
+            ready_ = true;
+            emit modelLoaded(d);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+#else
+    Q_UNUSED(layers);
+    Q_UNUSED(dModel);
+    Q_UNUSED(seed);
+    emit modelFailed(QStringLiteral("random"), tr("this build has no inference engine"));
+#endif
+}
+
+void ThreadContinuationService::start(const ContinuationRequest& request) {
+    const quint64 id = request.id;
+    if (busy_) {
+        QMetaObject::invokeMethod(this, [this, id] {
+            emit finished(id, false, tr("a continuation is already running"), 0);
+        }, Qt::QueuedConnection);
+        return;
+    }
+#ifdef CONTINUO_HAVE_INFERENCE
+    if (!ready_) {
+        QMetaObject::invokeMethod(this, [this, id] {
+            emit finished(id, false, tr("no model is loaded"), 0);
+        }, Qt::QueuedConnection);
+        return;
+    }
+    busy_ = true;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = cancel_;
+    auto worker = worker_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request] {
+        std::vector<tokens::TimedNote> primer;
+        primer.reserve(request.primer.size());
+        for (const GeneratedNote& n : request.primer)
+            primer.push_back({n.start, n.end, n.pitch, n.velocity});
+        inference::ContinueOptions options;
+        options.sampling.temperature = request.temperature;
+        options.sampling.topP = request.topP;
+        options.sampling.seed = request.seed;
+        options.seconds = request.seconds;
+        options.variations = request.variations;
+        inference::ContinueCallbacks callbacks;
+        const quint64 id = request.id;
+        callbacks.onNote = [this, id](int variation, const tokens::TimedNote& t) {
+            const GeneratedNote n{t.start, t.end, t.pitch, t.velocity};
+            QMetaObject::invokeMethod(this, [this, id, variation, n] {
+                emit noteGenerated(id, variation, n);
+            }, Qt::QueuedConnection);
+        };
+        callbacks.onProgress = [this, id](const inference::ContinueProgress& p) {
+            const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
+            QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); },
+                                      Qt::QueuedConnection);
+        };
+        inference::Generator generator(worker->model);
+        auto result = generator.run(primer, request.primerEndSeconds, options, callbacks, cancel.get());
+        QString error;
+        bool cancelled = cancel->load();
+        double rate = 0;
+        if (!result) error = QString::fromStdString(result.error());
+        else {
+            cancelled = cancelled || result->cancelled;
+            rate = result->tokensPerSecond;
+        }
+        QMetaObject::invokeMethod(this, [this, id, cancelled, error, rate] {
+            busy_ = false;
+            emit finished(id, cancelled, error, rate);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+#else
+    QMetaObject::invokeMethod(this, [this, id] {
+        emit finished(id, false, tr("this build has no inference engine (LibTorch was not found)"), 0);
+    }, Qt::QueuedConnection);
+#endif
+}
+
+void ThreadContinuationService::cancel() { cancel_->store(true); }
+
+} // namespace continuo::ui
