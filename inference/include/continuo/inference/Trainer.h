@@ -1,0 +1,83 @@
+#pragma once
+// DSMR training and evaluation: whole pieces streamed left to right in segments, each layer
+// carrying its detached memory; B pieces side by side. Torch-free interface.
+#include "continuo/core/Expected.h"
+#include "continuo/inference/Dataset.h"
+#include "continuo/inference/Engine.h"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace continuo::inference {
+
+struct TrainOptions {
+    ModelConfig config;
+    std::string outDir;          ///< checkpoint/, model.safetensors, log.csv
+    int batch = 8;               ///< pieces streamed side by side
+    int steps = 10000;           ///< optimiser steps (the schedule's length)
+    double learningRate = 1e-3;
+    double minLearningRateRatio = 0.1; ///< cosine decays to lr x this
+    int warmupSteps = 300;
+    double weightDecay = 0.01;
+    double clipNorm = 1.0;
+    int checkpointEvery = 200;   ///< steps
+    int evalEvery = 500;         ///< steps; validation on `evalPieces` pieces
+    int evalPieces = 8;
+    double maxMinutes = 0;       ///< stop (and save) after this wall time; 0 = no limit
+    bool augment = true;
+    bool resume = false;
+    std::uint64_t seed = 1;
+    RuntimeOptions runtime;
+    std::map<std::string, std::string> metadata; ///< licence, training_data, name, ...
+};
+
+struct TrainProgress {
+    int step = 0, steps = 0;
+    std::int64_t tokensSeen = 0;
+    double loss = 0;            ///< mean over the last report interval (nats/token)
+    double tokensPerSecond = 0;
+    double learningRate = 0;
+    double validationNll = -1;  ///< latest, -1 = none yet
+    double elapsedSeconds = 0, etaSeconds = 0;
+    int epoch = 0;
+};
+
+struct TrainSummary {
+    int steps = 0;
+    std::int64_t tokensSeen = 0;
+    double wallSeconds = 0;
+    double validationNll = -1;
+    bool stoppedEarly = false;
+    std::string modelPath;
+};
+
+/// Trains (or resumes) and writes outDir/model.safetensors. `stop` ends training cleanly with a
+/// checkpoint (Ctrl+C / SIGTERM). `log` receives human-readable lines.
+Expected<TrainSummary> train(const TrainOptions& options, const std::vector<Piece>& trainPieces,
+                             const std::vector<Piece>& validationPieces,
+                             const std::function<void(const TrainProgress&)>& onProgress,
+                             const std::function<void(const std::string&)>& log, const std::atomic<bool>* stop);
+
+struct PieceScore {
+    std::string path;
+    std::int64_t tokens = 0;
+    double nll = 0; ///< mean nats per token
+};
+
+struct EvalResult {
+    std::int64_t tokens = 0;
+    double nll = 0;        ///< mean nats per token over all pieces
+    double perplexity = 0; ///< exp(nll)
+    std::vector<PieceScore> pieces;
+    double tokensPerSecond = 0;
+};
+
+/// Negative log-likelihood of whole pieces (BOS + piece + EOS), streamed exactly as in
+/// training, no truncation; deterministic.
+Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 8,
+                              const std::atomic<bool>* stop = nullptr);
+
+} // namespace continuo::inference

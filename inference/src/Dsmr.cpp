@@ -1,0 +1,186 @@
+// DSMR forward pass. See Dsmr.h for the legend of shape letters.
+#include "Dsmr.h"
+
+#include "SparseAttention.h"
+
+#include <cmath>
+
+namespace continuo::inference {
+
+torch::Tensor skew(const torch::Tensor& qe) {
+    // qe (B, H, T, K); pad one zero column on the left -> (B, H, T, K+1)
+    const auto B = qe.size(0), H = qe.size(1), T = qe.size(2), K = qe.size(3);
+    auto padded = torch::constant_pad_nd(qe, {1, 0});
+    // Reading the rows as (K+1, T) and dropping the first row shifts row i left by T-1-i.
+    auto shifted = padded.view({B, H, K + 1, T}).narrow(2, 1, K); // (B, H, K, T)
+    return shifted.reshape({B, H, T, K});
+}
+
+torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const torch::Tensor& table, const torch::Tensor& memoryValid,
+                                AttentionLayout layout, int stride, int summary) {
+    if (layout != AttentionLayout::Dense)
+        return sparseRelativeAttention(q, k, v, table, memoryValid, layout, stride, summary);
+    const auto T = q.size(2), K = k.size(2), M = K - T;
+    const double scale = 1.0 / std::sqrt(double(q.size(3)));
+    auto content = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, K)
+    auto reversed = table.narrow(1, 0, K).flip({1});                  // (H, K, D), row c: distance K-1-c
+    auto qe = torch::matmul(q, reversed.transpose(-2, -1).unsqueeze(0)); // (B, H, T, K)
+    // With one query the skew is the identity (column j already holds distance M - j).
+    auto logits = (content + (T == 1 ? qe : skew(qe))) * scale;
+    torch::Tensor masked; // true = hidden
+    if (T > 1) {
+        auto opts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
+        auto i = torch::arange(T, opts).unsqueeze(1);
+        auto j = torch::arange(K, opts).unsqueeze(0);
+        masked = (j > i + M).view({1, 1, T, K}); // causal: key j is visible to query i iff j <= M + i
+    }
+    if (memoryValid.defined() && M > 0) {
+        auto hidden = torch::constant_pad_nd(memoryValid.logical_not().to(torch::kUInt8), {0, T})
+                          .to(torch::kBool)
+                          .view({memoryValid.size(0), 1, 1, K});
+        masked = masked.defined() ? masked.logical_or(hidden) : hidden;
+    }
+    if (masked.defined()) logits = logits.masked_fill(masked, -std::numeric_limits<float>::infinity());
+    return torch::matmul(torch::softmax(logits, -1), v); // (B, H, T, D)
+}
+
+RelativeAttentionImpl::RelativeAttentionImpl(const ModelConfig& c, int layer)
+    : heads(c.heads), headDim(c.headDim()), horizon(c.horizon(layer)), segment(c.segment),
+      stride(c.sparseStride), summary(c.sparseSummary), layout(c.layout(layer)) {
+    qkv = register_module("qkv", torch::nn::Linear(c.dModel, 3 * c.dModel));
+    out = register_module("out", torch::nn::Linear(c.dModel, c.dModel));
+    table = register_parameter("relative", torch::randn({heads, c.relativeRange(layer), headDim}) * 0.02);
+    drop = register_module("drop", torch::nn::Dropout(c.dropout));
+    torch::NoGradGuard g;
+    out->weight.normal_(0.0, 0.02 / std::sqrt(2.0 * c.layers)); // Sparse Transformer init
+    out->bias.zero_();
+}
+
+torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const LayerMemory& memory,
+                                             torch::Tensor* k, torch::Tensor* v) {
+    const auto B = x.size(0), T = x.size(1), C = x.size(2);
+    auto parts = qkv(x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
+    auto q = parts[0], kx = parts[1], vx = parts[2];
+    *k = kx;
+    *v = vx;
+    auto keys = memory.k.defined() ? torch::cat({memory.k, kx}, 2) : kx;   // (B, H, K, D)
+    auto values = memory.v.defined() ? torch::cat({memory.v, vx}, 2) : vx; // (B, H, K, D)
+    auto y = relativeAttention(q, keys, values, table, memory.valid, layout, stride, summary);
+    return drop(out(y.transpose(1, 2).reshape({B, T, C}))); // (B, T, C)
+}
+
+torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& cache) {
+    const auto B = x.size(0), T = x.size(1), C = x.size(2);
+    auto parts = qkv(x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
+    const int at = cache.length();
+    cache.k.narrow(2, at, T).copy_(parts[1]);
+    cache.v.narrow(2, at, T).copy_(parts[2]);
+    auto keys = cache.k.narrow(2, 0, at + T);   // (B, H, K, D)
+    auto values = cache.v.narrow(2, 0, at + T); // (B, H, K, D)
+    auto y = relativeAttention(parts[0], keys, values, table, {}, layout, stride, summary);
+    cache.segment += int(T);
+    return out(y.transpose(1, 2).reshape({B, T, C})); // (B, T, C)
+}
+
+BlockImpl::BlockImpl(const ModelConfig& c, int layer) {
+    norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dModel})));
+    attention = register_module("attention", RelativeAttention(c, layer));
+    norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dModel})));
+    ff1 = register_module("ff1", torch::nn::Linear(c.dModel, c.ffDim));
+    ff2 = register_module("ff2", torch::nn::Linear(c.ffDim, c.dModel));
+    drop = register_module("drop", torch::nn::Dropout(c.dropout));
+    torch::NoGradGuard g;
+    ff2->weight.normal_(0.0, 0.02 / std::sqrt(2.0 * c.layers));
+    ff2->bias.zero_();
+}
+
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const LayerMemory& memory, torch::Tensor* k,
+                                 torch::Tensor* v) {
+    auto h = x + attention->forward(norm1(x), memory, k, v);
+    return h + drop(ff2(torch::gelu(ff1(norm2(h)))));
+}
+
+torch::Tensor BlockImpl::step(const torch::Tensor& x, LayerCache& cache) {
+    auto h = x + attention->step(norm1(x), cache);
+    return h + ff2(torch::gelu(ff1(norm2(h))));
+}
+
+DsmrImpl::DsmrImpl(const ModelConfig& c) : config(c) {
+    embed = register_module("embed", torch::nn::Embedding(c.vocabSize, c.dModel));
+    blocks = register_module("blocks", torch::nn::ModuleList());
+    for (int l = 0; l < c.layers; ++l) blocks->push_back(Block(c, l));
+    norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.dModel})));
+    torch::NoGradGuard g;
+    embed->weight.normal_(0.0, 0.02);
+}
+
+torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories) {
+    const auto B = tokens.size(0), T = tokens.size(1);
+    memories.resize(std::size_t(config.layers));
+    auto x = embed(tokens); // (B, T, C)
+    for (int l = 0; l < config.layers; ++l) {
+        LayerMemory& mem = memories[std::size_t(l)];
+        torch::Tensor k, v;
+        x = blocks[std::size_t(l)]->as<Block>()->forward(x, mem, &k, &v);
+        const int h = config.horizon(l);
+        if (h == 0) {
+            mem = {};
+            continue;
+        }
+        auto allK = mem.k.defined() ? torch::cat({mem.k, k}, 2) : k; // (B, H, M+T, D)
+        auto allV = mem.v.defined() ? torch::cat({mem.v, v}, 2) : v;
+        auto boolOpts = torch::TensorOptions().dtype(torch::kBool).device(tokens.device());
+        auto oldValid = mem.valid.defined() ? mem.valid
+                                            : torch::ones({B, mem.k.defined() ? mem.k.size(2) : 0}, boolOpts);
+        auto allValid = torch::cat({oldValid, torch::ones({B, T}, boolOpts)}, 1); // (B, M+T)
+        const auto total = allK.size(2);
+        const auto keep = std::min<std::int64_t>(h, total);
+        mem.k = allK.narrow(2, total - keep, keep).detach();
+        mem.v = allV.narrow(2, total - keep, keep).detach();
+        mem.valid = allValid.narrow(1, total - keep, keep);
+    }
+    x = norm(x);
+    return torch::matmul(x, embed->weight.t()); // (B, T, V), output tied to the embedding
+}
+
+torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
+    auto x = embed(tokens); // (B, T, C)
+    for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
+    auto last = norm(x.select(1, x.size(1) - 1));   // (B, C)
+    return torch::matmul(last, embed->weight.t()); // (B, V)
+}
+
+std::vector<LayerCache> DsmrImpl::newCaches(int batch, torch::Device device) const {
+    std::vector<LayerCache> caches(std::size_t(config.layers));
+    auto opts = torch::TensorOptions().dtype(embed->weight.dtype()).device(device);
+    for (int l = 0; l < config.layers; ++l) {
+        auto& c = caches[std::size_t(l)];
+        c.k = torch::zeros({batch, config.heads, config.horizon(l) + config.segment, config.headDim()}, opts);
+        c.v = torch::zeros_like(c.k);
+    }
+    return caches;
+}
+
+void DsmrImpl::rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment) {
+    for (std::size_t l = 0; l < caches.size(); ++l) {
+        LayerCache& c = caches[l];
+        if (c.segment < segment) continue;
+        const int total = c.length();
+        const int keep = std::min(l < horizons.size() ? horizons[l] : 0, total);
+        if (keep > 0) {
+            c.k.narrow(2, 0, keep).copy_(c.k.narrow(2, total - keep, keep).clone());
+            c.v.narrow(2, 0, keep).copy_(c.v.narrow(2, total - keep, keep).clone());
+        }
+        c.memory = keep;
+        c.segment = 0;
+    }
+}
+
+std::int64_t cacheBytes(const ModelConfig& c, int batch) {
+    std::int64_t rows = 0;
+    for (int l = 0; l < c.layers; ++l) rows += c.horizon(l) + c.segment;
+    return rows * c.dModel * 2 * std::int64_t(sizeof(float)) * batch;
+}
+
+} // namespace continuo::inference

@@ -1,0 +1,91 @@
+#pragma once
+// DSMR: a decoder-only transformer with Music Transformer's relative self-attention, segment
+// recurrence with a per-layer memory horizon, and optional Sparse Transformer layouts.
+// Private to inference/ (torch types never leave this module).
+//
+// Legend: B batch (streams or variations), T queries in this call, M memory keys, K = M + T
+// keys, H heads, D head size, C model width (H*D), R relative rows (m_l + S), V vocabulary.
+#include "continuo/inference/ModelConfig.h"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace continuo::inference {
+
+/// Keys and values a layer carries from earlier segments (training and evaluation).
+struct LayerMemory {
+    torch::Tensor k, v; ///< (B, H, M, D), detached; undefined = empty
+    torch::Tensor valid; ///< (B, M) bool; undefined = all valid
+};
+
+/// Decoding cache of one layer, allocated once: [memory (<= m_l) ; current segment (< S)].
+/// Mirrors training exactly: when the segment fills, the last m_l keys become the memory.
+struct LayerCache {
+    torch::Tensor k, v; ///< (B, H, m_l + S, D)
+    int memory = 0;     ///< keys from earlier segments
+    int segment = 0;    ///< keys of the current segment
+    int length() const { return memory + segment; }
+};
+
+/// Causal attention of T queries over K = M + T keys (the last T are the queries' own),
+/// with relative logits q_i . E[dist] computed by the skew; dense or sparse layout.
+torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const torch::Tensor& table, const torch::Tensor& memoryValid,
+                                AttentionLayout layout, int stride, int summary);
+
+/// The skew: from QE' (B, H, T, K), whose column c holds q_i . E[K-1-c], to
+/// S_rel (B, H, T, K) with S_rel[i, j] = q_i . E[M + i - j] wherever j <= M + i.
+torch::Tensor skew(const torch::Tensor& qe);
+
+struct RelativeAttentionImpl : torch::nn::Module {
+    RelativeAttentionImpl(const ModelConfig& c, int layer);
+    /// Training / evaluation: x (B, T, C) over [memory ; x]; returns y (B, T, C) and this
+    /// segment's keys and values (B, H, T, D) in *k, *v.
+    torch::Tensor forward(const torch::Tensor& x, const LayerMemory& memory, torch::Tensor* k, torch::Tensor* v);
+    /// Decoding: x (B, T, C) appended to the cache (T <= S - cache.segment).
+    torch::Tensor step(const torch::Tensor& x, LayerCache& cache);
+
+    torch::nn::Linear qkv{nullptr}, out{nullptr};
+    torch::Tensor table; ///< (H, R, D) relative embeddings, row = distance
+    torch::nn::Dropout drop{nullptr};
+    int heads, headDim, horizon, segment, stride, summary;
+    AttentionLayout layout;
+};
+TORCH_MODULE(RelativeAttention);
+
+struct BlockImpl : torch::nn::Module {
+    BlockImpl(const ModelConfig& c, int layer);
+    torch::Tensor forward(const torch::Tensor& x, const LayerMemory& memory, torch::Tensor* k, torch::Tensor* v);
+    torch::Tensor step(const torch::Tensor& x, LayerCache& cache);
+
+    torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+    RelativeAttention attention{nullptr};
+    torch::nn::Linear ff1{nullptr}, ff2{nullptr};
+    torch::nn::Dropout drop{nullptr};
+};
+TORCH_MODULE(Block);
+
+struct DsmrImpl : torch::nn::Module {
+    explicit DsmrImpl(const ModelConfig& c);
+
+    /// tokens (B, T) -> logits (B, T, V). Reads and replaces `memories` (one per layer) with
+    /// the last m_l keys/values of [memory ; segment], detached.
+    torch::Tensor forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories);
+    /// Decoding: tokens (B, T) appended to the caches -> logits of the last position (B, V).
+    torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
+    std::vector<LayerCache> newCaches(int batch, torch::Device device) const;
+    /// Rolls each cache whose segment is full (its last m_l keys become its memory).
+    static void rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment);
+
+    ModelConfig config;
+    torch::nn::Embedding embed{nullptr};
+    torch::nn::ModuleList blocks;
+    torch::nn::LayerNorm norm{nullptr};
+};
+TORCH_MODULE(Dsmr);
+
+/// Bytes held by decoding caches for `batch` streams (float32), per the config's schedule.
+std::int64_t cacheBytes(const ModelConfig& c, int batch);
+
+} // namespace continuo::inference

@@ -1,0 +1,156 @@
+// A generation session: prime the caches with the primer (batched, segment by segment), then
+// sample one token at a time for every variation side by side, streaming notes out.
+#include "ModelImpl.h"
+
+#include "continuo/inference/Sampler.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace continuo::inference {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+/// Feeds tokens through the caches segment by segment; returns the last position's logits (B, V).
+torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector<int>& toks, torch::Device device) {
+    const int S = net->config.segment;
+    torch::Tensor logits;
+    std::size_t at = 0;
+    while (at < toks.size()) {
+        const std::size_t n = std::min<std::size_t>(std::size_t(S - caches[0].segment), toks.size() - at);
+        std::vector<std::int64_t> chunk(toks.begin() + long(at), toks.begin() + long(at + n));
+        auto input = torch::tensor(chunk, torch::kLong).view({1, long(n)}).to(device); // (1, T)
+        logits = net->step(input, caches);                                            // (1, V)
+        DsmrImpl::rollFull(caches, net->config.horizons, S);
+        at += n;
+    }
+    return logits;
+}
+} // namespace
+
+Generator::Generator(std::shared_ptr<Model> model) : model_(std::move(model)) {}
+Generator::~Generator() = default;
+
+Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds,
+                                      const ContinueOptions& options, const ContinueCallbacks& callbacks,
+                                      const std::atomic<bool>* cancel) {
+    if (!model_) return Error{"no model loaded"};
+    const int variations = std::clamp(options.variations, 1, 8);
+    if (!(options.seconds > 0)) return Error{"the continuation length must be positive"};
+    if (!(options.sampling.temperature > 0)) return Error{"temperature must be positive"};
+    Model::Impl& impl = model_->impl();
+    Dsmr& net = impl.net;
+    const int S = net->config.segment;
+    const auto start = Clock::now();
+    Continuation result;
+    result.variations.resize(std::size_t(variations));
+    result.tokens.resize(std::size_t(variations));
+    try {
+        torch::NoGradGuard noGrad;
+        net->eval();
+
+        // Primer tokens, then silence up to where the continuation starts.
+        std::vector<int> toks{tokens::kBos};
+        auto encoded = tokens::encode(primer);
+        toks.insert(toks.end(), encoded.begin(), encoded.end());
+        tokens::StreamingDecoder primerClock;
+        for (int t : encoded) primerClock.feed(t);
+        const double startAt = std::max(primerEndSeconds, primerClock.now());
+        long gap = std::lround((startAt - primerClock.now()) / tokens::kStepSeconds);
+        while (gap > 0) {
+            int s = int(std::min<long>(gap, tokens::kTimeShiftSteps));
+            toks.push_back(tokens::timeShift(s));
+            gap -= s;
+        }
+        result.primerTokens = int(toks.size());
+
+        auto caches = net->newCaches(1, impl.device);
+        auto logits = feed(net, caches, toks, impl.device); // (1, V)
+        result.primeMilliseconds = msSince(start);
+        // Variations share the primed state: copy it into each batch row.
+        for (auto& c : caches) {
+            c.k = c.k.repeat({variations, 1, 1, 1}).contiguous();
+            c.v = c.v.repeat({variations, 1, 1, 1}).contiguous();
+        }
+        logits = logits.repeat({variations, 1}); // (B, V)
+
+        const int maxTokens = options.maxTokens > 0 ? options.maxTokens
+                                                    : std::max(64, int(std::ceil(options.seconds * 40)));
+        const double stopAt = startAt + options.seconds;
+        std::vector<tokens::StreamingDecoder> decoders;
+        std::vector<Random> randoms;
+        std::vector<bool> done(std::size_t(variations), false);
+        for (int v = 0; v < variations; ++v) {
+            decoders.emplace_back(startAt);
+            decoders.back().setVelocity(primerClock.velocity());
+            randoms.emplace_back(options.sampling.seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
+        }
+        Sampler sampler(options.sampling);
+        const int banned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
+        std::vector<std::int64_t> next(std::size_t(variations), tokens::kPad);
+        auto emit = [&](int v, const std::vector<tokens::TimedNote>& notes) {
+            for (tokens::TimedNote n : notes) {
+                if (n.start >= stopAt) continue;
+                n.end = std::min(n.end, stopAt);
+                result.variations[std::size_t(v)].push_back(n);
+                if (callbacks.onNote) callbacks.onNote(v, n);
+            }
+        };
+        int step = 0;
+        auto lastProgress = Clock::now();
+        for (;;) {
+            if (cancel && cancel->load(std::memory_order_relaxed)) {
+                result.cancelled = true;
+                break;
+            }
+            auto cpu = logits.to(torch::kCPU, torch::kFloat32).contiguous(); // (B, V)
+            const float* rows = cpu.data_ptr<float>();
+            const auto vocab = cpu.size(1);
+            for (int v = 0; v < variations; ++v) {
+                if (done[std::size_t(v)]) continue;
+                int tok = sampler.sample({rows + v * vocab, std::size_t(vocab)}, randoms[std::size_t(v)], banned);
+                next[std::size_t(v)] = tok;
+                result.tokens[std::size_t(v)].push_back(tok);
+                auto& d = decoders[std::size_t(v)];
+                emit(v, d.feed(tok));
+                if (d.now() >= stopAt || int(result.tokens[std::size_t(v)].size()) >= maxTokens) done[std::size_t(v)] = true;
+            }
+            if (step == 0) result.firstTokenMilliseconds = msSince(start);
+            ++step;
+            const bool allDone = std::all_of(done.begin(), done.end(), [](bool b) { return b; });
+            if (callbacks.onProgress && (allDone || msSince(lastProgress) > 50)) {
+                lastProgress = Clock::now();
+                ContinueProgress p;
+                p.tokens = step;
+                p.tokensPerSecond = step * variations / std::max(1e-9, msSince(start) / 1000.0);
+                double slowest = stopAt;
+                for (auto& d : decoders) slowest = std::min(slowest, d.now());
+                p.musicSeconds = slowest - startAt;
+                p.fraction = allDone ? 1.0 : std::clamp(std::max(p.musicSeconds / options.seconds, double(step) / maxTokens), 0.0, 1.0);
+                callbacks.onProgress(p);
+            }
+            if (allDone) break;
+            auto input = torch::tensor(next, torch::kLong).view({variations, 1}).to(impl.device); // (B, 1)
+            logits = net->step(input, caches);                                                   // (B, V)
+            DsmrImpl::rollFull(caches, net->config.horizons, S);
+        }
+        for (int v = 0; v < variations; ++v) {
+            emit(v, decoders[std::size_t(v)].finish());
+            auto& notes = result.variations[std::size_t(v)];
+            std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) {
+                return a.start != b.start ? a.start < b.start : a.pitch < b.pitch;
+            });
+        }
+        result.wallSeconds = msSince(start) / 1000.0;
+        std::size_t total = 0;
+        for (auto& t : result.tokens) total += t.size();
+        result.tokensPerSecond = double(total) / std::max(1e-9, result.wallSeconds);
+        return result;
+    } catch (const std::exception& e) {
+        return Error{"generation failed: " + torchMessage(e)};
+    }
+}
+
+} // namespace continuo::inference

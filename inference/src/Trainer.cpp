@@ -1,0 +1,261 @@
+// The trainer: AdamW, warm-up then cosine decay, gradient clipping, checkpoints that resume
+// exactly (weights, optimiser, memories, data position, random state).
+#include "ModelImpl.h"
+
+#include "continuo/inference/Trainer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace continuo::inference {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+double learningRateAt(const TrainOptions& o, int step) {
+    if (step < o.warmupSteps) return o.learningRate * double(step + 1) / double(o.warmupSteps);
+    double progress = std::clamp(double(step - o.warmupSteps) / std::max(1, o.steps - o.warmupSteps), 0.0, 1.0);
+    double floor = o.learningRate * o.minLearningRateRatio;
+    return floor + (o.learningRate - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+/// Drops the memories of streams that start a new piece.
+void resetMemories(std::vector<LayerMemory>& memories, const std::vector<bool>& reset) {
+    std::vector<std::int64_t> rows;
+    for (std::size_t b = 0; b < reset.size(); ++b)
+        if (reset[b]) rows.push_back(std::int64_t(b));
+    if (rows.empty()) return;
+    for (LayerMemory& m : memories) {
+        if (!m.valid.defined()) continue;
+        auto idx = torch::tensor(rows, torch::kLong).to(m.valid.device());
+        m.valid.index_fill_(0, idx, false);
+    }
+}
+
+torch::Tensor batchTensor(const std::vector<std::int64_t>& v, int B, int S, torch::Device d) {
+    return torch::tensor(v, torch::kLong).view({B, S}).to(d); // (B, S)
+}
+
+struct Checkpoint {
+    QString dir;
+    QString model() const { return dir + "/model.safetensors"; }
+    QString optimizer() const { return dir + "/optimizer.pt"; }
+    QString memories() const { return dir + "/memories.pt"; }
+    QString state() const { return dir + "/state.json"; }
+};
+
+} // namespace
+
+Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& trainPieces,
+                             const std::vector<Piece>& validationPieces,
+                             const std::function<void(const TrainProgress&)>& onProgress,
+                             const std::function<void(const std::string&)>& log, const std::atomic<bool>* stop) {
+    if (trainPieces.empty()) return Error{"no training pieces"};
+    if (!QDir().mkpath(QString::fromStdString(o.outDir))) return Error{o.outDir + ": cannot create the folder"};
+    const QString out = QString::fromStdString(o.outDir);
+    const Checkpoint ckpt{out + "/checkpoint"}, tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"};
+    if (!QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state())) QDir().rename(old.dir, ckpt.dir);
+
+    TrainSummary summary;
+    std::shared_ptr<Model> model;
+    int step = 0;
+    std::int64_t tokensSeen = 0;
+    double elapsedBefore = 0, lastVal = -1;
+    PieceStreamer streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment);
+    QJsonObject state;
+    if (o.resume && QFileInfo::exists(ckpt.state())) {
+        QFile f(ckpt.state());
+        if (!f.open(QIODevice::ReadOnly)) return Error{"cannot read " + ckpt.state().toStdString()};
+        state = QJsonDocument::fromJson(f.readAll()).object();
+        auto loaded = Model::load(ckpt.model().toStdString(), o.runtime);
+        if (!loaded) return Error{"cannot resume: " + loaded.error()};
+        model = loaded.value();
+        step = state["step"].toInt();
+        tokensSeen = state["tokens_seen"].toVariant().toLongLong();
+        elapsedBefore = state["elapsed_seconds"].toDouble();
+        lastVal = state["validation_nll"].toDouble(-1);
+        if (!streamer.restoreState(state["streamer"].toString().toStdString()))
+            return Error{"cannot resume: the data position does not match these training files"};
+        if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir.toStdString());
+    } else {
+        auto created = Model::create(o.config, o.seed, o.runtime);
+        if (!created) return Error{created.error()};
+        model = created.value();
+    }
+    Model::Impl& impl = model->impl();
+    Dsmr& net = impl.net;
+    const ModelConfig& cfg = net->config;
+    const int B = o.batch, S = cfg.segment;
+
+    try {
+        std::vector<torch::Tensor> decay, noDecay;
+        for (const auto& p : net->named_parameters()) {
+            // Biases, norms, embeddings and relative tables are not decayed.
+            bool matrix = p.value().dim() == 2 && p.key().find("embed") == std::string::npos;
+            (matrix ? decay : noDecay).push_back(p.value());
+        }
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                       torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay).betas({0.9, 0.98})));
+        groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
+                                         torch::optim::AdamWOptions(o.learningRate).weight_decay(0.0).betas({0.9, 0.98})));
+        torch::optim::AdamW optimizer(groups);
+        std::vector<LayerMemory> memories(std::size_t(cfg.layers));
+        if (o.resume && QFileInfo::exists(ckpt.optimizer())) {
+            torch::load(optimizer, ckpt.optimizer().toStdString());
+            std::vector<torch::Tensor> mem;
+            torch::load(mem, ckpt.memories().toStdString());
+            for (int l = 0; l < cfg.layers && std::size_t(3 * l + 2) < mem.size(); ++l) {
+                auto& m = memories[std::size_t(l)];
+                if (mem[std::size_t(3 * l)].numel() == 0) continue;
+                m.k = mem[std::size_t(3 * l)].to(impl.device);
+                m.v = mem[std::size_t(3 * l + 1)].to(impl.device);
+                m.valid = mem[std::size_t(3 * l + 2)].to(impl.device);
+            }
+        }
+
+        auto saveCheckpoint = [&](double elapsed) -> Expected<bool> {
+            QDir(tmp.dir).removeRecursively();
+            QDir().mkpath(tmp.dir);
+            auto meta = o.metadata;
+            meta["training_steps"] = std::to_string(step);
+            meta["training_tokens"] = std::to_string(tokensSeen);
+            if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
+            if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
+            torch::save(optimizer, tmp.optimizer().toStdString());
+            std::vector<torch::Tensor> mem;
+            for (auto& m : memories) {
+                mem.push_back(m.k.defined() ? m.k.cpu() : torch::empty({0}));
+                mem.push_back(m.v.defined() ? m.v.cpu() : torch::empty({0}));
+                mem.push_back(m.valid.defined() ? m.valid.cpu() : torch::empty({0}));
+            }
+            torch::save(mem, tmp.memories().toStdString());
+            QJsonObject s;
+            s["step"] = step;
+            s["tokens_seen"] = qint64(tokensSeen);
+            s["elapsed_seconds"] = elapsed;
+            s["validation_nll"] = lastVal;
+            s["streamer"] = QString::fromStdString(streamer.saveState());
+            s["config"] = QString::fromStdString(cfg.toJson());
+            QSaveFile f(tmp.state());
+            if (!f.open(QIODevice::WriteOnly)) return Error{"cannot write the checkpoint state"};
+            f.write(QJsonDocument(s).toJson());
+            if (!f.commit()) return Error{"cannot write the checkpoint state"};
+            QDir(old.dir).removeRecursively();
+            if (QFileInfo::exists(ckpt.dir)) QDir().rename(ckpt.dir, old.dir);
+            QDir().rename(tmp.dir, ckpt.dir);
+            QDir(old.dir).removeRecursively();
+            return true;
+        };
+
+        QFile csv(out + "/log.csv");
+        const bool newLog = !o.resume || !csv.exists();
+        if (!csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
+            return Error{"cannot write " + (out + "/log.csv").toStdString()};
+        if (newLog) csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,elapsed_seconds\n");
+
+        const auto start = Clock::now();
+        auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count(); };
+        double lossSum = 0;
+        std::int64_t lossTokens = 0, intervalTokens = 0;
+        auto intervalStart = Clock::now();
+        net->train();
+        while (step < o.steps) {
+            if (stop && stop->load()) {
+                summary.stoppedEarly = true;
+                break;
+            }
+            if (o.maxMinutes > 0 && elapsed() > o.maxMinutes * 60) {
+                summary.stoppedEarly = true;
+                if (log) log("time budget reached");
+                break;
+            }
+            StreamBatch batch = streamer.next();
+            resetMemories(memories, batch.reset);
+            auto input = batchTensor(batch.inputs, B, S, impl.device);   // (B, S)
+            auto target = batchTensor(batch.targets, B, S, impl.device); // (B, S)
+            const double lr = learningRateAt(o, step);
+            for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+            auto logits = net->forward(input, memories); // (B, S, V)
+            auto loss = torch::nn::functional::cross_entropy(
+                logits.view({B * S, cfg.vocabSize}), target.view({B * S}),
+                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad));
+            optimizer.zero_grad();
+            loss.backward();
+            torch::nn::utils::clip_grad_norm_(net->parameters(), o.clipNorm);
+            optimizer.step();
+            ++step;
+            tokensSeen += batch.realTokens;
+            intervalTokens += batch.realTokens;
+            const double l = loss.item<double>();
+            if (std::isfinite(l)) {
+                lossSum += l * double(batch.realTokens);
+                lossTokens += batch.realTokens;
+            }
+            const bool report = step % 20 == 0 || step == o.steps;
+            const bool doEval = !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
+            if (doEval) {
+                std::vector<Piece> subset(validationPieces.begin(),
+                                          validationPieces.begin() + std::min<long>(o.evalPieces, long(validationPieces.size())));
+                auto r = evaluate(*model, subset, std::min<int>(B, int(subset.size())), stop);
+                net->train();
+                if (r) lastVal = r->nll;
+            }
+            if (report || doEval) {
+                const double secs = std::chrono::duration<double>(Clock::now() - intervalStart).count();
+                TrainProgress p;
+                p.step = step;
+                p.steps = o.steps;
+                p.tokensSeen = tokensSeen;
+                p.loss = lossTokens ? lossSum / double(lossTokens) : 0;
+                p.tokensPerSecond = double(intervalTokens) / std::max(1e-9, secs);
+                p.learningRate = lr;
+                p.validationNll = lastVal;
+                p.elapsedSeconds = elapsed();
+                p.epoch = streamer.epoch();
+                double perStep = (elapsed() - elapsedBefore) / std::max(1, step - state["step"].toInt());
+                p.etaSeconds = perStep * (o.steps - step);
+                if (o.maxMinutes > 0) p.etaSeconds = std::min(p.etaSeconds, o.maxMinutes * 60 - elapsed());
+                if (onProgress) onProgress(p);
+                char line[256];
+                std::snprintf(line, sizeof line, "%d,%lld,%.5f,%.5f,%.4f,%.1f,%.6g,%.1f\n", step, (long long)tokensSeen,
+                              p.loss, lastVal, lastVal >= 0 ? std::exp(lastVal) : -1.0, p.tokensPerSecond, lr, p.elapsedSeconds);
+                csv.write(line);
+                csv.flush();
+                lossSum = 0;
+                lossTokens = intervalTokens = 0;
+                intervalStart = Clock::now();
+            }
+            if (step % o.checkpointEvery == 0)
+                if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
+        }
+        if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
+        auto meta = o.metadata;
+        meta["training_steps"] = std::to_string(step);
+        meta["training_tokens"] = std::to_string(tokensSeen);
+        meta["training_seconds"] = std::to_string(int(elapsed()));
+        if (lastVal >= 0) {
+            meta["validation_nll"] = std::to_string(lastVal);
+            meta["validation_ppl"] = std::to_string(std::exp(lastVal));
+        }
+        summary.modelPath = (out + "/model.safetensors").toStdString();
+        if (auto r = model->save(summary.modelPath, meta); !r) return Error{r.error()};
+        summary.steps = step;
+        summary.tokensSeen = tokensSeen;
+        summary.wallSeconds = elapsed();
+        summary.validationNll = lastVal;
+        return summary;
+    } catch (const std::exception& e) {
+        return Error{"training failed: " + torchMessage(e)};
+    }
+}
+
+} // namespace continuo::inference
