@@ -1,0 +1,17 @@
+#pragma once
+// Synthesizer settings shared by live playback and the offline renderer, so that a WAV
+// export sounds like what was heard.
+#include <string>
+
+namespace continuo::audio {
+
+struct SynthSettings {
+    double sampleRate = 48000.0; ///< Hz; the live engine overrides this with the device rate
+    double gain = 0.4;           ///< FluidSynth master gain (0.2 default is quiet for solo piano)
+    int polyphony = 256;         ///< voices; dense piano with pedal needs well over 64
+    bool reverb = true;
+    bool chorus = false;         ///< chorus smears piano; off by default
+    std::string soundFont;       ///< path to a .sf2 file
+};
+
+} // namespace continuo::audio

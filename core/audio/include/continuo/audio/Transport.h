@@ -1,0 +1,135 @@
+#pragma once
+// The real-time heart of the engine: consumes commands and live MIDI from lock-free queues,
+// plays the current PlaybackSnapshot through the Synth with every message at its exact
+// sample, clicks the metronome, handles count-in and loop. Device-independent: the RtAudio
+// callback, the silent clock, the offline renderer and the benchmarks all call process().
+//
+// Threads: the constructor, post(), setSnapshot(), setSynth() and collect() belong to one
+// control thread (the UI thread); thruQueue() has one producer (the MIDI input thread);
+// process() runs on one audio thread at a time; the read accessors are safe anywhere.
+#include "continuo/audio/Handoff.h"
+#include "continuo/audio/Metronome.h"
+#include "continuo/audio/MidiMessage.h"
+#include "continuo/audio/PlaybackSnapshot.h"
+#include "continuo/audio/SpscQueue.h"
+#include "continuo/audio/Synth.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace continuo::audio {
+
+struct TransportCommand {
+    enum class Type : std::uint8_t {
+        Play, Record, Stop, Locate, SetLoop, Metronome, CountIn, AutoStop, Panic, Midi
+    };
+    Type type = Type::Stop;
+    Tick a = 0;        ///< tick (Locate, SetLoop start) or count (CountIn)
+    Tick b = 0;        ///< SetLoop end
+    bool flag = false; ///< enabled (SetLoop, Metronome, AutoStop)
+    MidiMessage midi;  ///< Midi (note previews)
+};
+
+class Transport {
+public:
+    /// Allocates everything the audio thread will need (queues, click waveforms).
+    explicit Transport(double sampleRate = 48000.0);
+    ~Transport();
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    // ---- control thread
+    /// Changes the sample rate, keeping the position. Only while no thread is in process()
+    /// (between closing one device and opening the next).
+    void prepare(double sampleRate);
+    /// False when the queue is full (the command is dropped; the UI may retry).
+    bool post(const TransportCommand& command);
+    void setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot);
+    void setSynth(std::unique_ptr<Synth> synth);
+    /// Frees replaced snapshots and synths (call now and then, e.g. from a UI timer).
+    void collect();
+    /// Seconds subtracted when mapping a wall-clock time to the transport position: the
+    /// output latency, so that a note played in time with the click lands on the beat.
+    void setInputLatencyCompensation(double seconds) { latencyCompensation_.store(seconds); }
+
+    // ---- MIDI input thread (single producer): messages heard at once (MIDI thru)
+    SpscQueue<MidiMessage>& thruQueue() { return thru_; }
+
+    // ---- any thread
+    double sampleRate() const { return sampleRate_; } ///< control thread
+    bool isPlaying() const { return playing_.load(std::memory_order_acquire); }
+    bool isRecording() const { return recording_.load(std::memory_order_acquire); }
+    /// Negative during a count-in that starts at the beginning of the piece.
+    Tick positionTick() const { return positionTick_.load(std::memory_order_acquire); }
+    std::int64_t positionFrame() const { return positionFrame_.load(std::memory_order_acquire); }
+    /// Number of process() calls so far (a heartbeat for device-loss detection).
+    std::uint64_t buffersProcessed() const { return buffers_.load(std::memory_order_acquire); }
+    /// The transport position (seconds from tick 0) that was sounding at the steady-clock
+    /// time `steadyNs`, extrapolated from the last buffer. Lock-free (seqlock).
+    double transportSecondsAt(std::int64_t steadyNs) const;
+
+    // ---- audio thread
+    /// Overwrites `frames` interleaved stereo frames. `steadyNs` is the steady-clock time of
+    /// the buffer's first frame (for MIDI timestamps). Never allocates, locks or blocks.
+    /// `audible` false advances time and state without touching the synth (silent mode).
+    void process(float* interleaved, int frames, std::int64_t steadyNs, bool audible = true) noexcept;
+    /// Metronome waveform length (tests).
+    int clickFrames() const { return metronome_.clickFrames(); }
+
+private:
+    void processChunked(float* out, int frames) noexcept;
+    void handleCommand(const TransportCommand& c) noexcept;
+    void startPlayback(bool record) noexcept;
+    void stopPlayback(bool cut) noexcept;
+    void seekTo(std::int64_t frame) noexcept;
+    void recomputeLoop() noexcept;
+    void scheduleNextBeat(double fromTick, bool inclusive) noexcept;
+    void render(float* out, int frames) noexcept;
+    void fireDue() noexcept;
+    void publish(std::int64_t steadyNs) noexcept;
+    std::int64_t frameAt(double seconds) const noexcept;
+    double secondsAtFrame(std::int64_t frame) const noexcept { return double(frame) / sampleRate_; }
+
+    double sampleRate_;
+    SpscQueue<TransportCommand> commands_;
+    SpscQueue<MidiMessage> thru_;
+    Handoff<PlaybackSnapshot> snapshots_;
+    Handoff<Synth> synths_;
+    Metronome metronome_;
+
+    // Audio-thread state.
+    const PlaybackSnapshot* snap_ = nullptr;
+    Synth* owned_ = nullptr; ///< the synth acquired from synths_
+    Synth* synth_ = nullptr; ///< owned_, or nullptr while inaudible
+    bool audible_ = true;
+    bool playingRt_ = false;
+    bool recordingRt_ = false;
+    std::int64_t pos_ = 0;
+    std::size_t nextMessage_ = 0;
+    std::int64_t nextBeatFrame_ = 0;
+    double nextBeatTick_ = 0.0;
+    bool nextBeatAccent_ = false;
+    std::int64_t countInEnd_ = 0; ///< messages before this frame are muted; clicks forced
+    bool metronomeOn_ = false;
+    int countInBars_ = 0;
+    bool autoStop_ = true;
+    Tick loopStartTick_ = 0, loopEndTick_ = 0;
+    bool loopEnabled_ = false;
+    std::int64_t loopStart_ = 0, loopEnd_ = 0;
+
+    // Published state.
+    std::atomic<bool> playing_{false};
+    std::atomic<bool> recording_{false};
+    std::atomic<Tick> positionTick_{0};
+    std::atomic<std::int64_t> positionFrame_{0};
+    std::atomic<std::uint64_t> buffers_{0};
+    std::atomic<double> latencyCompensation_{0.0};
+    // Seqlock-protected clock anchor: (steady ns at a buffer start, transport seconds there).
+    std::atomic<std::uint64_t> anchorSeq_{0};
+    std::atomic<std::int64_t> anchorNs_{0};
+    std::atomic<double> anchorSeconds_{0.0};
+    std::atomic<bool> anchorRolling_{false};
+};
+
+} // namespace continuo::audio

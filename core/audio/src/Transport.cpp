@@ -1,0 +1,253 @@
+#include "continuo/audio/Transport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace continuo::audio {
+
+Transport::Transport(double sampleRate) : sampleRate_(sampleRate), commands_(1024), thru_(1024) {
+    metronome_.prepare(sampleRate);
+    snapshots_.publish(PlaybackSnapshot::empty());
+}
+
+Transport::~Transport() = default;
+
+void Transport::prepare(double sampleRate) {
+    const double seconds = secondsAtFrame(pos_);
+    const double countIn = secondsAtFrame(countInEnd_);
+    sampleRate_ = sampleRate;
+    metronome_.prepare(sampleRate);
+    pos_ = frameAt(seconds);
+    countInEnd_ = frameAt(countIn);
+    if (snap_) {
+        recomputeLoop();
+        if (playingRt_) seekTo(pos_);
+    }
+}
+
+bool Transport::post(const TransportCommand& command) { return commands_.push(command); }
+
+void Transport::setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot) {
+    if (snapshot) snapshots_.publish(std::move(snapshot));
+}
+
+void Transport::setSynth(std::unique_ptr<Synth> synth) {
+    if (synth) synths_.publish(std::move(synth));
+}
+
+void Transport::collect() {
+    snapshots_.collect();
+    synths_.collect();
+}
+
+double Transport::transportSecondsAt(std::int64_t steadyNs) const {
+    std::uint64_t before = 0, after = 0;
+    std::int64_t ns = 0;
+    double seconds = 0.0;
+    bool rolling = false;
+    do {
+        before = anchorSeq_.load(std::memory_order_acquire);
+        ns = anchorNs_.load(std::memory_order_relaxed);
+        seconds = anchorSeconds_.load(std::memory_order_relaxed);
+        rolling = anchorRolling_.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        after = anchorSeq_.load(std::memory_order_relaxed);
+    } while (before != after || (before & 1u));
+    if (!rolling) return seconds;
+    return seconds + double(steadyNs - ns) * 1e-9 - latencyCompensation_.load(std::memory_order_relaxed);
+}
+
+std::int64_t Transport::frameAt(double seconds) const noexcept {
+    return std::int64_t(std::llround(seconds * sampleRate_));
+}
+
+void Transport::process(float* out, int frames, std::int64_t steadyNs, bool audible) noexcept {
+    std::memset(out, 0, sizeof(float) * 2 * std::size_t(std::max(frames, 0)));
+    audible_ = audible;
+
+    bool changed = false;
+    snap_ = snapshots_.acquire(changed);
+    if (changed) {
+        recomputeLoop();
+        if (playingRt_) {
+            // The old snapshot's note-offs are gone: release what it started, then go on
+            // from the same place in the new one.
+            if (synth_) synth_->allNotesOff();
+            seekTo(pos_);
+        }
+    }
+    owned_ = synths_.acquire(changed);
+    synth_ = audible ? owned_ : nullptr;
+    if (changed && synth_ && playingRt_)
+        for (const MidiMessage& m : snap_->setup()) synth_->send(m);
+
+    TransportCommand command;
+    while (commands_.pop(command)) handleCommand(command);
+    MidiMessage live;
+    while (thru_.pop(live))
+        if (synth_) synth_->send(live);
+
+    // Anchor for MIDI timestamps: the position at this buffer's first frame.
+    const std::uint64_t seq = anchorSeq_.load(std::memory_order_relaxed);
+    anchorSeq_.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    anchorNs_.store(steadyNs, std::memory_order_relaxed);
+    anchorSeconds_.store(secondsAtFrame(pos_), std::memory_order_relaxed);
+    anchorRolling_.store(playingRt_, std::memory_order_relaxed);
+    anchorSeq_.store(seq + 2, std::memory_order_release);
+
+    if (frames > 0) processChunked(out, frames);
+    publish(steadyNs);
+}
+
+void Transport::processChunked(float* out, int frames) noexcept {
+    int done = 0;
+    while (true) {
+        if (playingRt_) fireDue();
+        if (done == frames) break;
+        if (!playingRt_) {
+            render(out + 2 * done, frames - done);
+            break;
+        }
+        // Render up to the next thing that must happen at an exact sample.
+        std::int64_t next = pos_ + (frames - done);
+        const auto& messages = snap_->messages();
+        if (nextMessage_ < messages.size()) next = std::min(next, frameAt(messages[nextMessage_].seconds));
+        next = std::min(next, nextBeatFrame_);
+        const bool looping = loopEnabled_ && loopEnd_ > loopStart_ && pos_ >= countInEnd_;
+        if (looping && pos_ < loopEnd_) next = std::min(next, loopEnd_);
+        if (autoStop_ && !recordingRt_ && !looping) {
+            const std::int64_t end = frameAt(snap_->endSeconds());
+            if (pos_ < end) next = std::min(next, end);
+        }
+        const int n = int(std::max<std::int64_t>(1, next - pos_));
+        render(out + 2 * done, n);
+        pos_ += n;
+        done += n;
+    }
+}
+
+void Transport::fireDue() noexcept {
+    const bool looping = loopEnabled_ && loopEnd_ > loopStart_ && pos_ >= countInEnd_;
+    if (looping && pos_ == loopEnd_) {
+        if (synth_) synth_->allNotesOff();
+        seekTo(loopStart_);
+    }
+    const auto& messages = snap_->messages();
+    while (nextMessage_ < messages.size() && frameAt(messages[nextMessage_].seconds) <= pos_) {
+        if (synth_) synth_->send(messages[nextMessage_].message);
+        ++nextMessage_;
+    }
+    while (nextBeatFrame_ <= pos_) {
+        if (metronomeOn_ || pos_ < countInEnd_) metronome_.start(nextBeatAccent_);
+        scheduleNextBeat(nextBeatTick_, false);
+    }
+    if (autoStop_ && !recordingRt_ && !looping && nextMessage_ >= messages.size() &&
+        pos_ >= frameAt(snap_->endSeconds()))
+        stopPlayback(false);
+}
+
+void Transport::render(float* out, int frames) noexcept {
+    if (!audible_) return;
+    if (synth_) synth_->renderAdd(out, frames);
+    metronome_.renderAdd(out, frames);
+}
+
+void Transport::scheduleNextBeat(double fromTick, bool inclusive) noexcept {
+    const Beat beat = snap_->beats().beatAtOrAfter(inclusive ? fromTick : fromTick + 0.5);
+    nextBeatTick_ = beat.tick;
+    nextBeatAccent_ = beat.downbeat;
+    nextBeatFrame_ = frameAt(snap_->tempo().secondsAt(beat.tick));
+}
+
+void Transport::seekTo(std::int64_t frame) noexcept {
+    pos_ = frame;
+    // Half a sample of slack: a message that rounds to this very frame still plays.
+    const double from = secondsAtFrame(std::max(frame, countInEnd_)) - 0.5 / sampleRate_;
+    nextMessage_ = snap_->firstAtOrAfter(from);
+    scheduleNextBeat(snap_->tempo().tickAt(secondsAtFrame(frame) - 0.5 / sampleRate_), true);
+}
+
+void Transport::recomputeLoop() noexcept {
+    loopStart_ = frameAt(snap_->tempo().secondsAt(double(loopStartTick_)));
+    loopEnd_ = frameAt(snap_->tempo().secondsAt(double(loopEndTick_)));
+}
+
+void Transport::startPlayback(bool record) noexcept {
+    if (playingRt_) {
+        recordingRt_ = recordingRt_ || record; // punch in while playing: no count-in
+        return;
+    }
+    recordingRt_ = record;
+    countInEnd_ = pos_;
+    std::int64_t from = pos_;
+    if (record && countInBars_ > 0) {
+        const double startTick = snap_->tempo().tickAt(secondsAtFrame(pos_));
+        const double preRoll = snap_->beats().barTicksAt(startTick) * countInBars_;
+        from = frameAt(snap_->tempo().secondsAt(startTick - preRoll));
+    }
+    if (synth_)
+        for (const MidiMessage& m : snap_->setup()) synth_->send(m);
+    seekTo(from);
+    playingRt_ = true;
+}
+
+void Transport::stopPlayback(bool cut) noexcept {
+    playingRt_ = false;
+    recordingRt_ = false;
+    if (pos_ < countInEnd_) pos_ = countInEnd_; // stopped during the count-in: back to the start
+    countInEnd_ = pos_;
+    if (synth_) {
+        if (cut) synth_->allSoundOff();
+        else synth_->allNotesOff();
+    }
+}
+
+void Transport::handleCommand(const TransportCommand& c) noexcept {
+    using T = TransportCommand::Type;
+    switch (c.type) {
+    case T::Play: startPlayback(false); break;
+    case T::Record: startPlayback(true); break;
+    case T::Stop:
+        if (playingRt_) stopPlayback(false);
+        break;
+    case T::Locate: {
+        const std::int64_t frame = frameAt(snap_->tempo().secondsAt(double(c.a)));
+        countInEnd_ = frame; // a locate cancels a count-in in progress
+        if (playingRt_) {
+            if (synth_) synth_->allNotesOff();
+            seekTo(frame);
+        } else {
+            pos_ = frame;
+        }
+        break;
+    }
+    case T::SetLoop:
+        loopStartTick_ = c.a;
+        loopEndTick_ = c.b;
+        loopEnabled_ = c.flag;
+        recomputeLoop();
+        break;
+    case T::Metronome: metronomeOn_ = c.flag; break;
+    case T::CountIn: countInBars_ = int(std::clamp<Tick>(c.a, 0, 4)); break;
+    case T::AutoStop: autoStop_ = c.flag; break;
+    case T::Panic:
+        if (playingRt_) stopPlayback(true);
+        else if (synth_) synth_->allSoundOff();
+        break;
+    case T::Midi:
+        if (synth_) synth_->send(c.midi);
+        break;
+    }
+}
+
+void Transport::publish(std::int64_t) noexcept {
+    positionFrame_.store(pos_, std::memory_order_release);
+    positionTick_.store(Tick(std::llround(snap_->tempo().tickAt(secondsAtFrame(pos_)))), std::memory_order_release);
+    playing_.store(playingRt_, std::memory_order_release);
+    recording_.store(recordingRt_, std::memory_order_release);
+    buffers_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+} // namespace continuo::audio
