@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace continuo {
@@ -12,6 +13,16 @@ Expected<std::vector<std::uint8_t>> readFileBytes(const std::string& path, std::
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) return Error{path + ": cannot open (" + std::strerror(errno) + ")"};
     std::vector<std::uint8_t> out;
+    struct stat st {};
+    if (::fstat(::fileno(f), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            std::fclose(f);
+            return Error{path + ": is a directory, not a file"};
+        }
+        // Reserve what a regular file says it holds (a hint only: the loop below still
+        // stops at maxBytes whatever the size claims).
+        if (S_ISREG(st.st_mode) && std::uint64_t(st.st_size) <= maxBytes) out.reserve(std::size_t(st.st_size));
+    }
     std::uint8_t buf[65536];
     std::size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
@@ -21,9 +32,10 @@ Expected<std::vector<std::uint8_t>> readFileBytes(const std::string& path, std::
         }
         out.insert(out.end(), buf, buf + n);
     }
-    bool failed = std::ferror(f);
+    const bool failed = std::ferror(f);
+    const int readErrno = errno;
     std::fclose(f);
-    if (failed) return Error{path + ": read error"};
+    if (failed) return Error{path + ": read error (" + std::strerror(readErrno) + ")"};
     return out;
 }
 

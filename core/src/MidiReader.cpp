@@ -1,13 +1,14 @@
 // Standard MIDI File reader. Every read is bounds-checked against the bytes actually
 // present; a length field can never make us read past the end or allocate more than the
 // file could hold. Errors carry the byte offset and what was expected there.
+//
+// Work per file is linear in its size (plus sorting): a hostile file with a hundred
+// thousand tracks, tempo changes or time signatures costs no more than a musical one of
+// the same size.
 #include "continuo/core/MidiFile.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <cstring>
-#include <deque>
 #include <sstream>
 
 namespace continuo {
@@ -17,6 +18,11 @@ struct ParseError {
     std::size_t offset;
     std::string what;
 };
+
+std::string hexByte(std::uint8_t b) {
+    static const char digits[] = "0123456789ABCDEF";
+    return std::string("0x") + digits[b >> 4] + digits[b & 0xF];
+}
 
 class ByteReader {
 public:
@@ -36,6 +42,12 @@ public:
             throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
         std::uint32_t v = 0;
         for (int i = 0; i < n; ++i) v = (v << 8) | bytes_[pos_++];
+        return v;
+    }
+    std::uint32_t le32(const char* what) {
+        if (remaining() < 4) throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+        std::uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) v |= std::uint32_t(bytes_[pos_++]) << (8 * i);
         return v;
     }
     /// Variable-length quantity: at most 4 bytes (28 bits), as the standard requires.
@@ -65,11 +77,9 @@ public:
     std::uint8_t dataByte(const char* what) {
         std::size_t at = pos_;
         std::uint8_t b = u8(what);
-        if (b & 0x80) {
-            std::ostringstream s;
-            s << "expected a data byte (< 0x80) for " << what << ", found 0x" << std::hex << int(b);
-            throw ParseError{at, s.str()};
-        }
+        if (b & 0x80)
+            throw ParseError{at, std::string("expected a data byte (< 0x80) for ") + what + ", found " +
+                                     hexByte(b)};
         return b;
     }
 
@@ -84,30 +94,32 @@ struct OpenNote {
     int velocity;
 };
 
-struct TrackParse {
-    Track track;
-    std::vector<TempoChange> tempos;
-    std::vector<TimeSignature> timeSignatures;
-    Tick endTick = 0;
-    bool sawEndOfTrack = false;
-};
-
-TrackParse parseTrack(ByteReader& r) {
-    TrackParse out;
-    Track& track = out.track;
-    track.channel = -1;
-    track.program = -1;
-    // Open notes per (channel, key), paired first-in first-out: a second note-on of a key
-    // that is still sounding opens a second note, and the next note-off closes the oldest.
-    std::vector<std::deque<OpenNote>> open(16 * 128);
-    Tick tick = 0;
-    std::uint8_t running = 0;
-
-    auto closeNote = [&](int channel, int key, Tick at) {
-        auto& q = open[std::size_t(channel * 128 + key)];
-        if (q.empty()) return; // note-off with no open note: ignored
-        OpenNote on = q.front();
-        q.pop_front();
+/// Notes still sounding, per (channel, key). Same-pitch overlaps pair first-in first-out:
+/// a second note-on of a key that is sounding opens a second note, and the next note-off
+/// closes the oldest one. FIFO pairing keeps the note-offs of one key in the order of
+/// their note-ons, so the writer's output pairs back to exactly the same notes.
+///
+/// One instance serves every track of a file; only the keys a track touched are reset, so
+/// a file made of many tiny tracks costs nothing per empty track.
+class OpenNotes {
+public:
+    void open(int channel, int key, OpenNote note) {
+        Queue& q = queues_[index(channel, key)];
+        if (!q.listed) {
+            q.listed = true;
+            touched_.push_back(index(channel, key));
+        }
+        q.notes.push_back(note);
+    }
+    /// Closes the oldest open note of (channel, key) at `at`; false if none is open.
+    bool close(int channel, int key, Tick at, Track& track) {
+        Queue& q = queues_[index(channel, key)];
+        if (q.head == q.notes.size()) return false;
+        const OpenNote on = q.notes[q.head++];
+        if (q.head == q.notes.size()) {
+            q.notes.clear();
+            q.head = 0;
+        }
         Note n;
         n.pitch = key;
         n.velocity = on.velocity;
@@ -115,66 +127,114 @@ TrackParse parseTrack(ByteReader& r) {
         n.length = at - on.start;
         n.channel = channel;
         track.notes.push_back(n);
+        return true;
+    }
+    /// Ends every note still sounding at `at` (the end of the track); returns how many.
+    std::size_t closeAll(Tick at, Track& track) {
+        std::size_t closed = 0;
+        std::sort(touched_.begin(), touched_.end());
+        for (std::size_t i : touched_) {
+            while (close(int(i / 128), int(i % 128), at, track)) ++closed;
+            queues_[i].listed = false;
+        }
+        touched_.clear();
+        return closed;
+    }
+
+private:
+    struct Queue {
+        std::vector<OpenNote> notes;
+        std::size_t head = 0;
+        bool listed = false; ///< in touched_
     };
+    static std::size_t index(int channel, int key) { return std::size_t(channel) * 128 + std::size_t(key); }
+    std::vector<Queue> queues_ = std::vector<Queue>(16 * 128);
+    std::vector<std::size_t> touched_; ///< keys that may hold open notes
+};
+
+struct TrackParse {
+    Track track;
+    std::vector<TempoChange> tempos;
+    std::vector<TimeSignature> timeSignatures;
+    std::vector<std::string> warnings;
+    Tick endTick = 0;
+    bool sawEndOfTrack = false;
+};
+
+void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out) {
+    Track& track = out.track;
+    track.channel = -1;
+    track.program = -1;
+    Tick tick = 0;
+    // Running status. The standard says meta and sysex events cancel it; files in the wild
+    // rely on it surviving them, and a data byte there has no other reading, so keep it.
+    std::uint8_t running = 0;
 
     while (!r.atEnd()) {
         tick += r.vlq("a delta time");
-        std::size_t statusAt = r.pos();
-        std::uint8_t b = r.u8("an event");
+        const std::size_t statusAt = r.pos();
+        const std::uint8_t b = r.u8("an event");
         if (b == 0xFF) {
-            std::uint8_t type = r.u8("a meta event type");
-            std::uint32_t len = r.vlq("a meta event length");
+            const std::uint8_t type = r.u8("a meta event type");
+            const std::uint32_t len = r.vlq("a meta event length");
             auto data = r.take(len, "meta event");
             if (type == 0x2F) {
                 out.sawEndOfTrack = true;
                 break; // anything after end-of-track inside the chunk is ignored
             } else if (type == 0x51) {
-                if (len != 3) throw ParseError{statusAt, "tempo meta event must have 3 data bytes"};
-                std::uint32_t us = (std::uint32_t(data[0]) << 16) | (std::uint32_t(data[1]) << 8) | data[2];
+                if (len < 3) {
+                    out.warnings.push_back("ignored a tempo event with " + std::to_string(len) +
+                                           " data bytes at byte " + std::to_string(statusAt));
+                    continue;
+                }
+                const std::uint32_t us =
+                    (std::uint32_t(data[0]) << 16) | (std::uint32_t(data[1]) << 8) | data[2];
                 if (us > 0) out.tempos.push_back({tick, double(us)});
             } else if (type == 0x58) {
                 if (len >= 2 && data[1] <= 6 && data[0] > 0)
                     out.timeSignatures.push_back({tick, int(data[0]), 1 << data[1]});
+                else
+                    out.warnings.push_back("ignored a malformed time signature at byte " +
+                                           std::to_string(statusAt));
             } else if (type == 0x03 && track.name.empty()) {
                 track.name.assign(data.begin(), data.end());
             }
             continue;
         }
         if (b == 0xF0 || b == 0xF7) {
-            std::uint32_t len = r.vlq("a sysex length");
+            const std::uint32_t len = r.vlq("a sysex length");
             r.skip(len, "sysex event");
             continue;
         }
         std::uint8_t status;
         std::uint8_t d1;
         if (b & 0x80) {
-            if (b >= 0xF0) {
-                std::ostringstream s;
-                s << "unexpected system message 0x" << std::hex << int(b) << " in a track";
-                throw ParseError{statusAt, s.str()};
-            }
+            if (b >= 0xF0)
+                throw ParseError{statusAt, "unexpected system message " + hexByte(b) + " in a track"};
             status = b;
             running = b;
             d1 = r.dataByte("a channel message");
         } else {
-            if (!running) throw ParseError{statusAt, "data byte with no running status"};
+            if (!running)
+                throw ParseError{statusAt, "expected a status byte, found data byte " + hexByte(b) +
+                                               " with no running status"};
             status = running;
             d1 = b;
         }
         const int channel = status & 0x0F;
         const int kind = status & 0xF0;
         const bool twoBytes = kind != 0xC0 && kind != 0xD0;
-        std::uint8_t d2 = twoBytes ? r.dataByte("a channel message") : 0;
+        const std::uint8_t d2 = twoBytes ? r.dataByte("a channel message") : 0;
         if (track.channel < 0) track.channel = channel;
         switch (kind) {
         case 0x90:
             if (d2 > 0) {
-                open[std::size_t(channel * 128 + d1)].push_back({tick, d2});
+                open.open(channel, d1, {tick, d2});
                 break;
             }
             [[fallthrough]]; // note-on with velocity 0 is a note-off
         case 0x80:
-            closeNote(channel, d1, tick);
+            open.close(channel, d1, tick, track); // a note-off with no open note is ignored
             break;
         case 0xA0:
             track.events.push_back({tick, ChannelEvent::Kind::PolyPressure, channel, d1, d2});
@@ -196,12 +256,11 @@ TrackParse parseTrack(ByteReader& r) {
     }
     out.endTick = tick;
     // Notes still sounding at the end of the track end there.
-    for (int key = 0; key < 16 * 128; ++key)
-        while (!open[std::size_t(key)].empty()) closeNote(key / 128, key % 128, tick);
+    if (std::size_t n = open.closeAll(tick, track))
+        out.warnings.push_back(std::to_string(n) + " note(s) without a note-off end at the end of the track");
     if (track.channel < 0) track.channel = 0;
     if (track.program < 0) track.program = 0;
     track.sort();
-    return out;
 }
 
 std::string chunkId(std::span<const std::uint8_t> id) {
@@ -210,62 +269,45 @@ std::string chunkId(std::span<const std::uint8_t> id) {
     return s;
 }
 
-MidiFile parse(std::span<const std::uint8_t> bytes) {
+/// A bare Standard MIDI File ("MThd" first).
+MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     MidiFile file;
     file.info.bytes = bytes.size();
-    // RIFF-wrapped MIDI (.rmi): the SMF is the payload of the "data" chunk.
-    if (bytes.size() >= 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 &&
-        std::memcmp(bytes.data() + 8, "RMID", 4) == 0) {
-        ByteReader r(bytes, 12, bytes.size());
-        while (r.remaining() >= 8) {
-            auto id = r.take(4, "a RIFF chunk id");
-            std::uint32_t len = std::uint32_t(r.u8("")) | (std::uint32_t(r.u8("")) << 8) |
-                                (std::uint32_t(r.u8("")) << 16) | (std::uint32_t(r.u8("")) << 24);
-            std::size_t at = r.pos();
-            r.skip(std::min<std::size_t>(len, r.remaining()), "RIFF chunk");
-            if (chunkId(id) == "data") {
-                MidiFile inner = parse(bytes.subspan(at, std::min<std::size_t>(len, bytes.size() - at)));
-                inner.info.bytes = bytes.size();
-                return inner;
-            }
-            if (len & 1) r.skip(std::min<std::size_t>(1, r.remaining()), "RIFF padding");
-        }
-        throw ParseError{12, "RIFF MIDI file without a data chunk"};
-    }
 
     ByteReader r(bytes, 0, bytes.size());
     if (bytes.size() < 4 || std::memcmp(bytes.data(), "MThd", 4) != 0)
         throw ParseError{0, "expected the header chunk 'MThd' (this is not a Standard MIDI File)"};
     r.skip(4, "header id");
-    std::uint32_t headerLen = r.be(4, "the header length");
+    const std::uint32_t headerLen = r.be(4, "the header length");
     if (headerLen < 6) throw ParseError{4, "header chunk is shorter than 6 bytes"};
     file.info.format = int(r.be(2, "the file format"));
     file.info.declaredTracks = int(r.be(2, "the track count"));
-    std::size_t divisionAt = r.pos();
-    std::uint32_t division = r.be(2, "the time division");
+    const std::size_t divisionAt = r.pos();
+    const std::uint32_t division = r.be(2, "the time division");
     file.info.division = int(division);
     r.skip(headerLen - 6, "header chunk");
 
     if (file.info.format == 2)
         throw ParseError{8, "format 2 (sequential patterns) is not supported; save as format 0 or 1"};
-    if (file.info.format > 2) {
-        std::ostringstream s;
-        s << "unknown MIDI file format " << file.info.format << " (expected 0 or 1)";
-        throw ParseError{8, s.str()};
-    }
+    if (file.info.format > 2)
+        throw ParseError{8, "unknown MIDI file format " + std::to_string(file.info.format) +
+                                " (expected 0 or 1)"};
 
     Sequence& seq = file.sequence;
-    bool smpte = division & 0x8000;
+    const bool smpte = division & 0x8000;
     double smpteMicrosPerQuarter = 0;
     if (smpte) {
-        int fps = -int(std::int8_t(division >> 8));
-        int perFrame = int(division & 0xFF);
+        const int fps = -int(std::int8_t(division >> 8));
+        const int perFrame = int(division & 0xFF);
         if ((fps != 24 && fps != 25 && fps != 29 && fps != 30) || perFrame == 0)
-            throw ParseError{divisionAt, "invalid SMPTE time division"};
-        // Time is absolute: ticks per second = fps x subframes. Express it as ticks per quarter
-        // at a fixed tempo so the rest of Continuo sees ordinary musical time.
-        int nominal = fps == 29 ? 30 : fps;
-        double realFps = fps == 29 ? 30000.0 / 1001.0 : double(fps);
+            throw ParseError{divisionAt, "invalid SMPTE time division (frames per second must be 24, "
+                                         "25, 29 or 30, and ticks per frame at least 1)"};
+        // SMPTE time is absolute: ticks per second = frames per second x ticks per frame.
+        // Continuo works in musical time, so a quarter note becomes one (nominal) second:
+        // ticks per quarter = nominal fps x ticks per frame, and a fixed tempo makes those
+        // ticks last exactly as long as the file says (29 = 29.97 drop-frame).
+        const int nominal = fps == 29 ? 30 : fps;
+        const double realFps = fps == 29 ? 30000.0 / 1001.0 : double(fps);
         seq.ticksPerQuarter = nominal * perFrame;
         smpteMicrosPerQuarter = 1e6 * nominal / realFps;
         file.info.smpte = true;
@@ -277,18 +319,21 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
     seq.timeSignatures.clear();
 
     std::vector<TempoChange> tempos;
+    std::vector<TimeSignature> signatures;
+    OpenNotes open;
     int trackIndex = 0;
     while (r.remaining() > 0) {
         if (r.remaining() < 8) {
             file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) + " trailing bytes");
             break;
         }
-        std::size_t chunkAt = r.pos();
-        std::string id = chunkId(r.take(4, "a chunk id"));
-        std::uint32_t len = r.be(4, "a chunk length");
+        const std::size_t chunkAt = r.pos();
+        const std::string id = chunkId(r.take(4, "a chunk id"));
+        const std::uint32_t len = r.be(4, "a chunk length");
         if (id != "MTrk") {
             if (len > r.remaining()) {
-                file.info.warnings.push_back("ignored truncated chunk '" + id + "' at byte " + std::to_string(chunkAt));
+                file.info.warnings.push_back("ignored truncated chunk '" + id + "' at byte " +
+                                             std::to_string(chunkAt));
                 break;
             }
             file.info.warnings.push_back("skipped unknown chunk '" + id + "' at byte " + std::to_string(chunkAt));
@@ -303,16 +348,14 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
         }
         ByteReader tr(bytes, r.pos(), r.pos() + len);
         r.skip(len, "track chunk");
-        TrackParse tp = parseTrack(tr);
-        if (!tp.sawEndOfTrack)
-            file.info.warnings.push_back("track " + std::to_string(trackIndex + 1) + " has no end-of-track event");
+        TrackParse tp;
+        parseTrack(tr, open, tp);
+        const std::string where = "track " + std::to_string(trackIndex + 1);
+        if (!tp.sawEndOfTrack) file.info.warnings.push_back(where + " has no end-of-track event");
+        for (std::string& w : tp.warnings) file.info.warnings.push_back(where + ": " + std::move(w));
         seq.endTick = std::max(seq.endTick, tp.endTick);
         tempos.insert(tempos.end(), tp.tempos.begin(), tp.tempos.end());
-        for (const TimeSignature& ts : tp.timeSignatures) {
-            auto same = std::find_if(seq.timeSignatures.begin(), seq.timeSignatures.end(),
-                                     [&](const TimeSignature& o) { return o.tick == ts.tick; });
-            if (same == seq.timeSignatures.end()) seq.timeSignatures.push_back(ts);
-        }
+        signatures.insert(signatures.end(), tp.timeSignatures.begin(), tp.timeSignatures.end());
         if (!tp.track.notes.empty() || !tp.track.events.empty()) seq.tracks.push_back(std::move(tp.track));
         ++trackIndex;
     }
@@ -321,7 +364,12 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
     if (trackIndex < file.info.declaredTracks)
         file.info.warnings.push_back("header declares " + std::to_string(file.info.declaredTracks) +
                                      " tracks, found " + std::to_string(trackIndex));
+    if (file.info.format == 0 && trackIndex > 1)
+        file.info.warnings.push_back("format 0 file with " + std::to_string(trackIndex) +
+                                     " tracks (read as format 1)");
 
+    // Tempo: for one tick, the event read last wins (later track, later in the track).
+    // Sorted first so that TempoMap only ever appends (linear, not quadratic).
     if (smpte) {
         seq.tempo.clear(smpteMicrosPerQuarter); // tempo events do not apply to SMPTE time
     } else {
@@ -329,12 +377,49 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
                          [](const TempoChange& a, const TempoChange& b) { return a.tick < b.tick; });
         for (const TempoChange& t : tempos) seq.tempo.setTempo(t.tick, t.microsPerQuarter);
     }
-    std::stable_sort(seq.timeSignatures.begin(), seq.timeSignatures.end(),
+    // Time signatures: for one tick, the first one read wins.
+    std::stable_sort(signatures.begin(), signatures.end(),
                      [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
+    signatures.erase(std::unique(signatures.begin(), signatures.end(),
+                                 [](const TimeSignature& a, const TimeSignature& b) { return a.tick == b.tick; }),
+                     signatures.end());
+    seq.timeSignatures = std::move(signatures);
     if (seq.timeSignatures.empty() || seq.timeSignatures.front().tick != 0)
         seq.timeSignatures.insert(seq.timeSignatures.begin(), TimeSignature{});
     seq.updateEndTick();
     return file;
+}
+
+MidiFile parse(std::span<const std::uint8_t> bytes) {
+    // RIFF-wrapped MIDI (.rmi): the SMF is the payload of the "data" chunk. Exactly one
+    // level of wrapping: the payload must be a bare SMF (no recursion a file could abuse).
+    if (bytes.size() >= 12 && std::memcmp(bytes.data(), "RIFF", 4) == 0 &&
+        std::memcmp(bytes.data() + 8, "RMID", 4) == 0) {
+        ByteReader r(bytes, 12, bytes.size());
+        while (r.remaining() >= 8) {
+            const std::string id = chunkId(r.take(4, "a RIFF chunk id"));
+            const std::size_t lenAt = r.pos();
+            const std::uint32_t len = r.le32("a RIFF chunk length");
+            const std::size_t at = r.pos();
+            if (id == "data") {
+                if (len > r.remaining())
+                    throw ParseError{lenAt, "RIFF data chunk claims " + std::to_string(len) +
+                                                " bytes but only " + std::to_string(r.remaining()) +
+                                                " remain (the file is truncated)"};
+                try {
+                    MidiFile inner = parseSmf(bytes.subspan(at, len));
+                    inner.info.bytes = bytes.size();
+                    return inner;
+                } catch (ParseError& e) {
+                    e.offset += at; // offsets name bytes of the whole file
+                    throw;
+                }
+            }
+            r.skip(std::min<std::size_t>(std::size_t(len) + (len & 1u), r.remaining()), "RIFF chunk");
+        }
+        throw ParseError{12, "RIFF MIDI file without a 'data' chunk"};
+    }
+    return parseSmf(bytes);
 }
 
 } // namespace

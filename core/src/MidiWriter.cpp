@@ -82,6 +82,24 @@ void addTrack(std::vector<Event>& ev, const Track& t) {
     }
 }
 
+/// Largest delta time a variable-length quantity can hold (28 bits).
+constexpr Tick kMaxDelta = 0x0FFFFFFF;
+
+/// Writes a delta time. A longer gap than one VLQ can hold is bridged with empty text meta
+/// events (FF 01 00) that readers ignore, so no time is lost however far apart events are.
+/// Returns true if it had to write a meta event (which cancels running status).
+bool putDelta(std::vector<std::uint8_t>& body, Tick delta) {
+    bool bridged = false;
+    while (delta > kMaxDelta) {
+        putVlq(body, std::uint32_t(kMaxDelta));
+        body.insert(body.end(), {0xFF, 0x01, 0x00});
+        delta -= kMaxDelta;
+        bridged = true;
+    }
+    putVlq(body, std::uint32_t(std::max<Tick>(delta, 0)));
+    return bridged;
+}
+
 void putTrackChunk(std::vector<std::uint8_t>& out, std::vector<Event> ev, Tick endTick) {
     std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) {
         return a.tick != b.tick ? a.tick < b.tick : a.order < b.order;
@@ -89,13 +107,25 @@ void putTrackChunk(std::vector<std::uint8_t>& out, std::vector<Event> ev, Tick e
     std::vector<std::uint8_t> body;
     body.reserve(ev.size() * 4 + 16);
     Tick last = 0;
+    // Running status, as MIDI files usually have it: a channel message with the same status
+    // byte as the previous one omits it. Meta and sysex events cancel it (SMF 1.0).
+    std::uint8_t running = 0;
     for (const Event& e : ev) {
-        Tick at = std::max<Tick>(e.tick, last);
-        putVlq(body, std::uint32_t(std::min<Tick>(at - last, 0x0FFFFFFF)));
-        body.insert(body.end(), e.bytes.begin(), e.bytes.end());
+        const Tick at = std::max<Tick>(e.tick, last);
+        if (putDelta(body, at - last)) running = 0;
+        const std::uint8_t status = e.bytes.front();
+        if (status >= 0xF0) {
+            running = 0;
+            body.insert(body.end(), e.bytes.begin(), e.bytes.end());
+        } else if (status == running) {
+            body.insert(body.end(), e.bytes.begin() + 1, e.bytes.end());
+        } else {
+            running = status;
+            body.insert(body.end(), e.bytes.begin(), e.bytes.end());
+        }
         last = at;
     }
-    putVlq(body, std::uint32_t(std::min<Tick>(std::max<Tick>(endTick - last, 0), 0x0FFFFFFF)));
+    putDelta(body, std::max<Tick>(endTick - last, 0));
     body.insert(body.end(), {0xFF, 0x2F, 0x00});
     out.insert(out.end(), {'M', 'T', 'r', 'k'});
     putBe(out, std::uint32_t(body.size()), 4);

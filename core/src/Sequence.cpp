@@ -41,6 +41,7 @@ Sequence Sequence::rescaled(int to) const {
 void Sequence::updateEndTick() {
     for (const Track& t : tracks) endTick = std::max(endTick, t.endTick());
     for (const TempoChange& c : tempo.changes()) endTick = std::max(endTick, c.tick);
+    for (const TimeSignature& ts : timeSignatures) endTick = std::max(endTick, ts.tick);
 }
 
 } // namespace continuo

@@ -11,6 +11,7 @@ TempoMap::TempoMap(int ticksPerQuarter) : ppq_(std::max(1, ticksPerQuarter)) {
 }
 
 void TempoMap::clear(double microsPerQuarter) {
+    if (!(microsPerQuarter > 0.0)) microsPerQuarter = 500000.0;
     changes_.assign(1, TempoChange{0, microsPerQuarter});
     rebuild();
 }
@@ -18,6 +19,13 @@ void TempoMap::clear(double microsPerQuarter) {
 void TempoMap::setTempo(Tick tick, double microsPerQuarter) {
     tick = std::max<Tick>(0, tick);
     if (!(microsPerQuarter > 0.0)) return;
+    // Appending after the last change (what a file reader does, in tick order) only needs
+    // the new entry's cumulative seconds: loading n changes stays linear, not quadratic.
+    if (tick > changes_.back().tick) {
+        secondsAtChange_.push_back(secondsAt(tick));
+        changes_.push_back(TempoChange{tick, microsPerQuarter});
+        return;
+    }
     auto it = std::lower_bound(changes_.begin(), changes_.end(), tick,
                                [](const TempoChange& c, Tick t) { return c.tick < t; });
     if (it != changes_.end() && it->tick == tick)
@@ -63,17 +71,26 @@ double TempoMap::bpmAt(Tick tick) const {
 TempoMap TempoMap::rescaled(int newTicksPerQuarter) const {
     TempoMap out(newTicksPerQuarter);
     out.changes_.clear();
-    for (const TempoChange& c : changes_)
-        out.changes_.push_back({rescaleTick(c.tick, ppq_, newTicksPerQuarter), c.microsPerQuarter});
+    for (const TempoChange& c : changes_) {
+        // At a coarser resolution two changes can land on one tick: the later one wins,
+        // as it would have from that tick on.
+        const Tick t = rescaleTick(c.tick, ppq_, out.ppq_);
+        if (!out.changes_.empty() && out.changes_.back().tick == t)
+            out.changes_.back().microsPerQuarter = c.microsPerQuarter;
+        else
+            out.changes_.push_back({t, c.microsPerQuarter});
+    }
     out.rebuild();
     return out;
 }
 
+__extension__ typedef __int128 WideTick; // exact products of 64-bit ticks
+
 Tick rescaleTick(Tick tick, int fromPpq, int toPpq) {
     if (fromPpq == toPpq) return tick;
     // Round half away from zero, in integer arithmetic so it is exact for any file.
-    __int128 num = (__int128)tick * toPpq * 2 + (tick >= 0 ? fromPpq : -fromPpq);
-    return Tick(num / (2 * (__int128)fromPpq));
+    WideTick num = (WideTick)tick * toPpq * 2 + (tick >= 0 ? fromPpq : -fromPpq);
+    return Tick(num / (2 * (WideTick)fromPpq));
 }
 
 } // namespace continuo

@@ -15,7 +15,7 @@ struct MidiFileInfo {
     int declaredTracks = 0; ///< ntrks in the header
     int trackChunks = 0;    ///< MTrk chunks actually found
     int division = 0;       ///< raw division word
-    bool smpte = false;     ///< SMPTE time division (converted to ticks per quarter at 120 BPM)
+    bool smpte = false;     ///< SMPTE time division (converted: one quarter = one nominal second)
     std::size_t bytes = 0;
     std::vector<std::string> warnings; ///< things tolerated (unknown chunks, missing tracks)
 };

@@ -1,0 +1,388 @@
+// Standard MIDI File reader on hand-built bytes: what it accepts, how it pairs notes, and
+// that every malformed input is an error naming the byte offset (never a crash or a hang).
+#include "NoteText.h"
+#include "SmfBytes.h"
+
+#include "continuo/core/MidiFile.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace continuo;
+using smf::bytes;
+
+namespace {
+
+std::span<const std::uint8_t> span(const QByteArray& b) {
+    return {reinterpret_cast<const std::uint8_t*>(b.constData()), std::size_t(b.size())};
+}
+
+/// The offset from an error message "byte N: ...", or -1.
+long long errorOffset(const std::string& message) {
+    if (message.rfind("byte ", 0) != 0) return -1;
+    return std::stoll(message.substr(5));
+}
+
+QByteArray riff(const QByteArray& chunks) {
+    return QByteArray("RIFF") + smf::le32(std::uint32_t(chunks.size() + 4)) + "RMID" + chunks;
+}
+
+QByteArray riffChunk(const char* id, const QByteArray& body) {
+    QByteArray out = QByteArray(id, 4) + smf::le32(std::uint32_t(body.size())) + body;
+    if (body.size() & 1) out.append('\0');
+    return out;
+}
+
+} // namespace
+
+class TestMidiReader : public QObject {
+    Q_OBJECT
+private slots:
+    void readsNotes_data();
+    void readsNotes();
+    void rejectsMalformedFiles_data();
+    void rejectsMalformedFiles();
+    void smpteDivisionIsConverted_data();
+    void smpteDivisionIsConverted();
+    void readsTempoAndTimeSignatures();
+    void readsChannelEvents();
+    void trackNameEndTickAndEmptyTracks();
+    void warnsAboutToleratedProblems();
+    void manyTinyTracks();
+    void everyPrefixIsHandled();
+    void corruptedBytesAreHandled();
+    void fileErrorsNameThePath();
+};
+
+void TestMidiReader::readsNotes_data() {
+    QTest::addColumn<QByteArray>("file");
+    QTest::addColumn<int>("ppq");
+    QTest::addColumn<QString>("notes");
+
+    QTest::newRow("one note") << smf::file0(bytes({0x00, 0x90, 60, 100, 0x60, 0x80, 60, 64})) << 96
+                              << "60:100:0:96:0";
+    QTest::newRow("running status")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 64, 80, 0x60, 60, 0, 0x00, 64, 0})) << 96
+        << "60:100:0:96:0 64:80:0:96:0";
+    QTest::newRow("velocity 0 is a note-off (two-byte delta)")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x83, 0x00, 0x90, 60, 0})) << 96 << "60:100:0:384:0";
+    QTest::newRow("note-off without note-on is ignored")
+        << smf::file0(bytes({0x00, 0x80, 61, 64, 0x00, 0x90, 60, 100, 0x10, 0x80, 60, 64})) << 96
+        << "60:100:0:16:0";
+    QTest::newRow("overlapping same pitch pairs first-in first-out")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x10, 0x90, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
+        << 96 << "60:100:0:32:0 60:80:16:32:0";
+    QTest::newRow("same pitch struck twice at one tick")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0x90, 60, 80, 0x20, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
+        << 96 << "60:100:0:32:0 60:80:0:48:0";
+    QTest::newRow("note without note-off ends at end of track")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x60, 0x90, 64, 80, 0x10, 0x80, 64, 0})) << 96
+        << "60:100:0:112:0 64:80:96:16:0";
+    QTest::newRow("channels are paired separately")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0x91, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x81, 60, 0}))
+        << 96 << "60:100:0:16:0 60:80:0:32:1";
+    QTest::newRow("sysex and escapes skipped by length")
+        << smf::file0(bytes({0x00, 0xF0, 0x03, 0x43, 0x12, 0xF7, 0x00, 0xF7, 0x02, 0xF3, 0x01, 0x00, 0x90,
+                             60, 100, 0x10, 60, 0}))
+        << 96 << "60:100:0:16:0";
+    QTest::newRow("running status survives sysex and meta")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0xF0, 0x01, 0xF7, 0x00, 0xFF, 0x01, 0x01, 'x',
+                             0x10, 60, 0}))
+        << 96 << "60:100:0:16:0";
+    QTest::newRow("meta events skipped by length")
+        << smf::file0(bytes({0x00, 0xFF, 0x01, 0x05, 'h', 'e', 'l', 'l', 'o', 0x00, 0xFF, 0x7F, 0x03, 0x00,
+                             0x00, 0x41, 0x00, 0xFF, 0x59, 0x02, 0x00, 0x00, 0x00, 0xFF, 0x20, 0x01, 0x00,
+                             0x00, 0xFF, 0x21, 0x01, 0x00, 0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}))
+        << 96 << "60:100:0:16:0";
+    QTest::newRow("unknown chunks skipped")
+        << smf::header(1, 1, 96) + smf::chunk("XYZW", QByteArray(10, 'z')) +
+               smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0})) + smf::chunk("Junk", QByteArray())
+        << 96 << "60:100:0:16:0";
+    QTest::newRow("header longer than 6 bytes")
+        << smf::chunk("MThd", bytes({0, 0, 0, 1, 0x01, 0xE0, 0xAA, 0xBB})) +
+               smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}))
+        << 480 << "60:100:0:16:0";
+    QTest::newRow("events after end-of-track ignored")
+        << smf::header(0, 1, 96) +
+               smf::chunk("MTrk", bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00,
+                                         0x00, 0x90, 70, 100}))
+        << 96 << "60:100:0:16:0";
+    QTest::newRow("format 1, notes in two tracks")
+        << smf::header(1, 3, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+               smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0})) +
+               smf::track(bytes({0x08, 0x91, 48, 70, 0x10, 0x81, 48, 0}))
+        << 96 << "60:100:0:16:0 48:70:8:16:1";
+    QTest::newRow("SMPTE division (25 fps x 40)")
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x87, 0x68, 0x80, 60, 0}), 0xE728) << 1000
+        << "60:100:0:1000:0";
+    QTest::newRow("RIFF RMID wrapper")
+        << riff(riffChunk("INFO", "abc") +
+                riffChunk("data", smf::file0(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}))))
+        << 96 << "60:100:0:16:0";
+}
+
+void TestMidiReader::readsNotes() {
+    QFETCH(QByteArray, file);
+    QFETCH(int, ppq);
+    QFETCH(QString, notes);
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    QCOMPARE(result->sequence.ticksPerQuarter, ppq);
+    QCOMPARE(noteText(result->sequence), notes);
+}
+
+void TestMidiReader::rejectsMalformedFiles_data() {
+    QTest::addColumn<QByteArray>("file");
+    QTest::addColumn<int>("offset");
+    QTest::addColumn<QString>("message");
+
+    const QByteArray note = bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0});
+    // A file is 14 header bytes, then "MTrk" + length (8 bytes): track events start at 22.
+    QTest::newRow("empty") << QByteArray() << 0 << "expected the header chunk 'MThd'";
+    QTest::newRow("a WAV file") << QByteArray("RIFF\x24\x00\x00\x00WAVEfmt ", 16) << 0 << "not a Standard MIDI File";
+    QTest::newRow("truncated header") << QByteArray("MThd") + smf::be(6, 4) + smf::be(1, 2) << 10
+                                      << "unexpected end of data, expected the track count";
+    QTest::newRow("header length below 6") << QByteArray("MThd") + smf::be(4, 4) + smf::be(0, 6) << 4
+                                           << "shorter than 6 bytes";
+    QTest::newRow("lying header length")
+        << QByteArray("MThd") + smf::be(0xFFFFFFF0u, 4) + smf::be(0, 2) + smf::be(1, 2) + smf::be(96, 2) << 14
+        << "header chunk claims 4294967274 bytes but only 0 remain";
+    QTest::newRow("format 2 refused") << smf::header(2, 1, 96) + smf::track(note) << 8
+                                      << "format 2 (sequential patterns) is not supported";
+    QTest::newRow("unknown format") << smf::header(7, 1, 96) + smf::track(note) << 8
+                                    << "unknown MIDI file format 7";
+    QTest::newRow("zero division") << smf::header(0, 1, 0) + smf::track(note) << 12 << "zero ticks per quarter";
+    QTest::newRow("invalid SMPTE rate") << smf::header(0, 1, 0xF028) + smf::track(note) << 12
+                                        << "invalid SMPTE time division";
+    QTest::newRow("SMPTE with zero ticks per frame") << smf::header(0, 1, 0xE700) + smf::track(note) << 12
+                                                     << "invalid SMPTE time division";
+    QTest::newRow("no track chunk") << smf::header(0, 1, 96) << 14 << "no track chunk";
+    QTest::newRow("truncated track chunk") << smf::header(0, 1, 96) + "MTrk" + smf::be(100, 4) + QByteArray(10, 0)
+                                           << 18 << "track 1 claims 100 bytes but only 10 remain";
+    QTest::newRow("huge chunk length") << smf::header(0, 1, 96) + "MTrk" + smf::be(0xFFFFFFFFu, 4) + note << 18
+                                       << "claims 4294967295 bytes";
+    QTest::newRow("VLQ longer than 4 bytes") << smf::file0(bytes({0x81, 0x81, 0x81, 0x81, 0x01, 0xFF, 0x01, 0x00}))
+                                             << 22 << "variable-length quantity longer than 4 bytes";
+    QTest::newRow("lying meta length") << smf::file0(bytes({0x00, 0xFF, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 'a'})) << 29
+                                       << "meta event claims 268435455 bytes but only 5 remain";
+    QTest::newRow("lying sysex length") << smf::file0(bytes({0x00, 0xF0, 0xFF, 0xFF, 0xFF, 0x7F, 0xF7})) << 28
+                                        << "sysex event claims 268435455 bytes";
+    QTest::newRow("data byte without running status") << smf::file0(bytes({0x00, 0x3C, 0x64})) << 23
+                                                      << "no running status";
+    QTest::newRow("status byte where data expected") << smf::file0(bytes({0x00, 0x90, 0x3C, 0x90})) << 25
+                                                     << "expected a data byte (< 0x80) for a channel message, found 0x90";
+    QTest::newRow("system message in a track") << smf::file0(bytes({0x00, 0xF1, 0x00})) << 23
+                                               << "unexpected system message 0xF1";
+    QTest::newRow("event cut off by end of chunk") << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x00, 0x90, 0x3C}))
+                                                   << 25 << "unexpected end of data, expected a channel message";
+    QTest::newRow("chunk ends inside a delta time") << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x81}))
+                                                    << 23 << "expected a delta time";
+    QTest::newRow("RIFF data chunk truncated")
+        << QByteArray("RIFF") + smf::le32(1012) + "RMIDdata" + smf::le32(1000) + smf::file0(note) << 16
+        << "RIFF data chunk claims 1000 bytes";
+    QTest::newRow("RIFF without data chunk") << riff(riffChunk("LIST", QByteArray())) << 12
+                                             << "RIFF MIDI file without a 'data' chunk";
+    QTest::newRow("error inside RIFF names the whole-file offset")
+        << riff(riffChunk("data", smf::header(2, 1, 96) + smf::track(note))) << 28 << "format 2";
+    QTest::newRow("nested RIFF refused") << riff(riffChunk("data", riff(riffChunk("data", smf::file0(note))))) << 20
+                                         << "expected the header chunk 'MThd'";
+}
+
+void TestMidiReader::rejectsMalformedFiles() {
+    QFETCH(QByteArray, file);
+    QFETCH(int, offset);
+    QFETCH(QString, message);
+    auto result = readMidi(span(file));
+    QVERIFY(!result.ok());
+    const QString error = QString::fromStdString(result.error());
+    QVERIFY2(error.startsWith(QStringLiteral("byte %1: ").arg(offset)), qPrintable(error));
+    QVERIFY2(error.contains(message), qPrintable(error));
+}
+
+void TestMidiReader::smpteDivisionIsConverted_data() {
+    QTest::addColumn<int>("division");
+    QTest::addColumn<int>("ppq");
+    QTest::addColumn<double>("secondsPerQuarter");
+    QTest::newRow("24 fps x 4") << 0xE804 << 96 << 1.0;
+    QTest::newRow("25 fps x 40") << 0xE728 << 1000 << 1.0;
+    QTest::newRow("29.97 drop-frame x 80") << 0xE350 << 2400 << 1.001;
+    QTest::newRow("30 fps x 100") << 0xE264 << 3000 << 1.0;
+}
+
+void TestMidiReader::smpteDivisionIsConverted() {
+    QFETCH(int, division);
+    QFETCH(int, ppq);
+    QFETCH(double, secondsPerQuarter);
+    // A tempo event in an SMPTE file is ignored: time is absolute there.
+    const QByteArray file =
+        smf::file0(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0x90, 60, 100}) + smf::vlq(std::uint32_t(ppq)) +
+                       bytes({0x80, 60, 0}),
+                   division);
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    QVERIFY(result->info.smpte);
+    const Sequence& seq = result->sequence;
+    QCOMPARE(seq.ticksPerQuarter, ppq);
+    QCOMPARE(seq.tempo.changes().size(), std::size_t(1));
+    QCOMPARE(noteText(seq), QStringLiteral("60:100:0:%1:0").arg(ppq));
+    QVERIFY(qAbs(seq.tempo.secondsAt(ppq) - secondsPerQuarter) < 1e-9);
+    QVERIFY(qAbs(seq.durationSeconds() - secondsPerQuarter) < 1e-9);
+}
+
+void TestMidiReader::readsTempoAndTimeSignatures() {
+    // Conductor: 120 BPM at 0, 240 BPM at 192, 3/4 at 0, 6/8 at 384. A tempo event in a
+    // note track counts too (later wins at one tick).
+    const QByteArray conductor = bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0xFF, 0x58, 0x04, 3, 2, 24,
+                                        8, 0x81, 0x40, 0xFF, 0x51, 0x03, 0x03, 0xD0, 0x90, 0x81, 0x40, 0xFF, 0x58,
+                                        0x04, 6, 3, 24, 8});
+    const QByteArray notes = bytes({0x00, 0x90, 60, 100, 0x83, 0x00, 0x80, 60, 0, 0x00, 0xFF, 0x51, 0x03, 0x0F,
+                                    0x42, 0x40});
+    auto result = readMidi(span(smf::header(1, 2, 96) + smf::track(conductor) + smf::track(notes)));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const Sequence& seq = result->sequence;
+    QCOMPARE(seq.tempo.changes().size(), std::size_t(3));
+    QCOMPARE(seq.tempo.changes()[0], (TempoChange{0, 500000.0}));
+    QCOMPARE(seq.tempo.changes()[1], (TempoChange{192, 250000.0}));
+    QCOMPARE(seq.tempo.changes()[2], (TempoChange{384, 1000000.0}));
+    QCOMPARE(seq.timeSignatures.size(), std::size_t(2));
+    QCOMPARE(seq.timeSignatures[0], (TimeSignature{0, 3, 4}));
+    QCOMPARE(seq.timeSignatures[1], (TimeSignature{384, 6, 8}));
+    QCOMPARE(seq.endTick, Tick(384));
+    // 192 ticks at 120 BPM (1 s) + 192 ticks at 240 BPM (0.5 s).
+    QVERIFY(qAbs(seq.durationSeconds() - 1.5) < 1e-12);
+    QCOMPARE(result->info.format, 1);
+    QCOMPARE(result->info.trackChunks, 2);
+}
+
+void TestMidiReader::readsChannelEvents() {
+    const QByteArray events = bytes({0x00, 0xC3, 5,          // program 5, channel 3
+                                     0x00, 0xB3, 64, 127,    // sustain down
+                                     0x10, 0xE3, 0x00, 0x40, // pitch bend centre
+                                     0x00, 0xD3, 33,         // channel pressure
+                                     0x00, 0xA3, 60, 44,     // poly pressure
+                                     0x10, 0xB3, 64, 0});    // sustain up
+    auto result = readMidi(span(smf::file0(events)));
+    QVERIFY2(result.ok(), result.error().c_str());
+    QCOMPARE(result->sequence.tracks.size(), std::size_t(1));
+    const Track& t = result->sequence.tracks[0];
+    QCOMPARE(t.channel, 3);
+    QCOMPARE(t.program, 5);
+    using K = ChannelEvent::Kind;
+    const std::vector<ChannelEvent> expected{{0, K::Program, 3, 5, 0},         {0, K::Controller, 3, 64, 127},
+                                             {16, K::PitchBend, 3, 0, 8192},   {16, K::ChannelPressure, 3, 0, 33},
+                                             {16, K::PolyPressure, 3, 60, 44}, {32, K::Controller, 3, 64, 0}};
+    QVERIFY(t.events == expected);
+}
+
+void TestMidiReader::trackNameEndTickAndEmptyTracks() {
+    const QByteArray conductor = bytes({0x00, 0xFF, 0x03, 0x04, 'C', 'o', 'n', 'd'});
+    const QByteArray piano = bytes({0x00, 0xFF, 0x03, 0x05, 'P', 'i', 'a', 'n', 'o', 0x00, 0x90, 60, 100, 0x10,
+                                    0x80, 60, 0, 0x83, 0x60}); // end-of-track 480 ticks after the last note
+    const QByteArray file =
+        smf::header(1, 2, 96) + smf::track(conductor) + smf::chunk("MTrk", piano + bytes({0xFF, 0x2F, 0x00}));
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const Sequence& seq = result->sequence;
+    QCOMPARE(result->info.trackChunks, 2);
+    QCOMPARE(seq.tracks.size(), std::size_t(1)); // the conductor holds no notes or events
+    QCOMPARE(seq.tracks[0].name, std::string("Piano"));
+    QCOMPARE(seq.endTick, Tick(16 + 480));
+    QVERIFY(qAbs(seq.durationSeconds() - 496.0 / 96 * 0.5) < 1e-12);
+    QVERIFY(result->info.warnings.empty());
+}
+
+void TestMidiReader::warnsAboutToleratedProblems() {
+    const QByteArray file = smf::header(1, 3, 96) + smf::chunk("XYZW", QByteArray(3, 'z')) +
+                            smf::chunk("MTrk", bytes({0x00, 0x90, 60, 100})) + QByteArray(5, '\0');
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const QStringList expected{"skipped unknown chunk 'XYZW' at byte 14", "track 1 has no end-of-track event",
+                               "track 1: 1 note(s) without a note-off end at the end of the track",
+                               "ignored 5 trailing bytes", "header declares 3 tracks, found 1"};
+    QStringList warnings;
+    for (const std::string& w : result->info.warnings) warnings << QString::fromStdString(w);
+    QCOMPARE(warnings, expected);
+}
+
+void TestMidiReader::manyTinyTracks() {
+    // 100,000 empty tracks: each costs its 12 bytes, not a per-track table of open notes.
+    QByteArray file = smf::header(1, 100000, 96);
+    for (int i = 0; i < 100000; ++i) file += smf::track(QByteArray());
+    file += smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}));
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    QCOMPARE(result->info.trackChunks, 100001);
+    QCOMPARE(noteText(result->sequence), QStringLiteral("60:100:0:16:0"));
+}
+
+void TestMidiReader::everyPrefixIsHandled() {
+    // Cut a valid file after every byte: a prefix that ends inside a chunk is an error at an
+    // offset inside the prefix, one that ends between chunks is a valid (shorter) file.
+    const QByteArray full = smf::header(1, 2, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+                            smf::track(bytes({0x00, 0xF0, 0x02, 0x01, 0xF7, 0x00, 0x90, 60, 100, 0x81, 0x00, 64,
+                                              90, 0x10, 60, 0, 0x10, 0x80, 64, 0}));
+    // After the first track (33 bytes), fewer than 8 more bytes cannot start a chunk and are
+    // ignored with a warning; 8 or more start a track chunk that the prefix cuts short.
+    const int firstTrackEnd = 14 + 8 + 11;
+    for (int n = 0; n <= full.size(); ++n) {
+        auto result = readMidi(span(full.left(n)));
+        const bool complete = n == full.size() || (n >= firstTrackEnd && n < firstTrackEnd + 8);
+        if (complete) {
+            QVERIFY2(result.ok(), qPrintable(QStringLiteral("prefix %1: %2").arg(n).arg(result.error().c_str())));
+        } else {
+            QVERIFY2(!result.ok(), qPrintable(QStringLiteral("prefix %1 was accepted").arg(n)));
+            const long long offset = errorOffset(result.error());
+            QVERIFY2(offset >= 0 && offset <= n, result.error().c_str());
+        }
+    }
+}
+
+void TestMidiReader::corruptedBytesAreHandled() {
+    // Deterministic corruption of a valid file: each result is either a file or an error
+    // whose offset lies inside the input.
+    const QByteArray full = smf::header(1, 2, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+                            smf::track(bytes({0x00, 0x90, 60, 100, 0x81, 0x00, 64, 90, 0x10, 60, 0, 0x10, 0x80,
+                                              64, 0, 0x00, 0xB0, 64, 127}));
+    QRandomGenerator rng(20240611);
+    int errors = 0;
+    for (int round = 0; round < 5000; ++round) {
+        QByteArray b = full;
+        const int flips = 1 + int(rng.bounded(4));
+        for (int i = 0; i < flips; ++i) b[int(rng.bounded(int(b.size())))] = char(rng.bounded(256));
+        auto result = readMidi(span(b));
+        if (!result.ok()) {
+            ++errors;
+            const long long offset = errorOffset(result.error());
+            QVERIFY2(offset >= 0 && offset <= b.size(), result.error().c_str());
+        }
+    }
+    QVERIFY(errors > 0);
+}
+
+void TestMidiReader::fileErrorsNameThePath() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string missing = dir.filePath("missing.mid").toStdString();
+    auto r1 = readMidiFile(missing);
+    QVERIFY(!r1.ok());
+    QVERIFY2(r1.error().find(missing + ": cannot open") == 0, r1.error().c_str());
+
+    auto r2 = readMidiFile(dir.path().toStdString());
+    QVERIFY(!r2.ok());
+    QVERIFY2(r2.error().find("is a directory") != std::string::npos, r2.error().c_str());
+
+    const QString bad = dir.filePath("bad.mid");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(smf::header(2, 1, 96) + smf::track(QByteArray()));
+    f.close();
+    auto r3 = readMidiFile(bad.toStdString());
+    QVERIFY(!r3.ok());
+    QVERIFY2(r3.error().find(bad.toStdString() + ": byte 8: format 2") == 0, r3.error().c_str());
+}
+
+QTEST_GUILESS_MAIN(TestMidiReader)
+#include "test_midi_reader.moc"
