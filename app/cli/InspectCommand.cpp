@@ -91,7 +91,10 @@ int runInspect(const QStringList& args) {
     parser.addOption(jsonOption);
     if (!parser.parse(args)) return fail(kName, parser.errorText(), 2);
     if (parser.isSet("help")) {
-        QTextStream(stdout) << parser.helpText().replace(args.value(0), "continuo-cli inspect");
+        // The parser names the program by its path; name the subcommand instead.
+        QString help = parser.helpText();
+        help.replace(0, help.indexOf('\n'), "Usage: continuo-cli inspect [options] FILE");
+        QTextStream(stdout) << help;
         return 0;
     }
     const QStringList files = parser.positionalArguments();
