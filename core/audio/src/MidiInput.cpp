@@ -123,11 +123,11 @@ struct MidiInput::Impl {
     }
 };
 
-MidiInput::MidiInput(MidiApi api, const std::string& clientName) : d(std::make_unique<Impl>()) {
+MidiInput::MidiInput(MidiInputApi api, const std::string& clientName) : d(std::make_unique<Impl>()) {
     d->clientName = clientName;
     bool ok = false;
-    if (api == MidiApi::Alsa || api == MidiApi::Default) ok = d->createClient(RtMidi::LINUX_ALSA);
-    if (!ok && (api == MidiApi::Jack || api == MidiApi::Default)) ok = d->createClient(RtMidi::UNIX_JACK);
+    if (api == MidiInputApi::Alsa || api == MidiInputApi::Default) ok = d->createClient(RtMidi::LINUX_ALSA);
+    if (!ok && (api == MidiInputApi::Jack || api == MidiInputApi::Default)) ok = d->createClient(RtMidi::UNIX_JACK);
     d->message = ok ? "MIDI input ready." : "No MIDI system available (" + d->message + "); recording is off.";
     d->lastList = d->ports();
 }

@@ -20,12 +20,12 @@ namespace continuo::audio {
 
 class AudioEngine;
 
-enum class MidiApi { Default, Jack, Alsa };
+enum class MidiInputApi { Default, Jack, Alsa };
 
 class MidiInput {
 public:
     /// Default tries ALSA, then JACK. Never throws; see available()/statusMessage().
-    explicit MidiInput(MidiApi api = MidiApi::Default, const std::string& clientName = "Continuo");
+    explicit MidiInput(MidiInputApi api = MidiInputApi::Default, const std::string& clientName = "Continuo");
     ~MidiInput();
     MidiInput(const MidiInput&) = delete;
     MidiInput& operator=(const MidiInput&) = delete;

@@ -7,7 +7,7 @@ namespace continuo::audio {
 
 struct SynthSettings {
     double sampleRate = 48000.0; ///< Hz; the live engine overrides this with the device rate
-    double gain = 0.4;           ///< FluidSynth master gain (0.2 default is quiet for solo piano)
+    double gain = 0.7;           ///< FluidSynth master gain (its 0.2 default is quiet for solo piano)
     int polyphony = 256;         ///< voices; dense piano with pedal needs well over 64
     bool reverb = true;
     bool chorus = false;         ///< chorus smears piano; off by default

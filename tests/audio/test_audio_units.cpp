@@ -1,0 +1,175 @@
+// Unit tests of the engine's device-free parts: playback snapshot order, tempo and beat
+// grid, the SPSC queue, turning MIDI into notes, and the soundfont search.
+#include "continuo/audio/PlaybackSnapshot.h"
+#include "continuo/audio/RecordingBuffer.h"
+#include "continuo/audio/SoundFontLocator.h"
+#include "continuo/audio/SpscQueue.h"
+#include "continuo/audio/Synth.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <thread>
+
+using namespace continuo;
+using namespace continuo::audio;
+
+class TestAudioUnits : public QObject {
+    Q_OBJECT
+private slots:
+    void snapshotOrdersOffBeforeOnAndControllersFirst() {
+        Track t;
+        t.program = 5;
+        t.notes = {Note{1, 60, 90, 0, 480, 0}, Note{2, 60, 70, 480, 480, 0}};
+        t.events = {ChannelEvent{480, ChannelEvent::Kind::Controller, 0, 64, 127}};
+        auto s = PlaybackSnapshot::build({t}, TempoMap{}, {TimeSignature{}});
+        const auto& m = s->messages();
+        QCOMPARE(m.size(), std::size_t(5));
+        QVERIFY(m[0].message.isNoteOn());
+        QCOMPARE(m[1].message.type(), 0xB0); // pedal first at 480
+        QVERIFY(m[2].message.isNoteOff());   // then the release of the first C
+        QVERIFY(m[3].message.isNoteOn());    // then the repeat
+        QCOMPARE(m[3].message.data2, std::uint8_t(70));
+        QCOMPARE(m[1].seconds, 0.25); // 480 ticks at 960 ppq, 120 BPM
+        QCOMPARE(s->setup().size(), std::size_t(1));
+        QCOMPARE(int(s->setup()[0].data1), 5);
+        QCOMPARE(s->endTick(), Tick(960));
+        QCOMPARE(s->firstAtOrAfter(0.25), std::size_t(1));
+        QCOMPARE(s->firstAtOrAfter(0.2501), std::size_t(5));
+    }
+
+    void tempoTableFollowsTempoChanges() {
+        TempoMap map;
+        map.setTempo(960, 1000000.0); // 60 BPM from beat 2
+        TempoTable table(map);
+        QCOMPARE(table.secondsAt(960), 0.5);
+        QCOMPARE(table.secondsAt(1920), 1.5);
+        QCOMPARE(table.tickAt(1.5), 1920.0);
+        QCOMPARE(table.secondsAt(-960), -0.5); // count-in before the piece
+        QCOMPARE(table.tickAt(-0.5), -960.0);
+    }
+
+    void beatGridAccentsDownbeats() {
+        BeatGrid grid({TimeSignature{0, 3, 4}, TimeSignature{2880, 6, 8}}, 960);
+        QCOMPARE(grid.beatAtOrAfter(0).tick, 0.0);
+        QVERIFY(grid.beatAtOrAfter(0).downbeat);
+        QCOMPARE(grid.beatAtOrAfter(1).tick, 960.0);
+        QVERIFY(!grid.beatAtOrAfter(1).downbeat);
+        QVERIFY(grid.beatAtOrAfter(1921).downbeat); // 2880: new signature, new bar
+        QCOMPARE(grid.beatAtOrAfter(2881).tick, 3360.0); // eighth-note beats in 6/8
+        QCOMPARE(grid.barTicksAt(100), 2880.0);
+        QCOMPARE(grid.barTicksAt(3000), 2880.0);
+        const Beat before = grid.beatAtOrAfter(-2000); // count-in: 3/4 extends backwards
+        QCOMPARE(before.tick, -1920.0);
+        QVERIFY(!before.downbeat);
+        QVERIFY(grid.beatAtOrAfter(-2880).downbeat);
+    }
+
+    void spscQueueKeepsOrderAcrossThreads() {
+        SpscQueue<int> q(64);
+        QVERIFY(q.empty());
+        constexpr int kCount = 200000;
+        std::thread producer([&] {
+            for (int i = 0; i < kCount; ++i)
+                while (!q.push(i)) std::this_thread::yield();
+        });
+        int expected = 0;
+        while (expected < kCount) {
+            int v = -1;
+            if (q.pop(v)) {
+                QCOMPARE(v, expected);
+                ++expected;
+            } else {
+                std::this_thread::yield();
+            }
+        }
+        producer.join();
+        QVERIFY(q.empty());
+        SpscQueue<int> small(3);
+        QVERIFY(small.push(1) && small.push(2) && small.push(3));
+        QVERIFY(small.full() || small.capacity() > 3);
+    }
+
+    void recordingBufferPairsNotesAsPlayed() {
+        RecordingBuffer rec; // 120 BPM, 960 ppq: 1 s = 1920 ticks
+        rec.add(-0.1, MidiMessage::noteOn(0, 59, 40)); // during the count-in: clamped to 0
+        rec.add(0.001, MidiMessage::noteOn(0, 60, 100));
+        rec.add(0.001, MidiMessage::noteOn(0, 64, 90));
+        rec.add(0.25, MidiMessage::controller(0, 64, 127));
+        rec.add(0.5, MidiMessage{0x90, 60, 0}); // note-on with velocity 0 is a release
+        rec.add(0.6, MidiMessage::noteOn(0, 64, 80)); // restruck without a release
+        rec.add(0.7, MidiMessage::noteOff(0, 67)); // never pressed: ignored
+        auto live = rec.takeNew();
+        QCOMPARE(live.notes.size(), std::size_t(2)); // the C, and the first E
+        QCOMPARE(live.events.size(), std::size_t(1));
+        QCOMPARE(rec.heldCount(), 2);
+        auto take = rec.finish(1.0);
+        QCOMPARE(take.notes.size(), std::size_t(4));
+        QCOMPARE(take.notes[0].pitch, 59);
+        QCOMPARE(take.notes[0].start, Tick(0));
+        QCOMPARE(take.notes[1].pitch, 60);
+        QCOMPARE(take.notes[1].start, Tick(2)); // 1 ms, not snapped to a grid
+        QCOMPARE(take.notes[1].length, Tick(960 - 2));
+        QCOMPARE(take.notes[1].velocity, 100);
+        QCOMPARE(take.notes[3].start, Tick(1152));
+        QCOMPARE(take.notes[3].end(), Tick(1920));
+        QCOMPARE(take.events[0].number, kSustainController);
+        QCOMPARE(take.events[0].tick, Tick(480));
+    }
+
+    void soundFontSearchOrderAndMessages() {
+        QTemporaryDir dir;
+        SoundFontSearch search;
+        search.useEnvironment = false;
+        search.useSystemFolders = false;
+        auto none = SoundFontLocator::locate(search);
+        QVERIFY(!none);
+        QVERIFY(QString::fromStdString(none.error()).contains("No General MIDI soundfont found"));
+
+        search.userSetting = dir.filePath("missing.sf2").toStdString();
+        auto missing = SoundFontLocator::locate(search);
+        QVERIFY(!missing);
+        QVERIFY(QString::fromStdString(missing.error()).contains("does not exist"));
+
+        const std::string corrupt = dir.filePath("corrupt.sf2").toStdString();
+        std::ofstream(corrupt) << "this is not a soundfont at all";
+        search.userSetting = corrupt;
+        auto bad = SoundFontLocator::locate(search);
+        QVERIFY(!bad);
+        QVERIFY(QString::fromStdString(bad.error()).contains("not a SoundFont 2 file"));
+
+        // A file with a valid header but broken content: FluidSynth refuses it, no crash.
+        const std::string truncated = dir.filePath("truncated.sf2").toStdString();
+        {
+            std::ofstream out(truncated, std::ios::binary);
+            const char header[] = {'R', 'I', 'F', 'F', 100, 0, 0, 0, 's', 'f', 'b', 'k', 'L', 'I', 'S', 'T'};
+            out.write(header, sizeof header);
+        }
+        SynthSettings settings;
+        settings.soundFont = truncated;
+        auto synth = Synth::create(settings);
+        QVERIFY(!synth);
+        QVERIFY(QString::fromStdString(synth.error()).contains("could not be loaded"));
+
+        qputenv("CONTINUO_SOUNDFONT", QByteArray::fromStdString(dir.filePath("env-missing.sf2").toStdString()));
+        search.userSetting.clear();
+        search.useEnvironment = true;
+        auto env = SoundFontLocator::locate(search);
+        QVERIFY(!env);
+        QVERIFY(QString::fromStdString(env.error()).contains("CONTINUO_SOUNDFONT"));
+        qunsetenv("CONTINUO_SOUNDFONT");
+
+        search.useSystemFolders = true;
+        const auto all = SoundFontLocator::candidates(search);
+        QVERIFY(!all.empty());
+        QCOMPARE(QString::fromStdString(all.back()), QString("/usr/share/sounds/sf2/TimGM6mb.sf2"));
+        if (QFile::exists("/usr/share/sounds/sf2/default-GM.sf2")) {
+            auto found = SoundFontLocator::locate(search);
+            QVERIFY2(found, found.error().c_str());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAudioUnits)
+#include "test_audio_units.moc"
