@@ -173,7 +173,7 @@ void Document::renameTake(TakeId id, const QString& name) {
     int i = takeIndex(id);
     if (i < 0 || takes_[std::size_t(i)].name == name) return;
     takes_[std::size_t(i)].name = name;
-    emit takesChanged();
+    emit takeRenamed(id);
 }
 
 void Document::appendTakeNotes(TakeId id, const std::vector<Note>& notes) {

@@ -101,7 +101,8 @@ signals:
     void selectionChanged();
     void tempoChanged();
     void loopChanged();
-    void takesChanged();             ///< a take added, removed or renamed
+    void takesChanged();             ///< a take added or removed, or its state changed
+    void takeRenamed(TakeId id);
     void takeNotesChanged(TakeId id); ///< notes streamed into a take
     void currentTakeChanged(TakeId id);
     void primerTakeChanged(TakeId id);

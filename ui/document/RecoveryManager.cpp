@@ -32,6 +32,7 @@ RecoveryManager::RecoveryManager(Document* doc, const QString& directory, QObjec
     auto markDirty = [this] { dirty_ = true; };
     connect(doc_, &Document::notesChanged, this, markDirty);
     connect(doc_, &Document::takesChanged, this, markDirty);
+    connect(doc_, &Document::takeRenamed, this, markDirty);
     connect(doc_, &Document::tempoChanged, this, markDirty);
     connect(doc_, &Document::loopChanged, this, markDirty);
 }

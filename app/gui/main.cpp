@@ -1,0 +1,78 @@
+// Continuo desktop application.
+//   continuo [file.continuo|file.mid] [--no-audio] [--no-model] [--random-model]
+//            [--recovery-dir DIR] [--restore] [--screenshot-demo]
+#include "document/Document.h"
+#include "services/ThreadContinuationService.h"
+#include "window/MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QPalette>
+#include <QStyleFactory>
+
+namespace {
+
+void applyDarkPalette(QApplication& app) {
+    app.setStyle(QStyleFactory::create("Fusion"));
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2a, 0x2e, 0x37));
+    p.setColor(QPalette::WindowText, QColor(0xdc, 0xe1, 0xea));
+    p.setColor(QPalette::Base, QColor(0x1f, 0x22, 0x2a));
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x2a, 0x33));
+    p.setColor(QPalette::ToolTipBase, QColor(0x33, 0x38, 0x44));
+    p.setColor(QPalette::ToolTipText, QColor(0xdc, 0xe1, 0xea));
+    p.setColor(QPalette::Text, QColor(0xdc, 0xe1, 0xea));
+    p.setColor(QPalette::Button, QColor(0x33, 0x38, 0x44));
+    p.setColor(QPalette::ButtonText, QColor(0xdc, 0xe1, 0xea));
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xb5));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::PlaceholderText, QColor(0x8a, 0x93, 0xa6));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x70, 0x76, 0x84));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x70, 0x76, 0x84));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x70, 0x76, 0x84));
+    app.setPalette(p);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("Continuo");
+    QApplication::setApplicationName("Continuo");
+    QApplication::setApplicationVersion(CONTINUO_VERSION_STRING);
+    QApplication::setWindowIcon(QIcon(":/icons/continuo.svg"));
+    applyDarkPalette(app);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Piano sketchpad with a long-memory music transformer");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument("file", "A .continuo project or a MIDI file to open");
+    QCommandLineOption noAudio("no-audio", "Do not open the audio engine");
+    QCommandLineOption noModel("no-model", "Do not load the default model");
+    QCommandLineOption randomModel("random-model", "Use a small untrained model (for trying the flow)");
+    QCommandLineOption recoveryDir("recovery-dir", "Where autosaves go", "dir");
+    QCommandLineOption restore("restore", "Restore an autosave without asking");
+    QCommandLineOption autosave("autosave-ms", "Autosave interval in milliseconds", "ms", "60000");
+    QCommandLineOption noSettings("no-settings", "Neither read nor write QSettings");
+    parser.addOptions({noAudio, noModel, randomModel, recoveryDir, restore, autosave, noSettings});
+    parser.process(app);
+
+    continuo::ui::MainWindowOptions options;
+    options.openAudio = !parser.isSet(noAudio);
+    options.loadDefaultModel = !parser.isSet(noModel) && !parser.isSet(randomModel);
+    options.recoveryDir = parser.value(recoveryDir);
+    options.autosaveMs = std::max(100, parser.value(autosave).toInt());
+    options.useSettings = !parser.isSet(noSettings);
+    options.exampleMotif = parser.positionalArguments().isEmpty();
+    continuo::ui::MainWindow window(options);
+    window.show();
+
+    if (parser.isSet(randomModel))
+        if (auto* s = qobject_cast<continuo::ui::ThreadContinuationService*>(window.continuationService()))
+            s->loadRandomModel(2, 64, 1);
+    if (!window.offerRecovery(!parser.isSet(restore)) && !parser.positionalArguments().isEmpty())
+        window.openFile(parser.positionalArguments().first());
+    return app.exec();
+}

@@ -1,0 +1,169 @@
+#include "panels/ContinuePanel.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QIntValidator>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace continuo::ui {
+
+namespace {
+QToolButton* buttonFor(QAction* a, QWidget* parent) {
+    auto* b = new QToolButton(parent);
+    b->setDefaultAction(a);
+    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    b->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    return b;
+}
+} // namespace
+
+ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAction* chooseModel,
+                             QWidget* parent)
+    : QWidget(parent) {
+    length_ = new QDoubleSpinBox(this);
+    length_->setRange(2, 300);
+    length_->setDecimals(0);
+    length_->setSuffix(tr(" s"));
+    length_->setValue(15);
+    length_->setToolTip(tr("Seconds of music to write after the primer"));
+    temperature_ = new QDoubleSpinBox(this);
+    temperature_->setRange(0.1, 2.0);
+    temperature_->setSingleStep(0.05);
+    temperature_->setValue(1.0);
+    temperature_->setToolTip(tr("Lower: safer, more repetitive. Higher: more surprising."));
+    topP_ = new QDoubleSpinBox(this);
+    topP_->setRange(0.05, 1.0);
+    topP_->setSingleStep(0.05);
+    topP_->setValue(0.95);
+    topP_->setToolTip(tr("Nucleus sampling: keep the most likely events up to this probability mass"));
+    variations_ = new QSpinBox(this);
+    variations_->setRange(1, 8);
+    variations_->setValue(3);
+    variations_->setToolTip(tr("How many takes one Continue writes (side by side)"));
+    seed_ = new QLineEdit(this);
+    seed_->setPlaceholderText(tr("random"));
+    seed_->setValidator(new QIntValidator(0, 1 << 30, seed_));
+    seed_->setToolTip(tr("The seed of the last Continue is shown here; untick Random to reuse it"));
+    randomSeed_ = new QCheckBox(tr("Random"), this);
+    randomSeed_->setChecked(true);
+    connect(randomSeed_, &QCheckBox::toggled, seed_, [this](bool on) { seed_->setReadOnly(on); });
+    seed_->setReadOnly(true);
+    primer_ = new QComboBox(this);
+    primer_->addItem(tr("Whole sketch"), int(PrimerSource::Sketch));
+    primer_->addItem(tr("Selection"), int(PrimerSource::Selection));
+    primer_->addItem(tr("Up to the playhead"), int(PrimerSource::UpToPlayhead));
+    primer_->setToolTip(tr("What the model listens to before it continues"));
+
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(seed_, 1);
+    seedRow->addWidget(randomSeed_);
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Primer"), primer_);
+    form->addRow(tr("Length"), length_);
+    form->addRow(tr("Temperature"), temperature_);
+    form->addRow(tr("Top-p"), topP_);
+    form->addRow(tr("Variations"), variations_);
+    form->addRow(tr("Seed"), seedRow);
+
+    auto* run = new QHBoxLayout;
+    QToolButton* go = buttonFor(continueAction, this);
+    go->setObjectName("continueButton");
+    go->setMinimumHeight(32);
+    go->setStyleSheet("QToolButton { font-weight: bold; background: #2f6fb5; color: white; "
+                      "border-radius: 4px; padding: 4px 10px; } QToolButton:disabled { background: #3a3f4b; color: #8a93a6; }");
+    run->addWidget(go, 2);
+    run->addWidget(buttonFor(cancelAction, this), 1);
+
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setTextVisible(false);
+    progress_->setMaximumHeight(8);
+    rate_ = new QLabel(this);
+    rate_->setStyleSheet("color: #8a93a6;");
+    model_ = new QLabel(this);
+    model_->setWordWrap(true);
+    message_ = new QLabel(this);
+    message_->setWordWrap(true);
+    message_->setStyleSheet("color: #8a93a6;");
+
+    auto* modelRow = new QHBoxLayout;
+    modelRow->addWidget(model_, 1);
+    modelRow->addWidget(buttonFor(chooseModel, this), 0);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(form);
+    layout->addLayout(run);
+    layout->addWidget(progress_);
+    layout->addWidget(rate_);
+    layout->addLayout(modelRow);
+    layout->addWidget(message_);
+    layout->addStretch(1);
+}
+
+ContinueSettings ContinuePanel::settings() const {
+    ContinueSettings s;
+    s.lengthSeconds = length_->value();
+    s.temperature = temperature_->value();
+    s.topP = topP_->value();
+    s.variations = variations_->value();
+    s.seed = randomSeed_->isChecked() || seed_->text().isEmpty() ? -1 : seed_->text().toLongLong();
+    s.source = PrimerSource(primer_->currentData().toInt());
+    return s;
+}
+
+PieceSettings ContinuePanel::pieceSettings() const {
+    PieceSettings p;
+    const ContinueSettings s = settings();
+    p.lengthSeconds = s.lengthSeconds;
+    p.temperature = s.temperature;
+    p.topP = s.topP;
+    p.variations = s.variations;
+    p.seed = s.seed;
+    return p;
+}
+
+void ContinuePanel::setPieceSettings(const PieceSettings& p) {
+    length_->setValue(p.lengthSeconds);
+    temperature_->setValue(p.temperature);
+    topP_->setValue(p.topP);
+    variations_->setValue(p.variations);
+    randomSeed_->setChecked(p.seed < 0);
+    if (p.seed >= 0) seed_->setText(QString::number(p.seed));
+}
+
+void ContinuePanel::showSeed(quint64 seed) { seed_->setText(QString::number(seed)); }
+
+void ContinuePanel::setRunning(bool running) {
+    if (running) {
+        progress_->setValue(0);
+        rate_->setText(tr("Priming the model…"));
+    }
+}
+
+void ContinuePanel::setProgress(double fraction, double tokensPerSecond, int tokens) {
+    progress_->setValue(int(fraction * 1000));
+    rate_->setText(tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
+}
+
+void ContinuePanel::setModelText(const QString& text, bool ok) {
+    model_->setText(text);
+    model_->setStyleSheet(ok ? QString() : QStringLiteral("color: #ff8a8a;"));
+}
+
+void ContinuePanel::setMessage(const QString& text) { message_->setText(text); }
+
+} // namespace continuo::ui

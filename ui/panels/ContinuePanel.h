@@ -1,0 +1,57 @@
+#pragma once
+// Controls of a Continue: length, temperature, top-p, variations, seed, primer; the
+// Continue / Cancel buttons (MainWindow's actions), progress with tokens/s, and the model.
+#include "document/ProjectFile.h"
+#include "services/ContinueController.h"
+
+#include <QWidget>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QSpinBox;
+class QToolButton;
+
+namespace continuo::ui {
+
+class ContinuePanel : public QWidget {
+    Q_OBJECT
+public:
+    ContinuePanel(QAction* continueAction, QAction* cancelAction, QAction* chooseModelAction,
+                  QWidget* parent = nullptr);
+
+    ContinueSettings settings() const;
+    PieceSettings pieceSettings() const;
+    void setPieceSettings(const PieceSettings& s);
+    /// Shows the seed a run used, so it can be reused.
+    void showSeed(quint64 seed);
+    void setRunning(bool running);
+    void setProgress(double fraction, double tokensPerSecond, int tokens);
+    void setModelText(const QString& text, bool ok);
+    void setMessage(const QString& text);
+
+    QSpinBox* variationsBox() const { return variations_; }
+    QDoubleSpinBox* lengthBox() const { return length_; }
+    QComboBox* primerBox() const { return primer_; }
+    QLineEdit* seedEdit() const { return seed_; }
+    QCheckBox* randomSeedBox() const { return randomSeed_; }
+
+private:
+    QDoubleSpinBox* length_;
+    QDoubleSpinBox* temperature_;
+    QDoubleSpinBox* topP_;
+    QSpinBox* variations_;
+    QLineEdit* seed_;
+    QCheckBox* randomSeed_;
+    QComboBox* primer_;
+    QProgressBar* progress_;
+    QLabel* rate_;
+    QLabel* model_;
+    QLabel* message_;
+};
+
+} // namespace continuo::ui

@@ -1,0 +1,77 @@
+#include "panels/TakesPanel.h"
+
+#include "document/Document.h"
+#include "panels/TakesModel.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace continuo::ui {
+
+TakesPanel::TakesPanel(Document* doc, QWidget* parent)
+    : QWidget(parent), doc_(doc), model_(new TakesModel(doc, this)), view_(new QTableView(this)) {
+    view_->setModel(model_);
+    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    view_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    view_->verticalHeader()->hide();
+    view_->horizontalHeader()->setStretchLastSection(true);
+    view_->horizontalHeader()->setSectionResizeMode(TakesModel::Name, QHeaderView::Stretch);
+    for (int c = 1; c < TakesModel::ColumnCount; ++c)
+        view_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    view_->setAlternatingRowColors(true);
+    view_->setObjectName("takesView");
+
+    empty_ = new QLabel(tr("No takes yet. Press <b>Continue</b> (Ctrl+Enter) and the model's "
+                           "variations appear here, one row each."), this);
+    empty_->setWordWrap(true);
+    empty_->setStyleSheet("color: #8a93a6; padding: 6px;");
+
+    buttons_ = new QWidget(this);
+    auto* bl = new QHBoxLayout(buttons_);
+    bl->setContentsMargins(0, 0, 0, 0);
+    bl->setSpacing(4);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(view_, 1);
+    layout->addWidget(empty_);
+    layout->addWidget(buttons_);
+
+    connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (!syncing_) doc_->setCurrentTake(model_->takeAt(current.row()));
+            });
+    connect(model_, &QAbstractItemModel::modelReset, this, &TakesPanel::syncSelection);
+    connect(doc_, &Document::currentTakeChanged, this, &TakesPanel::syncSelection);
+    syncSelection();
+}
+
+void TakesPanel::addActionButton(QAction* action) {
+    auto* b = new QToolButton(buttons_);
+    b->setDefaultAction(action);
+    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    buttons_->layout()->addWidget(b);
+}
+
+void TakesPanel::editCurrentName() {
+    const int row = model_->rowOf(doc_->currentTake());
+    if (row >= 0) view_->edit(model_->index(row, TakesModel::Name));
+}
+
+void TakesPanel::syncSelection() {
+    syncing_ = true;
+    const int row = model_->rowOf(doc_->currentTake());
+    if (row >= 0) view_->selectionModel()->setCurrentIndex(
+        model_->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    else view_->selectionModel()->clearSelection();
+    empty_->setVisible(model_->rowCount() == 0);
+    syncing_ = false;
+}
+
+} // namespace continuo::ui

@@ -1,0 +1,40 @@
+#pragma once
+// The takes timeline beside the roll: one row per take (select to audition it over the
+// primer), and the take actions as buttons (their actions live in MainWindow).
+#include "document/Take.h"
+
+#include <QWidget>
+
+class QAction;
+class QTableView;
+class QLabel;
+
+namespace continuo::ui {
+
+class Document;
+class TakesModel;
+
+class TakesPanel : public QWidget {
+    Q_OBJECT
+public:
+    TakesPanel(Document* doc, QWidget* parent = nullptr);
+
+    TakesModel* model() const { return model_; }
+    QTableView* view() const { return view_; }
+    /// Adds a button for `action` under the list.
+    void addActionButton(QAction* action);
+    /// Opens the name editor of the current take.
+    void editCurrentName();
+
+private:
+    void syncSelection();
+
+    Document* doc_;
+    TakesModel* model_;
+    QTableView* view_;
+    QWidget* buttons_;
+    QLabel* empty_;
+    bool syncing_ = false;
+};
+
+} // namespace continuo::ui

@@ -1,0 +1,303 @@
+#include "playback/PlaybackController.h"
+
+#include "document/Document.h"
+#include "document/EditNotesCommand.h"
+
+#include <QFileInfo>
+#include <QTimer>
+#include <QUndoStack>
+
+#ifdef CONTINUO_HAVE_AUDIO
+#include "continuo/audio/AudioEngine.h"
+#include "continuo/audio/MidiInput.h"
+#endif
+
+namespace continuo::ui {
+
+struct PlaybackController::Engine {
+#ifdef CONTINUO_HAVE_AUDIO
+    audio::AudioEngine engine;
+    std::unique_ptr<audio::MidiInput> midi;
+#endif
+};
+
+PlaybackController::PlaybackController(Document* doc, QObject* parent)
+    : QObject(parent), doc_(doc), timer_(new QTimer(this)), snapshotTimer_(new QTimer(this)) {
+    timer_->setInterval(30); // ~33 playhead updates per second
+    connect(timer_, &QTimer::timeout, this, &PlaybackController::tick);
+    snapshotTimer_->setSingleShot(true);
+    snapshotTimer_->setInterval(20);
+    connect(snapshotTimer_, &QTimer::timeout, this, &PlaybackController::rebuildSnapshot);
+    connect(doc_, &Document::notesChanged, this, &PlaybackController::scheduleSnapshot);
+    connect(doc_, &Document::tempoChanged, this, &PlaybackController::scheduleSnapshot);
+    connect(doc_, &Document::currentTakeChanged, this, &PlaybackController::scheduleSnapshot);
+    connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
+        if (id == doc_->currentTake()) scheduleSnapshot();
+    });
+    connect(doc_, &Document::loopChanged, this, [this] {
+#ifdef CONTINUO_HAVE_AUDIO
+        if (engine_) engine_->engine.setLoop(doc_->loopStart(), doc_->loopEnd(), doc_->loopEnabled());
+#endif
+    });
+    status_ = tr("Silent: this build has no audio engine");
+}
+
+PlaybackController::~PlaybackController() = default;
+
+QString PlaybackController::open(const AudioSetup& setup) {
+#ifdef CONTINUO_HAVE_AUDIO
+    engine_ = std::make_unique<Engine>();
+    audio::AudioEngine& e = engine_->engine;
+    audio::SoundFontSearch search;
+    search.userSetting = setup.soundFont.toStdString();
+    search.executableDir = audio::SoundFontLocator::currentExecutableDir();
+    auto sf = e.setSoundFont(search);
+    QString sfLine;
+    if (sf) {
+        soundFont_ = QString::fromStdString(sf.value());
+        sfLine = QFileInfo(soundFont_).fileName();
+    } else {
+        sfLine = tr("no soundfont (%1)").arg(QString::fromStdString(sf.error()));
+    }
+    audio::AudioOptions options;
+    options.api = setup.useJack ? audio::AudioApi::Jack : audio::AudioApi::Default;
+    options.deviceName = setup.device.toStdString();
+    sound_ = e.open(options) && sf.ok();
+    e.setLoop(doc_->loopStart(), doc_->loopEnd(), doc_->loopEnabled());
+    e.setMetronome(metronome_);
+    e.setCountInBars(countIn_);
+    status_ = QString::fromStdString(e.statusMessage()) + QStringLiteral(" · ") + sfLine;
+    engine_->midi = std::make_unique<audio::MidiInput>(setup.useJack ? audio::MidiInputApi::Jack
+                                                                     : audio::MidiInputApi::Default);
+    engine_->midi->attach(&e);
+    if (!setup.midiInput.isEmpty()) openMidiInput(setup.midiInput);
+    rebuildSnapshot();
+    // The engine wants a poll now and then (frees old snapshots, notices lost devices).
+    auto* poll = new QTimer(this);
+    connect(poll, &QTimer::timeout, this, [this] {
+        if (engine_ && engine_->engine.poll()) {
+            status_ = QString::fromStdString(engine_->engine.statusMessage());
+            emit statusChanged(status_);
+        }
+        if (engine_ && engine_->midi) engine_->midi->rescan();
+    });
+    poll->start(500);
+#else
+    Q_UNUSED(setup);
+    status_ = tr("Silent: this build has no audio engine");
+#endif
+    emit statusChanged(status_);
+    return status_;
+}
+
+void PlaybackController::scheduleSnapshot() {
+    if (!snapshotTimer_->isActive()) snapshotTimer_->start();
+}
+
+void PlaybackController::rebuildSnapshot() {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.setSnapshot(doc_->toSequence(true));
+#endif
+}
+
+Tick PlaybackController::clockPosition() const {
+    if (!playing_) return position_;
+    const TempoMap& tempo = doc_->tempo();
+    Tick t = tempo.tickAt(tempo.secondsAt(startTick_) + clock_.nsecsElapsed() / 1e9);
+    if (doc_->loopEnabled() && !recording_ && doc_->loopEnd() > doc_->loopStart() && t >= doc_->loopEnd()) {
+        const Tick len = doc_->loopEnd() - doc_->loopStart();
+        t = doc_->loopStart() + (t - doc_->loopStart()) % len;
+    }
+    return t;
+}
+
+Tick PlaybackController::position() const {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) return std::max<Tick>(0, engine_->engine.positionTick());
+#endif
+    return clockPosition();
+}
+
+void PlaybackController::play() {
+    if (playing_) return;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) {
+        rebuildSnapshot();
+        engine_->engine.play();
+    }
+#endif
+    startTick_ = position_;
+    clock_.start();
+    playing_ = true;
+    timer_->start();
+    emit stateChanged();
+}
+
+void PlaybackController::stop() {
+    if (!playing_) {
+        // Stop while stopped returns to the start (as in most sequencers).
+        locate(0);
+        return;
+    }
+    if (recording_) finishRecording();
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.stop();
+#endif
+    position_ = position();
+    playing_ = false;
+    timer_->stop();
+    emit positionChanged(position_);
+    emit stateChanged();
+}
+
+void PlaybackController::locate(Tick tick) {
+    tick = std::max<Tick>(0, tick);
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.locate(tick);
+#endif
+    position_ = tick;
+    startTick_ = tick;
+    clock_.restart();
+    emit positionChanged(tick);
+}
+
+void PlaybackController::panic() {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.panic();
+#endif
+    if (playing_) stop();
+}
+
+void PlaybackController::setMetronome(bool on) {
+    metronome_ = on;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.setMetronome(on);
+#endif
+}
+
+void PlaybackController::setCountInBars(int bars) {
+    countIn_ = std::clamp(bars, 0, 2);
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) engine_->engine.setCountInBars(countIn_);
+#endif
+}
+
+QStringList PlaybackController::midiInputs() const {
+    QStringList out;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->midi)
+        for (const std::string& s : engine_->midi->listInputs()) out << QString::fromStdString(s);
+#endif
+    return out;
+}
+
+bool PlaybackController::openMidiInput(const QString& name) {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->midi) {
+        auto r = engine_->midi->open(name.toStdString());
+        if (r) {
+            midiName_ = name;
+            emit message(tr("MIDI input: %1").arg(name));
+            return true;
+        }
+        emit message(tr("Cannot open MIDI input %1: %2").arg(name, QString::fromStdString(r.error())));
+    }
+#else
+    Q_UNUSED(name);
+#endif
+    return false;
+}
+
+bool PlaybackController::record() {
+    if (recording_) {
+        stop();
+        return false;
+    }
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->midi && engine_->midi->isOpen()) {
+        if (playing_) stop();
+        rebuildSnapshot();
+        engine_->midi->startRecording(doc_->tempo());
+        engine_->engine.record();
+        recorded_.clear();
+        recording_ = true;
+        playing_ = true;
+        startTick_ = position_;
+        clock_.start();
+        timer_->start();
+        emit stateChanged();
+        emit message(tr("Recording from %1 — press Space or R to stop").arg(midiName_));
+        return true;
+    }
+#endif
+    emit message(tr("No MIDI input is open: choose one in Transport ▸ MIDI Input, or draw notes with the pencil (D)."));
+    return false;
+}
+
+void PlaybackController::finishRecording() {
+    recording_ = false;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->midi) {
+        audio::RecordedTake take = engine_->midi->stopRecording();
+        recorded_ = take.notes;
+    }
+#endif
+    doc_->setLiveNotes({});
+    if (recorded_.empty()) {
+        emit message(tr("Nothing was recorded."));
+        return;
+    }
+    for (Note& n : recorded_) n.id = doc_->allocateNoteId();
+    auto* cmd = new EditNotesCommand(doc_, tr("Record %n notes", nullptr, int(recorded_.size())), {},
+                                     recorded_);
+    cmd->setSelectAfter(true);
+    doc_->undoStack()->push(cmd);
+    emit message(tr("Recorded %n notes (one undo step).", nullptr, int(recorded_.size())));
+    recorded_.clear();
+}
+
+void PlaybackController::tick() {
+    const Tick t = position();
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) {
+        if (recording_ && engine_->midi) {
+            audio::RecordedTake part = engine_->midi->drainRecorded();
+            if (!part.notes.empty()) {
+                recorded_.insert(recorded_.end(), part.notes.begin(), part.notes.end());
+                doc_->setLiveNotes(recorded_);
+            }
+        }
+        if (!engine_->engine.isPlaying() && playing_ && !recording_) {
+            playing_ = false;
+            position_ = t;
+            timer_->stop();
+            emit stateChanged();
+        }
+        emit positionChanged(t);
+        return;
+    }
+#endif
+    // Silent clock: stop at the end of the piece unless looping.
+    Tick end = doc_->endTick();
+    if (const Take* take = doc_->take(doc_->currentTake())) end = std::max(end, take->endTick());
+    if (!doc_->loopEnabled() && t > end + doc_->ticksPerBeat()) {
+        position_ = t;
+        stop();
+        return;
+    }
+    emit positionChanged(t);
+}
+
+void PlaybackController::previewNote(int pitch, int velocity, bool on) {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (!engine_) return;
+    if (on) engine_->engine.previewNoteOn(pitch, velocity);
+    else engine_->engine.previewNoteOff(pitch);
+#else
+    Q_UNUSED(pitch);
+    Q_UNUSED(velocity);
+    Q_UNUSED(on);
+#endif
+}
+
+} // namespace continuo::ui

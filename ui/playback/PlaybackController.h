@@ -1,0 +1,96 @@
+#pragma once
+// Playback, previews and recording for the UI thread. Uses the audio engine when the build
+// has it (CONTINUO_HAVE_AUDIO); otherwise, or when no device can be opened, a silent clock
+// keeps the transport moving so everything but the sound works. What plays is the piece
+// plus the auditioned take; switching the take while playing swaps the engine's snapshot
+// without stopping (A/B).
+#include "continuo/core/Note.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+class QTimer;
+
+namespace continuo::ui {
+
+class Document;
+
+struct AudioSetup {
+    QString soundFont;  ///< empty: find one (SoundFontLocator)
+    QString device;     ///< empty: default output
+    QString midiInput;  ///< empty: none
+    bool useJack = false;
+};
+
+class PlaybackController : public QObject {
+    Q_OBJECT
+public:
+    explicit PlaybackController(Document* doc, QObject* parent = nullptr);
+    ~PlaybackController() override;
+
+    /// Opens the audio output and the soundfont. Never fails hard: returns the status line.
+    QString open(const AudioSetup& setup);
+    QString statusLine() const { return status_; }
+    QString soundFontPath() const { return soundFont_; }
+    bool hasSound() const { return sound_; }
+
+    bool isPlaying() const { return playing_; }
+    bool isRecording() const { return recording_; }
+    Tick position() const;
+    void play();
+    void stop();
+    void togglePlay() { isPlaying() ? stop() : play(); }
+    void locate(Tick tick);
+    void panic();
+    void setMetronome(bool on);
+    void setCountInBars(int bars);
+    bool metronome() const { return metronome_; }
+    int countInBars() const { return countIn_; }
+
+    /// Arms and starts recording from the playhead (count-in when set). The notes are drawn
+    /// live and become one undoable step when recording stops.
+    bool record();
+    QStringList midiInputs() const;
+    bool openMidiInput(const QString& name);
+    QString midiInputName() const { return midiName_; }
+
+    void previewNote(int pitch, int velocity, bool on);
+
+signals:
+    void positionChanged(continuo::Tick tick);
+    void stateChanged();
+    void statusChanged(const QString& line);
+    void message(const QString& text);
+
+private:
+    void tick();
+    void rebuildSnapshot();
+    void scheduleSnapshot();
+    void finishRecording();
+    Tick clockPosition() const;
+
+    Document* doc_;
+    QTimer* timer_;
+    QTimer* snapshotTimer_;
+    QString status_;
+    QString soundFont_;
+    QString midiName_;
+    bool sound_ = false;
+    bool playing_ = false;
+    bool recording_ = false;
+    bool metronome_ = false;
+    int countIn_ = 1;
+    // Silent clock (no engine): position = startTick_ + elapsed, in seconds on the tempo map.
+    QElapsedTimer clock_;
+    Tick startTick_ = 0;
+    Tick position_ = 0;
+    std::vector<Note> recorded_;
+    struct Engine;
+    std::unique_ptr<Engine> engine_;
+};
+
+} // namespace continuo::ui

@@ -1,0 +1,345 @@
+#include "roll/NoteCanvas.h"
+
+#include "document/Document.h"
+#include "document/EditNotesCommand.h"
+#include "roll/RollPalette.h"
+#include "roll/RollView.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cmath>
+
+namespace continuo::ui {
+
+namespace {
+bool isBlackKey(int pitch) {
+    const int pc = pitch % 12;
+    return pc == 1 || pc == 3 || pc == 6 || pc == 8 || pc == 10;
+}
+constexpr double kEdgePx = 6.0;
+} // namespace
+
+NoteCanvas::NoteCanvas(Document* doc, RollView* view, QWidget* parent)
+    : QWidget(parent), doc_(doc), view_(view) {
+    setAttribute(Qt::WA_OpaquePaintEvent);
+    setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);
+    auto refresh = [this] { update(); };
+    connect(view_, &RollView::viewChanged, this, refresh);
+    connect(doc_, &Document::notesChanged, this, refresh);
+    connect(doc_, &Document::selectionChanged, this, refresh);
+    connect(doc_, &Document::tempoChanged, this, refresh);
+    connect(doc_, &Document::loopChanged, this, refresh);
+    connect(doc_, &Document::currentTakeChanged, this, refresh);
+    connect(doc_, &Document::takesChanged, this, refresh);
+    connect(doc_, &Document::takeRenamed, this, refresh);
+    connect(doc_, &Document::liveNotesChanged, this, refresh);
+    connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
+        if (id == doc_->currentTake()) update();
+    });
+    connect(view_, &RollView::playheadChanged, this, [this] { update(); });
+}
+
+QRectF NoteCanvas::noteRect(const Note& n) const {
+    const double x0 = view_->tickToX(n.start);
+    const double x1 = view_->tickToX(n.end());
+    const double y = view_->pitchToY(n.pitch);
+    return QRectF(x0, y + 1, std::max(2.0, x1 - x0), view_->rowHeight() - 2);
+}
+
+void NoteCanvas::paintGrid(QPainter& p, Tick t0, Tick t1) {
+    const int h = height();
+    const int row = view_->rowHeight();
+    const int top = view_->yToPitch(0);
+    const int bottom = view_->yToPitch(h);
+    for (int pitch = top; pitch >= bottom; --pitch) {
+        const QColor c = isBlackKey(pitch) ? palette::blackRow()
+                                           : (pitch % 12 == 0 ? palette::cRow() : palette::whiteRow());
+        p.fillRect(QRectF(0, view_->pitchToY(pitch), width(), row), c);
+    }
+    // Vertical lines: bars always, beats and grid steps when they are far enough apart.
+    const Tick bar = doc_->ticksPerBar();
+    const Tick beat = doc_->ticksPerBeat();
+    const Tick step = view_->grid().step();
+    const double ppt = view_->pixelsPerTick();
+    Tick unit = step;
+    if (unit * ppt < 6) unit = beat;
+    if (unit * ppt < 6) unit = bar;
+    while (unit * ppt < 6) unit *= 2;
+    for (Tick t = t0 / unit * unit; t <= t1; t += unit) {
+        const double x = std::floor(view_->tickToX(t)) + 0.5;
+        const QColor c = t % bar == 0 ? palette::barLine()
+                                      : (t % beat == 0 ? palette::beatLine() : palette::gridLine());
+        p.setPen(c);
+        p.drawLine(QPointF(x, 0), QPointF(x, h));
+    }
+}
+
+int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick maxLen, Tick t0,
+                           Tick t1, const QColor& base, bool selectable, Tick drawFrom) {
+    // First note that can reach into [t0, t1]: start >= t0 - maxLen (notes sorted by start).
+    auto first = std::lower_bound(notes.begin(), notes.end(), t0 - maxLen - 1,
+                                  [](const Note& n, Tick t) { return n.start < t; });
+    const int topPitch = view_->yToPitch(0);
+    const int bottomPitch = view_->yToPitch(height());
+    const bool showText = view_->rowHeight() >= 12;
+    int painted = 0;
+    p.setRenderHint(QPainter::Antialiasing, false);
+    for (auto it = first; it != notes.end() && it->start <= t1; ++it) {
+        const Note& n = *it;
+        if (n.end() < t0 || n.pitch > topPitch || n.pitch < bottomPitch || n.start < drawFrom) continue;
+        const QRectF r = noteRect(n);
+        const bool selected = selectable && doc_->isSelected(n.id);
+        p.fillRect(r, palette::byVelocity(selected ? palette::noteSelected() : base, n.velocity));
+        if (r.width() > 3) {
+            p.setPen(selected ? palette::noteSelected().lighter(130) : base.lighter(125));
+            p.drawRect(r.adjusted(0, 0, -1, -1));
+        }
+        if (showText && r.width() > 28 && n.pitch % 12 == 0) {
+            p.setPen(QColor(0, 0, 0, 160));
+            p.drawText(r.adjusted(3, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                       QStringLiteral("C%1").arg(n.pitch / 12 - 1));
+        }
+        ++painted;
+    }
+    return painted;
+}
+
+void NoteCanvas::paintTakeBand(QPainter& p) {
+    const Take* take = doc_->take(doc_->currentTake());
+    if (!take) return;
+    const TakeProvenance& pv = take->provenance;
+    // The primer the model listened to, and the take's own region after it.
+    const double px0 = view_->tickToX(pv.primerStart);
+    const double px1 = view_->tickToX(pv.primerEnd);
+    p.fillRect(QRectF(px0, 0, px1 - px0, height()), palette::primerBand());
+    const double tx1 = view_->tickToX(std::max(take->endTick(), pv.primerEnd + doc_->ticksPerBar()));
+    p.fillRect(QRectF(px1, 0, tx1 - px1, height()), palette::takeBand());
+    p.setPen(QPen(palette::take(), 1, Qt::DashLine));
+    p.drawLine(QPointF(px1, 0), QPointF(px1, height()));
+    p.setPen(palette::take());
+    QFont f = font();
+    f.setBold(true);
+    p.setFont(f);
+    const QString label = take->generating ? tr("%1 — writing…").arg(take->name)
+                                           : tr("%1 · seed %2").arg(take->name).arg(pv.seed);
+    p.drawText(QPointF(px1 + 6, 16), label);
+    p.setFont(font());
+}
+
+void NoteCanvas::paintEvent(QPaintEvent*) {
+    QElapsedTimer timer;
+    timer.start();
+    QPainter p(this);
+    p.fillRect(rect(), palette::background());
+    const Tick t0 = std::max<Tick>(0, view_->xToTick(0));
+    const Tick t1 = view_->xToTick(width()) + 1;
+    paintGrid(p, t0, t1);
+
+    if (doc_->loopEnabled()) {
+        const double x0 = view_->tickToX(doc_->loopStart());
+        const double x1 = view_->tickToX(doc_->loopEnd());
+        p.fillRect(QRectF(x0, 0, x1 - x0, height()), QColor(0x7d, 0xf0, 0x9a, 14));
+    }
+    paintTakeBand(p);
+
+    int painted = paintNotes(p, doc_->notes(), doc_->maxNoteLength(), t0, t1, palette::note(), true);
+    if (const Take* take = doc_->take(doc_->currentTake())) {
+        Tick maxLen = 0;
+        for (const Note& n : take->notes) maxLen = std::max(maxLen, n.length);
+        painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
+    }
+    if (!doc_->liveNotes().empty()) {
+        Tick maxLen = 0;
+        for (const Note& n : doc_->liveNotes()) maxLen = std::max(maxLen, n.length);
+        painted += paintNotes(p, doc_->liveNotes(), maxLen, t0, t1, palette::recording(), false);
+    }
+
+    if (drag_ == Drag::Rubber && !rubber_.isNull()) {
+        p.setPen(QPen(palette::noteSelected(), 1, Qt::DashLine));
+        p.fillRect(rubber_, QColor(0xff, 0xd8, 0x66, 30));
+        p.drawRect(rubber_.adjusted(0, 0, -1, -1));
+    }
+    const double ph = view_->tickToX(view_->playhead());
+    if (ph >= 0 && ph <= width()) {
+        p.setPen(QPen(palette::playhead(), 2));
+        p.drawLine(QPointF(ph, 0), QPointF(ph, height()));
+    }
+    lastPaintedNotes_ = painted;
+    lastPaintMs_ = double(timer.nsecsElapsed()) / 1e6;
+}
+
+const Note* NoteCanvas::hitNote(QPointF pos, bool* nearEnd) const {
+    const Tick t = view_->xToTick(pos.x());
+    const int pitch = view_->yToPitch(pos.y());
+    const auto& notes = doc_->notes();
+    const std::size_t hi = doc_->lowerBound(t + 1);
+    const std::size_t lo = doc_->lowerBound(t - doc_->maxNoteLength() - 1);
+    // Latest-starting note wins (it is drawn on top).
+    for (std::size_t i = hi; i-- > lo;) {
+        const Note& n = notes[i];
+        if (n.pitch != pitch) continue;
+        const QRectF r = noteRect(n);
+        if (pos.x() >= r.left() - 1 && pos.x() <= r.right() + 1) {
+            if (nearEnd) *nearEnd = pos.x() >= r.right() - std::min(kEdgePx, r.width() / 3);
+            return &n;
+        }
+    }
+    return nullptr;
+}
+
+Tick NoteCanvas::snapped(Tick t, Qt::KeyboardModifiers mods) const {
+    return (mods & Qt::AltModifier) ? t : view_->grid().snap(t);
+}
+
+void NoteCanvas::mousePressEvent(QMouseEvent* e) {
+    setFocus(Qt::MouseFocusReason);
+    pressPos_ = e->position();
+    const Qt::KeyboardModifiers mods = e->modifiers();
+    bool nearEnd = false;
+    const Note* hit = hitNote(e->position(), &nearEnd);
+
+    if (e->button() == Qt::RightButton) {
+        // Right click deletes the note under the mouse (as in Helio and MidiEditor).
+        if (hit)
+            doc_->undoStack()->push(new EditNotesCommand(doc_, tr("Delete note"), {*hit}, {}));
+        return;
+    }
+    if (e->button() != Qt::LeftButton) return;
+    gesture_ = EditNotesCommand::nextGesture();
+
+    if (hit) {
+        anchor_ = *hit;
+        if (mods & Qt::ShiftModifier) {
+            NoteIdSet sel = doc_->selection();
+            if (sel.count(hit->id)) {
+                sel.erase(hit->id);
+                doc_->setSelection(sel);
+                return;
+            }
+            sel.insert(hit->id);
+            doc_->setSelection(sel);
+        } else if (!doc_->isSelected(hit->id)) {
+            doc_->setSelection({hit->id});
+        }
+        original_ = doc_->selectedNotes();
+        drag_ = nearEnd ? Drag::Resize : Drag::Move;
+        previewPitch_ = hit->pitch;
+        emit previewNote(hit->pitch, hit->velocity, true);
+        return;
+    }
+
+    if (view_->tool() == RollTool::Draw) {
+        Note n;
+        n.id = doc_->allocateNoteId();
+        n.pitch = view_->yToPitch(e->position().y());
+        const Tick t = view_->xToTick(e->position().x());
+        n.start = std::max<Tick>(0, (mods & Qt::AltModifier) ? t : view_->grid().snapDown(t));
+        n.length = view_->grid().step();
+        n.velocity = 90;
+        auto* cmd = new EditNotesCommand(doc_, tr("Draw note"), {}, {n}, gesture_);
+        cmd->setSelectAfter(true);
+        doc_->undoStack()->push(cmd);
+        anchor_ = n;
+        original_ = {n};
+        drag_ = Drag::Resize;
+        previewPitch_ = n.pitch;
+        emit previewNote(n.pitch, n.velocity, true);
+        return;
+    }
+
+    drag_ = Drag::Rubber;
+    rubber_ = QRect(e->position().toPoint(), QSize(1, 1));
+    rubberBase_.clear();
+    if (mods & Qt::ShiftModifier)
+        rubberBase_.assign(doc_->selection().begin(), doc_->selection().end());
+    else
+        doc_->setSelection({});
+}
+
+void NoteCanvas::mouseMoveEvent(QMouseEvent* e) {
+    const Qt::KeyboardModifiers mods = e->modifiers();
+    if (drag_ == Drag::None) {
+        bool nearEnd = false;
+        const Note* hit = hitNote(e->position(), &nearEnd);
+        setCursor(hit ? (nearEnd ? Qt::SizeHorCursor : Qt::SizeAllCursor)
+                      : (view_->tool() == RollTool::Draw ? Qt::CrossCursor : Qt::ArrowCursor));
+        return;
+    }
+    if (drag_ == Drag::Rubber) {
+        updateRubber(e->position().toPoint(), mods);
+        return;
+    }
+    const Tick dtRaw = Tick(std::llround((e->position().x() - pressPos_.x()) / view_->pixelsPerTick()));
+    std::vector<Note> after;
+    after.reserve(original_.size());
+    if (drag_ == Drag::Move) {
+        Tick delta = snapped(anchor_.start + dtRaw, mods) - anchor_.start;
+        int dp = view_->yToPitch(e->position().y()) - view_->yToPitch(pressPos_.y());
+        Tick minStart = anchor_.start;
+        int lo = 127, hi = 0;
+        for (const Note& n : original_) {
+            minStart = std::min(minStart, n.start);
+            lo = std::min(lo, n.pitch);
+            hi = std::max(hi, n.pitch);
+        }
+        delta = std::max(delta, -minStart);
+        dp = std::clamp(dp, -lo, 127 - hi);
+        for (const Note& n : original_) after.push_back(n.withStart(n.start + delta).withPitch(n.pitch + dp));
+        if (dp != 0 && previewPitch_ != anchor_.pitch + dp) {
+            stopPreview();
+            previewPitch_ = anchor_.pitch + dp;
+            emit previewNote(previewPitch_, anchor_.velocity, true);
+        }
+    } else {
+        const Tick minLen = (mods & Qt::AltModifier) ? Tick(10) : view_->grid().step();
+        const Tick newEnd = snapped(anchor_.end() + dtRaw, mods);
+        const Tick dl = std::max(newEnd, anchor_.start + minLen) - anchor_.end();
+        for (const Note& n : original_) after.push_back(n.withLength(std::max(minLen, n.length + dl)));
+    }
+    std::vector<NoteId> ids;
+    for (const Note& n : original_) ids.push_back(n.id);
+    std::vector<Note> before = doc_->notesWithIds(ids);
+    if (before == after || before.size() != after.size()) return;
+    doc_->undoStack()->push(new EditNotesCommand(
+        doc_, drag_ == Drag::Move ? tr("Move notes") : tr("Resize notes"), std::move(before),
+        std::move(after), gesture_));
+}
+
+void NoteCanvas::updateRubber(QPoint pos, Qt::KeyboardModifiers) {
+    rubber_ = QRect(pressPos_.toPoint(), pos).normalized();
+    NoteIdSet sel(rubberBase_.begin(), rubberBase_.end());
+    const Tick t0 = view_->xToTick(rubber_.left());
+    const Tick t1 = view_->xToTick(rubber_.right());
+    const int pHi = view_->yToPitch(rubber_.top());
+    const int pLo = view_->yToPitch(rubber_.bottom());
+    const auto& notes = doc_->notes();
+    for (std::size_t i = doc_->lowerBound(t0 - doc_->maxNoteLength() - 1); i < notes.size(); ++i) {
+        const Note& n = notes[i];
+        if (n.start > t1) break;
+        if (n.end() >= t0 && n.pitch >= pLo && n.pitch <= pHi) sel.insert(n.id);
+    }
+    doc_->setSelection(std::move(sel));
+    update();
+}
+
+void NoteCanvas::stopPreview() {
+    if (previewPitch_ >= 0) emit previewNote(previewPitch_, 0, false);
+    previewPitch_ = -1;
+}
+
+void NoteCanvas::mouseReleaseEvent(QMouseEvent*) {
+    stopPreview();
+    drag_ = Drag::None;
+    gesture_ = 0;
+    rubber_ = QRect();
+    original_.clear();
+    update();
+}
+
+void NoteCanvas::leaveEvent(QEvent*) { unsetCursor(); }
+
+} // namespace continuo::ui

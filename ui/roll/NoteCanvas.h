@@ -1,0 +1,67 @@
+#pragma once
+// The note grid of the piano roll: paints rows, grid, the piece, the auditioned take (in its
+// own colour after the primer), notes being recorded and the playhead; edits notes with the
+// draw and select tools. Only visible notes are painted: a binary search by start tick over
+// the sorted notes, widened by the longest note so that long notes reaching in are drawn.
+#include "continuo/core/Note.h"
+
+#include <QElapsedTimer>
+#include <QPoint>
+#include <QRect>
+#include <QWidget>
+
+#include <vector>
+
+namespace continuo::ui {
+
+class Document;
+class RollView;
+
+class NoteCanvas : public QWidget {
+    Q_OBJECT
+public:
+    NoteCanvas(Document* doc, RollView* view, QWidget* parent = nullptr);
+
+    /// Milliseconds the last paintEvent took (benchmark and diagnostics).
+    double lastPaintMs() const { return lastPaintMs_; }
+    int lastPaintedNotes() const { return lastPaintedNotes_; }
+    /// Hides rows and labels that only matter while editing (screenshots use the default).
+    QSize sizeHint() const override { return {800, 480}; }
+
+signals:
+    void previewNote(int pitch, int velocity, bool on);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void mousePressEvent(QMouseEvent*) override;
+    void mouseMoveEvent(QMouseEvent*) override;
+    void mouseReleaseEvent(QMouseEvent*) override;
+    void leaveEvent(QEvent*) override;
+
+private:
+    enum class Drag { None, Move, Resize, Rubber };
+    void paintGrid(class QPainter& p, Tick t0, Tick t1);
+    int paintNotes(QPainter& p, const std::vector<Note>& notes, Tick maxLen, Tick t0, Tick t1,
+                   const QColor& base, bool selectable, Tick drawFrom = 0);
+    void paintTakeBand(QPainter& p);
+    const Note* hitNote(QPointF pos, bool* nearEnd) const;
+    QRectF noteRect(const Note& n) const;
+    Tick snapped(Tick t, Qt::KeyboardModifiers mods) const;
+    void updateRubber(QPoint pos, Qt::KeyboardModifiers mods);
+    void stopPreview();
+
+    Document* doc_;
+    RollView* view_;
+    Drag drag_ = Drag::None;
+    int gesture_ = 0;
+    QPointF pressPos_;
+    Note anchor_;                  // the note under the mouse at press time
+    std::vector<Note> original_;   // dragged notes as they were at press time
+    QRect rubber_;
+    std::vector<NoteId> rubberBase_;
+    int previewPitch_ = -1;
+    double lastPaintMs_ = 0;
+    int lastPaintedNotes_ = 0;
+};
+
+} // namespace continuo::ui

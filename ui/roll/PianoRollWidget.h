@@ -1,0 +1,65 @@
+#pragma once
+// The piano roll: keyboard, ruler, note canvas, velocity lane and scroll bars around one
+// RollView. Ctrl+wheel zooms time, Ctrl+Shift+wheel zooms pitch, wheel scrolls pitch,
+// Shift+wheel scrolls time.
+#include "continuo/core/Note.h"
+
+#include <QWidget>
+
+class QScrollBar;
+
+namespace continuo::ui {
+
+class Document;
+class KeyboardWidget;
+class NoteCanvas;
+class RollView;
+class RulerWidget;
+class VelocityLane;
+
+class PianoRollWidget : public QWidget {
+    Q_OBJECT
+public:
+    explicit PianoRollWidget(Document* doc, QWidget* parent = nullptr);
+
+    RollView* view() const { return view_; }
+    NoteCanvas* canvas() const { return canvas_; }
+    KeyboardWidget* keyboard() const { return keyboard_; }
+    RulerWidget* ruler() const { return ruler_; }
+    VelocityLane* velocityLane() const { return velocity_; }
+
+    bool followPlayhead() const { return follow_; }
+    void setFollowPlayhead(bool on) { follow_ = on; }
+    void zoomTime(double factor);
+    void zoomPitch(int delta);
+    /// Shows the whole piece (and the auditioned take).
+    void zoomToFit();
+    /// Scrolls so that the notes are in view (after opening a file).
+    void scrollToContent();
+
+signals:
+    void previewNote(int pitch, int velocity, bool on);
+    void locateRequested(continuo::Tick tick);
+
+protected:
+    void wheelEvent(QWheelEvent*) override;
+    void resizeEvent(QResizeEvent*) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void syncScrollBars();
+    void onPlayhead(Tick t);
+
+    Document* doc_;
+    RollView* view_;
+    KeyboardWidget* keyboard_;
+    RulerWidget* ruler_;
+    NoteCanvas* canvas_;
+    VelocityLane* velocity_;
+    QScrollBar* hbar_;
+    QScrollBar* vbar_;
+    bool follow_ = true;
+    bool syncing_ = false;
+};
+
+} // namespace continuo::ui

@@ -1,0 +1,288 @@
+#include "window/MainWindow.h"
+
+#include "document/Document.h"
+#include "document/RecoveryManager.h"
+#include "panels/ContinuePanel.h"
+#include "panels/TakesPanel.h"
+#include "panels/TransportBar.h"
+#include "playback/PlaybackController.h"
+#include "roll/NoteCanvas.h"
+#include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
+#include "services/ContinueController.h"
+#include "services/ThreadContinuationService.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+namespace continuo::ui {
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
+    : QMainWindow(parent), options_(options), doc_(new Document(this)) {
+    setObjectName("mainWindow");
+    setWindowIcon(QIcon(":/icons/continuo.svg"));
+    service_ = options_.service ? options_.service : new ThreadContinuationService(this);
+    service_->setParent(this);
+    controller_ = new ContinueController(doc_, service_, this);
+    playback_ = new PlaybackController(doc_, this);
+    recovery_ = new RecoveryManager(
+        doc_, options_.recoveryDir.isEmpty() ? RecoveryManager::defaultDirectory() : options_.recoveryDir, this);
+
+    roll_ = new PianoRollWidget(doc_, this);
+    transport_ = new TransportBar(doc_, this);
+    createActions();
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    hint_ = new QLabel(central);
+    hint_->setObjectName("hint");
+    hint_->setText(tr("An example motif is in the roll: press <b>Ctrl+Enter</b> to continue it. "
+                      "To record your own, pick a keyboard in Transport ▸ MIDI Input, press <b>R</b>, "
+                      "play, then <b>Space</b>. Draw with the pencil (<b>D</b>)."));
+    hint_->setStyleSheet("background: #263145; color: #c8d6ee; padding: 5px 10px;");
+    hint_->setVisible(false);
+    layout->addWidget(hint_);
+    layout->addWidget(roll_, 1);
+    setCentralWidget(central);
+
+    addToolBar(Qt::TopToolBarArea, transport_);
+    transport_->addAction(action("play"));
+    transport_->addAction(action("stop"));
+    transport_->addAction(action("record"));
+    transport_->addAction(action("loop"));
+    transport_->addAction(action("metronome"));
+    transport_->addSeparator();
+    transport_->addAction(action("toolDraw"));
+    transport_->addAction(action("toolSelect"));
+    transport_->addFields();
+
+    createDocks();
+    createMenus();
+    createStatusBar();
+    connectServices();
+    if (options_.useSettings) restoreSettings();
+    else resize(1280, 800);
+    updateTitle();
+    updateActions();
+
+    recovery_->setSettingsProvider([this] { return continuePanel_->pieceSettings(); });
+    recovery_->start(options_.autosaveMs);
+
+    if (options_.exampleMotif) {
+        loadExampleMotif();
+        hint_->setVisible(true);
+    }
+    if (options_.openAudio) {
+        QSettings s;
+        AudioSetup setup;
+        setup.soundFont = options_.useSettings ? s.value("audio/soundFont").toString() : QString();
+        setup.midiInput = options_.useSettings ? s.value("audio/midiInput").toString() : QString();
+        setup.useJack = qEnvironmentVariableIsSet("JACK_DEFAULT_SERVER") ||
+                        s.value("audio/useJack", false).toBool();
+        playback_->open(setup);
+    } else {
+        engineLabel_->setText(tr("Audio off"));
+    }
+    rebuildMidiMenu();
+    if (options_.loadDefaultModel) {
+        QString model = options_.useSettings ? QSettings().value("model/path").toString() : QString();
+        if (model.isEmpty() || !QFileInfo::exists(model)) model = ThreadContinuationService::defaultModelPath();
+        loadModel(model);
+    } else {
+        continuePanel_->setModelText(tr("No model loaded."), false);
+    }
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createDocks() {
+    continuePanel_ = new ContinuePanel(action("continue"), action("cancel"), action("chooseModel"), this);
+    auto* cdock = new QDockWidget(tr("Continue"), this);
+    cdock->setObjectName("continueDock");
+    cdock->setWidget(continuePanel_);
+    addDockWidget(Qt::RightDockWidgetArea, cdock);
+
+    takesPanel_ = new TakesPanel(doc_, this);
+    for (const char* name : {"auditionTake", "keepTake", "discardTake", "continueFromTake"})
+        takesPanel_->addActionButton(action(name));
+    auto* tdock = new QDockWidget(tr("Takes"), this);
+    tdock->setObjectName("takesDock");
+    tdock->setWidget(takesPanel_);
+    addDockWidget(Qt::RightDockWidgetArea, tdock);
+    resizeDocks({cdock, tdock}, {360, 360}, Qt::Horizontal);
+}
+
+void MainWindow::createStatusBar() {
+    engineLabel_ = new QLabel(this);
+    engineLabel_->setToolTip(tr("Audio engine: device and soundfont"));
+    modelLabel_ = new QLabel(this);
+    modelLabel_->setToolTip(tr("Model used by Continue"));
+    statusBar()->addPermanentWidget(engineLabel_);
+    statusBar()->addPermanentWidget(modelLabel_);
+}
+
+void MainWindow::connectServices() {
+    connect(roll_, &PianoRollWidget::previewNote, playback_, &PlaybackController::previewNote);
+    connect(roll_, &PianoRollWidget::locateRequested, playback_, &PlaybackController::locate);
+    connect(playback_, &PlaybackController::positionChanged, this, [this](Tick t) {
+        roll_->view()->setPlayhead(t);
+        transport_->setPosition(t);
+    });
+    connect(playback_, &PlaybackController::stateChanged, this, &MainWindow::updateActions);
+    connect(playback_, &PlaybackController::statusChanged, this, [this](const QString& s) {
+        engineLabel_->setText(s);
+    });
+    connect(playback_, &PlaybackController::message, this, [this](const QString& m) { showMessage(m); });
+    connect(transport_, &TransportBar::countInChanged, playback_, &PlaybackController::setCountInBars);
+    connect(transport_, &TransportBar::gridChanged, this, [this](int i) {
+        const auto grids = Grid::all();
+        if (i >= 0 && i < int(grids.size())) roll_->view()->setGrid(grids[std::size_t(i)]);
+    });
+
+    connect(service_, &ContinuationService::modelLoading, this, [this](const QString& path) {
+        modelLabel_->setText(tr("Loading model…"));
+        continuePanel_->setModelText(tr("Loading %1…").arg(QFileInfo(path).fileName()), true);
+    });
+    connect(service_, &ContinuationService::modelLoaded, this, [this](const ModelDescription& m) {
+        modelOk_ = true;
+        modelLabel_->setText(tr("Model: %1").arg(m.summary));
+        continuePanel_->setModelText(tr("Model: <b>%1</b><br><span style='color:#8a93a6'>%2</span>")
+                                         .arg(m.name.toHtmlEscaped(), m.summary.toHtmlEscaped()), true);
+        if (!m.path.isEmpty() && options_.useSettings) QSettings().setValue("model/path", m.path);
+        updateActions();
+    });
+    connect(service_, &ContinuationService::modelFailed, this, [this](const QString& path, const QString& msg) {
+        modelOk_ = service_->isReady();
+        modelLabel_->setText(modelOk_ ? modelLabel_->text() : tr("No model"));
+        continuePanel_->setModelText(
+            tr("Cannot use the model %1: %2. Choose another with <b>Choose Model…</b>; "
+               "editing and playback keep working.").arg(path.toHtmlEscaped(), msg.toHtmlEscaped()), false);
+        showMessage(tr("Model not loaded: %1").arg(msg), 12000);
+        updateActions();
+    });
+    connect(controller_, &ContinueController::runningChanged, this, [this](bool running) {
+        continuePanel_->setRunning(running);
+        updateActions();
+    });
+    connect(controller_, &ContinueController::started, this, [this](quint64 seed, int n) {
+        continuePanel_->showSeed(seed);
+        showMessage(tr("Writing %n take(s) with seed %1…", nullptr, n).arg(seed));
+    });
+    connect(controller_, &ContinueController::progressed, continuePanel_, &ContinuePanel::setProgress);
+    connect(controller_, &ContinueController::finished, this, [this](bool, const QString& m) {
+        continuePanel_->setMessage(m);
+        showMessage(m);
+    });
+    connect(controller_, &ContinueController::failed, this, [this](const QString& m) {
+        continuePanel_->setMessage(m);
+        showMessage(m);
+    });
+    connect(doc_, &Document::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(doc_, &Document::titleChanged, this, &MainWindow::updateTitle);
+    connect(doc_, &Document::selectionChanged, this, &MainWindow::updateActions);
+    connect(doc_, &Document::takesChanged, this, &MainWindow::updateActions);
+    connect(doc_, &Document::currentTakeChanged, this, &MainWindow::updateActions);
+    connect(doc_, &Document::loopChanged, this, [this] {
+        action("loop")->setChecked(doc_->loopEnabled());
+    });
+}
+
+void MainWindow::loadModel(const QString& path) {
+    if (path.isEmpty() || !QFileInfo::exists(path)) {
+        continuePanel_->setModelText(
+            tr("No model file found%1. Choose one with <b>Choose Model…</b>; "
+               "editing and playback keep working.")
+                .arg(path.isEmpty() ? QString() : tr(" at %1").arg(path.toHtmlEscaped())), false);
+        modelLabel_->setText(tr("No model"));
+        return;
+    }
+    service_->loadModel(path);
+}
+
+void MainWindow::showMessage(const QString& text, int ms) { statusBar()->showMessage(text, ms); }
+
+void MainWindow::updateTitle() {
+    QString name = path_.isEmpty() ? (doc_->title().isEmpty() ? tr("Untitled") : doc_->title())
+                                   : QFileInfo(path_).fileName();
+    setWindowTitle(QStringLiteral("%1[*] — Continuo").arg(name));
+    setWindowModified(doc_->isModified());
+}
+
+void MainWindow::updateActions() {
+    const bool running = controller_->isRunning();
+    const Take* take = doc_->take(doc_->currentTake());
+    const bool takeReady = take && !take->generating;
+    action("continue")->setEnabled(!running && modelOk_);
+    action("cancel")->setEnabled(running);
+    for (const char* n : {"keepTake", "discardTake", "renameTake", "continueFromTake"})
+        action(n)->setEnabled(takeReady);
+    action("auditionTake")->setEnabled(take != nullptr);
+    const bool sel = !doc_->selection().empty();
+    for (const char* n : {"cut", "copy", "delete", "duplicate", "transposeUp", "transposeDown",
+                          "octaveUp", "octaveDown", "moveLeft", "moveRight"})
+        action(n)->setEnabled(sel);
+    action("play")->setChecked(playback_->isPlaying());
+    action("record")->setChecked(playback_->isRecording());
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1320, 820);
+    restoreState(s.value("window/state").toByteArray());
+    roll_->view()->setGrid(Grid::all()[std::size_t(std::clamp(s.value("roll/grid", 4).toInt(), 0, 9))]);
+    transport_->gridBox()->setCurrentIndex(std::clamp(s.value("roll/grid", 4).toInt(), 0, 9));
+    transport_->countInBox()->setCurrentIndex(std::clamp(s.value("transport/countIn", 1).toInt(), 0, 2));
+    action("metronome")->setChecked(s.value("transport/metronome", true).toBool());
+    playback_->setMetronome(action("metronome")->isChecked());
+}
+
+void MainWindow::saveSettings() {
+    if (!options_.useSettings) return;
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    s.setValue("roll/grid", transport_->gridBox()->currentIndex());
+    s.setValue("transport/countIn", transport_->countInBox()->currentIndex());
+    s.setValue("transport/metronome", action("metronome")->isChecked());
+    if (!playback_->midiInputName().isEmpty()) s.setValue("audio/midiInput", playback_->midiInputName());
+    if (!playback_->soundFontPath().isEmpty()) s.setValue("audio/soundFont", playback_->soundFontPath());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!maybeSave()) {
+        e->ignore();
+        return;
+    }
+    controller_->cancel();
+    playback_->panic();
+    saveSettings();
+    recovery_->finish();
+    e->accept();
+}
+
+bool MainWindow::maybeSave() {
+    if (!doc_->isModified() || !options_.useSettings) return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Save changes?"), tr("The piece has unsaved changes. Save them first?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) return false;
+    if (answer == QMessageBox::Save) {
+        save();
+        return !doc_->isModified();
+    }
+    return true;
+}
+
+} // namespace continuo::ui

@@ -1,0 +1,133 @@
+#pragma once
+// The main window: piano roll in the centre, transport bar on top, Continue panel and takes
+// timeline docked at the right, status bar with engine, model and messages. Menus, shortcuts
+// and tooltips come from one table of actions (MainWindowActions.cpp); file commands are in
+// MainWindowFiles.cpp.
+#include "document/ProjectFile.h"
+#include "document/Take.h"
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+
+class QAction;
+class QLabel;
+class QActionGroup;
+class QMenu;
+
+namespace continuo::ui {
+
+class ContinuationService;
+class ContinueController;
+class ContinuePanel;
+class Document;
+class PianoRollWidget;
+class PlaybackController;
+class RecoveryManager;
+class TakesPanel;
+class TransportBar;
+
+struct MainWindowOptions {
+    bool openAudio = true;           ///< open the audio engine (tests: false)
+    bool loadDefaultModel = true;    ///< load inference::defaultModelPath() at start
+    bool exampleMotif = true;        ///< first start: a short motif in the roll
+    bool useSettings = true;         ///< restore geometry, devices and model from QSettings
+    QString recoveryDir;             ///< empty: RecoveryManager::defaultDirectory()
+    int autosaveMs = 60'000;
+    ContinuationService* service = nullptr; ///< injected worker (the window takes ownership)
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    Document* document() const { return doc_; }
+    PianoRollWidget* pianoRoll() const { return roll_; }
+    ContinuePanel* continuePanel() const { return continuePanel_; }
+    TakesPanel* takesPanel() const { return takesPanel_; }
+    TransportBar* transportBar() const { return transport_; }
+    ContinueController* continueController() const { return controller_; }
+    ContinuationService* continuationService() const { return service_; }
+    PlaybackController* playback() const { return playback_; }
+    RecoveryManager* recovery() const { return recovery_; }
+    /// Every command by name ("continue", "undo", "keepTake", ...), for tests and scripting.
+    QAction* action(const QString& name) const { return actions_.value(name); }
+    QStringList actionNames() const { return actions_.keys(); }
+
+    // ---- files (MainWindowFiles.cpp)
+    bool openFile(const QString& path);      ///< .continuo or .mid/.midi
+    bool saveTo(const QString& path);
+    bool exportMidi(const QString& path, int format, int ppq);
+    QString currentPath() const { return path_; }
+    void loadExampleMotif();
+    /// Asks (unless `ask` is false) and restores an orphaned recovery file.
+    bool offerRecovery(bool ask = true);
+    void loadModel(const QString& path);
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createDocks();
+    void createStatusBar();
+    void connectServices();
+    void restoreSettings();
+    void saveSettings();
+    void updateTitle();
+    void updateActions();
+    void showMessage(const QString& text, int ms = 6000);
+
+    QAction* makeAction(const QString& name, const QString& text, const QList<QKeySequence>& keys,
+                        const QString& tip, void (MainWindow::*slot)() = nullptr);
+    // Commands.
+    void newFile();
+    void openDialog();
+    void importDialog();
+    void save();
+    void saveAsDialog();
+    void exportMidiDialog();
+    void exportWavDialog();
+    void chooseModelDialog();
+    void startContinue();
+    void auditionTake();
+    void nextTake();
+    void previousTake();
+    void keepTake();
+    void discardTake();
+    void renameTake();
+    void continueFromTake();
+    void quantize();
+    void paste();
+    void duplicate();
+    void moveLeft();
+    void moveRight();
+    void record();
+    void togglePlay();
+    void stopAndPanic();
+    void rebuildMidiMenu();
+    bool maybeSave();
+
+    MainWindowOptions options_;
+    Document* doc_;
+    PianoRollWidget* roll_;
+    TransportBar* transport_;
+    ContinuePanel* continuePanel_;
+    TakesPanel* takesPanel_;
+    ContinuationService* service_;
+    ContinueController* controller_;
+    PlaybackController* playback_;
+    RecoveryManager* recovery_;
+    QHash<QString, QAction*> actions_;
+    QMenu* midiMenu_ = nullptr;
+    QLabel* engineLabel_;
+    QLabel* modelLabel_;
+    QLabel* hint_;
+    QString path_;
+    bool modelOk_ = false;
+};
+
+} // namespace continuo::ui

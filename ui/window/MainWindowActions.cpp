@@ -1,0 +1,313 @@
+// MainWindow: the table of commands (menus, shortcuts, tooltips) and the editing, transport
+// and take commands behind them.
+#include "window/MainWindow.h"
+
+#include "document/Document.h"
+#include "document/EditOperations.h"
+#include "document/TakeCommands.h"
+#include "panels/ContinuePanel.h"
+#include "panels/TakesPanel.h"
+#include "panels/TransportBar.h"
+#include "playback/PlaybackController.h"
+#include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
+#include "services/ContinueController.h"
+#include "services/ThreadContinuationService.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPainter>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStyle>
+#include <QUndoStack>
+
+namespace continuo::ui {
+
+namespace {
+QIcon dotIcon(const QColor& c) {
+    QPixmap pm(32, 32);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setBrush(c);
+    p.setPen(Qt::NoPen);
+    p.drawEllipse(QRectF(6, 6, 20, 20));
+    return QIcon(pm);
+}
+} // namespace
+
+QAction* MainWindow::makeAction(const QString& name, const QString& text,
+                                const QList<QKeySequence>& keys, const QString& tip,
+                                void (MainWindow::*slot)()) {
+    auto* a = new QAction(text, this);
+    a->setObjectName(name);
+    a->setShortcuts(keys);
+    QString plain = text;
+    plain.remove('&');
+    plain.remove(QStringLiteral("…"));
+    const QString keyText = keys.isEmpty() ? QString() : keys.first().toString(QKeySequence::NativeText);
+    a->setToolTip(keyText.isEmpty() ? QStringLiteral("%1 — %2").arg(plain, tip)
+                                    : QStringLiteral("%1 (%2) — %3").arg(plain, keyText, tip));
+    a->setStatusTip(tip);
+    if (slot) connect(a, &QAction::triggered, this, slot);
+    addAction(a); // window-wide shortcut
+    actions_.insert(name, a);
+    return a;
+}
+
+void MainWindow::createActions() {
+    using K = QKeySequence;
+    // File.
+    makeAction("new", tr("&New"), {K::New}, tr("Start an empty piece"), &MainWindow::newFile);
+    makeAction("open", tr("&Open…"), {K::Open}, tr("Open a .continuo project or a MIDI file"), &MainWindow::openDialog);
+    makeAction("import", tr("&Import MIDI…"), {K(tr("Ctrl+I"))}, tr("Open a MIDI file as a new piece"), &MainWindow::importDialog);
+    makeAction("save", tr("&Save"), {K::Save}, tr("Save the project"), &MainWindow::save);
+    makeAction("saveAs", tr("Save &As…"), {K(tr("Ctrl+Shift+S"))}, tr("Save the project under a new name"), &MainWindow::saveAsDialog);
+    makeAction("exportMidi", tr("Export &MIDI…"), {K(tr("Ctrl+E"))}, tr("Write a Standard MIDI File (type 1 or 0)"), &MainWindow::exportMidiDialog);
+    makeAction("exportWav", tr("Export &WAV…"), {K(tr("Ctrl+Shift+E"))}, tr("Render the piece to a WAV file"), &MainWindow::exportWavDialog);
+    makeAction("quit", tr("&Quit"), {K::Quit}, tr("Leave Continuo"));
+    connect(action("quit"), &QAction::triggered, this, &QWidget::close);
+
+    // Edit. Undo/redo come from the stack so that their text names the step.
+    QAction* undo = doc_->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcuts({K(tr("Ctrl+Z"))});
+    undo->setToolTip(tr("Undo (Ctrl+Z)"));
+    undo->setObjectName("undo");
+    QAction* redo = doc_->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({K(tr("Ctrl+Shift+Z")), K(tr("Ctrl+Y"))});
+    redo->setToolTip(tr("Redo (Ctrl+Shift+Z, Ctrl+Y)"));
+    redo->setObjectName("redo");
+    addAction(undo);
+    addAction(redo);
+    actions_.insert("undo", undo);
+    actions_.insert("redo", redo);
+
+    // Note commands act on the roll: their shortcuts only fire while it has focus, so that
+    // arrows and Delete keep working in the takes list and the spin boxes.
+    auto rollAction = [this](QAction* a) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        removeAction(a);
+        roll_->addAction(a);
+        return a;
+    };
+    rollAction(makeAction("cut", tr("Cu&t"), {K::Cut}, tr("Cut the selected notes"),
+                          nullptr));
+    connect(action("cut"), &QAction::triggered, this, [this] { edit::cutSelection(*doc_); });
+    rollAction(makeAction("copy", tr("&Copy"), {K::Copy}, tr("Copy the selected notes"), nullptr));
+    connect(action("copy"), &QAction::triggered, this, [this] { edit::copySelection(*doc_); });
+    rollAction(makeAction("paste", tr("&Paste"), {K::Paste}, tr("Paste at the playhead"), &MainWindow::paste));
+    rollAction(makeAction("duplicate", tr("D&uplicate"), {K(tr("Ctrl+D"))}, tr("Repeat the selection right after itself"), &MainWindow::duplicate));
+    rollAction(makeAction("delete", tr("&Delete"), {K(Qt::Key_Delete), K(Qt::Key_Backspace)}, tr("Delete the selected notes"), nullptr));
+    connect(action("delete"), &QAction::triggered, this, [this] { edit::deleteSelection(*doc_); });
+    rollAction(makeAction("selectAll", tr("Select &All"), {K::SelectAll}, tr("Select every note"), nullptr));
+    connect(action("selectAll"), &QAction::triggered, this, [this] { edit::selectAll(*doc_); });
+    rollAction(makeAction("transposeUp", tr("Transpose Up"), {K(Qt::Key_Up)}, tr("Selection up a semitone"), nullptr));
+    connect(action("transposeUp"), &QAction::triggered, this, [this] { edit::transposeSelection(*doc_, 1); });
+    rollAction(makeAction("transposeDown", tr("Transpose Down"), {K(Qt::Key_Down)}, tr("Selection down a semitone"), nullptr));
+    connect(action("transposeDown"), &QAction::triggered, this, [this] { edit::transposeSelection(*doc_, -1); });
+    rollAction(makeAction("octaveUp", tr("Octave Up"), {K(tr("Shift+Up"))}, tr("Selection up an octave"), nullptr));
+    connect(action("octaveUp"), &QAction::triggered, this, [this] { edit::transposeSelection(*doc_, 12); });
+    rollAction(makeAction("octaveDown", tr("Octave Down"), {K(tr("Shift+Down"))}, tr("Selection down an octave"), nullptr));
+    connect(action("octaveDown"), &QAction::triggered, this, [this] { edit::transposeSelection(*doc_, -12); });
+    rollAction(makeAction("moveLeft", tr("Move Left"), {K(Qt::Key_Left)}, tr("Selection one grid step earlier"), &MainWindow::moveLeft));
+    rollAction(makeAction("moveRight", tr("Move Right"), {K(Qt::Key_Right)}, tr("Selection one grid step later"), &MainWindow::moveRight));
+    makeAction("quantize", tr("&Quantize"), {K(tr("Q"))}, tr("Move the selection (or all notes) toward the grid by the Q strength"), &MainWindow::quantize);
+
+    auto* tools = new QActionGroup(this);
+    QAction* draw = makeAction("toolDraw", tr("Draw"), {K(tr("D"))}, tr("Pencil: click to add a note, drag to set its length"));
+    QAction* select = makeAction("toolSelect", tr("Select"), {K(tr("S"))}, tr("Arrow: click, Shift+click or drag a rectangle to select; drag notes to move, their right edge to resize"));
+    for (QAction* a : {draw, select}) {
+        a->setCheckable(true);
+        tools->addAction(a);
+    }
+    draw->setChecked(true);
+    connect(draw, &QAction::triggered, this, [this] { roll_->view()->setTool(RollTool::Draw); });
+    connect(select, &QAction::triggered, this, [this] { roll_->view()->setTool(RollTool::Select); });
+
+    // View.
+    makeAction("zoomIn", tr("Zoom In (Time)"), {K(tr("Ctrl+=")), K(tr("Ctrl++"))}, tr("Ctrl+wheel also zooms time"), nullptr);
+    connect(action("zoomIn"), &QAction::triggered, this, [this] { roll_->zoomTime(1.25); });
+    makeAction("zoomOut", tr("Zoom Out (Time)"), {K(tr("Ctrl+-"))}, tr("Ctrl+wheel also zooms time"), nullptr);
+    connect(action("zoomOut"), &QAction::triggered, this, [this] { roll_->zoomTime(0.8); });
+    makeAction("zoomPitchIn", tr("Taller Keys"), {K(tr("Ctrl+Shift+="))}, tr("Ctrl+Shift+wheel also zooms pitch"), nullptr);
+    connect(action("zoomPitchIn"), &QAction::triggered, this, [this] { roll_->zoomPitch(2); });
+    makeAction("zoomPitchOut", tr("Shorter Keys"), {K(tr("Ctrl+Shift+-"))}, tr("Ctrl+Shift+wheel also zooms pitch"), nullptr);
+    connect(action("zoomPitchOut"), &QAction::triggered, this, [this] { roll_->zoomPitch(-2); });
+    makeAction("zoomFit", tr("Zoom to Fit"), {K(tr("Ctrl+0"))}, tr("Show the whole piece"), nullptr);
+    connect(action("zoomFit"), &QAction::triggered, this, [this] { roll_->zoomToFit(); });
+    QAction* follow = makeAction("follow", tr("Follow Playhead"), {K(tr("F"))}, tr("Scroll with the playhead while playing"), nullptr);
+    follow->setCheckable(true);
+    follow->setChecked(true);
+    connect(follow, &QAction::toggled, this, [this](bool on) { roll_->setFollowPlayhead(on); });
+
+    // Transport.
+    QAction* play = makeAction("play", tr("Play"), {K(Qt::Key_Space)}, tr("Play or stop"), &MainWindow::togglePlay);
+    play->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    play->setCheckable(true);
+    QAction* stop = makeAction("stop", tr("Stop"), {K(Qt::Key_Escape)}, tr("Stop and silence every note (panic); cancels a running Continue"), &MainWindow::stopAndPanic);
+    stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    QAction* rec = makeAction("record", tr("Record"), {K(tr("R")), K(tr("Ctrl+R"))}, tr("Record from the MIDI input (count-in and click as set)"), &MainWindow::record);
+    rec->setIcon(dotIcon(QColor(0xff, 0x5f, 0x6b)));
+    rec->setCheckable(true);
+    makeAction("home", tr("Return to Start"), {K(Qt::Key_Home)}, tr("Move the playhead to the beginning"), nullptr);
+    connect(action("home"), &QAction::triggered, this, [this] { playback_->locate(0); });
+    QAction* loop = makeAction("loop", tr("Loop"), {K(tr("L"))}, tr("Loop the region set on the ruler"), nullptr);
+    loop->setCheckable(true);
+    loop->setIcon(dotIcon(QColor(0x7d, 0xf0, 0x9a)));
+    connect(loop, &QAction::toggled, this, [this](bool on) { doc_->setLoopEnabled(on); });
+    QAction* metro = makeAction("metronome", tr("Click"), {K(tr("M"))}, tr("Metronome while playing and recording"), nullptr);
+    metro->setCheckable(true);
+    metro->setIcon(dotIcon(QColor(0xc8, 0xcf, 0xdc)));
+    connect(metro, &QAction::toggled, this, [this](bool on) { playback_->setMetronome(on); });
+
+    // Generate.
+    makeAction("continue", tr("Continue"), {K(tr("Ctrl+Return")), K(tr("Ctrl+Enter"))}, tr("Write continuations of the primer as new takes"), &MainWindow::startContinue);
+    makeAction("cancel", tr("Cancel"), {K(tr("Ctrl+."))}, tr("Stop the running Continue at once"), nullptr);
+    connect(action("cancel"), &QAction::triggered, this, [this] { controller_->cancel(); });
+    makeAction("chooseModel", tr("Choose Model…"), {}, tr("Load another model file (.safetensors)"), &MainWindow::chooseModelDialog);
+    makeAction("randomModel", tr("Use Untrained Test Model"), {}, tr("A small random model: makes noise, but shows the whole flow"), nullptr);
+    connect(action("randomModel"), &QAction::triggered, this, [this] {
+        if (auto* t = qobject_cast<ThreadContinuationService*>(service_)) t->loadRandomModel(2, 64, 1);
+    });
+
+    // Takes.
+    makeAction("auditionTake", tr("Audition"), {K(tr("A"))}, tr("Play the primer and the selected take"), &MainWindow::auditionTake);
+    makeAction("nextTake", tr("Next Take (A/B)"), {K(tr("B"))}, tr("Switch the auditioned take without stopping"), &MainWindow::nextTake);
+    makeAction("previousTake", tr("Previous Take"), {K(tr("Shift+B"))}, tr("Switch back to the previous take"), &MainWindow::previousTake);
+    makeAction("keepTake", tr("Keep"), {K(tr("K"))}, tr("Merge the take into the piece after its primer"), &MainWindow::keepTake);
+    makeAction("discardTake", tr("Discard"), {K(tr("Shift+Del"))}, tr("Remove the take (undoable)"), &MainWindow::discardTake);
+    makeAction("renameTake", tr("Rename…"), {K(tr("F2"))}, tr("Give the take a name"), &MainWindow::renameTake);
+    makeAction("continueFromTake", tr("Continue From"), {K(tr("Ctrl+Shift+Return"))}, tr("Use this take as the primer of the next Continue"), &MainWindow::continueFromTake);
+}
+
+void MainWindow::createMenus() {
+    auto add = [this](QMenu* m, std::initializer_list<const char*> names) {
+        for (const char* n : names) {
+            if (QString(n).isEmpty()) m->addSeparator();
+            else m->addAction(action(n));
+        }
+    };
+    add(menuBar()->addMenu(tr("&File")), {"new", "open", "import", "", "save", "saveAs", "", "exportMidi", "exportWav", "", "quit"});
+    add(menuBar()->addMenu(tr("&Edit")), {"undo", "redo", "", "cut", "copy", "paste", "duplicate", "delete", "selectAll", "",
+                                          "transposeUp", "transposeDown", "octaveUp", "octaveDown", "moveLeft", "moveRight", "quantize", "",
+                                          "toolDraw", "toolSelect"});
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, {"zoomIn", "zoomOut", "zoomPitchIn", "zoomPitchOut", "zoomFit", "", "follow"});
+    view->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+    QMenu* transport = menuBar()->addMenu(tr("&Transport"));
+    add(transport, {"play", "stop", "record", "home", "", "loop", "metronome", ""});
+    midiMenu_ = transport->addMenu(tr("MIDI &Input"));
+    connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
+    add(menuBar()->addMenu(tr("&Generate")), {"continue", "cancel", "", "chooseModel", "randomModel"});
+    add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake"});
+}
+
+void MainWindow::rebuildMidiMenu() {
+    if (!midiMenu_) return;
+    midiMenu_->clear();
+    const QStringList inputs = playback_->midiInputs();
+    if (inputs.isEmpty()) {
+        midiMenu_->addAction(tr("No MIDI inputs found"))->setEnabled(false);
+        return;
+    }
+    auto* group = new QActionGroup(midiMenu_);
+    for (const QString& name : inputs) {
+        QAction* a = midiMenu_->addAction(name);
+        a->setCheckable(true);
+        a->setChecked(name == playback_->midiInputName());
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, name] {
+            if (playback_->openMidiInput(name) && options_.useSettings) QSettings().setValue("audio/midiInput", name);
+        });
+    }
+}
+
+void MainWindow::paste() { edit::paste(*doc_, roll_->view()->grid().snap(roll_->view()->playhead())); }
+void MainWindow::duplicate() { edit::duplicateSelection(*doc_, roll_->view()->grid()); }
+void MainWindow::moveLeft() { edit::moveSelection(*doc_, -roll_->view()->grid().step()); }
+void MainWindow::moveRight() { edit::moveSelection(*doc_, roll_->view()->grid().step()); }
+
+void MainWindow::quantize() {
+    const double strength = transport_->quantizeStrengthBox()->value() / 100.0;
+    if (!edit::quantize(*doc_, roll_->view()->grid(), strength))
+        showMessage(tr("Nothing to quantize (already on the grid)."));
+}
+
+void MainWindow::togglePlay() {
+    playback_->togglePlay();
+    updateActions();
+}
+
+void MainWindow::stopAndPanic() {
+    controller_->cancel();
+    playback_->panic();
+    updateActions();
+}
+
+void MainWindow::record() {
+    playback_->record();
+    hint_->setVisible(false);
+    updateActions();
+}
+
+void MainWindow::startContinue() {
+    hint_->setVisible(false);
+    ContinueSettings s = continuePanel_->settings();
+    s.playhead = roll_->view()->playhead();
+    controller_->start(s);
+}
+
+void MainWindow::auditionTake() {
+    const Take* t = doc_->take(doc_->currentTake());
+    if (!t) return;
+    if (playback_->isPlaying()) playback_->stop();
+    playback_->locate(t->provenance.primerStart);
+    playback_->play();
+    updateActions();
+}
+
+void MainWindow::nextTake() {
+    const auto& takes = doc_->takes();
+    if (takes.empty()) return;
+    const int i = doc_->takeIndex(doc_->currentTake());
+    doc_->setCurrentTake(takes[std::size_t((i + 1) % int(takes.size()))].id);
+}
+
+void MainWindow::previousTake() {
+    const auto& takes = doc_->takes();
+    if (takes.empty()) return;
+    const int i = doc_->takeIndex(doc_->currentTake());
+    const int n = int(takes.size());
+    doc_->setCurrentTake(takes[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].id);
+}
+
+void MainWindow::keepTake() {
+    if (QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake())) doc_->undoStack()->push(c);
+}
+
+void MainWindow::discardTake() {
+    const TakeId id = doc_->currentTake();
+    const int i = doc_->takeIndex(id);
+    if (i < 0) return;
+    doc_->undoStack()->push(new RemoveTakeCommand(doc_, id));
+    // Select the neighbour so that discarding several in a row is quick.
+    const auto& takes = doc_->takes();
+    if (!takes.empty()) doc_->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
+}
+
+void MainWindow::renameTake() { takesPanel_->editCurrentName(); }
+
+void MainWindow::continueFromTake() {
+    const TakeId id = doc_->currentTake();
+    if (!doc_->take(id)) return;
+    doc_->undoStack()->push(new SetPrimerTakeCommand(doc_, doc_->primerTake() == id ? 0 : id));
+}
+
+} // namespace continuo::ui
