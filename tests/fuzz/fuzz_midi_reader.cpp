@@ -1,0 +1,35 @@
+// libFuzzer target for the Standard MIDI File reader. Any input must give either a file or
+// an error naming an offset inside the input; a file must survive write -> read with the
+// same notes. Anything else (crash, sanitizer report, hang, huge allocation) is a finding.
+#include "continuo/core/MidiFile.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+[[noreturn]] void finding(const char* what, const std::string& detail) {
+    std::fprintf(stderr, "fuzz_midi_reader: %s: %s\n", what, detail.c_str());
+    std::abort();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto file = continuo::readMidi({data, size});
+    if (!file) {
+        const std::string& e = file.error();
+        if (e.rfind("byte ", 0) != 0) finding("error without an offset", e);
+        const unsigned long long offset = std::strtoull(e.c_str() + 5, nullptr, 10);
+        if (offset > size) finding("error offset past the end of the input", e);
+        return 0;
+    }
+    const continuo::Sequence& seq = file->sequence;
+    auto bytes = continuo::writeMidi(seq, {1, seq.ticksPerQuarter});
+    auto back = continuo::readMidi(bytes);
+    if (!back) finding("cannot read what was written", back.error());
+    if (back->sequence.allNotes() != seq.allNotes()) finding("notes changed through write -> read", "");
+    return 0;
+}
