@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <execinfo.h>
+#include <unistd.h>
 #include <mutex>
 #include <new>
 #include <pthread.h>
@@ -21,8 +23,20 @@ thread_local bool tInCallback = false;
 std::atomic<long> gAllocations{0};
 std::atomic<long> gLocks{0};
 
+std::atomic<bool> gTraced{false};
+void* gTrace[32];
+int gTraceDepth = 0;
+
 void noteAllocation() {
-    if (tInCallback) gAllocations.fetch_add(1, std::memory_order_relaxed);
+    if (!tInCallback) return;
+    gAllocations.fetch_add(1, std::memory_order_relaxed);
+    // Keep the first offender's call stack for the failure message (backtrace() into a
+    // static buffer; symbols are resolved later, off the audio thread).
+    if (!gTraced.exchange(true)) {
+        tInCallback = false;
+        gTraceDepth = backtrace(gTrace, 32);
+        tInCallback = true;
+    }
 }
 
 void probe(bool entering) { tInCallback = entering; }
@@ -106,10 +120,12 @@ class TestAudioRealtime : public QObject {
 private slots:
     void interposersWork() {
         // Positive controls: otherwise the real test could pass without seeing anything.
+        void* warm[4];
+        backtrace(warm, 4); // loads libgcc's unwinder now, not on the audio thread
         tInCallback = true;
-        void* p = std::malloc(16);
+        void* volatile p = std::malloc(16); // volatile: the pair must not be optimised away
         std::free(p);
-        auto* q = new int(3);
+        int* volatile q = new int(3);
         delete q;
         std::mutex m;
         m.lock();
@@ -119,6 +135,7 @@ private slots:
         QVERIFY(gLocks.load() >= 1);
         gAllocations = 0;
         gLocks = 0;
+        gTraced = false;
     }
 
     void callbackNeitherAllocatesNorLocks() {
@@ -155,6 +172,7 @@ private slots:
         engine.close();
         qInfo("%llu callbacks checked", (unsigned long long)buffers);
         QVERIFY(buffers > 400);
+        if (gTraced) backtrace_symbols_fd(gTrace, gTraceDepth, STDERR_FILENO);
         QCOMPARE(gAllocations.load(), 0L);
         QCOMPARE(gLocks.load(), 0L);
     }
