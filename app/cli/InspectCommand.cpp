@@ -42,11 +42,13 @@ QJsonObject toJson(const QString& path, const MidiFile& file) {
     o["tempoChanges"] = tempos;
     QJsonArray signatures;
     for (const TimeSignature& ts : seq.timeSignatures)
-        signatures.append(QJsonObject{
-            {"tick", qint64(ts.tick)}, {"numerator", ts.numerator}, {"denominator", ts.denominator}});
+        signatures.append(QJsonObject{{"tick", qint64(ts.tick)},
+                                      {"numerator", ts.numerator},
+                                      {"denominator", ts.denominator}});
     o["timeSignatures"] = signatures;
     QJsonArray warnings;
-    for (const std::string& w : file.info.warnings) warnings.append(QString::fromStdString(w));
+    for (const std::string& w : file.info.warnings)
+        warnings.append(QString::fromStdString(w));
     o["warnings"] = warnings;
     return o;
 }
@@ -66,8 +68,8 @@ void printText(const QString& path, const MidiFile& file) {
             << (file.info.division & 0xFF) << " ticks per frame; one quarter = one second)";
     out << "\n";
     out << "notes:           " << seq.noteCount() << "\n";
-    out << "duration:        " << QString::number(seq.durationSeconds(), 'f', 3) << " s (" << seq.endTick
-        << " ticks)\n";
+    out << "duration:        " << QString::number(seq.durationSeconds(), 'f', 3) << " s ("
+        << seq.endTick << " ticks)\n";
     out << "tempo changes:   " << seq.tempo.changes().size() << "\n";
     for (const TempoChange& t : seq.tempo.changes())
         out << "  tick " << t.tick << " (" << QString::number(seq.tempo.secondsAt(t.tick), 'f', 3)
@@ -76,7 +78,8 @@ void printText(const QString& path, const MidiFile& file) {
     out << "time signatures: " << seq.timeSignatures.size() << "\n";
     for (const TimeSignature& ts : seq.timeSignatures)
         out << "  tick " << ts.tick << ": " << ts.numerator << "/" << ts.denominator << "\n";
-    for (const std::string& w : file.info.warnings) out << "warning:         " << QString::fromStdString(w) << "\n";
+    for (const std::string& w : file.info.warnings)
+        out << "warning:         " << QString::fromStdString(w) << "\n";
 }
 
 int runInspect(const QStringList& args) {
@@ -98,14 +101,16 @@ int runInspect(const QStringList& args) {
         return 0;
     }
     const QStringList files = parser.positionalArguments();
-    if (files.size() != 1) return fail(kName, "expected exactly one FILE (see continuo-cli inspect --help)", 2);
+    if (files.size() != 1)
+        return fail(kName, "expected exactly one FILE (see continuo-cli inspect --help)", 2);
 
     const QString path = files.front();
     auto file = readMidiFile(QFileInfo(path).filePath().toStdString());
     if (!file) return fail(kName, QString::fromStdString(file.error()), 2);
 
     if (parser.isSet(jsonOption))
-        QTextStream(stdout) << QJsonDocument(toJson(path, file.value())).toJson(QJsonDocument::Compact) << "\n";
+        QTextStream(stdout)
+            << QJsonDocument(toJson(path, file.value())).toJson(QJsonDocument::Compact) << "\n";
     else
         printText(path, file.value());
     return 0;

@@ -21,7 +21,8 @@ Expected<std::vector<std::uint8_t>> readFileBytes(const std::string& path, std::
         }
         // Reserve what a regular file says it holds (a hint only: the loop below still
         // stops at maxBytes whatever the size claims).
-        if (S_ISREG(st.st_mode) && std::uint64_t(st.st_size) <= maxBytes) out.reserve(std::size_t(st.st_size));
+        if (S_ISREG(st.st_mode) && std::uint64_t(st.st_size) <= maxBytes)
+            out.reserve(std::size_t(st.st_size));
     }
     std::uint8_t buf[65536];
     std::size_t n;

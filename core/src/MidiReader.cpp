@@ -25,7 +25,7 @@ std::string hexByte(std::uint8_t b) {
 }
 
 class ByteReader {
-public:
+  public:
     ByteReader(std::span<const std::uint8_t> bytes, std::size_t begin, std::size_t end)
         : bytes_(bytes), pos_(begin), end_(end) {}
 
@@ -34,20 +34,24 @@ public:
     bool atEnd() const { return pos_ >= end_; }
 
     std::uint8_t u8(const char* what) {
-        if (pos_ >= end_) throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+        if (pos_ >= end_)
+            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
         return bytes_[pos_++];
     }
     std::uint32_t be(int n, const char* what) {
         if (remaining() < std::size_t(n))
             throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
         std::uint32_t v = 0;
-        for (int i = 0; i < n; ++i) v = (v << 8) | bytes_[pos_++];
+        for (int i = 0; i < n; ++i)
+            v = (v << 8) | bytes_[pos_++];
         return v;
     }
     std::uint32_t le32(const char* what) {
-        if (remaining() < 4) throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+        if (remaining() < 4)
+            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
         std::uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v |= std::uint32_t(bytes_[pos_++]) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            v |= std::uint32_t(bytes_[pos_++]) << (8 * i);
         return v;
     }
     /// Variable-length quantity: at most 4 bytes (28 bits), as the standard requires.
@@ -59,7 +63,8 @@ public:
             v = (v << 7) | (b & 0x7F);
             if (!(b & 0x80)) return v;
         }
-        throw ParseError{start, std::string("variable-length quantity longer than 4 bytes in ") + what};
+        throw ParseError{start,
+                         std::string("variable-length quantity longer than 4 bytes in ") + what};
     }
     void skip(std::size_t n, const char* what) {
         if (remaining() < n) {
@@ -78,12 +83,12 @@ public:
         std::size_t at = pos_;
         std::uint8_t b = u8(what);
         if (b & 0x80)
-            throw ParseError{at, std::string("expected a data byte (< 0x80) for ") + what + ", found " +
-                                     hexByte(b)};
+            throw ParseError{at, std::string("expected a data byte (< 0x80) for ") + what +
+                                     ", found " + hexByte(b)};
         return b;
     }
 
-private:
+  private:
     std::span<const std::uint8_t> bytes_;
     std::size_t pos_;
     std::size_t end_;
@@ -102,7 +107,7 @@ struct OpenNote {
 /// One instance serves every track of a file; only the keys a track touched are reset, so
 /// a file made of many tiny tracks costs nothing per empty track.
 class OpenNotes {
-public:
+  public:
     void open(int channel, int key, OpenNote note) {
         Queue& q = queues_[index(channel, key)];
         if (!q.listed) {
@@ -134,20 +139,23 @@ public:
         std::size_t closed = 0;
         std::sort(touched_.begin(), touched_.end());
         for (std::size_t i : touched_) {
-            while (close(int(i / 128), int(i % 128), at, track)) ++closed;
+            while (close(int(i / 128), int(i % 128), at, track))
+                ++closed;
             queues_[i].listed = false;
         }
         touched_.clear();
         return closed;
     }
 
-private:
+  private:
     struct Queue {
         std::vector<OpenNote> notes;
         std::size_t head = 0;
         bool listed = false; ///< in touched_
     };
-    static std::size_t index(int channel, int key) { return std::size_t(channel) * 128 + std::size_t(key); }
+    static std::size_t index(int channel, int key) {
+        return std::size_t(channel) * 128 + std::size_t(key);
+    }
     std::vector<Queue> queues_ = std::vector<Queue>(16 * 128);
     std::vector<std::size_t> touched_; ///< keys that may hold open notes
 };
@@ -210,7 +218,8 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out) {
         std::uint8_t d1;
         if (b & 0x80) {
             if (b >= 0xF0)
-                throw ParseError{statusAt, "unexpected system message " + hexByte(b) + " in a track"};
+                throw ParseError{statusAt,
+                                 "unexpected system message " + hexByte(b) + " in a track"};
             status = b;
             running = b;
             d1 = r.dataByte("a channel message");
@@ -250,14 +259,16 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out) {
             track.events.push_back({tick, ChannelEvent::Kind::ChannelPressure, channel, 0, d1});
             break;
         case 0xE0:
-            track.events.push_back({tick, ChannelEvent::Kind::PitchBend, channel, 0, d1 | (d2 << 7)});
+            track.events.push_back(
+                {tick, ChannelEvent::Kind::PitchBend, channel, 0, d1 | (d2 << 7)});
             break;
         }
     }
     out.endTick = tick;
     // Notes still sounding at the end of the track end there.
     if (std::size_t n = open.closeAll(tick, track))
-        out.warnings.push_back(std::to_string(n) + " note(s) without a note-off end at the end of the track");
+        out.warnings.push_back(std::to_string(n) +
+                               " note(s) without a note-off end at the end of the track");
     if (track.channel < 0) track.channel = 0;
     if (track.program < 0) track.program = 0;
     track.sort();
@@ -265,7 +276,8 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out) {
 
 std::string chunkId(std::span<const std::uint8_t> id) {
     std::string s;
-    for (std::uint8_t c : id) s += (c >= 32 && c < 127) ? char(c) : '?';
+    for (std::uint8_t c : id)
+        s += (c >= 32 && c < 127) ? char(c) : '?';
     return s;
 }
 
@@ -288,7 +300,8 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     r.skip(headerLen - 6, "header chunk");
 
     if (file.info.format == 2)
-        throw ParseError{8, "format 2 (sequential patterns) is not supported; save as format 0 or 1"};
+        throw ParseError{8,
+                         "format 2 (sequential patterns) is not supported; save as format 0 or 1"};
     if (file.info.format > 2)
         throw ParseError{8, "unknown MIDI file format " + std::to_string(file.info.format) +
                                 " (expected 0 or 1)"};
@@ -300,8 +313,9 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
         const int fps = -int(std::int8_t(division >> 8));
         const int perFrame = int(division & 0xFF);
         if ((fps != 24 && fps != 25 && fps != 29 && fps != 30) || perFrame == 0)
-            throw ParseError{divisionAt, "invalid SMPTE time division (frames per second must be 24, "
-                                         "25, 29 or 30, and ticks per frame at least 1)"};
+            throw ParseError{divisionAt,
+                             "invalid SMPTE time division (frames per second must be 24, "
+                             "25, 29 or 30, and ticks per frame at least 1)"};
         // SMPTE time is absolute: ticks per second = frames per second x ticks per frame.
         // Continuo works in musical time, so a quarter note becomes one (nominal) second:
         // ticks per quarter = nominal fps x ticks per frame, and a fixed tempo makes those
@@ -324,7 +338,8 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     int trackIndex = 0;
     while (r.remaining() > 0) {
         if (r.remaining() < 8) {
-            file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) + " trailing bytes");
+            file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) +
+                                         " trailing bytes");
             break;
         }
         const std::size_t chunkAt = r.pos();
@@ -336,14 +351,15 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
                                              std::to_string(chunkAt));
                 break;
             }
-            file.info.warnings.push_back("skipped unknown chunk '" + id + "' at byte " + std::to_string(chunkAt));
+            file.info.warnings.push_back("skipped unknown chunk '" + id + "' at byte " +
+                                         std::to_string(chunkAt));
             r.skip(len, "unknown chunk");
             continue;
         }
         if (len > r.remaining()) {
             std::ostringstream s;
-            s << "track " << trackIndex + 1 << " claims " << len << " bytes but only " << r.remaining()
-              << " remain (the file is truncated)";
+            s << "track " << trackIndex + 1 << " claims " << len << " bytes but only "
+              << r.remaining() << " remain (the file is truncated)";
             throw ParseError{chunkAt + 4, s.str()};
         }
         ByteReader tr(bytes, r.pos(), r.pos() + len);
@@ -352,11 +368,13 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
         parseTrack(tr, open, tp);
         const std::string where = "track " + std::to_string(trackIndex + 1);
         if (!tp.sawEndOfTrack) file.info.warnings.push_back(where + " has no end-of-track event");
-        for (std::string& w : tp.warnings) file.info.warnings.push_back(where + ": " + std::move(w));
+        for (std::string& w : tp.warnings)
+            file.info.warnings.push_back(where + ": " + std::move(w));
         seq.endTick = std::max(seq.endTick, tp.endTick);
         tempos.insert(tempos.end(), tp.tempos.begin(), tp.tempos.end());
         signatures.insert(signatures.end(), tp.timeSignatures.begin(), tp.timeSignatures.end());
-        if (!tp.track.notes.empty() || !tp.track.events.empty()) seq.tracks.push_back(std::move(tp.track));
+        if (!tp.track.notes.empty() || !tp.track.events.empty())
+            seq.tracks.push_back(std::move(tp.track));
         ++trackIndex;
     }
     file.info.trackChunks = trackIndex;
@@ -373,15 +391,20 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     if (smpte) {
         seq.tempo.clear(smpteMicrosPerQuarter); // tempo events do not apply to SMPTE time
     } else {
-        std::stable_sort(tempos.begin(), tempos.end(),
-                         [](const TempoChange& a, const TempoChange& b) { return a.tick < b.tick; });
-        for (const TempoChange& t : tempos) seq.tempo.setTempo(t.tick, t.microsPerQuarter);
+        std::stable_sort(
+            tempos.begin(), tempos.end(),
+            [](const TempoChange& a, const TempoChange& b) { return a.tick < b.tick; });
+        for (const TempoChange& t : tempos)
+            seq.tempo.setTempo(t.tick, t.microsPerQuarter);
     }
     // Time signatures: for one tick, the first one read wins.
-    std::stable_sort(signatures.begin(), signatures.end(),
-                     [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
+    std::stable_sort(
+        signatures.begin(), signatures.end(),
+        [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
     signatures.erase(std::unique(signatures.begin(), signatures.end(),
-                                 [](const TimeSignature& a, const TimeSignature& b) { return a.tick == b.tick; }),
+                                 [](const TimeSignature& a, const TimeSignature& b) {
+                                     return a.tick == b.tick;
+                                 }),
                      signatures.end());
     seq.timeSignatures = std::move(signatures);
     if (seq.timeSignatures.empty() || seq.timeSignatures.front().tick != 0)
@@ -415,7 +438,8 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
                     throw;
                 }
             }
-            r.skip(std::min<std::size_t>(std::size_t(len) + (len & 1u), r.remaining()), "RIFF chunk");
+            r.skip(std::min<std::size_t>(std::size_t(len) + (len & 1u), r.remaining()),
+                   "RIFF chunk");
         }
         throw ParseError{12, "RIFF MIDI file without a 'data' chunk"};
     }

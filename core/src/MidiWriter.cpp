@@ -10,7 +10,8 @@ namespace {
 
 struct Event {
     Tick tick;
-    int order; ///< at one tick: note-offs, then meta/controllers, then note-ons, then zero-length offs
+    int order; ///< at one tick: note-offs, then meta/controllers, then note-ons, then zero-length
+               ///< offs
     std::vector<std::uint8_t> bytes;
 };
 
@@ -18,25 +19,35 @@ void putVlq(std::vector<std::uint8_t>& out, std::uint32_t v) {
     std::uint8_t buf[5];
     int n = 0;
     buf[n++] = v & 0x7F;
-    while (v >>= 7) buf[n++] = std::uint8_t(0x80 | (v & 0x7F));
-    while (n) out.push_back(buf[--n]);
+    while (v >>= 7)
+        buf[n++] = std::uint8_t(0x80 | (v & 0x7F));
+    while (n)
+        out.push_back(buf[--n]);
 }
 
 void putBe(std::vector<std::uint8_t>& out, std::uint32_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) out.push_back(std::uint8_t(v >> (8 * i)));
+    for (int i = n - 1; i >= 0; --i)
+        out.push_back(std::uint8_t(v >> (8 * i)));
 }
 
-std::uint8_t clamp7(int v) { return std::uint8_t(std::clamp(v, 0, 127)); }
+std::uint8_t clamp7(int v) {
+    return std::uint8_t(std::clamp(v, 0, 127));
+}
 
 void addConductor(std::vector<Event>& ev, const Sequence& s) {
     for (const TempoChange& t : s.tempo.changes()) {
         auto us = std::uint32_t(std::clamp(std::lround(t.microsPerQuarter), 1L, 0xFFFFFFL));
-        ev.push_back({t.tick, 1, {0xFF, 0x51, 0x03, std::uint8_t(us >> 16), std::uint8_t(us >> 8), std::uint8_t(us)}});
+        ev.push_back(
+            {t.tick,
+             1,
+             {0xFF, 0x51, 0x03, std::uint8_t(us >> 16), std::uint8_t(us >> 8), std::uint8_t(us)}});
     }
     for (const TimeSignature& ts : s.timeSignatures) {
         int log2 = 0;
-        while ((1 << log2) < ts.denominator && log2 < 6) ++log2;
-        ev.push_back({ts.tick, 1, {0xFF, 0x58, 0x04, clamp7(ts.numerator), std::uint8_t(log2), 24, 8}});
+        while ((1 << log2) < ts.denominator && log2 < 6)
+            ++log2;
+        ev.push_back(
+            {ts.tick, 1, {0xFF, 0x58, 0x04, clamp7(ts.numerator), std::uint8_t(log2), 24, 8}});
     }
 }
 
@@ -63,7 +74,9 @@ void addTrack(std::vector<Event>& ev, const Track& t) {
             break;
         case ChannelEvent::Kind::PitchBend: {
             int v = std::clamp(e.value, 0, 16383);
-            ev.push_back({e.tick, 1, {std::uint8_t(0xE0 | ch), std::uint8_t(v & 0x7F), std::uint8_t(v >> 7)}});
+            ev.push_back({e.tick,
+                          1,
+                          {std::uint8_t(0xE0 | ch), std::uint8_t(v & 0x7F), std::uint8_t(v >> 7)}});
             break;
         }
         case ChannelEvent::Kind::ChannelPressure:
@@ -77,7 +90,10 @@ void addTrack(std::vector<Event>& ev, const Track& t) {
     for (const Note& n : t.notes) {
         std::uint8_t ch = std::uint8_t(n.channel & 0x0F);
         std::uint8_t key = clamp7(n.pitch);
-        ev.push_back({n.start, 2, {std::uint8_t(0x90 | ch), key, std::uint8_t(std::clamp(n.velocity, 1, 127))}});
+        ev.push_back(
+            {n.start,
+             2,
+             {std::uint8_t(0x90 | ch), key, std::uint8_t(std::clamp(n.velocity, 1, 127))}});
         ev.push_back({n.end(), n.length > 0 ? 0 : 3, {std::uint8_t(0x80 | ch), key, 64}});
     }
 }
@@ -146,7 +162,8 @@ std::vector<std::uint8_t> writeMidi(const Sequence& input, const MidiWriteOption
     if (type0) {
         std::vector<Event> ev;
         addConductor(ev, s);
-        for (const Track& t : s.tracks) addTrack(ev, t);
+        for (const Track& t : s.tracks)
+            addTrack(ev, t);
         putTrackChunk(out, std::move(ev), s.endTick);
     } else {
         std::vector<Event> conductor;
@@ -161,7 +178,8 @@ std::vector<std::uint8_t> writeMidi(const Sequence& input, const MidiWriteOption
     return out;
 }
 
-Expected<bool> writeMidiFile(const std::string& path, const Sequence& sequence, const MidiWriteOptions& options) {
+Expected<bool> writeMidiFile(const std::string& path, const Sequence& sequence,
+                             const MidiWriteOptions& options) {
     auto bytes = writeMidi(sequence, options);
     return writeFileAtomically(path, bytes);
 }

@@ -6,14 +6,16 @@ namespace continuo {
 
 std::size_t Sequence::noteCount() const {
     std::size_t n = 0;
-    for (const Track& t : tracks) n += t.notes.size();
+    for (const Track& t : tracks)
+        n += t.notes.size();
     return n;
 }
 
 std::vector<Note> Sequence::allNotes() const {
     std::vector<Note> out;
     out.reserve(noteCount());
-    for (const Track& t : tracks) out.insert(out.end(), t.notes.begin(), t.notes.end());
+    for (const Track& t : tracks)
+        out.insert(out.end(), t.notes.begin(), t.notes.end());
     std::stable_sort(out.begin(), out.end(), noteLess);
     return out;
 }
@@ -24,7 +26,8 @@ Sequence Sequence::rescaled(int to) const {
     if (from == to) return out;
     out.ticksPerQuarter = to;
     out.tempo = tempo.rescaled(to);
-    for (TimeSignature& ts : out.timeSignatures) ts.tick = rescaleTick(ts.tick, from, to);
+    for (TimeSignature& ts : out.timeSignatures)
+        ts.tick = rescaleTick(ts.tick, from, to);
     for (Track& t : out.tracks) {
         for (Note& n : t.notes) {
             Tick s = rescaleTick(n.start, from, to);
@@ -32,16 +35,20 @@ Sequence Sequence::rescaled(int to) const {
             n.start = s;
             n.length = std::max<Tick>(0, e - s);
         }
-        for (ChannelEvent& e : t.events) e.tick = rescaleTick(e.tick, from, to);
+        for (ChannelEvent& e : t.events)
+            e.tick = rescaleTick(e.tick, from, to);
     }
     out.endTick = rescaleTick(endTick, from, to);
     return out;
 }
 
 void Sequence::updateEndTick() {
-    for (const Track& t : tracks) endTick = std::max(endTick, t.endTick());
-    for (const TempoChange& c : tempo.changes()) endTick = std::max(endTick, c.tick);
-    for (const TimeSignature& ts : timeSignatures) endTick = std::max(endTick, ts.tick);
+    for (const Track& t : tracks)
+        endTick = std::max(endTick, t.endTick());
+    for (const TempoChange& c : tempo.changes())
+        endTick = std::max(endTick, c.tick);
+    for (const TimeSignature& ts : timeSignatures)
+        endTick = std::max(endTick, ts.tick);
 }
 
 } // namespace continuo

@@ -56,7 +56,8 @@ double TempoMap::secondsAt(Tick tick) const {
 
 Tick TempoMap::tickAt(double seconds) const {
     auto it = std::upper_bound(secondsAtChange_.begin(), secondsAtChange_.end(), seconds);
-    std::size_t i = it == secondsAtChange_.begin() ? 0 : std::size_t(it - secondsAtChange_.begin()) - 1;
+    std::size_t i =
+        it == secondsAtChange_.begin() ? 0 : std::size_t(it - secondsAtChange_.begin()) - 1;
     double ticks = double(changes_[i].tick) +
                    (seconds - secondsAtChange_[i]) * 1e6 * ppq_ / changes_[i].microsPerQuarter;
     return Tick(std::llround(ticks));

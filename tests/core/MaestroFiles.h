@@ -5,13 +5,16 @@
 #include <QDirIterator>
 #include <QStringList>
 
-inline QString maestroDir() { return QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2"); }
+inline QString maestroDir() {
+    return QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2");
+}
 
 /// Every .mid/.midi file under maestroDir(), sorted by path (a fixed order for every run).
 inline QStringList maestroFiles() {
     QStringList files;
     QDirIterator it(maestroDir(), {"*.mid", "*.midi"}, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) files << it.next();
+    while (it.hasNext())
+        files << it.next();
     files.sort();
     return files;
 }

@@ -18,4 +18,6 @@ inline QString noteText(const std::vector<continuo::Note>& notes) {
     return parts.join(' ');
 }
 
-inline QString noteText(const continuo::Sequence& seq) { return noteText(seq.allNotes()); }
+inline QString noteText(const continuo::Sequence& seq) {
+    return noteText(seq.allNotes());
+}

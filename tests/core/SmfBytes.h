@@ -10,19 +10,22 @@ namespace smf {
 
 inline QByteArray bytes(std::initializer_list<int> list) {
     QByteArray out;
-    for (int b : list) out.append(char(std::uint8_t(b)));
+    for (int b : list)
+        out.append(char(std::uint8_t(b)));
     return out;
 }
 
-inline QByteArray be(std::uint32_t v, int n) {
+inline QByteArray be(std::uint64_t v, int n) {
     QByteArray out;
-    for (int i = n - 1; i >= 0; --i) out.append(char(std::uint8_t(v >> (8 * i))));
+    for (int i = n - 1; i >= 0; --i)
+        out.append(char(std::uint8_t(v >> (8 * i))));
     return out;
 }
 
 inline QByteArray le32(std::uint32_t v) {
     QByteArray out;
-    for (int i = 0; i < 4; ++i) out.append(char(std::uint8_t(v >> (8 * i))));
+    for (int i = 0; i < 4; ++i)
+        out.append(char(std::uint8_t(v >> (8 * i))));
     return out;
 }
 
@@ -30,7 +33,8 @@ inline QByteArray le32(std::uint32_t v) {
 inline QByteArray vlq(std::uint32_t v) {
     QByteArray out;
     out.prepend(char(v & 0x7F));
-    while (v >>= 7) out.prepend(char(0x80 | (v & 0x7F)));
+    while (v >>= 7)
+        out.prepend(char(0x80 | (v & 0x7F)));
     return out;
 }
 
@@ -44,10 +48,14 @@ inline QByteArray header(int format, int tracks, int division) {
                              be(std::uint32_t(division), 2));
 }
 
-inline QByteArray endOfTrack() { return bytes({0x00, 0xFF, 0x2F, 0x00}); }
+inline QByteArray endOfTrack() {
+    return bytes({0x00, 0xFF, 0x2F, 0x00});
+}
 
 /// A track chunk whose body is `events` followed by end-of-track.
-inline QByteArray track(const QByteArray& events) { return chunk("MTrk", events + endOfTrack()); }
+inline QByteArray track(const QByteArray& events) {
+    return chunk("MTrk", events + endOfTrack());
+}
 
 /// A format-0 file with one track.
 inline QByteArray file0(const QByteArray& events, int division = 96) {

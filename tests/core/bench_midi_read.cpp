@@ -21,12 +21,14 @@ struct Corpus {
 const Corpus& maestro() {
     static const Corpus corpus = [] {
         Corpus c;
-        const std::filesystem::path dir = std::filesystem::path(CONTINUO_SHARED_DATA) / "maestro-v2";
+        const std::filesystem::path dir =
+            std::filesystem::path(CONTINUO_SHARED_DATA) / "maestro-v2";
         std::error_code ec;
         for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const auto ext = it->path().extension();
-            if (it->is_regular_file() && (ext == ".mid" || ext == ".midi")) c.paths.push_back(it->path().string());
+            if (it->is_regular_file() && (ext == ".mid" || ext == ".midi"))
+                c.paths.push_back(it->path().string());
         }
         std::sort(c.paths.begin(), c.paths.end());
         for (const std::string& p : c.paths) {
@@ -43,7 +45,8 @@ const Corpus& maestro() {
 void setRates(benchmark::State& state, std::size_t files, std::size_t bytes) {
     state.SetItemsProcessed(std::int64_t(state.iterations() * files));
     state.SetBytesProcessed(std::int64_t(state.iterations() * bytes));
-    state.counters["files/s"] = benchmark::Counter(double(state.iterations() * files), benchmark::Counter::kIsRate);
+    state.counters["files/s"] =
+        benchmark::Counter(double(state.iterations() * files), benchmark::Counter::kIsRate);
     state.counters["MB/s"] =
         benchmark::Counter(double(state.iterations() * bytes) / 1e6, benchmark::Counter::kIsRate);
 }
@@ -51,7 +54,8 @@ void setRates(benchmark::State& state, std::size_t files, std::size_t bytes) {
 /// Parsing only: every file already in memory.
 void readMaestroFromMemory(benchmark::State& state) {
     const Corpus& c = maestro();
-    if (c.bytes.empty()) return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
+    if (c.bytes.empty())
+        return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
     std::size_t notes = 0;
     for (auto _ : state)
         for (const auto& b : c.bytes) {
@@ -66,7 +70,8 @@ void readMaestroFromMemory(benchmark::State& state) {
 /// What a user waits for: open, read and parse each file (from the page cache).
 void readMaestroFromDisk(benchmark::State& state) {
     const Corpus& c = maestro();
-    if (c.paths.empty()) return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
+    if (c.paths.empty())
+        return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
     for (auto _ : state)
         for (const std::string& p : c.paths) {
             auto file = continuo::readMidiFile(p);
@@ -79,11 +84,14 @@ void readMaestroFromDisk(benchmark::State& state) {
 /// Writing (format 1, 480 PPQ as on export); MB/s counts the bytes read, for comparison.
 void writeMaestro(benchmark::State& state) {
     const Corpus& c = maestro();
-    if (c.bytes.empty()) return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
+    if (c.bytes.empty())
+        return state.SkipWithError("MAESTRO not found under CONTINUO_SHARED_DATA/maestro-v2");
     std::vector<continuo::Sequence> pieces;
-    for (const auto& b : c.bytes) pieces.push_back(continuo::readMidi(b)->sequence);
+    for (const auto& b : c.bytes)
+        pieces.push_back(continuo::readMidi(b)->sequence);
     for (auto _ : state)
-        for (const auto& s : pieces) benchmark::DoNotOptimize(continuo::writeMidi(s).size());
+        for (const auto& s : pieces)
+            benchmark::DoNotOptimize(continuo::writeMidi(s).size());
     setRates(state, pieces.size(), c.totalBytes);
 }
 

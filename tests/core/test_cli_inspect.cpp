@@ -60,7 +60,7 @@ Sequence sample() {
 
 class TestCliInspect : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void version();
     void help();
@@ -72,7 +72,7 @@ private slots:
     void badFiles();
     void maestroFileAgreesWithReader();
 
-private:
+  private:
     QTemporaryDir dir_;
     QString sample_;
 };
@@ -94,7 +94,8 @@ void TestCliInspect::help() {
     const Run r = cli({"--help"});
     QCOMPARE(r.status, 0);
     QVERIFY(r.out.startsWith("Usage: continuo-cli COMMAND"));
-    QVERIFY2(r.out.contains(QRegularExpression("\\n  inspect +show a MIDI file")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QRegularExpression("\\n  inspect +show a MIDI file")),
+             qPrintable(r.out));
     const Run sub = cli({"inspect", "--help"});
     QCOMPARE(sub.status, 0);
     QVERIFY2(sub.out.startsWith("Usage: continuo-cli inspect [options] FILE"), qPrintable(sub.out));
@@ -106,9 +107,12 @@ void TestCliInspect::usageErrors_data() {
     QTest::addColumn<QString>("message");
     QTest::newRow("no command") << QStringList{} << "Usage: continuo-cli";
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
-    QTest::newRow("inspect without a file") << QStringList{"inspect"} << "expected exactly one FILE";
-    QTest::newRow("inspect with two files") << QStringList{"inspect", "a.mid", "b.mid"} << "expected exactly one FILE";
-    QTest::newRow("unknown option") << QStringList{"inspect", "--frob", "a.mid"} << "Unknown option 'frob'";
+    QTest::newRow("inspect without a file")
+        << QStringList{"inspect"} << "expected exactly one FILE";
+    QTest::newRow("inspect with two files")
+        << QStringList{"inspect", "a.mid", "b.mid"} << "expected exactly one FILE";
+    QTest::newRow("unknown option")
+        << QStringList{"inspect", "--frob", "a.mid"} << "Unknown option 'frob'";
 }
 
 void TestCliInspect::usageErrors() {
@@ -124,12 +128,14 @@ void TestCliInspect::inspectText() {
     QCOMPARE(r.status, 0);
     QVERIFY(r.err.isEmpty());
     // 1920 ticks at 100 BPM (2.4 s) + 960 at 150 BPM (0.8 s).
-    for (const char* line : {"format:          1", "tracks:          2", "ppq:             480",
-                             "notes:           3", "duration:        3.200 s (2880 ticks)",
-                             "tempo changes:   2", "  tick 0 (0.000 s): 100.000 BPM (600000 us per quarter)",
-                             "  tick 1920 (2.400 s): 150.000 BPM (400000 us per quarter)",
-                             "time signatures: 2", "  tick 0: 3/4", "  tick 1440: 6/8"})
-        QVERIFY2(r.out.contains(QLatin1String(line) + '\n'), qPrintable(QLatin1String(line) + " missing in:\n" + r.out));
+    for (const char* line :
+         {"format:          1", "tracks:          2", "ppq:             480", "notes:           3",
+          "duration:        3.200 s (2880 ticks)", "tempo changes:   2",
+          "  tick 0 (0.000 s): 100.000 BPM (600000 us per quarter)",
+          "  tick 1920 (2.400 s): 150.000 BPM (400000 us per quarter)", "time signatures: 2",
+          "  tick 0: 3/4", "  tick 1440: 6/8"})
+        QVERIFY2(r.out.contains(QLatin1String(line) + '\n'),
+                 qPrintable(QLatin1String(line) + " missing in:\n" + r.out));
 }
 
 void TestCliInspect::inspectJson() {
@@ -165,11 +171,13 @@ void TestCliInspect::inspectJson() {
 void TestCliInspect::badFiles_data() {
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("message");
-    QTest::newRow("not a MIDI file") << QByteArray("hello, world") << "byte 0: expected the header chunk 'MThd'";
+    QTest::newRow("not a MIDI file")
+        << QByteArray("hello, world") << "byte 0: expected the header chunk 'MThd'";
     QTest::newRow("truncated track")
         << smf::header(0, 1, 96) + "MTrk" + smf::be(100, 4) + QByteArray(10, 0)
         << "byte 18: track 1 claims 100 bytes but only 10 remain";
-    QTest::newRow("format 2") << smf::header(2, 1, 96) + smf::track(QByteArray()) << "byte 8: format 2";
+    QTest::newRow("format 2") << smf::header(2, 1, 96) + smf::track(QByteArray())
+                              << "byte 8: format 2";
 }
 
 void TestCliInspect::badFiles() {
@@ -180,11 +188,13 @@ void TestCliInspect::badFiles() {
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     f.write(content);
     f.close();
-    for (const QStringList& args : {QStringList{"inspect", path}, QStringList{"inspect", "--json", path}}) {
+    for (const QStringList& args :
+         {QStringList{"inspect", path}, QStringList{"inspect", "--json", path}}) {
         const Run r = cli(args);
         QCOMPARE(r.status, 2);
         QVERIFY(r.out.isEmpty());
-        QVERIFY2(r.err.startsWith("continuo-cli inspect: " + path + ": " + message), qPrintable(r.err));
+        QVERIFY2(r.err.startsWith("continuo-cli inspect: " + path + ": " + message),
+                 qPrintable(r.err));
     }
     const Run missing = cli({"inspect", dir_.filePath("missing.mid")});
     QCOMPARE(missing.status, 2);

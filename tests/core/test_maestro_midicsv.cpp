@@ -106,7 +106,8 @@ CsvFacts parseCsv(const QByteArray& csv) {
         return f;
     }
     // Seconds: integrate midicsv's tempo events (all tracks; at one tick the last one wins).
-    std::stable_sort(tempos.begin(), tempos.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    std::stable_sort(tempos.begin(), tempos.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
     double us = 500000.0;
     Tick at = 0;
     for (const auto& [tick, value] : tempos) {
@@ -123,7 +124,7 @@ CsvFacts parseCsv(const QByteArray& csv) {
 
 class TestMaestroMidicsv : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void everyFileMatchesMidicsv();
 };
 
@@ -175,21 +176,29 @@ void TestMaestroMidicsv::everyFileMatchesMidicsv() {
         if (got->info.format != want.format || got->info.trackChunks != want.tracks ||
             seq.ticksPerQuarter != want.division)
             mismatch(QStringLiteral("header: format %1/%2, tracks %3/%4, ppq %5/%6")
-                         .arg(got->info.format).arg(want.format).arg(got->info.trackChunks).arg(want.tracks)
-                         .arg(seq.ticksPerQuarter).arg(want.division));
+                         .arg(got->info.format)
+                         .arg(want.format)
+                         .arg(got->info.trackChunks)
+                         .arg(want.tracks)
+                         .arg(seq.ticksPerQuarter)
+                         .arg(want.division));
         if (seq.noteCount() != want.noteOns)
-            mismatch(QStringLiteral("note count %1, midicsv %2").arg(seq.noteCount()).arg(want.noteOns));
+            mismatch(
+                QStringLiteral("note count %1, midicsv %2").arg(seq.noteCount()).arg(want.noteOns));
         else if (seq.allNotes() != want.notes)
             mismatch("notes differ from midicsv's (same count)");
         if (seq.endTick != want.endTick || qAbs(seq.durationSeconds() - want.seconds) > 1e-6)
             mismatch(QStringLiteral("duration %1 s (%2 ticks), midicsv %3 s (%4 ticks)")
-                         .arg(seq.durationSeconds(), 0, 'f', 6).arg(seq.endTick)
-                         .arg(want.seconds, 0, 'f', 6).arg(want.endTick));
+                         .arg(seq.durationSeconds(), 0, 'f', 6)
+                         .arg(seq.endTick)
+                         .arg(want.seconds, 0, 'f', 6)
+                         .arg(want.endTick));
     }
     qInfo("compared %lld MAESTRO files (%zu notes, %.1f hours) with midicsv in %.1f s",
           qlonglong(files.size()), notes, ourSeconds / 3600, double(timer.elapsed()) / 1000);
-    QVERIFY2(mismatches.isEmpty(), qPrintable(QString::number(mismatches.size()) + " file(s) differ:\n" +
-                                              mismatches.mid(0, 20).join('\n')));
+    QVERIFY2(mismatches.isEmpty(),
+             qPrintable(QString::number(mismatches.size()) + " file(s) differ:\n" +
+                        mismatches.mid(0, 20).join('\n')));
 }
 
 QTEST_GUILESS_MAIN(TestMaestroMidicsv)

@@ -40,7 +40,7 @@ QByteArray riffChunk(const char* id, const QByteArray& body) {
 
 class TestMidiReader : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void readsNotes_data();
     void readsNotes();
     void rejectsMalformedFiles_data();
@@ -68,38 +68,44 @@ void TestMidiReader::readsNotes_data() {
         << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 64, 80, 0x60, 60, 0, 0x00, 64, 0})) << 96
         << "60:100:0:96:0 64:80:0:96:0";
     QTest::newRow("velocity 0 is a note-off (two-byte delta)")
-        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x83, 0x00, 0x90, 60, 0})) << 96 << "60:100:0:384:0";
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x83, 0x00, 0x90, 60, 0})) << 96
+        << "60:100:0:384:0";
     QTest::newRow("note-off without note-on is ignored")
         << smf::file0(bytes({0x00, 0x80, 61, 64, 0x00, 0x90, 60, 100, 0x10, 0x80, 60, 64})) << 96
         << "60:100:0:16:0";
     QTest::newRow("overlapping same pitch pairs first-in first-out")
-        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x10, 0x90, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
+        << smf::file0(bytes(
+               {0x00, 0x90, 60, 100, 0x10, 0x90, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
         << 96 << "60:100:0:32:0 60:80:16:32:0";
     QTest::newRow("same pitch struck twice at one tick")
-        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0x90, 60, 80, 0x20, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
+        << smf::file0(bytes(
+               {0x00, 0x90, 60, 100, 0x00, 0x90, 60, 80, 0x20, 0x80, 60, 0, 0x10, 0x80, 60, 0}))
         << 96 << "60:100:0:32:0 60:80:0:48:0";
     QTest::newRow("note without note-off ends at end of track")
         << smf::file0(bytes({0x00, 0x90, 60, 100, 0x60, 0x90, 64, 80, 0x10, 0x80, 64, 0})) << 96
         << "60:100:0:112:0 64:80:96:16:0";
     QTest::newRow("channels are paired separately")
-        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0x91, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x81, 60, 0}))
+        << smf::file0(bytes(
+               {0x00, 0x90, 60, 100, 0x00, 0x91, 60, 80, 0x10, 0x80, 60, 0, 0x10, 0x81, 60, 0}))
         << 96 << "60:100:0:16:0 60:80:0:32:1";
     QTest::newRow("sysex and escapes skipped by length")
-        << smf::file0(bytes({0x00, 0xF0, 0x03, 0x43, 0x12, 0xF7, 0x00, 0xF7, 0x02, 0xF3, 0x01, 0x00, 0x90,
-                             60, 100, 0x10, 60, 0}))
+        << smf::file0(bytes({0x00, 0xF0, 0x03, 0x43, 0x12, 0xF7, 0x00, 0xF7, 0x02, 0xF3, 0x01, 0x00,
+                             0x90, 60, 100, 0x10, 60, 0}))
         << 96 << "60:100:0:16:0";
     QTest::newRow("running status survives sysex and meta")
-        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0xF0, 0x01, 0xF7, 0x00, 0xFF, 0x01, 0x01, 'x',
-                             0x10, 60, 0}))
+        << smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0xF0, 0x01, 0xF7, 0x00, 0xFF, 0x01, 0x01,
+                             'x', 0x10, 60, 0}))
         << 96 << "60:100:0:16:0";
     QTest::newRow("meta events skipped by length")
-        << smf::file0(bytes({0x00, 0xFF, 0x01, 0x05, 'h', 'e', 'l', 'l', 'o', 0x00, 0xFF, 0x7F, 0x03, 0x00,
-                             0x00, 0x41, 0x00, 0xFF, 0x59, 0x02, 0x00, 0x00, 0x00, 0xFF, 0x20, 0x01, 0x00,
-                             0x00, 0xFF, 0x21, 0x01, 0x00, 0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}))
+        << smf::file0(bytes({0x00, 0xFF, 0x01, 0x05, 'h',  'e',  'l',  'l',  'o',  0x00,
+                             0xFF, 0x7F, 0x03, 0x00, 0x00, 0x41, 0x00, 0xFF, 0x59, 0x02,
+                             0x00, 0x00, 0x00, 0xFF, 0x20, 0x01, 0x00, 0x00, 0xFF, 0x21,
+                             0x01, 0x00, 0x00, 0x90, 60,   100,  0x10, 0x80, 60,   0}))
         << 96 << "60:100:0:16:0";
     QTest::newRow("unknown chunks skipped")
         << smf::header(1, 1, 96) + smf::chunk("XYZW", QByteArray(10, 'z')) +
-               smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0})) + smf::chunk("Junk", QByteArray())
+               smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0})) +
+               smf::chunk("Junk", QByteArray())
         << 96 << "60:100:0:16:0";
     QTest::newRow("header longer than 6 bytes")
         << smf::chunk("MThd", bytes({0, 0, 0, 1, 0x01, 0xE0, 0xAA, 0xBB})) +
@@ -107,8 +113,8 @@ void TestMidiReader::readsNotes_data() {
         << 480 << "60:100:0:16:0";
     QTest::newRow("events after end-of-track ignored")
         << smf::header(0, 1, 96) +
-               smf::chunk("MTrk", bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00,
-                                         0x00, 0x90, 70, 100}))
+               smf::chunk("MTrk", bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0, 0x00, 0xFF, 0x2F,
+                                         0x00, 0x00, 0x90, 70, 100}))
         << 96 << "60:100:0:16:0";
     QTest::newRow("format 1, notes in two tracks")
         << smf::header(1, 3, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
@@ -142,53 +148,65 @@ void TestMidiReader::rejectsMalformedFiles_data() {
     const QByteArray note = bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0});
     // A file is 14 header bytes, then "MTrk" + length (8 bytes): track events start at 22.
     QTest::newRow("empty") << QByteArray() << 0 << "expected the header chunk 'MThd'";
-    QTest::newRow("a WAV file") << QByteArray("RIFF\x24\x00\x00\x00WAVEfmt ", 16) << 0 << "not a Standard MIDI File";
+    QTest::newRow("a WAV file") << QByteArray("RIFF\x24\x00\x00\x00WAVEfmt ", 16) << 0
+                                << "not a Standard MIDI File";
     QTest::newRow("truncated header") << QByteArray("MThd") + smf::be(6, 4) + smf::be(1, 2) << 10
                                       << "unexpected end of data, expected the track count";
-    QTest::newRow("header length below 6") << QByteArray("MThd") + smf::be(4, 4) + smf::be(0, 6) << 4
-                                           << "shorter than 6 bytes";
+    QTest::newRow("header length below 6")
+        << QByteArray("MThd") + smf::be(4, 4) + smf::be(0, 6) << 4 << "shorter than 6 bytes";
     QTest::newRow("lying header length")
-        << QByteArray("MThd") + smf::be(0xFFFFFFF0u, 4) + smf::be(0, 2) + smf::be(1, 2) + smf::be(96, 2) << 14
-        << "header chunk claims 4294967274 bytes but only 0 remain";
+        << QByteArray("MThd") + smf::be(0xFFFFFFF0u, 4) + smf::be(0, 2) + smf::be(1, 2) +
+               smf::be(96, 2)
+        << 14 << "header chunk claims 4294967274 bytes but only 0 remain";
     QTest::newRow("format 2 refused") << smf::header(2, 1, 96) + smf::track(note) << 8
                                       << "format 2 (sequential patterns) is not supported";
-    QTest::newRow("unknown format") << smf::header(7, 1, 96) + smf::track(note) << 8
-                                    << "unknown MIDI file format 7";
-    QTest::newRow("zero division") << smf::header(0, 1, 0) + smf::track(note) << 12 << "zero ticks per quarter";
-    QTest::newRow("invalid SMPTE rate") << smf::header(0, 1, 0xF028) + smf::track(note) << 12
-                                        << "invalid SMPTE time division";
-    QTest::newRow("SMPTE with zero ticks per frame") << smf::header(0, 1, 0xE700) + smf::track(note) << 12
-                                                     << "invalid SMPTE time division";
+    QTest::newRow("unknown format")
+        << smf::header(7, 1, 96) + smf::track(note) << 8 << "unknown MIDI file format 7";
+    QTest::newRow("zero division")
+        << smf::header(0, 1, 0) + smf::track(note) << 12 << "zero ticks per quarter";
+    QTest::newRow("invalid SMPTE rate")
+        << smf::header(0, 1, 0xF028) + smf::track(note) << 12 << "invalid SMPTE time division";
+    QTest::newRow("SMPTE with zero ticks per frame")
+        << smf::header(0, 1, 0xE700) + smf::track(note) << 12 << "invalid SMPTE time division";
     QTest::newRow("no track chunk") << smf::header(0, 1, 96) << 14 << "no track chunk";
-    QTest::newRow("truncated track chunk") << smf::header(0, 1, 96) + "MTrk" + smf::be(100, 4) + QByteArray(10, 0)
-                                           << 18 << "track 1 claims 100 bytes but only 10 remain";
-    QTest::newRow("huge chunk length") << smf::header(0, 1, 96) + "MTrk" + smf::be(0xFFFFFFFFu, 4) + note << 18
-                                       << "claims 4294967295 bytes";
-    QTest::newRow("VLQ longer than 4 bytes") << smf::file0(bytes({0x81, 0x81, 0x81, 0x81, 0x01, 0xFF, 0x01, 0x00}))
-                                             << 22 << "variable-length quantity longer than 4 bytes";
-    QTest::newRow("lying meta length") << smf::file0(bytes({0x00, 0xFF, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 'a'})) << 29
-                                       << "meta event claims 268435455 bytes but only 5 remain";
-    QTest::newRow("lying sysex length") << smf::file0(bytes({0x00, 0xF0, 0xFF, 0xFF, 0xFF, 0x7F, 0xF7})) << 28
-                                        << "sysex event claims 268435455 bytes";
-    QTest::newRow("data byte without running status") << smf::file0(bytes({0x00, 0x3C, 0x64})) << 23
-                                                      << "no running status";
-    QTest::newRow("status byte where data expected") << smf::file0(bytes({0x00, 0x90, 0x3C, 0x90})) << 25
-                                                     << "expected a data byte (< 0x80) for a channel message, found 0x90";
-    QTest::newRow("system message in a track") << smf::file0(bytes({0x00, 0xF1, 0x00})) << 23
-                                               << "unexpected system message 0xF1";
-    QTest::newRow("event cut off by end of chunk") << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x00, 0x90, 0x3C}))
-                                                   << 25 << "unexpected end of data, expected a channel message";
-    QTest::newRow("chunk ends inside a delta time") << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x81}))
-                                                    << 23 << "expected a delta time";
+    QTest::newRow("truncated track chunk")
+        << smf::header(0, 1, 96) + "MTrk" + smf::be(100, 4) + QByteArray(10, 0) << 18
+        << "track 1 claims 100 bytes but only 10 remain";
+    QTest::newRow("huge chunk length")
+        << smf::header(0, 1, 96) + "MTrk" + smf::be(0xFFFFFFFFu, 4) + note << 18
+        << "claims 4294967295 bytes";
+    QTest::newRow("VLQ longer than 4 bytes")
+        << smf::file0(bytes({0x81, 0x81, 0x81, 0x81, 0x01, 0xFF, 0x01, 0x00})) << 22
+        << "variable-length quantity longer than 4 bytes";
+    QTest::newRow("lying meta length")
+        << smf::file0(bytes({0x00, 0xFF, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 'a'})) << 29
+        << "meta event claims 268435455 bytes but only 5 remain";
+    QTest::newRow("lying sysex length")
+        << smf::file0(bytes({0x00, 0xF0, 0xFF, 0xFF, 0xFF, 0x7F, 0xF7})) << 28
+        << "sysex event claims 268435455 bytes";
+    QTest::newRow("data byte without running status")
+        << smf::file0(bytes({0x00, 0x3C, 0x64})) << 23 << "no running status";
+    QTest::newRow("status byte where data expected")
+        << smf::file0(bytes({0x00, 0x90, 0x3C, 0x90})) << 25
+        << "expected a data byte (< 0x80) for a channel message, found 0x90";
+    QTest::newRow("system message in a track")
+        << smf::file0(bytes({0x00, 0xF1, 0x00})) << 23 << "unexpected system message 0xF1";
+    QTest::newRow("event cut off by end of chunk")
+        << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x00, 0x90, 0x3C})) << 25
+        << "unexpected end of data, expected a channel message";
+    QTest::newRow("chunk ends inside a delta time")
+        << smf::header(0, 1, 96) + smf::chunk("MTrk", bytes({0x81})) << 23
+        << "expected a delta time";
     QTest::newRow("RIFF data chunk truncated")
-        << QByteArray("RIFF") + smf::le32(1012) + "RMIDdata" + smf::le32(1000) + smf::file0(note) << 16
-        << "RIFF data chunk claims 1000 bytes";
-    QTest::newRow("RIFF without data chunk") << riff(riffChunk("LIST", QByteArray())) << 12
-                                             << "RIFF MIDI file without a 'data' chunk";
+        << QByteArray("RIFF") + smf::le32(1012) + "RMIDdata" + smf::le32(1000) + smf::file0(note)
+        << 16 << "RIFF data chunk claims 1000 bytes";
+    QTest::newRow("RIFF without data chunk")
+        << riff(riffChunk("LIST", QByteArray())) << 12 << "RIFF MIDI file without a 'data' chunk";
     QTest::newRow("error inside RIFF names the whole-file offset")
         << riff(riffChunk("data", smf::header(2, 1, 96) + smf::track(note))) << 28 << "format 2";
-    QTest::newRow("nested RIFF refused") << riff(riffChunk("data", riff(riffChunk("data", smf::file0(note))))) << 20
-                                         << "expected the header chunk 'MThd'";
+    QTest::newRow("nested RIFF refused")
+        << riff(riffChunk("data", riff(riffChunk("data", smf::file0(note))))) << 20
+        << "expected the header chunk 'MThd'";
 }
 
 void TestMidiReader::rejectsMalformedFiles() {
@@ -218,8 +236,8 @@ void TestMidiReader::smpteDivisionIsConverted() {
     QFETCH(double, secondsPerQuarter);
     // A tempo event in an SMPTE file is ignored: time is absolute there.
     const QByteArray file =
-        smf::file0(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0x90, 60, 100}) + smf::vlq(std::uint32_t(ppq)) +
-                       bytes({0x80, 60, 0}),
+        smf::file0(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0x90, 60, 100}) +
+                       smf::vlq(std::uint32_t(ppq)) + bytes({0x80, 60, 0}),
                    division);
     auto result = readMidi(span(file));
     QVERIFY2(result.ok(), result.error().c_str());
@@ -235,11 +253,11 @@ void TestMidiReader::smpteDivisionIsConverted() {
 void TestMidiReader::readsTempoAndTimeSignatures() {
     // Conductor: 120 BPM at 0, 240 BPM at 192, 3/4 at 0, 6/8 at 384. A tempo event in a
     // note track counts too (later wins at one tick).
-    const QByteArray conductor = bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0xFF, 0x58, 0x04, 3, 2, 24,
-                                        8, 0x81, 0x40, 0xFF, 0x51, 0x03, 0x03, 0xD0, 0x90, 0x81, 0x40, 0xFF, 0x58,
-                                        0x04, 6, 3, 24, 8});
-    const QByteArray notes = bytes({0x00, 0x90, 60, 100, 0x83, 0x00, 0x80, 60, 0, 0x00, 0xFF, 0x51, 0x03, 0x0F,
-                                    0x42, 0x40});
+    const QByteArray conductor = bytes(
+        {0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0xFF, 0x58, 0x04, 3,    2, 24, 8,  0x81,
+         0x40, 0xFF, 0x51, 0x03, 0x03, 0xD0, 0x90, 0x81, 0x40, 0xFF, 0x58, 0x04, 6, 3,  24, 8});
+    const QByteArray notes = bytes(
+        {0x00, 0x90, 60, 100, 0x83, 0x00, 0x80, 60, 0, 0x00, 0xFF, 0x51, 0x03, 0x0F, 0x42, 0x40});
     auto result = readMidi(span(smf::header(1, 2, 96) + smf::track(conductor) + smf::track(notes)));
     QVERIFY2(result.ok(), result.error().c_str());
     const Sequence& seq = result->sequence;
@@ -259,11 +277,11 @@ void TestMidiReader::readsTempoAndTimeSignatures() {
 
 void TestMidiReader::readsChannelEvents() {
     const QByteArray events = bytes({0x00, 0xC3, 5,          // program 5, channel 3
-                                     0x00, 0xB3, 64, 127,    // sustain down
+                                     0x00, 0xB3, 64,   127,  // sustain down
                                      0x10, 0xE3, 0x00, 0x40, // pitch bend centre
                                      0x00, 0xD3, 33,         // channel pressure
-                                     0x00, 0xA3, 60, 44,     // poly pressure
-                                     0x10, 0xB3, 64, 0});    // sustain up
+                                     0x00, 0xA3, 60,   44,   // poly pressure
+                                     0x10, 0xB3, 64,   0});  // sustain up
     auto result = readMidi(span(smf::file0(events)));
     QVERIFY2(result.ok(), result.error().c_str());
     QCOMPARE(result->sequence.tracks.size(), std::size_t(1));
@@ -271,18 +289,20 @@ void TestMidiReader::readsChannelEvents() {
     QCOMPARE(t.channel, 3);
     QCOMPARE(t.program, 5);
     using K = ChannelEvent::Kind;
-    const std::vector<ChannelEvent> expected{{0, K::Program, 3, 5, 0},         {0, K::Controller, 3, 64, 127},
-                                             {16, K::PitchBend, 3, 0, 8192},   {16, K::ChannelPressure, 3, 0, 33},
-                                             {16, K::PolyPressure, 3, 60, 44}, {32, K::Controller, 3, 64, 0}};
+    const std::vector<ChannelEvent> expected{
+        {0, K::Program, 3, 5, 0},         {0, K::Controller, 3, 64, 127},
+        {16, K::PitchBend, 3, 0, 8192},   {16, K::ChannelPressure, 3, 0, 33},
+        {16, K::PolyPressure, 3, 60, 44}, {32, K::Controller, 3, 64, 0}};
     QVERIFY(t.events == expected);
 }
 
 void TestMidiReader::trackNameEndTickAndEmptyTracks() {
     const QByteArray conductor = bytes({0x00, 0xFF, 0x03, 0x04, 'C', 'o', 'n', 'd'});
-    const QByteArray piano = bytes({0x00, 0xFF, 0x03, 0x05, 'P', 'i', 'a', 'n', 'o', 0x00, 0x90, 60, 100, 0x10,
-                                    0x80, 60, 0, 0x83, 0x60}); // end-of-track 480 ticks after the last note
-    const QByteArray file =
-        smf::header(1, 2, 96) + smf::track(conductor) + smf::chunk("MTrk", piano + bytes({0xFF, 0x2F, 0x00}));
+    const QByteArray piano =
+        bytes({0x00, 0xFF, 0x03, 0x05, 'P', 'i', 'a', 'n', 'o', 0x00, 0x90, 60, 100, 0x10, 0x80, 60,
+               0, 0x83, 0x60}); // end-of-track 480 ticks after the last note
+    const QByteArray file = smf::header(1, 2, 96) + smf::track(conductor) +
+                            smf::chunk("MTrk", piano + bytes({0xFF, 0x2F, 0x00}));
     auto result = readMidi(span(file));
     QVERIFY2(result.ok(), result.error().c_str());
     const Sequence& seq = result->sequence;
@@ -299,18 +319,21 @@ void TestMidiReader::warnsAboutToleratedProblems() {
                             smf::chunk("MTrk", bytes({0x00, 0x90, 60, 100})) + QByteArray(5, '\0');
     auto result = readMidi(span(file));
     QVERIFY2(result.ok(), result.error().c_str());
-    const QStringList expected{"skipped unknown chunk 'XYZW' at byte 14", "track 1 has no end-of-track event",
+    const QStringList expected{"skipped unknown chunk 'XYZW' at byte 14",
+                               "track 1 has no end-of-track event",
                                "track 1: 1 note(s) without a note-off end at the end of the track",
                                "ignored 5 trailing bytes", "header declares 3 tracks, found 1"};
     QStringList warnings;
-    for (const std::string& w : result->info.warnings) warnings << QString::fromStdString(w);
+    for (const std::string& w : result->info.warnings)
+        warnings << QString::fromStdString(w);
     QCOMPARE(warnings, expected);
 }
 
 void TestMidiReader::manyTinyTracks() {
     // 100,000 empty tracks: each costs its 12 bytes, not a per-track table of open notes.
     QByteArray file = smf::header(1, 100000, 96);
-    for (int i = 0; i < 100000; ++i) file += smf::track(QByteArray());
+    for (int i = 0; i < 100000; ++i)
+        file += smf::track(QByteArray());
     file += smf::track(bytes({0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}));
     auto result = readMidi(span(file));
     QVERIFY2(result.ok(), result.error().c_str());
@@ -321,9 +344,10 @@ void TestMidiReader::manyTinyTracks() {
 void TestMidiReader::everyPrefixIsHandled() {
     // Cut a valid file after every byte: a prefix that ends inside a chunk is an error at an
     // offset inside the prefix, one that ends between chunks is a valid (shorter) file.
-    const QByteArray full = smf::header(1, 2, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
-                            smf::track(bytes({0x00, 0xF0, 0x02, 0x01, 0xF7, 0x00, 0x90, 60, 100, 0x81, 0x00, 64,
-                                              90, 0x10, 60, 0, 0x10, 0x80, 64, 0}));
+    const QByteArray full =
+        smf::header(1, 2, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+        smf::track(bytes({0x00, 0xF0, 0x02, 0x01, 0xF7, 0x00, 0x90, 60,   100, 0x81,
+                          0x00, 64,   90,   0x10, 60,   0,    0x10, 0x80, 64,  0}));
     // After the first track (33 bytes), fewer than 8 more bytes cannot start a chunk and are
     // ignored with a warning; 8 or more start a track chunk that the prefix cuts short.
     const int firstTrackEnd = 14 + 8 + 11;
@@ -331,7 +355,9 @@ void TestMidiReader::everyPrefixIsHandled() {
         auto result = readMidi(span(full.left(n)));
         const bool complete = n == full.size() || (n >= firstTrackEnd && n < firstTrackEnd + 8);
         if (complete) {
-            QVERIFY2(result.ok(), qPrintable(QStringLiteral("prefix %1: %2").arg(n).arg(result.error().c_str())));
+            QVERIFY2(
+                result.ok(),
+                qPrintable(QStringLiteral("prefix %1: %2").arg(n).arg(result.error().c_str())));
         } else {
             QVERIFY2(!result.ok(), qPrintable(QStringLiteral("prefix %1 was accepted").arg(n)));
             const long long offset = errorOffset(result.error());
@@ -343,15 +369,17 @@ void TestMidiReader::everyPrefixIsHandled() {
 void TestMidiReader::corruptedBytesAreHandled() {
     // Deterministic corruption of a valid file: each result is either a file or an error
     // whose offset lies inside the input.
-    const QByteArray full = smf::header(1, 2, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
-                            smf::track(bytes({0x00, 0x90, 60, 100, 0x81, 0x00, 64, 90, 0x10, 60, 0, 0x10, 0x80,
-                                              64, 0, 0x00, 0xB0, 64, 127}));
+    const QByteArray full = smf::header(1, 2, 96) +
+                            smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+                            smf::track(bytes({0x00, 0x90, 60, 100, 0x81, 0x00, 64, 90, 0x10, 60, 0,
+                                              0x10, 0x80, 64, 0, 0x00, 0xB0, 64, 127}));
     QRandomGenerator rng(20240611);
     int errors = 0;
     for (int round = 0; round < 5000; ++round) {
         QByteArray b = full;
         const int flips = 1 + int(rng.bounded(4));
-        for (int i = 0; i < flips; ++i) b[int(rng.bounded(int(b.size())))] = char(rng.bounded(256));
+        for (int i = 0; i < flips; ++i)
+            b[int(rng.bounded(int(b.size())))] = char(rng.bounded(256));
         auto result = readMidi(span(b));
         if (!result.ok()) {
             ++errors;

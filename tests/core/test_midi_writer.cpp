@@ -35,9 +35,12 @@ Sequence sample() {
     s.timeSignatures = {TimeSignature{0, 3, 4}, TimeSignature{2880, 6, 8}};
     Track piano;
     piano.name = "Piano";
-    piano.notes = {note(60, 90, 0, 960), note(64, 70, 480, 960), note(60, 50, 960, 1920), note(67, 127, 5000, 10)};
+    piano.notes = {note(60, 90, 0, 960), note(64, 70, 480, 960), note(60, 50, 960, 1920),
+                   note(67, 127, 5000, 10)};
     using K = ChannelEvent::Kind;
-    piano.events = {{0, K::Controller, 0, 64, 127}, {1900, K::Controller, 0, 64, 0}, {2000, K::PitchBend, 0, 0, 9000}};
+    piano.events = {{0, K::Controller, 0, 64, 127},
+                    {1900, K::Controller, 0, 64, 0},
+                    {2000, K::PitchBend, 0, 0, 9000}};
     Track bass;
     bass.name = "Bass";
     bass.channel = 1;
@@ -48,7 +51,9 @@ Sequence sample() {
     return s;
 }
 
-std::span<const std::uint8_t> span(const std::vector<std::uint8_t>& b) { return {b.data(), b.size()}; }
+std::span<const std::uint8_t> span(const std::vector<std::uint8_t>& b) {
+    return {b.data(), b.size()};
+}
 
 Sequence readBack(const std::vector<std::uint8_t>& bytes) {
     auto result = readMidi(span(bytes));
@@ -56,13 +61,15 @@ Sequence readBack(const std::vector<std::uint8_t>& bytes) {
     return std::move(result).value().sequence;
 }
 
-int u16(const std::vector<std::uint8_t>& b, std::size_t at) { return (b[at] << 8) | b[at + 1]; }
+int u16(const std::vector<std::uint8_t>& b, std::size_t at) {
+    return (b[at] << 8) | b[at + 1];
+}
 
 } // namespace
 
 class TestMidiWriter : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void headerAndConductorTrack();
     void formatZeroIsOneTrack();
     void roundTrip_data();
@@ -83,13 +90,15 @@ void TestMidiWriter::headerAndConductorTrack() {
     QCOMPARE(u16(bytes, 12), 480); // default export resolution
     // The conductor track holds exactly the tempo and metre, in order.
     const std::vector<std::uint8_t> conductor(bytes.begin() + 14, bytes.begin() + 14 + 8 + 37);
+    // clang-format off
     const std::vector<std::uint8_t> expected{
         'M', 'T', 'r', 'k', 0, 0, 0, 37,
-        0x00, 0xFF, 0x51, 0x03, 0x09, 0x27, 0xC0,          // 100 BPM at 0
-        0x00, 0xFF, 0x58, 0x04, 3, 2, 24, 8,               // 3/4 at 0
-        0x8B, 0x20, 0xFF, 0x58, 0x04, 6, 3, 24, 8,         // 6/8 at 1440 (480 PPQ)
-        0x83, 0x60, 0xFF, 0x51, 0x03, 0x06, 0x1A, 0x80,    // 150 BPM at 1920
-        0x84, 0x49, 0xFF, 0x2F, 0x00};                     // end of the last note (2505)
+        0x00, 0xFF, 0x51, 0x03, 0x09, 0x27, 0xC0,       // 100 BPM at 0
+        0x00, 0xFF, 0x58, 0x04, 3, 2, 24, 8,            // 3/4 at 0
+        0x8B, 0x20, 0xFF, 0x58, 0x04, 6, 3, 24, 8,      // 6/8 at 1440 (480 PPQ)
+        0x83, 0x60, 0xFF, 0x51, 0x03, 0x06, 0x1A, 0x80, // 150 BPM at 1920
+        0x84, 0x49, 0xFF, 0x2F, 0x00};                  // end of the last note (2505)
+    // clang-format on
     QCOMPARE(conductor, expected);
     const Sequence back = readBack(bytes);
     QCOMPARE(back.ticksPerQuarter, 480);
@@ -135,11 +144,14 @@ void TestMidiWriter::roundTrip() {
     QCOMPARE(back.durationSeconds(), original.durationSeconds());
     // Sustain pedal, program and pitch bend come back (format 0 merges the parts).
     std::vector<ChannelEvent> events, expected;
-    for (const Track& t : back.tracks) events.insert(events.end(), t.events.begin(), t.events.end());
-    for (const Track& t : original.tracks) expected.insert(expected.end(), t.events.begin(), t.events.end());
+    for (const Track& t : back.tracks)
+        events.insert(events.end(), t.events.begin(), t.events.end());
+    for (const Track& t : original.tracks)
+        expected.insert(expected.end(), t.events.begin(), t.events.end());
     expected.push_back({0, ChannelEvent::Kind::Program, 1, 32, 0}); // written from Track::program
     auto byTick = [](const ChannelEvent& a, const ChannelEvent& b) {
-        return std::tie(a.tick, a.channel, a.number, a.value) < std::tie(b.tick, b.channel, b.number, b.value);
+        return std::tie(a.tick, a.channel, a.number, a.value) <
+               std::tie(b.tick, b.channel, b.number, b.value);
     };
     std::sort(events.begin(), events.end(), byTick);
     std::sort(expected.begin(), expected.end(), byTick);
@@ -181,11 +193,15 @@ void TestMidiWriter::usesRunningStatus() {
     s.updateEndTick();
     const auto bytes = writeMidi(s, {0, 960});
     // Track body after the tempo and metre: three note-ons (status once), three note-offs.
-    const std::vector<std::uint8_t> notesPart{0x00, 0x90, 60, 100, 0x00, 64, 100, 0x00, 67, 100,
-                                              0x0A, 0x80, 60, 64, 0x00, 64, 64, 0x00, 67, 64,
-                                              0x00, 0xFF, 0x2F, 0x00};
+    // clang-format off
+    const std::vector<std::uint8_t> notesPart{
+        0x00, 0x90, 60, 100, 0x00, 64, 100, 0x00, 67, 100, // note-ons, running status
+        0x0A, 0x80, 60, 64, 0x00, 64, 64, 0x00, 67, 64,    // note-offs, running status
+        0x00, 0xFF, 0x2F, 0x00};                           // end of track
+    // clang-format on
     QVERIFY(bytes.size() > notesPart.size());
-    QVERIFY(std::equal(notesPart.begin(), notesPart.end(), bytes.end() - std::ptrdiff_t(notesPart.size())));
+    QVERIFY(std::equal(notesPart.begin(), notesPart.end(),
+                       bytes.end() - std::ptrdiff_t(notesPart.size())));
     QCOMPARE(noteText(readBack(bytes)), noteText(s));
 }
 

@@ -23,7 +23,7 @@ TempoMap fourTempos() {
 
 class TestTempoMap : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void defaultIs120Bpm();
     void ticksToSeconds_data();
     void ticksToSeconds();
@@ -96,10 +96,12 @@ void TestTempoMap::setTempoReplacesAndKeepsOrder() {
     m.setTempo(100, 400000.0); // insert between
     QCOMPARE(m.changes().size(), std::size_t(5));
     const std::vector<Tick> ticks{0, 100, 960, 1920, 4800};
-    for (std::size_t i = 0; i < ticks.size(); ++i) QCOMPARE(m.changes()[i].tick, ticks[i]);
+    for (std::size_t i = 0; i < ticks.size(); ++i)
+        QCOMPARE(m.changes()[i].tick, ticks[i]);
     QCOMPARE(m.changes()[2].microsPerQuarter, 500000.0);
     // 100 ticks at 60 BPM, 860 at 150 BPM, 960 at 120 BPM.
-    QVERIFY(qAbs(m.secondsAt(1920) - (100.0 / 480 + 860.0 / 480 * 0.4 + 960.0 / 480 * 0.5)) < 1e-12);
+    QVERIFY(qAbs(m.secondsAt(1920) - (100.0 / 480 + 860.0 / 480 * 0.4 + 960.0 / 480 * 0.5)) <
+            1e-12);
     m.clear();
     QCOMPARE(m.changes().size(), std::size_t(1));
     QCOMPARE(m.secondsAt(480), 0.5);

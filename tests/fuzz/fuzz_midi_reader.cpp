@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto bytes = continuo::writeMidi(seq, {1, seq.ticksPerQuarter});
     auto back = continuo::readMidi(bytes);
     if (!back) finding("cannot read what was written", back.error());
-    if (back->sequence.allNotes() != seq.allNotes()) finding("notes changed through write -> read", "");
+    if (back->sequence.allNotes() != seq.allNotes())
+        finding("notes changed through write -> read", "");
     return 0;
 }
