@@ -172,8 +172,10 @@ std::string defaultModelPath() {
     QString appDir = QCoreApplication::instance() ? QCoreApplication::applicationDirPath() : QString();
     if (!appDir.isEmpty()) {
         candidates << appDir + "/../share/continuo/models/" + name;      // installed
+#ifdef CONTINUO_DEVELOPER_PATHS
         candidates << appDir + "/../../resources/models/" + name;        // build/app/gui, build/app
         candidates << appDir + "/../resources/models/" + name;
+#endif
     }
 #ifdef CONTINUO_SOURCE_RESOURCES
     candidates << QString(CONTINUO_SOURCE_RESOURCES) + "/models/" + name;
