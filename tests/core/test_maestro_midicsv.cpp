@@ -14,9 +14,11 @@
 #include <QTest>
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
-#include <map>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 using namespace continuo;
 
@@ -34,38 +36,62 @@ struct CsvFacts {
     QString error;
 };
 
-/// Splits "a, b, c" into at most `max` fields (the rest, e.g. a quoted text, stays in the last).
-QList<QByteArray> fields(const QByteArray& line, int max) {
-    QList<QByteArray> out;
-    qsizetype from = 0;
-    while (out.size() < max - 1) {
-        const qsizetype comma = line.indexOf(',', from);
-        if (comma < 0) break;
-        out << line.mid(from, comma - from).trimmed();
-        from = comma + 1;
+/// One CSV line split at commas into at most 7 trimmed fields (the rest of the line, e.g. a
+/// quoted text, stays in the last). Views into the CSV buffer: no copies.
+struct Fields {
+    std::string_view v[7];
+    int count = 0;
+};
+
+Fields split(std::string_view line) {
+    Fields f;
+    auto trim = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\r'))
+            s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\r'))
+            s.remove_suffix(1);
+        return s;
+    };
+    while (f.count < 6) {
+        const std::size_t comma = line.find(',');
+        if (comma == std::string_view::npos) break;
+        f.v[f.count++] = trim(line.substr(0, comma));
+        line.remove_prefix(comma + 1);
     }
-    out << line.mid(from).trimmed();
-    return out;
+    f.v[f.count++] = trim(line);
+    return f;
+}
+
+template <class T> T number(std::string_view s) {
+    T value{};
+    std::from_chars(s.data(), s.data() + s.size(), value);
+    return value;
 }
 
 CsvFacts parseCsv(const QByteArray& csv) {
     CsvFacts f;
-    std::map<std::tuple<int, int, int>, std::deque<std::pair<Tick, int>>> open; // (track, ch, key)
+    // Open notes per (track, channel, key).
+    std::unordered_map<int, std::deque<std::pair<Tick, int>>> open;
     std::vector<std::pair<Tick, double>> tempos;
-    for (const QByteArray& line : csv.split('\n')) {
-        if (line.isEmpty()) continue;
-        const QList<QByteArray> v = fields(line, 7);
-        if (v.size() < 3) {
-            f.error = "short line: " + QString::fromLatin1(line);
+    std::string_view rest(csv.constData(), std::size_t(csv.size()));
+    while (!rest.empty()) {
+        const std::size_t eol = rest.find('\n');
+        const std::string_view line = rest.substr(0, eol);
+        rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+        if (line.empty()) continue;
+        const Fields v = split(line);
+        if (v.count < 3) {
+            f.error = "short line: " + QString::fromLatin1(line.data(), qsizetype(line.size()));
             return f;
         }
-        const int track = v[0].toInt();
-        const Tick tick = v[1].toLongLong();
-        const QByteArray& type = v[2];
+        const int track = number<int>(v.v[0]);
+        const Tick tick = number<Tick>(v.v[1]);
+        const std::string_view type = v.v[2];
         f.endTick = std::max(f.endTick, tick);
         if (type == "Note_on_c" || type == "Note_off_c") {
-            const int ch = v[3].toInt(), key = v[4].toInt(), vel = v[5].toInt();
-            auto& q = open[{track, ch, key}];
+            const int ch = number<int>(v.v[3]), key = number<int>(v.v[4]),
+                      vel = number<int>(v.v[5]);
+            auto& q = open[track * 2048 + ch * 128 + key];
             if (type == "Note_on_c" && vel > 0) {
                 ++f.noteOns;
                 q.push_back({tick, vel});
@@ -80,14 +106,14 @@ CsvFacts parseCsv(const QByteArray& csv) {
                 q.pop_front();
             }
         } else if (type == "Tempo") {
-            tempos.push_back({tick, v[3].toDouble()});
+            tempos.push_back({tick, number<double>(v.v[3])});
         } else if (type == "End_track") {
             for (auto& [k, q] : open) {
-                if (std::get<0>(k) != track) continue;
+                if (k / 2048 != track) continue;
                 for (const auto& [start, vel] : q) {
                     Note n;
-                    n.channel = std::get<1>(k);
-                    n.pitch = std::get<2>(k);
+                    n.channel = k % 2048 / 128;
+                    n.pitch = k % 128;
                     n.start = start;
                     n.velocity = vel;
                     n.length = tick - start;
@@ -96,9 +122,9 @@ CsvFacts parseCsv(const QByteArray& csv) {
                 q.clear();
             }
         } else if (type == "Header") {
-            f.format = v[3].toInt();
-            f.tracks = v[4].toInt();
-            f.division = v[5].toInt();
+            f.format = number<int>(v.v[3]);
+            f.tracks = number<int>(v.v[4]);
+            f.division = number<int>(v.v[5]);
         }
     }
     if (f.division <= 0 || f.division >= 0x8000) {
