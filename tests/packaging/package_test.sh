@@ -250,9 +250,22 @@ check_package() {
             bash -c '
                 continuo > "$HOME/gui.log" 2>&1 &
                 pid=$!
-                for _ in 1 2 3 4 5 6 7 8; do
+                died() { status=0; wait "$pid" || status=$?; echo "package: the GUI exited early with status $status"; cat "$HOME/gui.log"; exit 1; }
+                # Wait for its main window (a loaded machine can take a while to start it),
+                # then let it run for a few seconds more.
+                if command -v xwininfo > /dev/null; then
+                    waited=0
+                    until xwininfo -root -tree 2> /dev/null | grep -q "\"[^\"]*Continuo\": (\"continuo\""; do
+                        kill -0 "$pid" 2> /dev/null || died
+                        waited=$((waited + 1))
+                        [ "$waited" -le 120 ] || { echo "package: no Continuo window after 120 s"; kill -KILL "$pid"; cat "$HOME/gui.log"; exit 1; }
+                        sleep 1
+                    done
+                    echo "package: the main window is up after ${waited} s"
+                fi
+                for _ in 1 2 3 4 5 6; do
                     sleep 1
-                    kill -0 "$pid" 2> /dev/null || { wait "$pid"; echo "package: the GUI exited early with status $?"; cat "$HOME/gui.log"; exit 1; }
+                    kill -0 "$pid" 2> /dev/null || died
                 done
                 [ -z "$CONTINUO_SHOT" ] || import -window root "$CONTINUO_SHOT" || echo "package: no screenshot"
                 kill -TERM "$pid"
@@ -264,7 +277,7 @@ check_package() {
                 cat "$HOME/gui.log"
                 # 143: ended by the SIGTERM it was sent; anything else is a crash or an error.
                 [ "$status" = 0 ] || [ "$status" = 143 ] || { echo "package: the GUI ended with status $status"; exit 1; }
-            ' || fail "the installed GUI did not stay up for 8 seconds and stop on SIGTERM"
+            ' || fail "the installed GUI did not open its window, stay up and stop on SIGTERM"
         [ -z "$shot" ] || [ ! -f "$shot" ] || say "screenshot: $shot"
     else
         echo "package: xvfb-run is missing: not starting the GUI"
