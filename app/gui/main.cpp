@@ -1,10 +1,14 @@
 // Continuo desktop application.
 //   continuo [file.continuo|file.mid] [--no-audio] [--no-model] [--random-model]
-//            [--recovery-dir DIR] [--restore] [--screenshot-demo]
+//            [--model PATH] [--recovery-dir DIR] [--restore] [--autosave-ms MS] [--no-settings]
+//            [--take N] [--fit] [--select-all] [--continue]   (scripting and screenshots)
 #include "document/Document.h"
+#include "document/EditOperations.h"
+#include "roll/PianoRollWidget.h"
 #include "services/ThreadContinuationService.h"
 #include "window/MainWindow.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
@@ -56,12 +60,18 @@ int main(int argc, char** argv) {
     QCommandLineOption restore("restore", "Restore an autosave without asking");
     QCommandLineOption autosave("autosave-ms", "Autosave interval in milliseconds", "ms", "60000");
     QCommandLineOption noSettings("no-settings", "Neither read nor write QSettings");
-    parser.addOptions({noAudio, noModel, randomModel, recoveryDir, restore, autosave, noSettings});
+    QCommandLineOption model("model", "Model file to load", "path");
+    QCommandLineOption take("take", "Audition take N (1-based) after opening", "n");
+    QCommandLineOption fit("fit", "Zoom to fit the piece after opening");
+    QCommandLineOption selectAll("select-all", "Select every note after opening");
+    QCommandLineOption runContinue("continue", "Press Continue once the model is loaded");
+    parser.addOptions({noAudio, noModel, randomModel, model, recoveryDir, restore, autosave, noSettings,
+                       take, fit, selectAll, runContinue});
     parser.process(app);
 
     continuo::ui::MainWindowOptions options;
     options.openAudio = !parser.isSet(noAudio);
-    options.loadDefaultModel = !parser.isSet(noModel) && !parser.isSet(randomModel);
+    options.loadDefaultModel = !parser.isSet(noModel) && !parser.isSet(randomModel) && !parser.isSet(model);
     options.recoveryDir = parser.value(recoveryDir);
     options.autosaveMs = std::max(100, parser.value(autosave).toInt());
     options.useSettings = !parser.isSet(noSettings);
@@ -72,7 +82,20 @@ int main(int argc, char** argv) {
     if (parser.isSet(randomModel))
         if (auto* s = qobject_cast<continuo::ui::ThreadContinuationService*>(window.continuationService()))
             s->loadRandomModel(2, 64, 1);
+    if (parser.isSet(model)) window.loadModel(parser.value(model));
     if (!window.offerRecovery(!parser.isSet(restore)) && !parser.positionalArguments().isEmpty())
         window.openFile(parser.positionalArguments().first());
+
+    continuo::ui::Document* doc = window.document();
+    const int takeIndex = parser.value(take).toInt() - 1;
+    if (takeIndex >= 0 && takeIndex < int(doc->takes().size()))
+        doc->setCurrentTake(doc->takes()[std::size_t(takeIndex)].id);
+    if (parser.isSet(selectAll)) continuo::ui::edit::selectAll(*doc);
+    if (parser.isSet(fit)) window.pianoRoll()->zoomToFit();
+    if (parser.isSet(runContinue)) {
+        QObject::connect(window.continuationService(), &continuo::ui::ContinuationService::modelLoaded,
+                         &window, [&window] { window.action("continue")->trigger(); },
+                         Qt::QueuedConnection);
+    }
     return app.exec();
 }

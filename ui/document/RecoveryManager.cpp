@@ -28,6 +28,10 @@ bool processAlive(qint64 pid) {
 RecoveryManager::RecoveryManager(Document* doc, const QString& directory, QObject* parent)
     : QObject(parent), doc_(doc), dir_(directory), timer_(new QTimer(this)) {
     QDir().mkpath(dir_);
+    if (QFile::exists(recoveryPath())) {
+        QFile lock(lockPath());
+        orphaned_ = !lock.open(QIODevice::ReadOnly) || !processAlive(lock.readAll().trimmed().toLongLong());
+    }
     connect(timer_, &QTimer::timeout, this, [this] { autosaveNow(); });
     auto markDirty = [this] { dirty_ = true; };
     connect(doc_, &Document::notesChanged, this, markDirty);
@@ -46,22 +50,21 @@ QString RecoveryManager::defaultDirectory() {
 QString RecoveryManager::recoveryPath() const { return dir_ + "/recovery.continuo"; }
 QString RecoveryManager::lockPath() const { return dir_ + "/session.lock"; }
 
-bool RecoveryManager::hasOrphanedRecovery() const {
-    if (!QFile::exists(recoveryPath())) return false;
-    QFile lock(lockPath());
-    if (!lock.open(QIODevice::ReadOnly)) return true;
-    return !processAlive(lock.readAll().trimmed().toLongLong());
-}
+bool RecoveryManager::hasOrphanedRecovery() const { return orphaned_ && QFile::exists(recoveryPath()); }
 
 Expected<bool> RecoveryManager::restore(PieceSettings* settings) {
     auto r = ProjectFile::load(recoveryPath(), *doc_, settings);
     if (!r) return r;
+    orphaned_ = false;
     // The restored piece is unsaved work: mark it modified so that closing asks.
     doc_->undoStack()->resetClean();
     return true;
 }
 
-void RecoveryManager::discardRecovery() { QFile::remove(recoveryPath()); }
+void RecoveryManager::discardRecovery() {
+    orphaned_ = false;
+    QFile::remove(recoveryPath());
+}
 
 void RecoveryManager::start(int intervalMs) {
     QSaveFile lock(lockPath());

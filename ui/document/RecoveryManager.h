@@ -27,7 +27,8 @@ public:
 
     QString recoveryPath() const;
     QString lockPath() const;
-    /// A recovery file left behind by a process that is gone.
+    /// A recovery file left behind by a process that is gone (decided when this object was
+    /// created, before start() takes the lock).
     bool hasOrphanedRecovery() const;
     Expected<bool> restore(PieceSettings* settings = nullptr);
     void discardRecovery();
@@ -50,6 +51,7 @@ private:
     std::function<PieceSettings()> settings_;
     int lastSavedIndex_ = -1;
     bool dirty_ = true;
+    bool orphaned_ = false;
 };
 
 } // namespace continuo::ui

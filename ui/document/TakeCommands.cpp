@@ -30,12 +30,14 @@ RemoveTakeCommand::RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* par
 
 void RemoveTakeCommand::redo() {
     wasCurrent_ = doc_->currentTake() == take_.id;
+    wasPrimer_ = doc_->primerTake() == take_.id;
     doc_->removeTake(take_.id);
 }
 
 void RemoveTakeCommand::undo() {
     doc_->insertTake(index_, take_);
     if (wasCurrent_) doc_->setCurrentTake(take_.id);
+    if (wasPrimer_) doc_->setPrimerTake(take_.id);
 }
 
 RenameTakeCommand::RenameTakeCommand(Document* doc, TakeId id, QString name, QUndoCommand* parent)

@@ -34,6 +34,7 @@ private:
     Take take_;
     int index_;
     bool wasCurrent_ = false;
+    bool wasPrimer_ = false;
 };
 
 class RenameTakeCommand : public QUndoCommand {

@@ -246,6 +246,7 @@ void NoteCanvas::mousePressEvent(QMouseEvent* e) {
         anchor_ = n;
         original_ = {n};
         drag_ = Drag::Resize;
+        drawing_ = true;
         previewPitch_ = n.pitch;
         emit previewNote(n.pitch, n.velocity, true);
         return;
@@ -296,7 +297,13 @@ void NoteCanvas::mouseMoveEvent(QMouseEvent* e) {
         }
     } else {
         const Tick minLen = (mods & Qt::AltModifier) ? Tick(10) : view_->grid().step();
-        const Tick newEnd = snapped(anchor_.end() + dtRaw, mods);
+        Tick newEnd = snapped(anchor_.end() + dtRaw, mods);
+        if (drawing_) {
+            // The end of a note being drawn follows the mouse to the end of its grid cell.
+            const Tick t = view_->xToTick(e->position().x());
+            const Tick step = view_->grid().step();
+            newEnd = (mods & Qt::AltModifier) ? t : (t + step - 1) / step * step;
+        }
         const Tick dl = std::max(newEnd, anchor_.start + minLen) - anchor_.end();
         for (const Note& n : original_) after.push_back(n.withLength(std::max(minLen, n.length + dl)));
     }
@@ -334,6 +341,7 @@ void NoteCanvas::stopPreview() {
 void NoteCanvas::mouseReleaseEvent(QMouseEvent*) {
     stopPreview();
     drag_ = Drag::None;
+    drawing_ = false;
     gesture_ = 0;
     rubber_ = QRect();
     original_.clear();

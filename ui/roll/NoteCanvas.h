@@ -53,6 +53,7 @@ private:
     Document* doc_;
     RollView* view_;
     Drag drag_ = Drag::None;
+    bool drawing_ = false; // resizing a note just drawn: its end follows the mouse
     int gesture_ = 0;
     QPointF pressPos_;
     Note anchor_;                  // the note under the mouse at press time

@@ -115,8 +115,13 @@ void PianoRollWidget::zoomPitch(int delta) {
     view_->setRowHeight(view_->rowHeight() + delta, canvas_->height() / 2.0);
 }
 
-void PianoRollWidget::zoomToFit() {
-    Tick end = std::max(doc_->endTick(), doc_->ticksPerBar() * 4);
+void PianoRollWidget::zoomToFit(Tick minimumEnd) {
+    if (!canvas_->isVisible() || canvas_->height() < 100) {
+        pending_ = 2;
+        pendingEnd_ = minimumEnd;
+        return;
+    }
+    Tick end = std::max({doc_->endTick(), doc_->ticksPerBar() * 4, minimumEnd});
     if (const Take* t = doc_->take(doc_->currentTake())) end = std::max(end, t->endTick());
     end += doc_->ticksPerBeat();
     view_->setPixelsPerTick(std::max(1, canvas_->width() - 8) / double(end));
@@ -125,6 +130,10 @@ void PianoRollWidget::zoomToFit() {
 }
 
 void PianoRollWidget::scrollToContent() {
+    if (!canvas_->isVisible() || canvas_->height() < 100) {
+        pending_ = std::max(pending_, 1);
+        return;
+    }
     const auto& notes = doc_->notes();
     if (notes.empty()) {
         view_->centerOnPitch(64, canvas_->height());
@@ -141,6 +150,24 @@ void PianoRollWidget::scrollToContent() {
 void PianoRollWidget::resizeEvent(QResizeEvent* e) {
     QWidget::resizeEvent(e);
     syncScrollBars();
+    if (pending_ != 0 && canvas_->isVisible() && canvas_->height() >= 100) {
+        const int what = pending_;
+        pending_ = 0;
+        what == 2 ? zoomToFit(pendingEnd_) : scrollToContent();
+    }
+}
+
+void PianoRollWidget::showEvent(QShowEvent* e) {
+    QWidget::showEvent(e);
+    if (pending_ != 0) {
+        // Layouts settle after the first show; finish the deferred scroll then.
+        QMetaObject::invokeMethod(this, [this] {
+            if (pending_ == 0 || !canvas_->isVisible() || canvas_->height() < 100) return;
+            const int what = pending_;
+            pending_ = 0;
+            what == 2 ? zoomToFit(pendingEnd_) : scrollToContent();
+        }, Qt::QueuedConnection);
+    }
 }
 
 void PianoRollWidget::syncScrollBars() {

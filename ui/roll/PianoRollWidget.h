@@ -33,7 +33,7 @@ public:
     void zoomTime(double factor);
     void zoomPitch(int delta);
     /// Shows the whole piece (and the auditioned take).
-    void zoomToFit();
+    void zoomToFit(Tick minimumEnd = 0);
     /// Scrolls so that the notes are in view (after opening a file).
     void scrollToContent();
 
@@ -44,6 +44,7 @@ signals:
 protected:
     void wheelEvent(QWheelEvent*) override;
     void resizeEvent(QResizeEvent*) override;
+    void showEvent(QShowEvent*) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
@@ -60,6 +61,8 @@ private:
     QScrollBar* vbar_;
     bool follow_ = true;
     bool syncing_ = false;
+    Tick pendingEnd_ = 0;
+    int pending_ = 0; // 1: scroll to content, 2: zoom to fit, once the canvas has its size
 };
 
 } // namespace continuo::ui

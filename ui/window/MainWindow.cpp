@@ -100,6 +100,11 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
         QString model = options_.useSettings ? QSettings().value("model/path").toString() : QString();
         if (model.isEmpty() || !QFileInfo::exists(model)) model = ThreadContinuationService::defaultModelPath();
         loadModel(model);
+    } else if (service_->isReady()) {
+        modelOk_ = true;
+        modelLabel_->setText(tr("Model: %1").arg(service_->model().summary));
+        continuePanel_->setModelText(tr("Model: <b>%1</b>").arg(service_->model().name.toHtmlEscaped()), true);
+        updateActions();
     } else {
         continuePanel_->setModelText(tr("No model loaded."), false);
     }

@@ -289,7 +289,12 @@ void MainWindow::previousTake() {
 }
 
 void MainWindow::keepTake() {
-    if (QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake())) doc_->undoStack()->push(c);
+    const int i = doc_->takeIndex(doc_->currentTake());
+    QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake());
+    if (!c) return;
+    doc_->undoStack()->push(c);
+    const auto& takes = doc_->takes();
+    if (!takes.empty()) doc_->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
 }
 
 void MainWindow::discardTake() {

@@ -63,7 +63,7 @@ void MainWindow::loadExampleMotif() {
     doc_->setLoop(0, doc_->ticksPerBar() * 4);
     path_.clear();
     updateTitle();
-    roll_->scrollToContent();
+    roll_->zoomToFit(doc_->ticksPerBar() * 10); // room for the first takes
 }
 
 void MainWindow::newFile() {

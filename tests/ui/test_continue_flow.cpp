@@ -1,0 +1,184 @@
+// The Continue flow through the main window: takes appear and stream, cancel stops at once,
+// the event loop keeps running, take actions are undoable. First with a scripted service,
+// then (when the build has the inference engine) with a small random model on the real
+// worker thread.
+#include "FakeContinuationService.h"
+#include "document/Document.h"
+#include "panels/ContinuePanel.h"
+#include "panels/TakesModel.h"
+#include "panels/TakesPanel.h"
+#include "services/ContinueController.h"
+#include "services/ThreadContinuationService.h"
+#include "window/MainWindow.h"
+
+#include <QAction>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+class TestContinueFlow : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    std::unique_ptr<MainWindow> makeWindow(ContinuationService* service) {
+        MainWindowOptions o;
+        o.openAudio = false;
+        o.loadDefaultModel = false;
+        o.exampleMotif = true;
+        o.useSettings = false;
+        o.recoveryDir = dir_.filePath("recovery");
+        o.service = service;
+        auto w = std::make_unique<MainWindow>(o);
+        w->show();
+        return w;
+    }
+
+    void checkTakeActions(MainWindow& w, int takes) {
+        Document* doc = w.document();
+        QUndoStack* stack = doc->undoStack();
+        const std::size_t pieceNotes = doc->notes().size();
+        const Take first = doc->takes().front();
+        doc->setCurrentTake(first.id);
+        // Rename through the model (as the view's editor does).
+        TakesModel* model = w.takesPanel()->model();
+        QVERIFY(model->setData(model->index(0, TakesModel::Name), "Lyrical"));
+        QCOMPARE(doc->take(first.id)->name, QString("Lyrical"));
+        // Continue from it.
+        w.action("continueFromTake")->trigger();
+        QCOMPARE(doc->primerTake(), first.id);
+        // Keep it: its notes join the piece; discard the next one.
+        w.action("keepTake")->trigger();
+        QCOMPARE(doc->notes().size(), pieceNotes + first.notes.size());
+        QCOMPARE(int(doc->takes().size()), takes - 1);
+        QVERIFY(doc->currentTake() != 0); // the neighbour is auditioned next
+        w.action("discardTake")->trigger();
+        QCOMPARE(int(doc->takes().size()), takes - 2);
+        // Undo all four, in order.
+        stack->undo();
+        QCOMPARE(int(doc->takes().size()), takes - 1);
+        stack->undo();
+        QCOMPARE(doc->notes().size(), pieceNotes);
+        QCOMPARE(int(doc->takes().size()), takes);
+        QCOMPARE(doc->primerTake(), first.id);
+        stack->undo();
+        QCOMPARE(doc->primerTake(), TakeId(0));
+        stack->undo();
+        QCOMPARE(doc->take(first.id)->name, first.name);
+        stack->undo(); // the Continue itself
+        QCOMPARE(doc->takes().size(), 0u);
+        stack->redo();
+        QCOMPARE(int(doc->takes().size()), takes);
+    }
+
+private slots:
+    void scriptedServiceStreamsTakes() {
+        auto* fake = new testutil::FakeContinuationService(10);
+        auto w = makeWindow(fake);
+        Document* doc = w->document();
+        w->continuePanel()->variationsBox()->setValue(3);
+        QVERIFY(w->action("continue")->isEnabled());
+        QSignalSpy streamed(doc, &Document::takeNotesChanged);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        w->action("continue")->trigger();
+        QCOMPARE(doc->takes().size(), 3u);
+        QVERIFY(doc->takes()[0].generating);
+        QVERIFY(!w->action("continue")->isEnabled());
+        // Streaming: notes arrive in live takes before the request finishes.
+        QTRY_VERIFY(streamed.count() >= 3);
+        QCOMPARE(done.count(), 0);
+        QVERIFY(!doc->takes()[0].notes.empty());
+        QVERIFY(done.wait(5000));
+        QVERIFY(done.takeFirst().at(0).toBool());
+        QCOMPARE(doc->takes().size(), 3u);
+        for (const Take& t : doc->takes()) {
+            QCOMPARE(t.notes.size(), 10u);
+            QVERIFY(!t.generating);
+            QCOMPARE(t.provenance.modelName, QString("fake"));
+            QCOMPARE(t.provenance.modelHash, QString("f00d"));
+            QVERIFY(t.notes.front().start >= t.provenance.primerEnd - 2);
+        }
+        // The primer is the whole example motif, in seconds.
+        QCOMPARE(fake->lastRequest.primer.size(), doc->notes().size());
+        QCOMPARE(doc->undoStack()->count(), 1);
+        checkTakeActions(*w, 3);
+    }
+
+    void fixedSeedIsReused() {
+        auto* fake = new testutil::FakeContinuationService(2);
+        auto w = makeWindow(fake);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        w->continuePanel()->randomSeedBox()->setChecked(false);
+        w->continuePanel()->seedEdit()->setText("1234");
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(fake->lastRequest.seed, 1234u);
+        QCOMPARE(w->document()->takes().front().provenance.seed, 1234u);
+    }
+
+    void cancelStopsAtOnce() {
+        auto* fake = new testutil::FakeContinuationService(100000);
+        auto w = makeWindow(fake);
+        Document* doc = w->document();
+        QSignalSpy streamed(doc, &Document::takeNotesChanged);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        w->action("continue")->trigger();
+        QTRY_VERIFY(streamed.count() > 0);
+        w->action("cancel")->trigger();
+        QCOMPARE(done.count(), 1);
+        QVERIFY(!done.first().at(0).toBool());
+        QVERIFY(doc->takes().empty()); // a cancelled Continue leaves nothing behind
+        QCOMPARE(doc->undoStack()->count(), 0);
+        QVERIFY(w->action("continue")->isEnabled());
+    }
+
+    void randomModelOnWorkerThread() {
+        if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
+        auto* service = new ThreadContinuationService;
+        auto w = makeWindow(service);
+        QSignalSpy loaded(service, &ContinuationService::modelLoaded);
+        QSignalSpy failed(service, &ContinuationService::modelFailed);
+        service->loadRandomModel(2, 64, 7);
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() + failed.count() > 0, 60000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        Document* doc = w->document();
+        w->continuePanel()->variationsBox()->setValue(2);
+        w->continuePanel()->lengthBox()->setValue(4);
+        // A timer on the UI thread must keep firing while the model writes.
+        int ticks = 0;
+        QTimer heartbeat;
+        connect(&heartbeat, &QTimer::timeout, [&ticks] { ++ticks; });
+        heartbeat.start(10);
+        QSignalSpy streamed(doc, &Document::takeNotesChanged);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        w->action("continue")->trigger();
+        QVERIFY(w->continueController()->isRunning());
+        QVERIFY(done.wait(120000));
+        QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+        QCOMPARE(doc->takes().size(), 2u);
+        QVERIFY(ticks > 2);
+        int notes = 0;
+        for (const Take& t : doc->takes()) notes += int(t.notes.size());
+        QVERIFY(streamed.count() > 0 || notes == 0);
+        qInfo("random model wrote %d notes in 2 takes; UI timer fired %d times meanwhile", notes, ticks);
+
+        // Cancel: a long request stops within a moment.
+        w->continuePanel()->lengthBox()->setValue(300);
+        done.clear();
+        w->action("continue")->trigger();
+        QElapsedTimer t;
+        t.start();
+        w->action("cancel")->trigger();
+        QVERIFY(done.wait(20000));
+        qInfo("cancel took %lld ms", t.elapsed());
+        QVERIFY(!done.first().at(0).toBool());
+        QCOMPARE(doc->takes().size(), 2u);
+    }
+};
+
+QTEST_MAIN(TestContinueFlow)
+#include "test_continue_flow.moc"
