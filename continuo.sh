@@ -28,8 +28,10 @@ setup() {
 
 configure_and_build() {
     say "configuring $build (Ninja, RelWithDebInfo)"
+    # Developer paths stay off: the binaries find their model the way an installed copy
+    # does, so the package test can reuse this build ('run' names the model explicitly).
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCONTINUO_SHARED_DATA="$shared" "$@"
+        -DCONTINUO_SHARED_DATA="$shared" -DCONTINUO_DEVELOPER_PATHS=OFF "$@"
     say "building with $jobs job(s)"
     cmake --build "$build" -j "$jobs"
 }
@@ -46,6 +48,7 @@ run_app() {
         echo "continuo: no display; run it under a desktop, or 'xvfb-run -a ./continuo.sh run'" >&2
         exit 1
     fi
+    export CONTINUO_MODEL=${CONTINUO_MODEL:-$root/resources/models/continuo-default.safetensors}
     say "starting $app"
     exec "$app" "$@"
 }

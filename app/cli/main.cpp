@@ -2,10 +2,14 @@
 #include "Command.h"
 
 #include <QCoreApplication>
+#ifdef CONTINUO_HAVE_QTGUI
+#include <QGuiApplication>
+#endif
 #include <QTextStream>
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 namespace continuo::cli {
 
@@ -38,7 +42,16 @@ void printHelp() {
 } // namespace
 
 int main(int argc, char** argv) {
+#ifdef CONTINUO_HAVE_QTGUI
+    // Commands that draw (training plots) need fonts, which need a GUI application; it runs
+    // offscreen so no display is needed.
+    const bool draws = argc > 1 && (qstrcmp(argv[1], "train") == 0 || qstrcmp(argv[1], "plot") == 0);
+    if (draws && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> holder(draws ? new QGuiApplication(argc, argv) : new QCoreApplication(argc, argv));
+    QCoreApplication& app = *holder;
+#else
     QCoreApplication app(argc, argv);
+#endif
     QCoreApplication::setApplicationName("continuo-cli");
     QCoreApplication::setApplicationVersion(CONTINUO_VERSION);
     QCoreApplication::setOrganizationName("Continuo");

@@ -20,9 +20,12 @@ namespace continuo::inference {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-double learningRateAt(const TrainOptions& o, int step) {
+/// Linear warm-up, then cosine decay. With a time budget the decay follows whichever of steps
+/// or wall time is further along, so a budgeted run still ends at the low learning rate.
+double learningRateAt(const TrainOptions& o, int step, double elapsedSeconds) {
     if (step < o.warmupSteps) return o.learningRate * double(step + 1) / double(o.warmupSteps);
     double progress = std::clamp(double(step - o.warmupSteps) / std::max(1, o.steps - o.warmupSteps), 0.0, 1.0);
+    if (o.maxMinutes > 0) progress = std::max(progress, std::clamp(elapsedSeconds / (o.maxMinutes * 60), 0.0, 1.0));
     double floor = o.learningRate * o.minLearningRateRatio;
     return floor + (o.learningRate - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
@@ -113,6 +116,11 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             torch::load(optimizer, ckpt.optimizer().toStdString());
             std::vector<torch::Tensor> mem;
             torch::load(mem, ckpt.memories().toStdString());
+            if (mem.size() == std::size_t(3 * cfg.layers + 1)) {
+                auto generator = at::detail::getDefaultCPUGenerator();
+                std::lock_guard<std::mutex> lock(generator.mutex());
+                generator.set_state(mem.back());
+            }
             for (int l = 0; l < cfg.layers && std::size_t(3 * l + 2) < mem.size(); ++l) {
                 auto& m = memories[std::size_t(l)];
                 if (mem[std::size_t(3 * l)].numel() == 0) continue;
@@ -136,6 +144,11 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                 mem.push_back(m.k.defined() ? m.k.cpu() : torch::empty({0}));
                 mem.push_back(m.v.defined() ? m.v.cpu() : torch::empty({0}));
                 mem.push_back(m.valid.defined() ? m.valid.cpu() : torch::empty({0}));
+            }
+            {
+                auto generator = at::detail::getDefaultCPUGenerator();
+                std::lock_guard<std::mutex> lock(generator.mutex());
+                mem.push_back(generator.get_state());
             }
             torch::save(mem, tmp.memories().toStdString());
             QJsonObject s;
@@ -182,7 +195,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             resetMemories(memories, batch.reset);
             auto input = batchTensor(batch.inputs, B, S, impl.device);   // (B, S)
             auto target = batchTensor(batch.targets, B, S, impl.device); // (B, S)
-            const double lr = learningRateAt(o, step);
+            const double lr = learningRateAt(o, step, elapsed());
             for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
             auto logits = net->forward(input, memories); // (B, S, V)
             auto loss = torch::nn::functional::cross_entropy(
@@ -200,7 +213,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                 lossSum += l * double(batch.realTokens);
                 lossTokens += batch.realTokens;
             }
-            const bool report = step % 20 == 0 || step == o.steps;
+            const bool report = step % std::max(1, o.reportEvery) == 0 || step == o.steps;
             const bool doEval = !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
             if (doEval) {
                 std::vector<Piece> subset(validationPieces.begin(),

@@ -26,6 +26,7 @@ struct TrainOptions {
     int checkpointEvery = 200;   ///< steps
     int evalEvery = 500;         ///< steps; validation on `evalPieces` pieces
     int evalPieces = 8;
+    int reportEvery = 20;        ///< steps between progress reports and log.csv rows
     double maxMinutes = 0;       ///< stop (and save) after this wall time; 0 = no limit
     bool augment = true;
     bool resume = false;

@@ -1,0 +1,142 @@
+// continuo-cli continue: writes a continuation of a primer MIDI file with the model.
+#ifdef CONTINUO_HAVE_INFERENCE
+#include "Command.h"
+
+#include "continuo/core/MidiFile.h"
+#include "continuo/inference/Engine.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTextStream>
+
+#include <algorithm>
+
+using namespace continuo;
+using namespace continuo::inference;
+
+namespace {
+
+/// The primer: the first `seconds` of the piece (all of it when <= 0), notes cut at the boundary.
+Sequence cutPrimer(const Sequence& full, double seconds) {
+    if (seconds <= 0) return full;
+    Sequence s = full;
+    const Tick cut = s.tempo.tickAt(seconds);
+    for (Track& t : s.tracks) {
+        std::erase_if(t.notes, [&](const Note& n) { return n.start >= cut; });
+        for (Note& n : t.notes) n.length = std::min(n.length, cut - n.start);
+        std::erase_if(t.events, [&](const ChannelEvent& e) { return e.tick > cut; });
+    }
+    s.endTick = cut;
+    return s;
+}
+
+QString variationPath(const QString& out, int v, int count) {
+    if (count == 1) return out;
+    QFileInfo fi(out);
+    return fi.path() + "/" + fi.completeBaseName() + "-" + QString::number(v + 1) + "." + (fi.suffix().isEmpty() ? "mid" : fi.suffix());
+}
+
+int runContinue(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription("Continue a primer MIDI file. OUT holds the primer followed by the continuation.");
+    p.addHelpOption();
+    p.addOptions({
+        {{"o", "output"}, "Output MIDI file (with N variations: OUT-1.mid ... OUT-N.mid).", "file"},
+        {"model", "Model file (default: the bundled model).", "file"},
+        {"seconds", "Seconds of music to write.", "s", "20"},
+        {"primer-seconds", "Use only the first S seconds of the primer file (0 = all).", "s", "0"},
+        {"temperature", "Sampling temperature.", "t", "1.0"},
+        {"top-p", "Nucleus sampling mass (1 = off).", "p", "0.95"},
+        {"top-k", "Keep the K most likely tokens (0 = off).", "k", "0"},
+        {"seed", "Random seed (default: random, printed).", "n"},
+        {"variations", "Variations from one primer (1-8).", "n", "1"},
+        {"max-tokens", "Hard cap on sampled tokens per variation.", "n", "0"},
+        {"threads", "CPU threads (0 = all).", "n", "0"},
+        {"device", "cpu or cuda[:N].", "name", "cpu"},
+        {"json", "Print one JSON object."},
+    });
+    p.addPositionalArgument("primer", "Primer MIDI file.");
+    if (!p.parse(args)) return cli::fail("continue", p.errorText(), 2);
+    if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
+    if (p.positionalArguments().size() != 1 || !p.isSet("output"))
+        return cli::fail("continue", "usage: continuo-cli continue PRIMER.mid -o OUT.mid [options]", 2);
+    auto midi = readMidiFile(p.positionalArguments()[0].toStdString());
+    if (!midi) return cli::fail("continue", QString::fromStdString(midi.error()), 2);
+    const Sequence primerSeq = cutPrimer(midi->sequence, p.value("primer-seconds").toDouble());
+
+    ContinueOptions o;
+    o.seconds = p.value("seconds").toDouble();
+    o.sampling.temperature = p.value("temperature").toDouble();
+    o.sampling.topP = p.value("top-p").toDouble();
+    o.sampling.topK = p.value("top-k").toInt();
+    o.sampling.seed = p.isSet("seed") ? p.value("seed").toULongLong() : QRandomGenerator::global()->generate64() >> 16;
+    o.variations = std::clamp(p.value("variations").toInt(), 1, 8);
+    o.maxTokens = p.value("max-tokens").toInt();
+    if (!(o.seconds > 0) || !(o.sampling.temperature > 0) || !(o.sampling.topP > 0 && o.sampling.topP <= 1))
+        return cli::fail("continue", "--seconds and --temperature must be positive, --top-p in (0, 1]", 2);
+
+    const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
+    auto model = Model::load(modelPath, {p.value("device").toStdString(), p.value("threads").toInt()});
+    if (!model) return cli::fail("continue", QString::fromStdString(model.error()), 2);
+
+    auto primer = tokens::performanceNotes(primerSeq);
+    double primerEnd = 0;
+    for (const auto& n : primer) primerEnd = std::max(primerEnd, n.end);
+    if (p.value("primer-seconds").toDouble() > 0) primerEnd = std::max(primerEnd, p.value("primer-seconds").toDouble());
+    Generator gen(model.value());
+    auto result = gen.run(primer, primerEnd, o);
+    if (!result) return cli::fail("continue", QString::fromStdString(result.error()));
+
+    QJsonArray files;
+    int totalNotes = 0;
+    for (int v = 0; v < o.variations; ++v) {
+        Sequence out = primerSeq;
+        Track take;
+        take.name = "Continuation (seed " + std::to_string(o.sampling.seed) + (o.variations > 1 ? ", variation " + std::to_string(v + 1) : "") + ")";
+        take.notes = tokens::toNotes(result->variations[std::size_t(v)], out.tempo, 0);
+        totalNotes += int(take.notes.size());
+        out.tracks.push_back(std::move(take));
+        out.endTick = out.tempo.tickAt(primerEnd + o.seconds);
+        const QString path = variationPath(p.value("output"), v, o.variations);
+        auto w = writeMidiFile(path.toStdString(), out, {1, out.ticksPerQuarter});
+        if (!w) return cli::fail("continue", QString::fromStdString(w.error()));
+        files.append(path);
+    }
+    std::size_t sampled = 0;
+    for (const auto& t : result->tokens) sampled += t.size();
+    if (p.isSet("json")) {
+        QJsonObject j;
+        j["files"] = files;
+        j["model"] = QString::fromStdString(model.value()->info().path);
+        j["model_sha256"] = QString::fromStdString(model.value()->info().sha256);
+        j["seed"] = QString::number(o.sampling.seed);
+        j["variations"] = o.variations;
+        j["primer_tokens"] = result->primerTokens;
+        j["tokens"] = qint64(sampled);
+        j["tokens_per_second"] = result->tokensPerSecond;
+        j["first_token_ms"] = result->firstTokenMilliseconds;
+        j["notes"] = totalNotes;
+        j["seconds_of_music"] = o.seconds;
+        j["wall_seconds"] = result->wallSeconds;
+        j["real_time_factor"] = o.seconds * o.variations / std::max(1e-9, result->wallSeconds);
+        QTextStream(stdout) << QJsonDocument(j).toJson(QJsonDocument::Compact) << "\n";
+    } else {
+        QTextStream out(stdout);
+        out << "wrote " << files.size() << " file(s): ";
+        for (auto f : files) out << f.toString() << " ";
+        out << "\nseed " << o.sampling.seed << ", " << sampled << " tokens in " << QString::number(result->wallSeconds, 'f', 2)
+            << " s (" << int(result->tokensPerSecond) << " tokens/s, first token after "
+            << QString::number(result->firstTokenMilliseconds, 'f', 0) << " ms), " << totalNotes << " notes, "
+            << o.seconds << " s of music per variation ("
+            << QString::number(o.seconds * o.variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n";
+    }
+    return 0;
+}
+} // namespace
+
+CONTINUO_CLI_COMMAND("continue", "continue a primer MIDI file with the model", runContinue);
+#endif

@@ -1,0 +1,63 @@
+#pragma once
+// Measurements of the inference engine (decode speed and memory, primer latency, attention
+// memory, schedules), printed by `continuo-cli bench`. Torch-free interface.
+#include "continuo/core/Expected.h"
+#include "continuo/inference/Engine.h"
+
+#include <string>
+#include <vector>
+
+namespace continuo::inference {
+
+struct DecodeWindow {
+    int threads = 1;
+    int afterTokens = 0;          ///< tokens generated when this window ended
+    double tokensPerSecond = 0;   ///< within the window
+    double msPerToken = 0;
+    double realTimeFactor = 0;    ///< seconds of sampled music per wall second, within the window
+    double residentMiB = 0;       ///< process resident memory at the window's end
+};
+
+struct PrimerLatency {
+    int primerTokens = 0;
+    int threads = 1;
+    double firstTokenMs = 0;
+};
+
+struct AttentionMemory {
+    int length = 0;
+    int headDim = 0;
+    double skewPeakMiB = 0;  ///< measured peak growth of resident memory, one head
+    double naivePeakMiB = 0; ///< the same for the naive (L x L x D) formulation
+};
+
+struct ScheduleCost {
+    std::string schedule;
+    std::int64_t cacheBytes = 0; ///< decoding caches, one stream
+    double tokensPerSecond = 0;  ///< decoding, one thread, steady state
+};
+
+struct BenchmarkOptions {
+    std::vector<int> threads{1, 2};
+    std::vector<int> checkpoints{1024, 8192, 32768}; ///< report decode speed after these many tokens
+    std::vector<int> primerLengths{512, 2048};
+    int attentionLength = 2048;
+    int scheduleTokens = 3000;
+    bool decode = true, latency = true, attention = true, schedules = true;
+};
+
+struct BenchmarkReport {
+    std::string model;
+    std::int64_t parameters = 0;
+    std::vector<DecodeWindow> decode;
+    std::vector<PrimerLatency> latency;
+    AttentionMemory attention;
+    std::vector<ScheduleCost> schedules;
+    std::string toJson() const;
+    std::string toText() const;
+};
+
+Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, const BenchmarkOptions& options,
+                                        const std::function<void(const std::string&)>& log = {});
+
+} // namespace continuo::inference

@@ -1,0 +1,212 @@
+// The model's attention and caches against naive references written for this test.
+#include "Dsmr.h"
+#include "SparseAttention.h"
+
+#include <QtTest>
+
+using namespace continuo::inference;
+
+namespace {
+
+ModelConfig tiny(int layers, std::vector<int> horizons, int segment) {
+    ModelConfig c;
+    c.layers = layers;
+    c.dModel = 32;
+    c.heads = 2;
+    c.ffDim = 64;
+    c.segment = segment;
+    c.horizons = std::move(horizons);
+    c.dropout = 0.0;
+    return c;
+}
+
+torch::Tensor randomTokens(int n, int seed) {
+    torch::manual_seed(seed);
+    return torch::randint(3, 391, {1, n}, torch::kLong);
+}
+
+/// Logits for every position, segment by segment with memories (the training path).
+torch::Tensor forwardBySegments(Dsmr& net, const torch::Tensor& tokens) {
+    std::vector<LayerMemory> mem;
+    std::vector<torch::Tensor> out;
+    const int S = net->config.segment;
+    for (int64_t at = 0; at < tokens.size(1); at += S)
+        out.push_back(net->forward(tokens.narrow(1, at, std::min<int64_t>(S, tokens.size(1) - at)), mem));
+    return torch::cat(out, 1)[0]; // (N, V)
+}
+
+/// Logits for every position, one token at a time through the caches (the decoding path).
+torch::Tensor decodeOneByOne(Dsmr& net, const torch::Tensor& tokens) {
+    auto caches = net->newCaches(1, torch::kCPU);
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < tokens.size(1); ++i) {
+        out.push_back(net->step(tokens.narrow(1, i, 1), caches)[0]);
+        DsmrImpl::rollFull(caches, net->config.horizons, net->config.segment);
+    }
+    return torch::stack(out); // (N, V)
+}
+
+double maxDiff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+} // namespace
+
+class TestAttention : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { torch::NoGradGuard g; at::set_num_threads(1); }
+
+    void skewEqualsNaive_data() {
+        QTest::addColumn<int>("T");
+        QTest::addColumn<int>("M");
+        QTest::newRow("square") << 9 << 0;
+        QTest::newRow("rectangular") << 6 << 10;
+        QTest::newRow("one query") << 1 << 7;
+        QTest::newRow("long memory") << 4 << 33;
+    }
+    void skewEqualsNaive() {
+        QFETCH(int, T);
+        QFETCH(int, M);
+        torch::NoGradGuard g;
+        torch::manual_seed(T * 100 + M);
+        const int B = 2, H = 3, D = 5, K = M + T, R = K + 3;
+        auto q = torch::randn({B, H, T, D});
+        auto table = torch::randn({H, R, D});
+        auto qe = torch::matmul(q, table.narrow(1, 0, K).flip({1}).transpose(-2, -1).unsqueeze(0));
+        auto fast = skew(qe);
+        // Naive O(T*K*D): S[i, j] = q_i . E[M + i - j] for every visible pair.
+        for (int b = 0; b < B; ++b)
+            for (int h = 0; h < H; ++h)
+                for (int i = 0; i < T; ++i)
+                    for (int j = 0; j <= M + i; ++j) {
+                        double naive = (q[b][h][i] * table[h][M + i - j]).sum().item<double>();
+                        QVERIFY2(std::abs(fast[b][h][i][j].item<double>() - naive) < 1e-4,
+                                 qPrintable(QString("i=%1 j=%2").arg(i).arg(j)));
+                    }
+    }
+
+    void attentionEqualsNaive() {
+        torch::NoGradGuard g;
+        torch::manual_seed(7);
+        const int B = 1, H = 2, D = 4, T = 5, M = 6, K = M + T;
+        auto q = torch::randn({B, H, T, D}), k = torch::randn({B, H, K, D}), v = torch::randn({B, H, K, D});
+        auto table = torch::randn({H, K, D});
+        auto valid = torch::ones({B, M}, torch::kBool);
+        valid[0][0] = false; // a memory slot from an earlier piece
+        auto fast = relativeAttention(q, k, v, table, valid, AttentionLayout::Dense, 4, 1);
+        for (int h = 0; h < H; ++h)
+            for (int i = 0; i < T; ++i) {
+                std::vector<double> logits;
+                for (int j = 0; j < K; ++j) {
+                    bool visible = j <= M + i && j != 0;
+                    logits.push_back(visible ? ((q[0][h][i] * k[0][h][j]).sum() + (q[0][h][i] * table[h][M + i - std::min(j, M + i)]).sum())
+                                                           .item<double>() / std::sqrt(double(D))
+                                             : -INFINITY);
+                }
+                double mx = *std::max_element(logits.begin(), logits.end()), sum = 0;
+                for (double& l : logits) sum += (l = std::exp(l - mx));
+                auto expected = torch::zeros({D}, torch::kDouble);
+                for (int j = 0; j < K; ++j) expected += v[0][h][j].to(torch::kDouble) * (logits[std::size_t(j)] / sum);
+                QVERIFY(maxDiff(fast[0][h][i].to(torch::kDouble), expected) < 1e-5);
+            }
+    }
+
+    void decodingEqualsSegmentForward() {
+        torch::NoGradGuard g;
+        torch::manual_seed(1);
+        Dsmr net(tiny(3, {12, 5, 0}, 8));
+        net->eval();
+        auto tokens = randomTokens(8 * 4 + 5, 2);
+        QVERIFY(maxDiff(forwardBySegments(net, tokens), decodeOneByOne(net, tokens)) < 1e-4);
+        // Priming in chunks (as the generator does) gives the same last logits.
+        auto caches = net->newCaches(1, torch::kCPU);
+        torch::Tensor last;
+        for (int64_t at = 0; at < tokens.size(1);) {
+            int64_t n = std::min<int64_t>(8 - caches[0].segment, tokens.size(1) - at);
+            last = net->step(tokens.narrow(1, at, n), caches)[0];
+            DsmrImpl::rollFull(caches, net->config.horizons, 8);
+            at += n;
+        }
+        QVERIFY(maxDiff(last, decodeOneByOne(net, tokens)[tokens.size(1) - 1]) < 1e-4);
+    }
+
+    void decodingEqualsFullForwardWithinHorizon() {
+        torch::NoGradGuard g;
+        torch::manual_seed(3);
+        Dsmr net(tiny(2, {64, 64}, 8)); // horizons longer than the sequence: nothing is dropped
+        net->eval();
+        auto tokens = randomTokens(40, 4);
+        std::vector<LayerMemory> none;
+        auto full = net->forward(tokens, none)[0]; // one pass over all 40 tokens
+        QVERIFY(maxDiff(full, decodeOneByOne(net, tokens)) < 1e-4);
+    }
+
+    void pastHorizonEqualsWindowOnlyForward() {
+        torch::NoGradGuard g;
+        torch::manual_seed(5);
+        const int h = 6, S = 4;
+        Dsmr net(tiny(1, {h}, S));
+        net->eval();
+        auto tokens = randomTokens(37, 6);
+        auto decoded = decodeOneByOne(net, tokens);
+        for (int p = 0; p < 37; ++p) {
+            // The window a query at p sees: the memory (h keys before its segment) and its segment so far.
+            int from = std::max(0, (p / S) * S - h);
+            std::vector<LayerMemory> none;
+            auto window = net->forward(tokens.narrow(1, from, p - from + 1), none)[0];
+            QVERIFY2(maxDiff(window[p - from], decoded[p]) < 1e-4, qPrintable(QString("position %1").arg(p)));
+        }
+    }
+
+    void cachesStayBounded() {
+        torch::NoGradGuard g;
+        torch::manual_seed(9);
+        Dsmr net(tiny(3, {20, 4, 0}, 8));
+        net->eval();
+        auto caches = net->newCaches(2, torch::kCPU);
+        auto shape = caches[0].k.sizes().vec();
+        auto tok = torch::full({2, 1}, 60, torch::kLong);
+        for (int i = 0; i < 3000; ++i) {
+            net->step(tok, caches);
+            DsmrImpl::rollFull(caches, net->config.horizons, 8);
+            for (int l = 0; l < 3; ++l)
+                QVERIFY(caches[std::size_t(l)].length() <= net->config.horizon(l) + 8);
+        }
+        QCOMPARE(caches[0].k.sizes().vec(), shape); // never reallocated
+        QCOMPARE(cacheBytes(net->config, 2), std::int64_t((28 + 12 + 8) * 32 * 2 * 4 * 2));
+    }
+
+    void sparseEqualsMaskedDense_data() {
+        QTest::addColumn<int>("layout");
+        QTest::addColumn<int>("T");
+        QTest::addColumn<int>("M");
+        QTest::newRow("strided") << int(AttentionLayout::Strided) << 64 << 0;
+        QTest::newRow("strided with memory") << int(AttentionLayout::Strided) << 37 << 19;
+        QTest::newRow("fixed") << int(AttentionLayout::Fixed) << 64 << 0;
+        QTest::newRow("fixed with memory") << int(AttentionLayout::Fixed) << 29 << 22;
+        QTest::newRow("strided one query") << int(AttentionLayout::Strided) << 1 << 40;
+        QTest::newRow("fixed one query") << int(AttentionLayout::Fixed) << 1 << 40;
+    }
+    void sparseEqualsMaskedDense() {
+        QFETCH(int, layout);
+        QFETCH(int, T);
+        QFETCH(int, M);
+        torch::NoGradGuard g;
+        torch::manual_seed(11);
+        const int B = 2, H = 4, D = 8, K = M + T, stride = 8, summary = 2;
+        auto q = torch::randn({B, H, T, D}), k = torch::randn({B, H, K, D}), v = torch::randn({B, H, K, D});
+        auto table = torch::randn({H, K, D});
+        auto sparse = sparseRelativeAttention(q, k, v, table, {}, AttentionLayout(layout), stride, summary);
+        // Reference: dense relative attention with each head group's pattern as a mask.
+        auto qe = torch::matmul(q, table.narrow(1, 0, K).flip({1}).transpose(-2, -1).unsqueeze(0));
+        auto logits = (torch::matmul(q, k.transpose(-2, -1)) + skew(qe)) / std::sqrt(double(D));
+        for (int h = 0; h < H; ++h) {
+            auto visible = sparsePatternMask(T, K, AttentionLayout(layout), h < H / 2 ? 0 : 1, stride, summary);
+            auto lh = logits.select(1, h).masked_fill(visible.logical_not(), -INFINITY);
+            auto expected = torch::matmul(torch::softmax(lh, -1), v.select(1, h));
+            QVERIFY2(maxDiff(sparse.select(1, h), expected) < 1e-5, qPrintable(QString("head %1").arg(h)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAttention)
+#include "test_attention.moc"
