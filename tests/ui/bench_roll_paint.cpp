@@ -37,7 +37,9 @@ Sequence loadPiece(QString* name) {
     }
     if (bestNotes > 0) return best;
     *name = "synthetic (MAESTRO not found)";
-    Sequence s;
+    // Start from a copy of `best` (empty): GCC 12 warns (falsely) about a second default-
+    // constructed Sequence inlined here.
+    Sequence s = best;
     Track t;
     for (int i = 0; i < 30000; ++i) {
         Note n;

@@ -20,10 +20,12 @@ trap 'rm -rf "$WORK"' EXIT
 shot() { # name, seconds to wait, app arguments...
     name=$1; wait=$2; shift 2
     xvfb-run -a -s "-screen 0 1600x1000x24" sh -c '
-        HOME="$1" XDG_CONFIG_HOME="$1/config" "$2" --no-settings --recovery-dir "$1/rec" "$@" &
+        work=$1; app=$2; secs=$3; png=$4; shift 4
+        HOME="$work" XDG_CONFIG_HOME="$work/config" "$app" --no-settings --recovery-dir "$work/rec" \
+            -qwindowgeometry 1600x1000+0+0 "$@" &
         pid=$!
-        sleep "$3"
-        import -window root "$4"
+        sleep "$secs"
+        import -window root "$png"
         kill $pid' sh "$WORK" "$(realpath "$APP")" "$wait" "$OUT/$name.png" "$@" >/dev/null 2>&1 || true
     [ -s "$OUT/$name.png" ] && echo "wrote $OUT/$name.png"
 }

@@ -12,6 +12,8 @@
 #include "window/MainWindow.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QLineEdit>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
 #include <QTemporaryDir>

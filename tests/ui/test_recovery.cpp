@@ -22,9 +22,10 @@ private slots:
         QProcess child;
         child.start(QStringLiteral(CONTINUO_BINARY_DIR "/tests/ui/recovery_child"), {recoveryDir});
         QVERIFY2(child.waitForStarted(10000), qPrintable(child.errorString()));
-        QTRY_VERIFY_WITH_TIMEOUT(child.readAllStandardOutput().contains("ready") ||
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += child.readAllStandardOutput()).contains("ready") ||
                                      child.state() != QProcess::Running, 20000);
-        QCOMPARE(child.state(), QProcess::Running);
+        QVERIFY2(child.state() == QProcess::Running, child.readAllStandardError().constData());
         ::kill(pid_t(child.processId()), SIGKILL);
         QVERIFY(child.waitForFinished(10000));
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);

@@ -65,7 +65,7 @@ private slots:
     void drawNoteAndUndo() {
         win_->action("toolDraw")->trigger();
         // Press a little after beat 2 on C4 and drag to the end of beat 2.
-        drag(canvas(), at(view(), Q + 30, 60), at(view(), 2 * Q - 5, 60));
+        drag(canvas(), at(view(), Q + 30, 60), at(view(), 2 * Q - 40, 60));
         QCOMPARE(doc()->notes().size(), 1u);
         const Note n = doc()->notes()[0];
         QCOMPARE(n.pitch, 60);

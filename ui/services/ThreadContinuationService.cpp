@@ -30,8 +30,6 @@ ThreadContinuationService::~ThreadContinuationService() {
     cancel_->store(true);
     thread_->quit();
     thread_->wait();
-    // The worker (and the model) is destroyed here, after its thread has stopped.
-    worker_->context.moveToThread(QThread::currentThread());
 }
 
 bool ThreadContinuationService::available() {
