@@ -149,12 +149,16 @@ private slots:
         QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
         Document* doc = w->document();
         w->continuePanel()->variationsBox()->setValue(2);
-        w->continuePanel()->lengthBox()->setValue(4);
-        // A timer on the UI thread must keep firing while the model writes.
+        w->continuePanel()->lengthBox()->setValue(30);
+        // A timer on the UI thread must keep firing while the model writes: count only the
+        // ticks that arrive while the worker is still running.
         int ticks = 0;
         QTimer heartbeat;
-        connect(&heartbeat, &QTimer::timeout, [&ticks] { ++ticks; });
-        heartbeat.start(10);
+        ContinueController* controller = w->continueController();
+        connect(&heartbeat, &QTimer::timeout, [&ticks, controller] {
+            if (controller->isRunning()) ++ticks;
+        });
+        heartbeat.start(0);
         QSignalSpy streamed(doc, &Document::takeNotesChanged);
         QSignalSpy done(w->continueController(), &ContinueController::finished);
         w->action("continue")->trigger();
@@ -162,7 +166,7 @@ private slots:
         QVERIFY(done.wait(120000));
         QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
         QCOMPARE(doc->takes().size(), 2u);
-        QVERIFY(ticks > 2);
+        QVERIFY(ticks > 0);
         int notes = 0;
         for (const Take& t : doc->takes()) notes += int(t.notes.size());
         QVERIFY(streamed.count() > 0 || notes == 0);
