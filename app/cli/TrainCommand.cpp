@@ -7,6 +7,7 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <atomic>
@@ -58,6 +59,7 @@ int runTrain(const QStringList& args) {
         {"limit-pieces", "Use only the first N training pieces (0 = all).", "n", "0"},
         {"no-augment", "Turn off transposition and time stretch."},
         {"resume", "Continue from OUT/checkpoint exactly."},
+        {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule).", "file"},
         {"seed", "Random seed.", "n", "1"},
         {"threads", "CPU threads (0 = all cores).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
@@ -97,6 +99,7 @@ int runTrain(const QStringList& args) {
     o.maxMinutes = p.value("max-minutes").toDouble();
     o.augment = !p.isSet("no-augment");
     o.resume = p.isSet("resume");
+    o.initFrom = p.value("init").toStdString();
     o.seed = p.value("seed").toULongLong();
     o.runtime.threads = p.value("threads").toInt();
     o.runtime.device = p.value("device").toStdString();
@@ -147,6 +150,14 @@ int runTrain(const QStringList& args) {
         valPieces = std::move(spread);
     }
 
+    if (!o.initFrom.empty() && !(o.resume && QFileInfo::exists(p.value("out") + "/checkpoint/state.json"))) {
+        auto init = Model::load(o.initFrom);
+        if (!init) return cli::fail("train", QString::fromStdString(init.error()), 2);
+        const ModelInfo& info = init.value()->info();
+        o.config = info.config;
+        o.metadata["initialised_from"] = info.name + ", " + info.metadataValue("training_tokens", "?") +
+                                         " tokens of training (sha256 " + info.sha256.substr(0, 16) + ")";
+    }
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     err << "model: " << o.config.layers << " layers, d=" << o.config.dModel << ", " << o.config.heads << " heads, segment "

@@ -88,6 +88,12 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
         if (!streamer.restoreState(state["streamer"].toString().toStdString()))
             return Error{"cannot resume: the data position does not match these training files"};
         if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir.toStdString());
+    } else if (!o.initFrom.empty()) {
+        auto loaded = Model::load(o.initFrom, o.runtime);
+        if (!loaded) return Error{"cannot start from " + o.initFrom + ": " + loaded.error()};
+        model = loaded.value();
+        torch::manual_seed(o.seed);
+        if (log) log("starting from the weights in " + o.initFrom);
     } else {
         auto created = Model::create(o.config, o.seed, o.runtime);
         if (!created) return Error{created.error()};

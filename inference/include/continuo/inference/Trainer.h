@@ -30,6 +30,9 @@ struct TrainOptions {
     double maxMinutes = 0;       ///< stop (and save) after this wall time; 0 = no limit
     bool augment = true;
     bool resume = false;
+    /// Start from these weights (fine-tuning, or a second stage of training) with a fresh
+    /// optimiser and schedule. The architecture comes from the file; `config`'s is ignored.
+    std::string initFrom;
     std::uint64_t seed = 1;
     RuntimeOptions runtime;
     std::map<std::string, std::string> metadata; ///< licence, training_data, name, ...
