@@ -10,6 +10,8 @@
 #include "window/MainWindow.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -184,6 +186,48 @@ private slots:
         QCOMPARE(doc()->notes()[1].velocity, 80);
         stack()->undo();
         QCOMPARE(doc()->notes()[0].velocity, 80);
+    }
+
+    void tempoAndMetreAreUndoable() {
+        addNote(60, 4 * Q, Q);
+        const int base = stack()->count();
+        TransportBar* bar = win_->transportBar();
+        QDoubleSpinBox* tempo = bar->tempoBox();
+        const double before = doc()->bpm();
+        // Typing a tempo and pressing Enter: one undo step, and the piece is modified.
+        doc()->setClean();
+        tempo->setFocus();
+        tempo->selectAll();
+        QTest::keyClicks(tempo, "90");
+        QTest::keyClick(tempo, Qt::Key_Return);
+        QCOMPARE(doc()->bpm(), 90.0);
+        QCOMPARE(stack()->count(), base + 1);
+        QVERIFY(doc()->isModified());
+        // Arrow steps merge into that step instead of flooding the history.
+        QTest::keyClick(tempo, Qt::Key_Up);
+        QTest::keyClick(tempo, Qt::Key_Up);
+        QCOMPARE(doc()->bpm(), 92.0);
+        QCOMPARE(stack()->count(), base + 1);
+        // Notes keep their beats; their time in seconds follows the tempo.
+        QCOMPARE(doc()->notes()[0].start, 4 * Q);
+        QCOMPARE(doc()->tempo().secondsAt(4 * Q), 4 * 60.0 / 92.0);
+        // Time signature: numerator then beat unit, one undo step (3/4 on the way to 3/8).
+        bar->numeratorBox()->setValue(3);
+        QCOMPARE(doc()->timeSignature().numerator, 3);
+        QCOMPARE(doc()->ticksPerBar(), 3 * Q);
+        bar->denominatorBox()->setCurrentIndex(bar->denominatorBox()->findData(8));
+        QCOMPARE(doc()->timeSignature().denominator, 8);
+        QCOMPARE(stack()->count(), base + 2);
+        stack()->undo();
+        QCOMPARE(doc()->timeSignature().denominator, 4);
+        QCOMPARE(doc()->timeSignature().numerator, 4);
+        QCOMPARE(bar->denominatorBox()->currentData().toInt(), 4); // the bar follows the document
+        QCOMPARE(bar->numeratorBox()->value(), 4);
+        stack()->undo();
+        QCOMPARE(doc()->bpm(), before);
+        QCOMPARE(tempo->value(), before);
+        stack()->redo();
+        QCOMPARE(doc()->bpm(), 92.0);
     }
 
     void rightClickDeletes() {

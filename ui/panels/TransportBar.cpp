@@ -2,6 +2,7 @@
 
 #include "document/Document.h"
 #include "document/Grid.h"
+#include "document/MetreCommand.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -9,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSpinBox>
+#include <QUndoStack>
 
 #include <cmath>
 
@@ -59,16 +61,20 @@ TransportBar::TransportBar(Document* doc, QWidget* parent) : QToolBar(tr("Transp
     strength_->setSuffix(tr(" %"));
     strength_->setToolTip(tr("Quantize strength (Edit ▸ Quantize, Q)"));
 
-    connect(tempo_, &QDoubleSpinBox::editingFinished, this, [this] { doc_->setBpm(tempo_->value()); });
+    // Tempo and metre are part of the piece: each change is an undo step (spin-box steps merge).
+    tempo_->setKeyboardTracking(false);
+    connect(tempo_, &QDoubleSpinBox::valueChanged, this, [this](double bpm) {
+        if (doc_->tempo().changes().size() == 1 && std::abs(doc_->bpm() - bpm) < 1e-6) return;
+        doc_->undoStack()->push(MetreCommand::tempo(doc_, bpm));
+    });
     connect(numerator_, &QSpinBox::valueChanged, this, [this](int n) {
-        TimeSignature ts = doc_->timeSignature();
-        ts.numerator = n;
-        doc_->setTimeSignature(ts);
+        if (n == doc_->timeSignature().numerator) return;
+        doc_->undoStack()->push(MetreCommand::timeSignature(doc_, n, doc_->timeSignature().denominator));
     });
     connect(denominator_, &QComboBox::currentIndexChanged, this, [this] {
-        TimeSignature ts = doc_->timeSignature();
-        ts.denominator = denominator_->currentData().toInt();
-        doc_->setTimeSignature(ts);
+        const int d = denominator_->currentData().toInt();
+        if (d == doc_->timeSignature().denominator) return;
+        doc_->undoStack()->push(MetreCommand::timeSignature(doc_, doc_->timeSignature().numerator, d));
     });
     connect(countIn_, &QComboBox::currentIndexChanged, this,
             [this] { emit countInChanged(countIn_->currentData().toInt()); });

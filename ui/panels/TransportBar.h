@@ -25,6 +25,8 @@ public:
     QComboBox* gridBox() const { return grid_; }
     QSpinBox* quantizeStrengthBox() const { return strength_; }
     QDoubleSpinBox* tempoBox() const { return tempo_; }
+    QSpinBox* numeratorBox() const { return numerator_; }
+    QComboBox* denominatorBox() const { return denominator_; }
     /// Adds the tempo, metre, count-in, grid and strength widgets after the actions.
     void addFields();
 
