@@ -10,6 +10,9 @@
 #include "services/ContinueController.h"
 #include "services/ThreadContinuationService.h"
 #include "window/MainWindow.h"
+#include "roll/NoteCanvas.h"
+#include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -86,9 +89,15 @@ private slots:
         QVERIFY(w->action("continue")->isEnabled());
         QSignalSpy streamed(doc, &Document::takeNotesChanged);
         QSignalSpy done(w->continueController(), &ContinueController::finished);
+        QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+        RollView* view = w->pianoRoll()->view();
+        view->setScrollX(view->pixelsPerTick() * 1000 * kTicksPerQuarter); // far past the piece
         w->action("continue")->trigger();
         QCOMPARE(doc->takes().size(), 3u);
         QVERIFY(doc->takes()[0].generating);
+        // The roll scrolls to where the take starts.
+        const double x = view->tickToX(doc->takes()[0].provenance.primerEnd);
+        QVERIFY2(x > 0 && x < w->pianoRoll()->canvas()->width(), qPrintable(QString::number(x)));
         QVERIFY(!w->action("continue")->isEnabled());
         // Streaming: notes arrive in live takes before the request finishes.
         QTRY_VERIFY(streamed.count() >= 3);
@@ -133,9 +142,22 @@ private slots:
         w->action("cancel")->trigger();
         QCOMPARE(done.count(), 1);
         QVERIFY(!done.first().at(0).toBool());
-        QVERIFY(doc->takes().empty()); // a cancelled Continue leaves nothing behind
-        QCOMPARE(doc->undoStack()->count(), 0);
+        // What was written before Cancel stays, marked as partial, as one undo step; takes
+        // that had no notes yet leave nothing behind.
+        QVERIFY(!doc->takes().empty());
+        for (const Take& t : doc->takes()) {
+            QVERIFY(!t.generating);
+            QVERIFY(t.provenance.stopped);
+            QVERIFY(!t.notes.empty());
+            QVERIFY(t.name.endsWith("(stopped)"));
+        }
+        QCOMPARE(doc->undoStack()->count(), 1);
         QVERIFY(w->action("continue")->isEnabled());
+        const std::vector<Take> kept = doc->takes();
+        doc->undoStack()->undo();
+        QVERIFY(doc->takes().empty());
+        doc->undoStack()->redo();
+        QCOMPARE(doc->takes(), kept);
     }
 
     void randomModelOnWorkerThread() {
@@ -182,7 +204,10 @@ private slots:
         QVERIFY(done.wait(20000));
         qInfo("cancel took %lld ms", t.elapsed());
         QVERIFY(!done.first().at(0).toBool());
-        QCOMPARE(doc->takes().size(), 2u);
+        // The two finished takes stay; any partial ones from the cancelled request are marked.
+        QVERIFY(doc->takes().size() >= 2u);
+        for (std::size_t i = 0; i < doc->takes().size(); ++i)
+            QCOMPARE(doc->takes()[i].provenance.stopped, i >= 2);
     }
 };
 

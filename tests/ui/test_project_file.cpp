@@ -43,6 +43,7 @@ void fill(Document& doc) {
     t.provenance.seed = 4242;
     t.provenance.temperature = 0.9;
     t.provenance.topP = 0.8;
+    t.provenance.stopped = true;
     t.provenance.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
     doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
 }
@@ -78,6 +79,7 @@ private slots:
         QCOMPARE(b.takes()[0].name, QString("Take 1"));
         QCOMPARE(b.takes()[0].provenance.seed, 4242u);
         QCOMPARE(b.takes()[0].provenance.modelHash, QString("abc123"));
+        QCOMPARE(b.takes()[0].provenance, a.takes()[0].provenance); // every field, "stopped" too
         QCOMPARE(stripIds(b.takes()[0].notes), stripIds(a.takes()[0].notes));
         QVERIFY(!b.isModified());
     }

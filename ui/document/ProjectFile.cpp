@@ -76,6 +76,7 @@ QJsonObject ProjectFile::toJson(const Document& doc, const PieceSettings& s) {
                          {"topP", p.topP},
                          {"lengthSeconds", p.lengthSeconds},
                          {"variation", p.variation},
+                         {"stopped", p.stopped},
                          {"created", p.created.toString(Qt::ISODateWithMs)}};
         takes.append(QJsonObject{{"id", QString::number(t.id)},
                                  {"name", t.name},
@@ -143,6 +144,7 @@ Expected<bool> ProjectFile::fromJson(const QJsonObject& root, Document& doc, Pie
         pv.topP = p["topP"].toDouble(0.95);
         pv.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
         pv.variation = p["variation"].toInt();
+        pv.stopped = p["stopped"].toBool(false);
         pv.created = QDateTime::fromString(p["created"].toString(), Qt::ISODateWithMs);
         takes.push_back(std::move(t));
     }

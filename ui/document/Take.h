@@ -25,6 +25,7 @@ struct TakeProvenance {
     double topP = 0.95;
     double lengthSeconds = 15.0;
     int variation = 0;         ///< index within its Continue request
+    bool stopped = false;      ///< cancelled before the requested length: a partial take
     QDateTime created;
     bool operator==(const TakeProvenance&) const = default;
 };

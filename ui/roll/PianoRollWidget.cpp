@@ -66,6 +66,9 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
 
     connect(view_, &RollView::viewChanged, this, &PianoRollWidget::syncScrollBars);
     connect(doc_, &Document::notesChanged, this, &PianoRollWidget::syncScrollBars);
+    // A take streaming past the end of the piece widens the scrollable range.
+    connect(doc_, &Document::takeNotesChanged, this, &PianoRollWidget::syncScrollBars);
+    connect(doc_, &Document::currentTakeChanged, this, &PianoRollWidget::syncScrollBars);
     connect(hbar_, &QScrollBar::valueChanged, this, [this](int v) {
         if (!syncing_) view_->setScrollX(v);
     });
@@ -145,6 +148,14 @@ void PianoRollWidget::scrollToContent() {
         hi = std::max(hi, n.pitch);
     }
     view_->centerOnPitch((lo + hi) / 2, canvas_->height());
+}
+
+void PianoRollWidget::revealTick(Tick tick) {
+    const double x = view_->tickToX(tick);
+    const int w = canvas_->width();
+    if (x >= w * 0.05 && x <= w * 0.6) return;
+    view_->setScrollX(std::max(0.0, view_->scrollX() + x - w / 3.0));
+    syncScrollBars();
 }
 
 void PianoRollWidget::resizeEvent(QResizeEvent* e) {

@@ -36,6 +36,9 @@ public:
     void zoomToFit(Tick minimumEnd = 0);
     /// Scrolls so that the notes are in view (after opening a file).
     void scrollToContent();
+    /// Scrolls (if needed) so that `tick` sits a third of the way into the view, with room
+    /// after it: where a Continue starts writing.
+    void revealTick(Tick tick);
 
 signals:
     void previewNote(int pitch, int velocity, bool on);

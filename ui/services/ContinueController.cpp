@@ -142,7 +142,14 @@ void ContinueController::onFinished(quint64 request, bool cancelled, const QStri
     for (TakeId id : live_) {
         Take t = doc_->removeTake(id);
         t.generating = false;
-        if (!cancelled && error.isEmpty() && t.id != 0) done.push_back(std::move(t));
+        if (t.id == 0 || !error.isEmpty()) continue;
+        // A stopped Continue keeps what was written: the first bars are often the good ones.
+        if (cancelled) {
+            if (t.notes.empty()) continue;
+            t.provenance.stopped = true;
+            t.name += tr(" (stopped)");
+        }
+        done.push_back(std::move(t));
     }
     live_.clear();
     if (!done.empty()) {
@@ -151,7 +158,9 @@ void ContinueController::onFinished(quint64 request, bool cancelled, const QStri
     }
     emit runningChanged(false);
     if (!error.isEmpty()) emit finished(false, tr("Continue failed: %1").arg(error));
-    else if (cancelled) emit finished(false, tr("Continue cancelled."));
+    else if (cancelled)
+        emit finished(false, done.empty() ? tr("Continue cancelled before any notes were written.")
+                                          : tr("Continue stopped: kept %n partial take(s).", nullptr, int(done.size())));
     else
         emit finished(true, tr("%n take(s) written (%1 tokens/s).", nullptr, int(done.size()))
                                 .arg(rate, 0, 'f', 0));

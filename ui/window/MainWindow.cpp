@@ -183,6 +183,7 @@ void MainWindow::connectServices() {
     });
     connect(controller_, &ContinueController::started, this, [this](quint64 seed, int n) {
         continuePanel_->showSeed(seed);
+        if (const Take* t = doc_->take(doc_->currentTake())) roll_->revealTick(t->provenance.primerEnd);
         showMessage(tr("Writing %n take(s) with seed %1…", nullptr, n).arg(seed));
     });
     connect(controller_, &ContinueController::progressed, continuePanel_, &ContinuePanel::setProgress);
