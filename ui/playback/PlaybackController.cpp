@@ -44,8 +44,44 @@ PlaybackController::PlaybackController(Document* doc, QObject* parent)
 
 PlaybackController::~PlaybackController() = default;
 
-QString PlaybackController::open(const AudioSetup& setup) {
 #ifdef CONTINUO_HAVE_AUDIO
+namespace {
+audio::AudioApi apiNamed(const QString& name) {
+    for (audio::AudioApi a : audio::AudioEngine::availableApis())
+        if (QString::fromStdString(audio::AudioEngine::apiName(a)) == name) return a;
+    return audio::AudioApi::Default;
+}
+} // namespace
+#endif
+
+QStringList PlaybackController::audioSystems() {
+    QStringList out;
+#ifdef CONTINUO_HAVE_AUDIO
+    for (audio::AudioApi a : audio::AudioEngine::availableApis()) out << QString::fromStdString(audio::AudioEngine::apiName(a));
+#endif
+    return out;
+}
+
+QStringList PlaybackController::outputDevices(const QString& system) {
+    QStringList out;
+#ifdef CONTINUO_HAVE_AUDIO
+    const audio::AudioApi api = apiNamed(system);
+    if (api != audio::AudioApi::Default)
+        for (const audio::AudioDevice& d : audio::AudioEngine::listOutputDevices(api)) out << QString::fromStdString(d.name);
+#else
+    Q_UNUSED(system);
+#endif
+    return out;
+}
+
+QString PlaybackController::open(const AudioSetup& setup) {
+    const bool wasPlaying = playing_;
+    if (recording_ || playing_) stop();
+    setup_ = setup;
+#ifdef CONTINUO_HAVE_AUDIO
+    const Tick at = position();
+    engine_.reset(); // closes the old stream and MIDI port first
+    midiName_.clear();
     engine_ = std::make_unique<Engine>();
     audio::AudioEngine& e = engine_->engine;
     audio::SoundFontSearch search;
@@ -60,33 +96,40 @@ QString PlaybackController::open(const AudioSetup& setup) {
         sfLine = tr("no soundfont (%1)").arg(QString::fromStdString(sf.error()));
     }
     audio::AudioOptions options;
-    options.api = setup.useJack ? audio::AudioApi::Jack : audio::AudioApi::Default;
+    options.api = apiNamed(setup.system);
     options.deviceName = setup.device.toStdString();
+    options.sampleRate = setup.sampleRate;
+    options.bufferFrames = setup.bufferFrames;
     sound_ = e.open(options) && sf.ok();
     e.setLoop(doc_->loopStart(), doc_->loopEnd(), doc_->loopEnabled());
     e.setMetronome(metronome_);
     e.setCountInBars(countIn_);
     status_ = QString::fromStdString(e.statusMessage()) + QStringLiteral(" · ") + sfLine;
-    engine_->midi = std::make_unique<audio::MidiInput>(setup.useJack ? audio::MidiInputApi::Jack
-                                                                     : audio::MidiInputApi::Default);
+    engine_->midi = std::make_unique<audio::MidiInput>(options.api == audio::AudioApi::Jack ? audio::MidiInputApi::Jack
+                                                                                            : audio::MidiInputApi::Default);
     engine_->midi->attach(&e);
     if (!setup.midiInput.isEmpty()) openMidiInput(setup.midiInput);
     rebuildSnapshot();
+    locate(at);
     // The engine wants a poll now and then (frees old snapshots, notices lost devices).
-    auto* poll = new QTimer(this);
-    connect(poll, &QTimer::timeout, this, [this] {
-        if (engine_ && engine_->engine.poll()) {
-            status_ = QString::fromStdString(engine_->engine.statusMessage());
-            emit statusChanged(status_);
-        }
-        if (engine_ && engine_->midi) engine_->midi->rescan();
-    });
-    poll->start(500);
+    if (!poll_) {
+        poll_ = new QTimer(this);
+        connect(poll_, &QTimer::timeout, this, [this] {
+            if (engine_ && engine_->engine.poll()) {
+                status_ = QString::fromStdString(engine_->engine.statusMessage());
+                emit statusChanged(status_);
+            }
+            if (engine_ && engine_->midi) engine_->midi->rescan();
+        });
+        poll_->start(500);
+    }
 #else
     Q_UNUSED(setup);
     status_ = tr("Silent: this build has no audio engine");
 #endif
     emit statusChanged(status_);
+    emit stateChanged();
+    if (wasPlaying) play();
     return status_;
 }
 

@@ -21,9 +21,12 @@ class Document;
 
 struct AudioSetup {
     QString soundFont;  ///< empty: find one (SoundFontLocator)
-    QString device;     ///< empty: default output
+    QString system;     ///< "JACK", "PulseAudio", "ALSA"; empty: the first that works
+    QString device;     ///< empty: the system's default output
     QString midiInput;  ///< empty: none
-    bool useJack = false;
+    unsigned sampleRate = 48000;   ///< JACK always runs at the server's rate
+    unsigned bufferFrames = 256;
+    bool operator==(const AudioSetup&) const = default;
 };
 
 class PlaybackController : public QObject {
@@ -32,8 +35,15 @@ public:
     explicit PlaybackController(Document* doc, QObject* parent = nullptr);
     ~PlaybackController() override;
 
-    /// Opens the audio output and the soundfont. Never fails hard: returns the status line.
+    /// Audio systems this build can use ("JACK", "PulseAudio", "ALSA").
+    static QStringList audioSystems();
+    /// Output devices of one system; empty when its server is not running.
+    static QStringList outputDevices(const QString& system);
+
+    /// Opens (or reopens, with other devices) the audio output, the soundfont and the MIDI
+    /// input. Never fails hard: returns the status line.
     QString open(const AudioSetup& setup);
+    AudioSetup setup() const { return setup_; }
     QString statusLine() const { return status_; }
     QString soundFontPath() const { return soundFont_; }
     bool hasSound() const { return sound_; }
@@ -57,6 +67,8 @@ public:
     QStringList midiInputs() const;
     bool openMidiInput(const QString& name);
     QString midiInputName() const { return midiName_; }
+    /// The MIDI input to remember (chosen from the menu rather than the settings dialog).
+    void setRememberedMidiInput(const QString& name) { setup_.midiInput = name; }
 
     void previewNote(int pitch, int velocity, bool on);
 
@@ -77,6 +89,8 @@ private:
     QTimer* timer_;
     QTimer* snapshotTimer_;
     QString status_;
+    AudioSetup setup_;
+    QTimer* poll_ = nullptr;
     QString soundFont_;
     QString midiName_;
     bool sound_ = false;

@@ -85,12 +85,18 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
         hint_->setVisible(true);
     }
     if (options_.openAudio) {
-        QSettings s;
         AudioSetup setup;
-        setup.soundFont = options_.useSettings ? s.value("audio/soundFont").toString() : QString();
-        setup.midiInput = options_.useSettings ? s.value("audio/midiInput").toString() : QString();
-        setup.useJack = qEnvironmentVariableIsSet("JACK_DEFAULT_SERVER") ||
-                        s.value("audio/useJack", false).toBool();
+        // A JACK server named in the environment is the obvious choice until one is saved.
+        if (qEnvironmentVariableIsSet("JACK_DEFAULT_SERVER")) setup.system = QStringLiteral("JACK");
+        if (options_.useSettings) {
+            QSettings s;
+            setup.system = s.value("audio/system", setup.system).toString();
+            setup.device = s.value("audio/device").toString();
+            setup.sampleRate = s.value("audio/sampleRate", setup.sampleRate).toUInt();
+            setup.bufferFrames = s.value("audio/bufferFrames", setup.bufferFrames).toUInt();
+            setup.soundFont = s.value("audio/soundFont").toString();
+            setup.midiInput = s.value("audio/midiInput").toString();
+        }
         playback_->open(setup);
     } else {
         engineLabel_->setText(tr("Audio off"));
@@ -262,8 +268,16 @@ void MainWindow::saveSettings() {
     s.setValue("roll/grid", transport_->gridBox()->currentIndex());
     s.setValue("transport/countIn", transport_->countInBox()->currentIndex());
     s.setValue("transport/metronome", action("metronome")->isChecked());
-    if (!playback_->midiInputName().isEmpty()) s.setValue("audio/midiInput", playback_->midiInputName());
-    if (!playback_->soundFontPath().isEmpty()) s.setValue("audio/soundFont", playback_->soundFontPath());
+    if (options_.openAudio) {
+        // What was chosen, not what happened to be found: an unplugged device stays remembered.
+        const AudioSetup a = playback_->setup();
+        s.setValue("audio/system", a.system);
+        s.setValue("audio/device", a.device);
+        s.setValue("audio/sampleRate", a.sampleRate);
+        s.setValue("audio/bufferFrames", a.bufferFrames);
+        s.setValue("audio/soundFont", a.soundFont);
+        s.setValue("audio/midiInput", a.midiInput);
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

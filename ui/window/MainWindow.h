@@ -17,6 +17,8 @@ class QMenu;
 
 namespace continuo::ui {
 
+class AudioSettingsDialog;
+struct AudioSetup;
 class ContinuationService;
 class ContinueController;
 class ContinuePanel;
@@ -65,6 +67,10 @@ public:
     /// Asks (unless `ask` is false) and restores an orphaned recovery file.
     bool offerRecovery(bool ask = true);
     void loadModel(const QString& path);
+    /// Reopens audio and MIDI with these devices and remembers them for the next start.
+    void applyAudioSetup(const AudioSetup& setup);
+    /// The Audio and MIDI Settings dialog while it is open (tests), else null.
+    AudioSettingsDialog* audioSettings() const;
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -92,6 +98,7 @@ private:
     void exportMidiDialog();
     void exportWavDialog();
     void chooseModelDialog();
+    void audioSettingsDialog();
     void startContinue();
     void auditionTake();
     void nextTake();
@@ -123,6 +130,7 @@ private:
     RecoveryManager* recovery_;
     QHash<QString, QAction*> actions_;
     QMenu* midiMenu_ = nullptr;
+    QPointer<AudioSettingsDialog> audioDialog_;
     QLabel* engineLabel_;
     QLabel* modelLabel_;
     QLabel* hint_;

@@ -72,6 +72,8 @@ void MainWindow::createActions() {
     makeAction("exportMidi", tr("Export &MIDI…"), {K(tr("Ctrl+E"))}, tr("Write a Standard MIDI File (type 1 or 0)"), &MainWindow::exportMidiDialog);
     makeAction("exportWav", tr("Export &WAV…"), {K(tr("Ctrl+Shift+E"))}, tr("Render the piece to a WAV file"), &MainWindow::exportWavDialog);
     makeAction("quit", tr("&Quit"), {K::Quit}, tr("Leave Continuo"));
+    makeAction("audioSettings", tr("&Audio and MIDI Settings…"), {K(tr("Ctrl+,"))},
+               tr("Choose the audio output, buffer, soundfont and MIDI keyboard"), &MainWindow::audioSettingsDialog);
     connect(action("quit"), &QAction::triggered, this, &QWidget::close);
 
     // Edit. Undo/redo come from the stack so that their text names the step.
@@ -205,6 +207,7 @@ void MainWindow::createMenus() {
     add(transport, {"play", "stop", "record", "home", "", "loop", "metronome", ""});
     midiMenu_ = transport->addMenu(tr("MIDI &Input"));
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
+    transport->addAction(action("audioSettings"));
     add(menuBar()->addMenu(tr("&Generate")), {"continue", "cancel", "", "chooseModel", "randomModel"});
     add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake"});
 }
@@ -225,6 +228,7 @@ void MainWindow::rebuildMidiMenu() {
         group->addAction(a);
         connect(a, &QAction::triggered, this, [this, name] {
             if (playback_->openMidiInput(name) && options_.useSettings) QSettings().setValue("audio/midiInput", name);
+            playback_->setRememberedMidiInput(name);
         });
     }
 }

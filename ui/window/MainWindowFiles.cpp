@@ -10,6 +10,7 @@
 #include "playback/PlaybackController.h"
 #include "roll/PianoRollWidget.h"
 #include "services/ContinueController.h"
+#include "window/AudioSettingsDialog.h"
 #include "window/ExportMidiDialog.h"
 #include "window/WavExporter.h"
 
@@ -188,6 +189,28 @@ void MainWindow::exportWavDialog() {
     progress.reset();
     if (!err.isEmpty()) QMessageBox::warning(this, tr("Export WAV"), err);
     else showMessage(tr("Rendered %1.").arg(QFileInfo(path).fileName()));
+}
+
+void MainWindow::audioSettingsDialog() {
+    if (audioDialog_) {
+        audioDialog_->raise();
+        audioDialog_->activateWindow();
+        return;
+    }
+    audioDialog_ = new AudioSettingsDialog(playback_->setup(), playback_->midiInputs(), this);
+    audioDialog_->setAttribute(Qt::WA_DeleteOnClose);
+    connect(audioDialog_, &AudioSettingsDialog::applied, this, &MainWindow::applyAudioSetup);
+    connect(audioDialog_, &QDialog::accepted, this, [this] { applyAudioSetup(audioDialog_->setup()); });
+    audioDialog_->open();
+}
+
+AudioSettingsDialog* MainWindow::audioSettings() const { return audioDialog_.data(); }
+
+void MainWindow::applyAudioSetup(const AudioSetup& setup) {
+    const QString status = playback_->open(setup);
+    rebuildMidiMenu();
+    saveSettings();
+    showMessage(status, 10000);
 }
 
 void MainWindow::chooseModelDialog() {

@@ -1,0 +1,46 @@
+#pragma once
+// Audio & MIDI settings: audio system, output device, sample rate, buffer size, soundfont
+// and MIDI input. The lists are read when the dialog opens and on "Refresh" (devices come
+// and go); the window applies and remembers the result.
+#include "playback/PlaybackController.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QLineEdit;
+class QLabel;
+
+namespace continuo::ui {
+
+class AudioSettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    /// `midiInputs` are the ports the current MIDI backend sees.
+    AudioSettingsDialog(const AudioSetup& current, QStringList midiInputs, QWidget* parent = nullptr);
+
+    AudioSetup setup() const;
+    QComboBox* systemBox() const { return system_; }
+    QComboBox* deviceBox() const { return device_; }
+    QComboBox* midiBox() const { return midi_; }
+    QLineEdit* soundFontEdit() const { return soundFont_; }
+
+signals:
+    /// "Apply": use these settings now and keep the dialog open.
+    void applied(const continuo::ui::AudioSetup& setup);
+
+private:
+    void fillDevices(const QString& select);
+    void fillMidi(const QString& select);
+    void browseSoundFont();
+
+    QStringList midiInputs_;
+    QComboBox* system_;
+    QComboBox* device_;
+    QComboBox* rate_;
+    QComboBox* buffer_;
+    QLineEdit* soundFont_;
+    QComboBox* midi_;
+    QLabel* note_;
+};
+
+} // namespace continuo::ui
