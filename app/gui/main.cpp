@@ -1,7 +1,7 @@
 // Continuo desktop application.
 //   continuo [file.continuo|file.mid] [--no-audio] [--no-model] [--random-model]
 //            [--model PATH] [--recovery-dir DIR] [--restore] [--autosave-ms MS] [--no-settings]
-//            [--take N] [--fit] [--select-all] [--continue]   (scripting and screenshots)
+//            [--take N] [--fit] [--select-all] [--continue] [--command NAME]   (scripting and screenshots)
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "roll/PianoRollWidget.h"
@@ -14,6 +14,9 @@
 #include <QIcon>
 #include <QPalette>
 #include <QStyleFactory>
+#include <QTimer>
+
+#include <cstdio>
 
 namespace {
 
@@ -65,8 +68,9 @@ int main(int argc, char** argv) {
     QCommandLineOption fit("fit", "Zoom to fit the piece after opening");
     QCommandLineOption selectAll("select-all", "Select every note after opening");
     QCommandLineOption runContinue("continue", "Press Continue once the model is loaded");
+    QCommandLineOption command("command", "Trigger a menu command once started (e.g. audioSettings)", "name");
     parser.addOptions({noAudio, noModel, randomModel, model, recoveryDir, restore, autosave, noSettings,
-                       take, fit, selectAll, runContinue});
+                       take, fit, selectAll, runContinue, command});
     parser.process(app);
 
     continuo::ui::MainWindowOptions options;
@@ -96,6 +100,15 @@ int main(int argc, char** argv) {
         QObject::connect(window.continuationService(), &continuo::ui::ContinuationService::modelLoaded,
                          &window, [&window] { window.action("continue")->trigger(); },
                          Qt::QueuedConnection);
+    }
+    if (parser.isSet(command)) {
+        QAction* a = window.action(parser.value(command));
+        if (!a) {
+            std::fprintf(stderr, "continuo: no command '%s'; commands: %s\n", qPrintable(parser.value(command)),
+                         qPrintable(window.actionNames().join(' ')));
+            return 2;
+        }
+        QTimer::singleShot(0, a, &QAction::trigger);
     }
     return app.exec();
 }

@@ -34,4 +34,5 @@ MODEL_ARGS=""
 shot first-start 5 --no-audio $MODEL_ARGS
 shot demo-take2 5 --no-audio $MODEL_ARGS --take 2 --fit "$WORK/demo.continuo"
 shot demo-take3 5 --no-audio $MODEL_ARGS --take 3 --fit --select-all "$WORK/demo.continuo"
+shot audio-settings 4 --no-audio $MODEL_ARGS --command audioSettings
 shot continue-random-model 9 --no-audio --random-model --fit --continue "$WORK/demo.continuo"
