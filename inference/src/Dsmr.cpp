@@ -1,9 +1,13 @@
 // DSMR forward pass. See Dsmr.h for the legend of shape letters.
 #include "Dsmr.h"
 
+#include "DecodeKernels.h"
 #include "SparseAttention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 namespace continuo::inference {
 
@@ -15,6 +19,43 @@ torch::Tensor skew(const torch::Tensor& qe) {
     auto shifted = padded.view({B, H, K + 1, T}).narrow(2, 1, K); // (B, H, K, T)
     return shifted.reshape({B, H, T, K});
 }
+
+torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
+    const auto in = x.size(-1);
+    if (x.numel() != in || x.requires_grad() || !x.is_cpu()) return layer->forward(x);
+    std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = layer->weight.size(0);
+    auto y = layer->bias.defined() ? torch::addmv(layer->bias, layer->weight, x.reshape({in}))
+                                   : torch::mv(layer->weight, x.reshape({in}));
+    return y.view(shape);
+}
+
+namespace {
+/// Single-query dense attention (decoding), one fused pass per head (kernels::attendOneHead):
+/// at one query, the dozen tensor operations it replaces cost far more in dispatch and GEMM
+/// packing than the arithmetic. q (B, H, 1, D); k, v (B, H, K, D) and reversed (H, K, D) with
+/// contiguous rows. Returns (B, 1, H*D), heads side by side, as the output projection wants.
+torch::Tensor attendOne(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& reversed) {
+    const auto B = q.size(0), H = q.size(1), K = k.size(2), D = q.size(3);
+    const auto qc = q.contiguous();
+    auto y = torch::empty({B, 1, H * D}, q.options());
+    std::vector<float> scratch(static_cast<std::size_t>(K));
+    const float scale = 1.0f / std::sqrt(float(D));
+    for (std::int64_t b = 0; b < B; ++b)
+        for (std::int64_t h = 0; h < H; ++h)
+            kernels::attendOneHead(qc.data_ptr<float>() + (b * H + h) * D,
+                                   k.data_ptr<float>() + b * k.stride(0) + h * k.stride(1), k.stride(2),
+                                   reversed.data_ptr<float>() + h * reversed.stride(0), reversed.stride(1),
+                                   v.data_ptr<float>() + b * v.stride(0) + h * v.stride(1), v.stride(2), K, D,
+                                   scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
+    return y;
+}
+
+bool rowsContiguous(const torch::Tensor& t) {
+    return t.is_cpu() && t.scalar_type() == torch::kFloat && t.stride(-1) == 1 && t.stride(-2) == t.size(-1);
+}
+} // namespace
 
 torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& table, const torch::Tensor& memoryValid,
@@ -72,15 +113,24 @@ torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const Layer
 
 torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& cache) {
     const auto B = x.size(0), T = x.size(1), C = x.size(2);
-    auto parts = qkv(x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
+    auto parts = linear(qkv, x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
     const int at = cache.length();
     cache.k.narrow(2, at, T).copy_(parts[1]);
     cache.v.narrow(2, at, T).copy_(parts[2]);
-    auto keys = cache.k.narrow(2, 0, at + T);   // (B, H, K, D)
-    auto values = cache.v.narrow(2, 0, at + T); // (B, H, K, D)
-    auto y = relativeAttention(parts[0], keys, values, table, {}, layout, stride, summary);
+    const auto K = at + T;
+    auto keys = cache.k.narrow(2, 0, K);   // (B, H, K, D)
+    auto values = cache.v.narrow(2, 0, K); // (B, H, K, D)
     cache.segment += int(T);
-    return out(y.transpose(1, 2).reshape({B, T, C})); // (B, T, C)
+    if (T == 1 && layout == AttentionLayout::Dense && !torch::GradMode::is_enabled() && rowsContiguous(keys) &&
+        rowsContiguous(values) && rowsContiguous(table)) {
+        if (!flipped.defined() || flippedVersion != std::int64_t(table._version())) {
+            flipped = table.flip({1}).contiguous();
+            flippedVersion = std::int64_t(table._version());
+        }
+        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, flipped.size(1) - K, K)));
+    }
+    auto y = relativeAttention(parts[0], keys, values, table, {}, layout, stride, summary);
+    return linear(out, y.transpose(1, 2).reshape({B, T, C})); // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c, int layer) {
@@ -103,7 +153,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const LayerMemory& memo
 
 torch::Tensor BlockImpl::step(const torch::Tensor& x, LayerCache& cache) {
     auto h = x + attention->step(norm1(x), cache);
-    return h + ff2(torch::gelu(ff1(norm2(h))));
+    return h + linear(ff2, torch::gelu(linear(ff1, norm2(h))));
 }
 
 DsmrImpl::DsmrImpl(const ModelConfig& c) : config(c) {
@@ -147,7 +197,9 @@ torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMe
 torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
     auto x = embed(tokens); // (B, T, C)
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
-    auto last = norm(x.select(1, x.size(1) - 1));   // (B, C)
+    auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)
+    if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu())
+        return torch::mv(embed->weight, last.reshape({-1})).unsqueeze(0); // (1, V)
     return torch::matmul(last, embed->weight.t()); // (B, V)
 }
 

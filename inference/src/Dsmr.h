@@ -48,6 +48,10 @@ struct RelativeAttentionImpl : torch::nn::Module {
 
     torch::nn::Linear qkv{nullptr}, out{nullptr};
     torch::Tensor table; ///< (H, R, D) relative embeddings, row = distance
+    /// Decoding: `table` flipped along distance once (row r = distance R-1-r), so that each
+    /// step takes a view instead of copying; rebuilt when the weights change.
+    torch::Tensor flipped;
+    std::int64_t flippedVersion = -1;
     torch::nn::Dropout drop{nullptr};
     int heads, headDim, horizon, segment, stride, summary;
     AttentionLayout layout;
@@ -84,6 +88,10 @@ struct DsmrImpl : torch::nn::Module {
     torch::nn::LayerNorm norm{nullptr};
 };
 TORCH_MODULE(Dsmr);
+
+/// x (..., in) -> (..., out). A single row goes through a matrix-vector product: when
+/// decoding one token, GEMM's packing of the weight costs more than the arithmetic.
+torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x);
 
 /// Bytes held by decoding caches for `batch` streams (float32), per the config's schedule.
 std::int64_t cacheBytes(const ModelConfig& c, int batch);

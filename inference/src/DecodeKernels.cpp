@@ -1,0 +1,48 @@
+#include "DecodeKernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+// Built for the baseline and, on x86-64, also for AVX2/FMA machines; the loader picks the
+// clone that fits the CPU.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CONTINUO_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define CONTINUO_CLONES
+#endif
+
+namespace continuo::inference::kernels {
+
+CONTINUO_CLONES
+void attendOneHead(const float* __restrict q, const float* __restrict k, std::int64_t kStride,
+                   const float* __restrict e, std::int64_t eStride, const float* __restrict v,
+                   std::int64_t vStride, std::int64_t K, std::int64_t D, float scale, float* __restrict scratch,
+                   float* __restrict y) {
+    float top = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < K; ++j) {
+        const float* kj = k + j * kStride;
+        const float* ej = e + j * eStride;
+        // Eight independent partial sums: vectorisable without reassociating one sum.
+        float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::int64_t d = 0;
+        for (; d + 8 <= D; d += 8)
+            for (int i = 0; i < 8; ++i) lane[i] += q[d + i] * (kj[d + i] + ej[d + i]);
+        float s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+        for (; d < D; ++d) s += q[d] * (kj[d] + ej[d]);
+        s *= scale;
+        scratch[j] = s;
+        top = std::max(top, s);
+    }
+    float sum = 0;
+    for (std::int64_t j = 0; j < K; ++j) sum += (scratch[j] = std::exp(scratch[j] - top));
+    const float inv = 1.0f / sum;
+    for (std::int64_t d = 0; d < D; ++d) y[d] = 0;
+    for (std::int64_t j = 0; j < K; ++j) {
+        const float w = scratch[j] * inv;
+        const float* vj = v + j * vStride;
+        for (std::int64_t d = 0; d < D; ++d) y[d] += w * vj[d];
+    }
+}
+
+} // namespace continuo::inference::kernels
