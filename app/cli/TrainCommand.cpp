@@ -59,7 +59,8 @@ int runTrain(const QStringList& args) {
         {"limit-pieces", "Use only the first N training pieces (0 = all).", "n", "0"},
         {"no-augment", "Turn off transposition and time stretch."},
         {"resume", "Continue from OUT/checkpoint exactly."},
-        {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule).", "file"},
+        {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule). With --schedule, "
+                 "the weights learn another memory schedule.", "file"},
         {"seed", "Random seed.", "n", "1"},
         {"threads", "CPU threads (0 = all cores).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
@@ -155,6 +156,12 @@ int runTrain(const QStringList& args) {
         if (!init) return cli::fail("train", QString::fromStdString(init.error()), 2);
         const ModelInfo& info = init.value()->info();
         o.config = info.config;
+        // An explicit --schedule trains these weights with another memory schedule.
+        if (p.isSet("schedule")) {
+            auto s = parseSchedule(p.value("schedule").toStdString(), o.config.layers);
+            if (!s) return cli::fail("train", QString::fromStdString(s.error()), 2);
+            o.config.horizons = s.value();
+        }
         o.metadata["initialised_from"] = info.name + ", " + info.metadataValue("training_tokens", "?") +
                                          " tokens of training (sha256 " + info.sha256.substr(0, 16) + ")";
     }

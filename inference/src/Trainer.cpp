@@ -47,6 +47,35 @@ torch::Tensor batchTensor(const std::vector<std::int64_t>& v, int B, int S, torc
     return torch::tensor(v, torch::kLong).view({B, S}).to(d); // (B, S)
 }
 
+/// A copy of `from` with other memory horizons. Every weight is copied; a relative table that
+/// grows keeps its rows and repeats its farthest row for the new distances (so far keys start
+/// with the bias of the farthest distance the model knows); one that shrinks is cut.
+Expected<std::shared_ptr<Model>> withSchedule(const Model& from, const std::vector<int>& horizons, std::uint64_t seed,
+                                              const RuntimeOptions& runtime) {
+    ModelConfig c = from.config();
+    c.horizons = horizons;
+    if (auto why = c.validate(); !why.empty()) return Error{why};
+    auto created = Model::create(c, seed, runtime);
+    if (!created) return created;
+    torch::NoGradGuard g;
+    auto source = from.impl().net->named_parameters();
+    for (auto& p : created.value()->impl().net->named_parameters()) {
+        const torch::Tensor* old = source.find(p.key());
+        if (!old) return Error{"the model has no weight " + p.key()};
+        torch::Tensor dst = p.value();
+        if (old->sizes() == dst.sizes()) {
+            dst.copy_(*old);
+        } else if (p.key().find("relative") != std::string::npos && old->dim() == 3 && dst.dim() == 3) {
+            const auto keep = std::min(old->size(1), dst.size(1));
+            dst.narrow(1, 0, keep).copy_(old->narrow(1, 0, keep));
+            if (dst.size(1) > keep) dst.narrow(1, keep, dst.size(1) - keep).copy_(old->narrow(1, keep - 1, 1).expand({-1, dst.size(1) - keep, -1}));
+        } else {
+            return Error{"weight " + p.key() + " has another shape"};
+        }
+    }
+    return created;
+}
+
 struct Checkpoint {
     QString dir;
     QString model() const { return dir + "/model.safetensors"; }
@@ -92,8 +121,15 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
         auto loaded = Model::load(o.initFrom, o.runtime);
         if (!loaded) return Error{"cannot start from " + o.initFrom + ": " + loaded.error()};
         model = loaded.value();
+        if (model->config().horizons != o.config.horizons) {
+            // Same network, another memory schedule (say, a model first trained without memory
+            // learning to use one): only the relative tables change size.
+            auto grown = withSchedule(*model, o.config.horizons, o.seed, o.runtime);
+            if (!grown) return Error{"cannot start from " + o.initFrom + ": " + grown.error()};
+            model = grown.value();
+        }
         torch::manual_seed(o.seed);
-        if (log) log("starting from the weights in " + o.initFrom);
+        if (log) log("starting from the weights in " + o.initFrom + " (memory horizons " + model->config().scheduleName() + ")");
     } else {
         auto created = Model::create(o.config, o.seed, o.runtime);
         if (!created) return Error{created.error()};

@@ -89,6 +89,43 @@ private slots:
         QVERIFY2(std::abs(ea->nll - eb->nll) < 1e-6, qPrintable(QString("%1 vs %2").arg(ea->nll).arg(eb->nll)));
     }
 
+    void initLearnsAnotherSchedule() {
+        // A model trained without memory, then given memory horizons to learn.
+        auto o = options(dir.filePath("nomemory"), 15);
+        o.config.horizons = {0, 0};
+        auto base = train(o, pieces, {}, {}, {}, nullptr);
+        QVERIFY2(base.ok(), base.error().c_str());
+        auto grown = options(dir.filePath("grown"), 0);
+        grown.initFrom = base->modelPath;
+        grown.config = o.config;
+        grown.config.horizons = {64, 16};
+        auto g = train(grown, pieces, {}, {}, {}, nullptr);
+        QVERIFY2(g.ok(), g.error().c_str());
+        auto a = Model::load(base->modelPath, {"cpu", 1}), b = Model::load(g->modelPath, {"cpu", 1});
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE(b.value()->config().horizons, (std::vector<int>{64, 16}));
+        // Every weight carried over: on pieces that fit in one segment, where memory plays no
+        // part, both score the same; on longer pieces the memory changes the score.
+        std::vector<Piece> shortPieces = pieces;
+        for (Piece& p : shortPieces) p.tokens.resize(20);
+        auto sa = evaluate(*a.value(), shortPieces, 2), sb = evaluate(*b.value(), shortPieces, 2);
+        QVERIFY(sa.ok() && sb.ok());
+        QVERIFY2(std::abs(sa->nll - sb->nll) < 1e-5, qPrintable(QString("%1 vs %2").arg(sa->nll).arg(sb->nll)));
+        auto la = evaluate(*a.value(), pieces, 2), lb = evaluate(*b.value(), pieces, 2);
+        QVERIFY(la.ok() && lb.ok());
+        QVERIFY(std::abs(la->nll - lb->nll) > 1e-4);
+        // And it trains from there.
+        grown.outDir = dir.filePath("grown-trained").toStdString();
+        grown.steps = 5;
+        auto t = train(grown, pieces, {}, {}, {}, nullptr);
+        QVERIFY2(t.ok(), t.error().c_str());
+        QCOMPARE(t->steps, 5);
+        // A schedule the network cannot take is refused with a reason.
+        grown.config.horizons = {64};
+        grown.outDir = dir.filePath("refused").toStdString();
+        QVERIFY(!train(grown, pieces, {}, {}, {}, nullptr).ok());
+    }
+
     void evaluationIsDeterministicAndCoversWholePieces() {
         auto m = Model::create(options("", 1).config, 3, {"cpu", 1});
         QVERIFY(m.ok());
