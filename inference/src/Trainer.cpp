@@ -292,6 +292,16 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             if (step % o.checkpointEvery == 0)
                 if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
         }
+        // A run that stopped between validations (time budget, Ctrl+C) is validated once more,
+        // so that the model's metadata describes the weights it holds.
+        if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps && !(stop && stop->load())) {
+            std::vector<Piece> subset(validationPieces.begin(),
+                                      validationPieces.begin() + std::min<long>(o.evalPieces, long(validationPieces.size())));
+            if (auto r = evaluate(*model, subset, std::min<int>(B, int(subset.size())), stop); r) {
+                lastVal = r->nll;
+                if (log) log("validation at step " + std::to_string(step) + ": NLL " + std::to_string(lastVal));
+            }
+        }
         if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
         auto meta = o.metadata;
         meta["training_steps"] = std::to_string(step);
