@@ -68,6 +68,12 @@ ModelDescription describe(const inference::Model& model) {
 } // namespace
 #endif
 
+void ThreadContinuationService::adopt(const ModelDescription& d) {
+    model_ = d;
+    ready_ = true;
+    emit modelLoaded(d);
+}
+
 void ThreadContinuationService::loadModel(const QString& path) {
     emit modelLoading(path);
 #ifdef CONTINUO_HAVE_INFERENCE
@@ -83,11 +89,7 @@ void ThreadContinuationService::loadModel(const QString& path) {
         }
         worker->model = loaded.value();
         const ModelDescription d = describe(*worker->model);
-        QMetaObject::invokeMethod(this, [this, d] {
-            model_ = d;
-            ready_ = true;
-            emit modelLoaded(d);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this, d] { adopt(d); }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
 #else
     emit modelFailed(path, tr("this build has no inference engine (LibTorch was not found)"));
@@ -117,11 +119,7 @@ void ThreadContinuationService::loadRandomModel(int layers, int dModel, std::uin
         worker->model = created.value();
         ModelDescription d = describe(*worker->model);
         d.name = QStringLiteral("random-%1x%2").arg(layers).arg(dModel);
-        QMetaObject::invokeMethod(this, [this, d] {
-            model_ = d;
-            ready_ = true;
-            emit modelLoaded(d);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this, d] { adopt(d); }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
 #else
     Q_UNUSED(layers);

@@ -32,6 +32,8 @@ public:
     void cancel() override;
 
 private:
+    /// UI thread: the worker has a new model.
+    void adopt(const ModelDescription& d);
     struct Worker;
     QThread* thread_;
     std::shared_ptr<Worker> worker_;
