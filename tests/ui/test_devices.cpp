@@ -1,0 +1,225 @@
+// Audio and MIDI devices in the app, against a real JACK server (dummy driver) and a virtual
+// MIDI keyboard (an RtMidi JACK client): the settings dialog lists JACK and its outputs,
+// applying reopens the engine there, the next start opens the same devices, a device that is
+// gone is remembered and named rather than silently replaced; and recording from the keyboard
+// draws the notes while playing and commits them as one undo step.
+#include "document/Document.h"
+#include "document/EditOperations.h"
+#include "document/TakeCommands.h"
+#include "panels/TransportBar.h"
+#include "playback/PlaybackController.h"
+#include "window/AudioSettingsDialog.h"
+#include "window/MainWindow.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include <RtMidi.h>
+
+#include <memory>
+
+using namespace continuo::ui;
+
+class TestDevices : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    std::unique_ptr<MainWindow> makeWindow() {
+        MainWindowOptions o;
+        o.openAudio = true;
+        o.loadDefaultModel = false;
+        o.exampleMotif = false;
+        o.useSettings = true;
+        o.recoveryDir = dir_.filePath("recovery");
+        auto w = std::make_unique<MainWindow>(o);
+        w->show();
+        return w;
+    }
+
+private slots:
+    void initTestCase() {
+        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER")) QSKIP("needs the CTest JACK fixture");
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("ContinuoTest");
+        QCoreApplication::setApplicationName("test_ui_audio_settings");
+        QSettings().clear();
+    }
+
+    void chooseRememberAndLose() {
+        // A MIDI keyboard: a JACK MIDI client with one output port.
+        auto keyboard = std::make_unique<RtMidiOut>(RtMidi::UNIX_JACK, "continuo-test-keyboard");
+        keyboard->openVirtualPort("keys");
+
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        QCOMPARE(playback->setup().system, QString("JACK")); // the server named in the environment
+        w->action("audioSettings")->trigger();
+        AudioSettingsDialog* d = w->audioSettings();
+        QVERIFY(d);
+        QVERIFY(d->isVisible());
+        QVERIFY(d->systemBox()->findData("JACK") >= 0);
+        d->systemBox()->setCurrentIndex(d->systemBox()->findData("JACK"));
+        // "Default output" plus the server's own output.
+        QVERIFY2(d->deviceBox()->count() >= 2, "JACK lists no output device");
+        d->deviceBox()->setCurrentIndex(1);
+        const QString device = d->deviceBox()->currentData().toString();
+        QVERIFY(!device.isEmpty());
+        int keys = -1;
+        for (int i = 0; i < d->midiBox()->count(); ++i)
+            if (d->midiBox()->itemData(i).toString().contains("keys")) keys = i;
+        QVERIFY2(keys >= 0, "the virtual keyboard is not listed");
+        d->midiBox()->setCurrentIndex(keys);
+        const AudioSetup chosen = d->setup();
+        d->accept();
+
+        QCOMPARE(playback->setup(), chosen);
+        QVERIFY2(playback->statusLine().contains(device), qPrintable(playback->statusLine()));
+        QVERIFY2(playback->statusLine().startsWith("Jack"), qPrintable(playback->statusLine())); // RtAudio's label
+        QVERIFY(playback->hasSound());
+        QCOMPARE(playback->midiInputName(), chosen.midiInput);
+        QSettings s;
+        QCOMPARE(s.value("audio/system").toString(), QString("JACK"));
+        QCOMPARE(s.value("audio/device").toString(), device);
+        QCOMPARE(s.value("audio/midiInput").toString(), chosen.midiInput);
+
+        // The next start opens the same devices.
+        w.reset();
+        w = makeWindow();
+        QCOMPARE(w->playback()->setup(), chosen);
+        QCOMPARE(w->playback()->midiInputName(), chosen.midiInput);
+        QVERIFY(w->playback()->statusLine().contains(device));
+
+        // The keyboard goes away: the choice is kept (it comes back when plugged in again) and
+        // the dialog says it is not connected instead of quietly choosing something else.
+        w.reset();
+        keyboard.reset();
+        w = makeWindow();
+        QVERIFY(w->playback()->midiInputName().isEmpty());
+        QCOMPARE(w->playback()->setup().midiInput, chosen.midiInput);
+        w->action("audioSettings")->trigger();
+        d = w->audioSettings();
+        QVERIFY(d);
+        QVERIFY2(d->midiBox()->currentText().contains("not connected"), qPrintable(d->midiBox()->currentText()));
+        QCOMPARE(d->setup(), chosen);
+        d->reject();
+
+        // A device that does not exist: silent, with a message that names it.
+        AudioSetup missing = chosen;
+        missing.device = "no-such-output";
+        missing.midiInput.clear();
+        w->applyAudioSetup(missing);
+        QVERIFY(!w->playback()->hasSound());
+        QVERIFY2(w->playback()->statusLine().contains("no-such-output"), qPrintable(w->playback()->statusLine()));
+        QCOMPARE(QSettings().value("audio/device").toString(), QString("no-such-output"));
+    }
+
+    void recordFromKeyboard() {
+        QSettings().clear();
+        auto keyboard = std::make_unique<RtMidiOut>(RtMidi::UNIX_JACK, "continuo-test-player");
+        keyboard->openVirtualPort("keys");
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        QString port;
+        for (const QString& m : playback->midiInputs())
+            if (m.contains("continuo-test-player")) port = m;
+        QVERIFY2(!port.isEmpty(), qPrintable(playback->midiInputs().join(", ")));
+        AudioSetup s = playback->setup();
+        s.midiInput = port;
+        w->applyAudioSetup(s);
+        QCOMPARE(playback->midiInputName(), port);
+        QVERIFY(playback->hasSound());
+        w->transportBar()->countInBox()->setCurrentIndex(0); // straight in
+        Document* doc = w->document();
+        QVERIFY(doc->notes().empty());
+        const int steps = doc->undoStack()->count();
+
+        w->action("record")->trigger();
+        QVERIFY(playback->isRecording());
+        // C, E, G, each held while the transport moves on, released, and drawn at once.
+        const std::vector<int> pitches{60, 64, 67};
+        for (std::size_t i = 0; i < pitches.size(); ++i) {
+            std::vector<unsigned char> on{0x90, static_cast<unsigned char>(pitches[i]), 90};
+            std::vector<unsigned char> off{0x80, static_cast<unsigned char>(pitches[i]), 0};
+            keyboard->sendMessage(&on);
+            const continuo::Tick from = playback->position();
+            QTRY_VERIFY(playback->position() > from + continuo::kTicksPerQuarter / 4);
+            keyboard->sendMessage(&off);
+            QTRY_COMPARE(doc->liveNotes().size(), i + 1); // visible while still recording
+            QVERIFY(doc->notes().empty());
+        }
+        w->action("record")->trigger(); // R again stops
+        QVERIFY(!playback->isRecording());
+        QVERIFY(doc->liveNotes().empty());
+        QCOMPARE(doc->notes().size(), pitches.size());
+        for (std::size_t i = 0; i < pitches.size(); ++i) {
+            const continuo::Note& n = doc->notes()[i];
+            QCOMPARE(n.pitch, pitches[i]);
+            QCOMPARE(n.velocity, 90);
+            QVERIFY(n.length >= continuo::kTicksPerQuarter / 4); // held for the time it was held
+            if (i > 0) QVERIFY(n.start >= doc->notes()[i - 1].end()); // played one after another
+        }
+        // One undo step for the whole take.
+        QCOMPARE(doc->undoStack()->count(), steps + 1);
+        doc->undoStack()->undo();
+        QVERIFY(doc->notes().empty());
+        doc->undoStack()->redo();
+        QCOMPARE(doc->notes().size(), pitches.size());
+    }
+
+    void switchTakesWhilePlaying() {
+        QSettings().clear();
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        QVERIFY(playback->hasSound());
+        Document* doc = w->document();
+        constexpr continuo::Tick Q = continuo::kTicksPerQuarter;
+        continuo::Note primer;
+        primer.pitch = 60;
+        primer.start = 0;
+        primer.length = 4 * Q;
+        primer.velocity = 80;
+        edit::addNotes(*doc, {primer}, "primer");
+        std::vector<Take> takes;
+        for (int t = 0; t < 2; ++t) {
+            Take take;
+            take.id = doc->allocateTakeId();
+            take.name = QString("Take %1").arg(t + 1);
+            take.provenance.primerEnd = 4 * Q;
+            for (int i = 0; i < 32; ++i) {
+                continuo::Note n;
+                n.id = doc->allocateNoteId();
+                n.pitch = 64 + t * 3 + i % 5;
+                n.start = 4 * Q + i * Q / 2;
+                n.length = Q / 2;
+                n.velocity = 70;
+                take.notes.push_back(n);
+            }
+            takes.push_back(take);
+        }
+        doc->undoStack()->push(new AddTakesCommand(doc, takes));
+        doc->setCurrentTake(takes[0].id);
+        w->action("auditionTake")->trigger();
+        QVERIFY(playback->isPlaying());
+        QTRY_VERIFY(playback->position() > Q / 2);
+        // A/B: the other take, while playing, without stopping or going back.
+        const continuo::Tick before = playback->position();
+        w->action("nextTake")->trigger();
+        QCOMPARE(doc->currentTake(), takes[1].id);
+        QVERIFY(playback->isPlaying());
+        QTRY_VERIFY(playback->position() > before + Q / 4);
+        QVERIFY(playback->isPlaying());
+        w->action("previousTake")->trigger();
+        QCOMPARE(doc->currentTake(), takes[0].id);
+        QVERIFY(playback->isPlaying());
+        w->action("stop")->trigger();
+        QVERIFY(!playback->isPlaying());
+    }
+};
+
+QTEST_MAIN(TestDevices)
+#include "test_devices.moc"
