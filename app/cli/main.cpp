@@ -1,6 +1,10 @@
 // continuo-cli: the scriptable, headless face of Continuo.
 #include "Command.h"
 
+#ifdef CONTINUO_HAVE_INFERENCE
+#include "continuo/inference/BlasSetup.h"
+#endif
+
 #include <QCoreApplication>
 #ifdef CONTINUO_HAVE_QTGUI
 #include <QGuiApplication>
@@ -45,6 +49,9 @@ void printHelp() {
 } // namespace
 
 int main(int argc, char** argv) {
+#ifdef CONTINUO_HAVE_INFERENCE
+    continuo::inference::preferFastBlasKernels(argv);
+#endif
 #if defined(__GLIBC__)
     // Training and evaluation allocate and free the same large activations every step. By
     // default glibc maps blocks of this size fresh from the kernel and unmaps them on free, so

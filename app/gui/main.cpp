@@ -7,6 +7,9 @@
 #include "roll/PianoRollWidget.h"
 #include "services/ThreadContinuationService.h"
 #include "window/MainWindow.h"
+#ifdef CONTINUO_HAVE_INFERENCE
+#include "continuo/inference/BlasSetup.h"
+#endif
 
 #include <QAction>
 #include <QApplication>
@@ -44,6 +47,9 @@ void applyDarkPalette(QApplication& app) {
 } // namespace
 
 int main(int argc, char** argv) {
+#ifdef CONTINUO_HAVE_INFERENCE
+    continuo::inference::preferFastBlasKernels(argv);
+#endif
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Continuo");
     QApplication::setApplicationName("Continuo");

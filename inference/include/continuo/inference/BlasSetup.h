@@ -1,0 +1,19 @@
+#pragma once
+// OpenBLAS chooses its kernels once, when it is loaded. The OpenBLAS of Debian 12 (0.3.21)
+// does not recognise CPUs newer than itself (Sapphire Rapids, for one) and falls back to its
+// oldest x86-64 kernels ("Prescott", SSE3), which make the model's matrix products 2-3x
+// slower. Call this first thing in main(): when OpenBLAS took that fallback on a CPU with
+// AVX2 or AVX-512, it restarts the program once with OPENBLAS_CORETYPE naming the matching
+// kernel family. It does nothing when the user set OPENBLAS_CORETYPE, when the BLAS is not
+// OpenBLAS, or when the detection was right.
+namespace continuo::inference {
+
+/// The OpenBLAS kernel family to force, or nullptr to leave the detection alone. `detected`
+/// is OpenBLAS's own choice (openblas_get_corename()); the CPU's features are queried here.
+const char* betterBlasCore(const char* detected);
+
+/// Restarts the process (same arguments) with a better OPENBLAS_CORETYPE when needed; returns
+/// when no restart is needed or the restart failed.
+void preferFastBlasKernels(char** argv);
+
+} // namespace continuo::inference

@@ -1,0 +1,45 @@
+#include "continuo/inference/BlasSetup.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <strings.h>
+
+#if defined(__linux__)
+#include <dlfcn.h>
+#include <unistd.h>
+#endif
+
+namespace continuo::inference {
+
+const char* betterBlasCore(const char* detected) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (!detected || strcasecmp(detected, "prescott") != 0) return nullptr;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#else
+    (void)detected;
+#endif
+    return nullptr;
+}
+
+void preferFastBlasKernels(char** argv) {
+#if defined(__linux__)
+    if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("CONTINUO_BLAS_RESTARTED") || !argv) return;
+    using CoreName = char* (*)();
+    auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    if (!coreName) return; // another BLAS, or none loaded
+    const char* better = betterBlasCore(coreName());
+    if (!better) return;
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    setenv("CONTINUO_BLAS_RESTARTED", "1", 1); // never loop
+    execv("/proc/self/exe", argv);
+    // The restart failed: carry on with the slow kernels.
+#else
+    (void)argv;
+#endif
+}
+
+} // namespace continuo::inference
