@@ -13,7 +13,8 @@ namespace continuo::inference {
 const char* betterBlasCore(const char* detected);
 
 /// Restarts the process (same arguments) with a better OPENBLAS_CORETYPE when needed; returns
-/// when no restart is needed or the restart failed.
+/// when no restart is needed or the restart failed. Also keeps OpenBLAS to one thread per
+/// caller (LibTorch's own pool spreads the work) unless OPENBLAS_NUM_THREADS says otherwise.
 void preferFastBlasKernels(char** argv);
 
 } // namespace continuo::inference
