@@ -165,6 +165,12 @@ int runTrain(const QStringList& args) {
         o.metadata["initialised_from"] = info.name + ", " + info.metadataValue("training_tokens", "?") +
                                          " tokens of training (sha256 " + info.sha256.substr(0, 16) + ")";
     }
+    // Resuming: the network is the checkpoint's, whatever the options say.
+    if (const QString ckpt = p.value("out") + "/checkpoint/model.safetensors"; o.resume && QFileInfo::exists(ckpt)) {
+        auto saved = Model::load(ckpt.toStdString());
+        if (!saved) return cli::fail("train", "cannot resume: " + QString::fromStdString(saved.error()), 2);
+        o.config = saved.value()->config();
+    }
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     err << "model: " << o.config.layers << " layers, d=" << o.config.dModel << ", " << o.config.heads << " heads, segment "
