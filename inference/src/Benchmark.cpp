@@ -37,6 +37,7 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
     torch::NoGradGuard g;
     net->eval();
     auto caches = net->newCaches(1, impl.device);
+    const DecodePlan plan = decodePlan(net->config);
     Sampler sampler({1.0, 0.95, 0, 42});
     Random random(42);
     const int banned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
@@ -57,7 +58,7 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
             }
             auto input = torch::full({1, 1}, token, torch::TensorOptions().dtype(torch::kLong).device(impl.device));
             auto logits = net->step(input, caches).to(torch::kCPU).contiguous(); // (1, V)
-            DsmrImpl::rollFull(caches, net->config.horizons, net->config.segment);
+            DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
             token = sampler.sample({logits.data_ptr<float>(), std::size_t(logits.size(1))}, random, banned);
             clock.feed(token);
         }

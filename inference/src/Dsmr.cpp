@@ -229,6 +229,13 @@ void DsmrImpl::rollFull(std::vector<LayerCache>& caches, const std::vector<int>&
     }
 }
 
+DecodePlan decodePlan(const ModelConfig& c) {
+    const bool memoryless = std::all_of(c.horizons.begin(), c.horizons.end(), [](int h) { return h == 0; });
+    if (!memoryless || c.segment < 2) return {c.horizons, c.segment};
+    // (S/2 remembered + S/2 new) rows: the cache and the relative table keep their size.
+    return {std::vector<int>(c.horizons.size(), c.segment / 2), c.segment - c.segment / 2};
+}
+
 std::int64_t cacheBytes(const ModelConfig& c, int batch) {
     std::int64_t rows = 0;
     for (int l = 0; l < c.layers; ++l) rows += c.horizon(l) + c.segment;

@@ -89,6 +89,17 @@ struct DsmrImpl : torch::nn::Module {
 };
 TORCH_MODULE(Dsmr);
 
+/// How decoding rolls the caches. A model with memory decodes exactly as it was trained: the
+/// cache fills a segment, then keeps each layer's horizon. A model without memory would start
+/// every segment from nothing (a jolt every S tokens); it decodes with a sliding window
+/// instead: whenever S keys are cached, the last S/2 stay. Every query then sees between S/2
+/// and S-1 earlier tokens, the distances training showed it, and the caches keep their size.
+struct DecodePlan {
+    std::vector<int> horizons;
+    int segment = 0;
+};
+DecodePlan decodePlan(const ModelConfig& c);
+
 /// x (..., in) -> (..., out). A single row goes through a matrix-vector product: when
 /// decoding one token, GEMM's packing of the weight costs more than the arithmetic.
 torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x);

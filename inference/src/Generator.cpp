@@ -15,7 +15,8 @@ double msSince(Clock::time_point t) { return std::chrono::duration<double, std::
 
 /// Feeds tokens through the caches segment by segment; returns the last position's logits (B, V).
 torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector<int>& toks, torch::Device device) {
-    const int S = net->config.segment;
+    const DecodePlan plan = decodePlan(net->config);
+    const int S = plan.segment;
     torch::Tensor logits;
     std::size_t at = 0;
     while (at < toks.size()) {
@@ -23,7 +24,7 @@ torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector
         std::vector<std::int64_t> chunk(toks.begin() + long(at), toks.begin() + long(at + n));
         auto input = torch::tensor(chunk, torch::kLong).view({1, long(n)}).to(device); // (1, T)
         logits = net->step(input, caches);                                            // (1, V)
-        DsmrImpl::rollFull(caches, net->config.horizons, S);
+        DsmrImpl::rollFull(caches, plan.horizons, S);
         at += n;
     }
     return logits;
@@ -42,7 +43,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
     if (!(options.sampling.temperature > 0)) return Error{"temperature must be positive"};
     Model::Impl& impl = model_->impl();
     Dsmr& net = impl.net;
-    const int S = net->config.segment;
+    const DecodePlan plan = decodePlan(net->config);
     const auto start = Clock::now();
     Continuation result;
     result.variations.resize(std::size_t(variations));
@@ -134,7 +135,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
             if (allDone) break;
             auto input = torch::tensor(next, torch::kLong).view({variations, 1}).to(impl.device); // (B, 1)
             logits = net->step(input, caches);                                                   // (B, V)
-            DsmrImpl::rollFull(caches, net->config.horizons, S);
+            DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
         }
         for (int v = 0; v < variations; ++v) {
             emit(v, decoders[std::size_t(v)].finish());

@@ -129,6 +129,35 @@ private slots:
         QVERIFY(maxDiff(last, decodeOneByOne(net, tokens)[tokens.size(1) - 1]) < 1e-4);
     }
 
+    void memorylessModelDecodesWithSlidingWindow() {
+        torch::NoGradGuard g;
+        const int S = 8;
+        // The plan: models with memory keep theirs; a memoryless one slides a window of S/2..S-1.
+        const DecodePlan withMemory = decodePlan(tiny(2, {12, 0}, S));
+        QCOMPARE(withMemory.segment, S);
+        QCOMPARE(withMemory.horizons, (std::vector<int>{12, 0}));
+        const DecodePlan window = decodePlan(tiny(2, {0, 0}, S));
+        QCOMPARE(window.segment, S / 2);
+        QCOMPARE(window.horizons, (std::vector<int>{S / 2, S / 2}));
+        // One layer: every logit equals a fresh forward pass over exactly the tokens the window
+        // holds, and the window never empties after the first S/2 tokens.
+        torch::manual_seed(5);
+        Dsmr net(tiny(1, {0}, S));
+        net->eval();
+        auto tokens = randomTokens(5 * S + 3, 4);
+        auto caches = net->newCaches(1, torch::kCPU);
+        for (int64_t i = 0; i < tokens.size(1); ++i) {
+            auto logits = net->step(tokens.narrow(1, i, 1), caches)[0];
+            const int64_t seen = caches[0].length();
+            QVERIFY(seen <= S);
+            if (i >= S / 2) QVERIFY2(seen > S / 2, qPrintable(QString("step %1 sees %2 tokens").arg(i).arg(seen)));
+            std::vector<LayerMemory> none;
+            auto reference = net->forward(tokens.narrow(1, i - seen + 1, seen), none)[0][seen - 1];
+            QVERIFY2(maxDiff(logits, reference) < 1e-4, qPrintable(QString("step %1").arg(i)));
+            DsmrImpl::rollFull(caches, window.horizons, window.segment);
+        }
+    }
+
     void decodingEqualsFullForwardWithinHorizon() {
         torch::NoGradGuard g;
         torch::manual_seed(3);
