@@ -68,6 +68,11 @@ int runInfo(const QStringList& args) {
         << "segment:         " << c.segment << " tokens\n"
         << "memory horizons: " << horizons.trimmed() << "  [" << QString::fromStdString(c.scheduleName()) << "]\n"
         << "memory budget:   " << c.memoryBudget() << " positions (sum of horizons)\n";
+    if (c.memoryBudget() == 0)
+        out << "decoding:        a sliding window: each token sees the previous " << c.segment / 2 << " to "
+            << c.segment - 1 << " tokens\n";
+    const QString from = meta("initialised_from");
+    if (!from.isEmpty()) out << "started from:    " << from << "\n";
     QString layouts;
     for (int i = 0; i < c.layers; ++i) layouts += QString(layoutName(c.layout(i))) + " ";
     out << "attention:       " << layouts.trimmed() << "\n"

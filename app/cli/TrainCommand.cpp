@@ -170,6 +170,8 @@ int runTrain(const QStringList& args) {
         auto saved = Model::load(ckpt.toStdString());
         if (!saved) return cli::fail("train", "cannot resume: " + QString::fromStdString(saved.error()), 2);
         o.config = saved.value()->config();
+        for (const char* key : {"initialised_from"})
+            if (auto v = saved.value()->info().metadataValue(key); !v.empty()) o.metadata[key] = v;
     }
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
