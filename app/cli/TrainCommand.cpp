@@ -151,7 +151,7 @@ int runTrain(const QStringList& args) {
         valPieces = std::move(spread);
     }
 
-    if (!o.initFrom.empty() && !(o.resume && QFileInfo::exists(p.value("out") + "/checkpoint/state.json"))) {
+    if (!o.initFrom.empty()) {
         auto init = Model::load(o.initFrom);
         if (!init) return cli::fail("train", QString::fromStdString(init.error()), 2);
         const ModelInfo& info = init.value()->info();
