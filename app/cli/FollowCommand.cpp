@@ -8,6 +8,7 @@
 #include "continuo/inference/Engine.h"
 
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -194,7 +195,10 @@ int runFollow(const QStringList& args) {
             g.notes = tokens::toNotes(gen, s.tempo);
             s.tracks = {t, g};
             s.endTick = s.tempo.tickAt(primerLen + len);
-            writeMidiFile((p.value("write") + QString("/follow-%1.mid").arg(n, 2, 10, QChar('0'))).toStdString(), s);
+            QDir().mkpath(p.value("write"));
+            const QString out = p.value("write") + QString("/follow-%1.mid").arg(n, 2, 10, QChar('0'));
+            if (auto w = writeMidiFile(out.toStdString(), s); !w)
+                return cli::fail("follow", out + ": " + QString::fromStdString(w.error()));
         }
         const QString name = QFileInfo(QString::fromStdString(file)).completeBaseName().left(40);
         rows.append(QJsonObject{{"file", QString::fromStdString(file)}, {"key", keyName}, {"overlap_generated_primer", ogp},
