@@ -121,7 +121,7 @@ int runFollow(const QStringList& args) {
         {"model", "Model file (default: the bundled model).", "file"},
         {"split", "Split when DATA is a CSV.", "name", "validation"},
         {"primers", "How many primers (spread evenly over the files).", "n", "12"},
-        {"primer-seconds", "Primer length, from the start of each piece.", "s", "20"},
+        {"primer-seconds", "Primer length (after --offset-seconds).", "s", "20"},
         {"offset-seconds", "Skip this much of each piece before the primer.", "s", "30"},
         {"seconds", "Continuation length.", "s", "20"},
         {"temperature", "Sampling temperature.", "t", "1.0"},
