@@ -2,7 +2,7 @@
 // MIDI keyboard (an RtMidi JACK client): the settings dialog lists JACK and its outputs,
 // applying reopens the engine there, the next start opens the same devices, a device that is
 // gone is remembered and named rather than silently replaced; and recording from the keyboard
-// draws the notes while playing and commits them as one undo step.
+// draws the notes while playing and commits them as one undo step, after the count-in bar.
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "document/TakeCommands.h"
@@ -13,6 +13,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -169,6 +170,35 @@ private slots:
         QVERIFY(doc->notes().empty());
         doc->undoStack()->redo();
         QCOMPARE(doc->notes().size(), pitches.size());
+    }
+
+    void countInDelaysTheRecording() {
+        QSettings().clear();
+        auto keyboard = std::make_unique<RtMidiOut>(RtMidi::UNIX_JACK, "continuo-test-counting");
+        keyboard->openVirtualPort("keys");
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        QString port;
+        for (const QString& m : playback->midiInputs())
+            if (m.contains("continuo-test-counting")) port = m;
+        QVERIFY(!port.isEmpty());
+        AudioSetup s = playback->setup();
+        s.midiInput = port;
+        w->applyAudioSetup(s);
+        w->document()->setBpm(240); // one 4/4 bar = 1 s
+        w->transportBar()->countInBox()->setCurrentIndex(1); // one bar
+        QElapsedTimer clock;
+        clock.start();
+        w->action("record")->trigger();
+        QVERIFY(playback->isRecording());
+        // The transport leaves bar 1 only after the count-in bar: never sooner than 1 s
+        // (a slow machine only makes it later).
+        QTRY_VERIFY_WITH_TIMEOUT(playback->position() > 0, 10000);
+        const qint64 waited = clock.elapsed();
+        qInfo("first tick after %lld ms of count-in", waited);
+        QVERIFY2(waited >= 900, qPrintable(QString("started after %1 ms").arg(waited)));
+        w->action("record")->trigger();
+        QVERIFY(!playback->isRecording());
     }
 
     void switchTakesWhilePlaying() {
