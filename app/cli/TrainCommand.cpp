@@ -59,6 +59,7 @@ int runTrain(const QStringList& args) {
         {"limit-pieces", "Use only the first N training pieces (0 = all).", "n", "0"},
         {"no-augment", "Turn off transposition and time stretch."},
         {"resume", "Continue from OUT/checkpoint exactly."},
+        {"recompute", "Recompute each block's activations in the backward pass: activation memory flat in depth, about a third more compute."},
         {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule). With --schedule, "
                  "the weights learn another memory schedule.", "file"},
         {"seed", "Random seed.", "n", "1"},
@@ -100,6 +101,7 @@ int runTrain(const QStringList& args) {
     o.maxMinutes = p.value("max-minutes").toDouble();
     o.augment = !p.isSet("no-augment");
     o.resume = p.isSet("resume");
+    o.recompute = p.isSet("recompute");
     o.initFrom = p.value("init").toStdString();
     o.seed = p.value("seed").toULongLong();
     o.runtime.threads = p.value("threads").toInt();

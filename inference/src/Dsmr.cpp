@@ -156,6 +156,57 @@ torch::Tensor BlockImpl::step(const torch::Tensor& x, LayerCache& cache) {
     return h + linear(ff2, torch::gelu(linear(ff1, norm2(h))));
 }
 
+namespace {
+/// One block whose activations are recomputed in the backward pass. The CPU random state is
+/// saved at the forward pass and restored for the recomputation, so dropout draws the same
+/// masks and the gradients are those of the plain block.
+struct RecomputedBlock : torch::autograd::Function<RecomputedBlock> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, BlockImpl* block,
+                                 const LayerMemory* memory, torch::Tensor* k, torch::Tensor* v) {
+        ctx->saved_data["block"] = reinterpret_cast<std::int64_t>(block);
+        if (memory->k.defined()) ctx->saved_data["memory_k"] = memory->k;
+        if (memory->v.defined()) ctx->saved_data["memory_v"] = memory->v;
+        if (memory->valid.defined()) ctx->saved_data["memory_valid"] = memory->valid;
+        {
+            auto generator = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(generator.mutex());
+            ctx->saved_data["rng"] = generator.get_state();
+        }
+        ctx->save_for_backward({x});
+        return block->forward(x, *memory, k, v); // autograd is off in here: nothing is kept
+    }
+
+    static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::tensor_list grads) {
+        auto* block = reinterpret_cast<BlockImpl*>(ctx->saved_data["block"].toInt());
+        auto saved = [&](const char* key) {
+            auto it = ctx->saved_data.find(key);
+            return it == ctx->saved_data.end() ? torch::Tensor() : it->second.toTensor();
+        };
+        const LayerMemory memory{saved("memory_k"), saved("memory_v"), saved("memory_valid")};
+        auto generator = at::detail::getDefaultCPUGenerator();
+        torch::Tensor now;
+        {
+            std::lock_guard<std::mutex> lock(generator.mutex());
+            now = generator.get_state();
+            generator.set_state(ctx->saved_data["rng"].toTensor());
+        }
+        auto x = ctx->get_saved_variables()[0].detach().requires_grad_(true);
+        torch::Tensor y, k, v;
+        {
+            torch::AutoGradMode on(true);
+            y = block->forward(x, memory, &k, &v);
+        }
+        {
+            std::lock_guard<std::mutex> lock(generator.mutex());
+            generator.set_state(now);
+        }
+        torch::autograd::backward({y}, {grads[0]}); // the block's weights get their gradients here
+        return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
+} // namespace
+
 DsmrImpl::DsmrImpl(const ModelConfig& c) : config(c) {
     embed = register_module("embed", torch::nn::Embedding(c.vocabSize, c.dModel));
     blocks = register_module("blocks", torch::nn::ModuleList());
@@ -172,7 +223,11 @@ torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMe
     for (int l = 0; l < config.layers; ++l) {
         LayerMemory& mem = memories[std::size_t(l)];
         torch::Tensor k, v;
-        x = blocks[std::size_t(l)]->as<Block>()->forward(x, mem, &k, &v);
+        BlockImpl* block = blocks[std::size_t(l)]->as<Block>();
+        if (recompute && is_training() && torch::GradMode::is_enabled())
+            x = RecomputedBlock::apply(x, block, &mem, &k, &v);
+        else
+            x = block->forward(x, mem, &k, &v);
         const int h = config.horizon(l);
         if (h == 0) {
             mem = {};

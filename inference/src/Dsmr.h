@@ -86,6 +86,10 @@ struct DsmrImpl : torch::nn::Module {
     torch::nn::Embedding embed{nullptr};
     torch::nn::ModuleList blocks;
     torch::nn::LayerNorm norm{nullptr};
+    /// Training: keep no activations inside the blocks; the backward pass runs each block
+    /// again (with the same dropout draws). Activation memory then stays flat in depth, for
+    /// about a third more compute (Sparse Transformer's recomputation).
+    bool recompute = false;
 };
 TORCH_MODULE(Dsmr);
 

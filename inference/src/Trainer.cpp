@@ -137,6 +137,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     }
     Model::Impl& impl = model->impl();
     Dsmr& net = impl.net;
+    net->recompute = o.recompute;
     const ModelConfig& cfg = net->config;
     const int B = o.batch, S = cfg.segment;
 

@@ -30,6 +30,9 @@ struct TrainOptions {
     double maxMinutes = 0;       ///< stop (and save) after this wall time; 0 = no limit
     bool augment = true;
     bool resume = false;
+    /// Recompute each block's activations in the backward pass instead of keeping them:
+    /// memory flat in depth for about a third more compute.
+    bool recompute = false;
     /// Start from these weights (fine-tuning, or a second stage of training) with a fresh
     /// optimiser and schedule. The architecture comes from the file; `config`'s is ignored.
     std::string initFrom;
