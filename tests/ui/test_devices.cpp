@@ -42,6 +42,19 @@ class TestDevices : public QObject {
         return w;
     }
 
+    /// Chooses the MIDI input of the JACK client `client` in `w`; returns its port name
+    /// (empty when the client is not listed).
+    static QString useKeyboard(MainWindow& w, const QString& client) {
+        QString port;
+        for (const QString& m : w.playback()->midiInputs())
+            if (m.contains(client)) port = m;
+        if (port.isEmpty()) return port;
+        AudioSetup s = w.playback()->setup();
+        s.midiInput = port;
+        w.applyAudioSetup(s);
+        return port;
+    }
+
 private slots:
     void initTestCase() {
         if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER")) QSKIP("needs the CTest JACK fixture");
@@ -125,13 +138,8 @@ private slots:
         keyboard->openVirtualPort("keys");
         auto w = makeWindow();
         PlaybackController* playback = w->playback();
-        QString port;
-        for (const QString& m : playback->midiInputs())
-            if (m.contains("continuo-test-player")) port = m;
+        const QString port = useKeyboard(*w, "continuo-test-player");
         QVERIFY2(!port.isEmpty(), qPrintable(playback->midiInputs().join(", ")));
-        AudioSetup s = playback->setup();
-        s.midiInput = port;
-        w->applyAudioSetup(s);
         QCOMPARE(playback->midiInputName(), port);
         QVERIFY(playback->hasSound());
         w->transportBar()->countInBox()->setCurrentIndex(0); // straight in
@@ -178,13 +186,7 @@ private slots:
         keyboard->openVirtualPort("keys");
         auto w = makeWindow();
         PlaybackController* playback = w->playback();
-        QString port;
-        for (const QString& m : playback->midiInputs())
-            if (m.contains("continuo-test-counting")) port = m;
-        QVERIFY(!port.isEmpty());
-        AudioSetup s = playback->setup();
-        s.midiInput = port;
-        w->applyAudioSetup(s);
+        QVERIFY(!useKeyboard(*w, "continuo-test-counting").isEmpty());
         w->document()->setBpm(240); // one 4/4 bar = 1 s
         w->transportBar()->countInBox()->setCurrentIndex(1); // one bar
         QElapsedTimer clock;
