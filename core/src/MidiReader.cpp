@@ -2,6 +2,12 @@
 // present; a length field can never make us read past the end or allocate more than the
 // file could hold. Errors carry the byte offset and what was expected there.
 //
+// Liberal in what it accepts, and it says so: stray system-common and real-time bytes in a
+// track, a last track cut short by the end of the file and format 2 (sequential patterns)
+// are read, each with a warning naming the byte offset (MidiFileInfo::warnings). What has
+// no sensible reading (not MIDI, an impossible header, a middle track whose length runs
+// past the end) is still an error.
+//
 // Work per file is linear in its size (plus sorting): a hostile file with a hundred
 // thousand tracks, tempo changes or time signatures costs no more than a musical one of
 // the same size.
@@ -9,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 
 namespace continuo {
@@ -17,6 +24,7 @@ namespace {
 struct ParseError {
     std::size_t offset;
     std::string what;
+    bool endOfData = false; ///< the data ran out (as opposed to bytes that make no sense)
 };
 
 std::string hexByte(std::uint8_t b) {
@@ -35,12 +43,12 @@ class ByteReader {
 
     std::uint8_t u8(const char* what) {
         if (pos_ >= end_)
-            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what, true};
         return bytes_[pos_++];
     }
     std::uint32_t be(int n, const char* what) {
         if (remaining() < std::size_t(n))
-            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what, true};
         std::uint32_t v = 0;
         for (int i = 0; i < n; ++i)
             v = (v << 8) | bytes_[pos_++];
@@ -48,7 +56,7 @@ class ByteReader {
     }
     std::uint32_t le32(const char* what) {
         if (remaining() < 4)
-            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what};
+            throw ParseError{pos_, std::string("unexpected end of data, expected ") + what, true};
         std::uint32_t v = 0;
         for (int i = 0; i < 4; ++i)
             v |= std::uint32_t(bytes_[pos_++]) << (8 * i);
@@ -70,7 +78,7 @@ class ByteReader {
         if (remaining() < n) {
             std::ostringstream s;
             s << what << " claims " << n << " bytes but only " << remaining() << " remain";
-            throw ParseError{pos_, s.str()};
+            throw ParseError{pos_, s.str(), true};
         }
         pos_ += n;
     }
@@ -167,108 +175,193 @@ struct TrackParse {
     std::vector<std::string> warnings;
     Tick endTick = 0;
     bool sawEndOfTrack = false;
+    /// Set when the chunk (or the file) ends inside an event: the track ends at the last
+    /// event read completely, and the cut-off one starts at byte cutOffAt.
+    bool cutOff = false;
+    std::size_t cutOffAt = 0;
+    std::string cutOffReason;
 };
 
-void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out) {
+/// Data bytes that follow a system-common or real-time status byte on the wire (MIDI 1.0,
+/// table VI/VII); -1 for 0xF0, 0xF7 and 0xFF, which mean sysex and meta in a file.
+int systemDataBytes(std::uint8_t status) {
+    switch (status) {
+    case 0xF1: // MTC quarter frame
+    case 0xF3: // song select
+        return 1;
+    case 0xF2: // song position pointer
+        return 2;
+    case 0xF0:
+    case 0xF7:
+    case 0xFF:
+        return -1;
+    default: // 0xF4, 0xF5 (undefined), 0xF6 (tune request), 0xF8-0xFE (real time)
+        return 0;
+    }
+}
+
+/// Stray system messages of one kind in one track, reported once with a count: a file that
+/// recorded the MIDI clock has thousands of them.
+struct StraySystemMessages {
+    std::size_t count = 0;
+    std::size_t firstAt = 0;
+};
+
+/// Reads one track's events from `r`, starting at tick `base`. An event cut off by the end
+/// of the data (a chunk length too short, or a file cut short) ends the track at the last
+/// event read completely; bytes that make no sense are an error.
+void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out, Tick base = 0) {
     Track& track = out.track;
     track.channel = -1;
     track.program = -1;
-    Tick tick = 0;
+    Tick tick = base;
+    Tick lastTick = base; ///< tick of the last event read completely
     // Running status. The standard says meta and sysex events cancel it; files in the wild
     // rely on it surviving them, and a data byte there has no other reading, so keep it.
     std::uint8_t running = 0;
+    // A system-common message (0xF1-0xF6) cancels running status on the wire; a real-time
+    // one (0xF8-0xFE) may come between any two bytes and leaves it alone. In a file either
+    // is stray, and data bytes after a system-common one have no reading other than the
+    // running status from before it, so keep it, and warn where a file relies on that.
+    std::uint8_t cancelledBy = 0;
+    std::size_t cancelledAt = 0;
+    StraySystemMessages stray[16]; // by the low nibble of 0xF0-0xFF
+    std::vector<std::uint8_t> strayOrder;
+    std::size_t eventAt = r.pos(); ///< first byte (delta time) of the event being read
 
-    while (!r.atEnd()) {
-        tick += r.vlq("a delta time");
-        const std::size_t statusAt = r.pos();
-        const std::uint8_t b = r.u8("an event");
-        if (b == 0xFF) {
-            const std::uint8_t type = r.u8("a meta event type");
-            const std::uint32_t len = r.vlq("a meta event length");
-            auto data = r.take(len, "meta event");
-            if (type == 0x2F) {
-                out.sawEndOfTrack = true;
-                break; // anything after end-of-track inside the chunk is ignored
-            } else if (type == 0x51) {
-                if (len < 3) {
-                    out.warnings.push_back("ignored a tempo event with " + std::to_string(len) +
-                                           " data bytes at byte " + std::to_string(statusAt));
-                    continue;
+    try {
+        while (!r.atEnd()) {
+            eventAt = r.pos();
+            tick += r.vlq("a delta time");
+            const std::size_t statusAt = r.pos();
+            const std::uint8_t b = r.u8("an event");
+            if (b == 0xFF) {
+                const std::uint8_t type = r.u8("a meta event type");
+                const std::uint32_t len = r.vlq("a meta event length");
+                auto data = r.take(len, "meta event");
+                lastTick = tick;
+                if (type == 0x2F) {
+                    out.sawEndOfTrack = true;
+                    break; // anything after end-of-track inside the chunk is ignored
+                } else if (type == 0x51) {
+                    if (len < 3) {
+                        out.warnings.push_back("ignored a tempo event with " + std::to_string(len) +
+                                               " data bytes at byte " + std::to_string(statusAt));
+                        continue;
+                    }
+                    const std::uint32_t us =
+                        (std::uint32_t(data[0]) << 16) | (std::uint32_t(data[1]) << 8) | data[2];
+                    if (us > 0) out.tempos.push_back({tick, double(us)});
+                } else if (type == 0x58) {
+                    if (len >= 2 && data[1] <= 6 && data[0] > 0)
+                        out.timeSignatures.push_back({tick, int(data[0]), 1 << data[1]});
+                    else
+                        out.warnings.push_back("ignored a malformed time signature at byte " +
+                                               std::to_string(statusAt));
+                } else if (type == 0x03 && track.name.empty()) {
+                    track.name.assign(data.begin(), data.end());
                 }
-                const std::uint32_t us =
-                    (std::uint32_t(data[0]) << 16) | (std::uint32_t(data[1]) << 8) | data[2];
-                if (us > 0) out.tempos.push_back({tick, double(us)});
-            } else if (type == 0x58) {
-                if (len >= 2 && data[1] <= 6 && data[0] > 0)
-                    out.timeSignatures.push_back({tick, int(data[0]), 1 << data[1]});
-                else
-                    out.warnings.push_back("ignored a malformed time signature at byte " +
-                                           std::to_string(statusAt));
-            } else if (type == 0x03 && track.name.empty()) {
-                track.name.assign(data.begin(), data.end());
+                continue;
             }
-            continue;
-        }
-        if (b == 0xF0 || b == 0xF7) {
-            const std::uint32_t len = r.vlq("a sysex length");
-            r.skip(len, "sysex event");
-            continue;
-        }
-        std::uint8_t status;
-        std::uint8_t d1;
-        if (b & 0x80) {
-            if (b >= 0xF0)
-                throw ParseError{statusAt,
-                                 "unexpected system message " + hexByte(b) + " in a track"};
-            status = b;
-            running = b;
-            d1 = r.dataByte("a channel message");
-        } else {
-            if (!running)
-                throw ParseError{statusAt, "expected a status byte, found data byte " + hexByte(b) +
-                                               " with no running status"};
-            status = running;
-            d1 = b;
-        }
-        const int channel = status & 0x0F;
-        const int kind = status & 0xF0;
-        const bool twoBytes = kind != 0xC0 && kind != 0xD0;
-        const std::uint8_t d2 = twoBytes ? r.dataByte("a channel message") : 0;
-        if (track.channel < 0) track.channel = channel;
-        switch (kind) {
-        case 0x90:
-            if (d2 > 0) {
-                open.open(channel, d1, {tick, d2});
+            if (b == 0xF0 || b == 0xF7) {
+                const std::uint32_t len = r.vlq("a sysex length");
+                r.skip(len, "sysex event");
+                lastTick = tick;
+                continue;
+            }
+            if (b > 0xF0) {
+                // A system-common or real-time message recorded into the track: skip it
+                // and its data bytes.
+                const int n = systemDataBytes(b);
+                for (int i = 0; i < n; ++i)
+                    r.dataByte("a system message");
+                StraySystemMessages& st = stray[b & 0x0F];
+                if (st.count++ == 0) {
+                    st.firstAt = statusAt;
+                    strayOrder.push_back(b);
+                }
+                if (b < 0xF8 && running && !cancelledBy) {
+                    cancelledBy = b;
+                    cancelledAt = statusAt;
+                }
+                lastTick = tick;
+                continue;
+            }
+            std::uint8_t status;
+            std::uint8_t d1;
+            if (b & 0x80) {
+                status = b;
+                running = b;
+                cancelledBy = 0;
+                d1 = r.dataByte("a channel message");
+            } else {
+                if (!running)
+                    throw ParseError{statusAt, "expected a status byte, found data byte " +
+                                                   hexByte(b) + " with no running status"};
+                if (cancelledBy) {
+                    out.warnings.push_back("data bytes at byte " + std::to_string(statusAt) +
+                                           " continue the running status " + hexByte(running) +
+                                           " across system message " + hexByte(cancelledBy) +
+                                           " at byte " + std::to_string(cancelledAt));
+                    cancelledBy = 0;
+                }
+                status = running;
+                d1 = b;
+            }
+            const int channel = status & 0x0F;
+            const int kind = status & 0xF0;
+            const bool twoBytes = kind != 0xC0 && kind != 0xD0;
+            const std::uint8_t d2 = twoBytes ? r.dataByte("a channel message") : 0;
+            lastTick = tick;
+            if (track.channel < 0) track.channel = channel;
+            switch (kind) {
+            case 0x90:
+                if (d2 > 0) {
+                    open.open(channel, d1, {tick, d2});
+                    break;
+                }
+                [[fallthrough]]; // note-on with velocity 0 is a note-off
+            case 0x80:
+                open.close(channel, d1, tick, track); // a note-off with no open note is ignored
+                break;
+            case 0xA0:
+                track.events.push_back({tick, ChannelEvent::Kind::PolyPressure, channel, d1, d2});
+                break;
+            case 0xB0:
+                track.events.push_back({tick, ChannelEvent::Kind::Controller, channel, d1, d2});
+                break;
+            case 0xC0:
+                if (track.program < 0) track.program = d1;
+                track.events.push_back({tick, ChannelEvent::Kind::Program, channel, d1, 0});
+                break;
+            case 0xD0:
+                track.events.push_back({tick, ChannelEvent::Kind::ChannelPressure, channel, 0, d1});
+                break;
+            case 0xE0:
+                track.events.push_back(
+                    {tick, ChannelEvent::Kind::PitchBend, channel, 0, d1 | (d2 << 7)});
                 break;
             }
-            [[fallthrough]]; // note-on with velocity 0 is a note-off
-        case 0x80:
-            open.close(channel, d1, tick, track); // a note-off with no open note is ignored
-            break;
-        case 0xA0:
-            track.events.push_back({tick, ChannelEvent::Kind::PolyPressure, channel, d1, d2});
-            break;
-        case 0xB0:
-            track.events.push_back({tick, ChannelEvent::Kind::Controller, channel, d1, d2});
-            break;
-        case 0xC0:
-            if (track.program < 0) track.program = d1;
-            track.events.push_back({tick, ChannelEvent::Kind::Program, channel, d1, 0});
-            break;
-        case 0xD0:
-            track.events.push_back({tick, ChannelEvent::Kind::ChannelPressure, channel, 0, d1});
-            break;
-        case 0xE0:
-            track.events.push_back(
-                {tick, ChannelEvent::Kind::PitchBend, channel, 0, d1 | (d2 << 7)});
-            break;
         }
+    } catch (const ParseError& e) {
+        if (!e.endOfData) throw;
+        out.cutOff = true;
+        out.cutOffAt = eventAt;
+        out.cutOffReason = e.what;
+        tick = lastTick;
+    }
+    for (std::uint8_t b : strayOrder) {
+        const StraySystemMessages& st = stray[b & 0x0F];
+        out.warnings.push_back("skipped " + std::to_string(st.count) + " stray system message(s) " +
+                               hexByte(b) + " (first at byte " + std::to_string(st.firstAt) + ")");
     }
     out.endTick = tick;
     // Notes still sounding at the end of the track end there.
+    const std::size_t endAt = out.cutOff ? out.cutOffAt : r.pos();
     if (std::size_t n = open.closeAll(tick, track))
-        out.warnings.push_back(std::to_string(n) +
-                               " note(s) without a note-off end at the end of the track");
+        out.warnings.push_back(std::to_string(n) + " note(s) without a note-off end at tick " +
+                               std::to_string(tick) + ", the end of the track (byte " +
+                               std::to_string(endAt) + ")");
     if (track.channel < 0) track.channel = 0;
     if (track.program < 0) track.program = 0;
     track.sort();
@@ -299,12 +392,13 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     file.info.division = int(division);
     r.skip(headerLen - 6, "header chunk");
 
-    if (file.info.format == 2)
-        throw ParseError{8,
-                         "format 2 (sequential patterns) is not supported; save as format 0 or 1"};
     if (file.info.format > 2)
         throw ParseError{8, "unknown MIDI file format " + std::to_string(file.info.format) +
-                                " (expected 0 or 1)"};
+                                " (expected 0, 1 or 2)"};
+    // Format 2: each track is a pattern; they play one after another, each starting where
+    // the previous one ended (its end-of-track).
+    const bool sequential = file.info.format == 2;
+    Tick patternStart = 0;
 
     Sequence& seq = file.sequence;
     const bool smpte = division & 0x8000;
@@ -339,7 +433,7 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     while (r.remaining() > 0) {
         if (r.remaining() < 8) {
             file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) +
-                                         " trailing bytes");
+                                         " trailing bytes at byte " + std::to_string(r.pos()));
             break;
         }
         const std::size_t chunkAt = r.pos();
@@ -356,20 +450,44 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
             r.skip(len, "unknown chunk");
             continue;
         }
-        if (len > r.remaining()) {
-            std::ostringstream s;
-            s << "track " << trackIndex + 1 << " claims " << len << " bytes but only "
-              << r.remaining() << " remain (the file is truncated)";
-            throw ParseError{chunkAt + 4, s.str()};
-        }
-        ByteReader tr(bytes, r.pos(), r.pos() + len);
-        r.skip(len, "track chunk");
-        TrackParse tp;
-        parseTrack(tr, open, tp);
         const std::string where = "track " + std::to_string(trackIndex + 1);
-        if (!tp.sawEndOfTrack) file.info.warnings.push_back(where + " has no end-of-track event");
+        // A track that runs past the end of the file is read as far as it goes when it is
+        // the last one: a download or a copy cut short. When another track chunk follows
+        // inside the bytes it claims, its length is wrong and nothing after it can be
+        // trusted.
+        const bool truncated = len > r.remaining();
+        if (truncated) {
+            const auto rest = bytes.subspan(r.pos());
+            static constexpr std::uint8_t kMTrk[] = {'M', 'T', 'r', 'k'};
+            const auto next =
+                std::search(rest.begin(), rest.end(), std::begin(kMTrk), std::end(kMTrk));
+            std::ostringstream s;
+            s << where << " claims " << len << " bytes but only " << r.remaining() << " remain";
+            if (next != rest.end()) {
+                s << ", and another track chunk starts at byte "
+                  << r.pos() + std::size_t(next - rest.begin()) << ": its length is wrong";
+                throw ParseError{chunkAt + 4, s.str()};
+            }
+            s << " (the file is truncated)";
+            file.info.warnings.push_back(s.str() + " at byte " + std::to_string(chunkAt + 4));
+        }
+        const std::size_t trackEnd = truncated ? bytes.size() : r.pos() + len;
+        ByteReader tr(bytes, r.pos(), trackEnd);
+        r.skip(trackEnd - r.pos(), "track chunk");
+        TrackParse tp;
+        parseTrack(tr, open, tp, patternStart);
+        if (tp.cutOff)
+            file.info.warnings.push_back(where + " ends at byte " + std::to_string(tp.cutOffAt) +
+                                         ": the event there is cut off by the end of the " +
+                                         (truncated ? "file" : "chunk") + " (" + tp.cutOffReason +
+                                         ")");
+        else if (!tp.sawEndOfTrack)
+            file.info.warnings.push_back(where +
+                                         " has no end-of-track event (the chunk ends at byte " +
+                                         std::to_string(trackEnd) + ")");
         for (std::string& w : tp.warnings)
             file.info.warnings.push_back(where + ": " + std::move(w));
+        if (sequential) patternStart = tp.endTick;
         seq.endTick = std::max(seq.endTick, tp.endTick);
         tempos.insert(tempos.end(), tp.tempos.begin(), tp.tempos.end());
         signatures.insert(signatures.end(), tp.timeSignatures.begin(), tp.timeSignatures.end());
@@ -381,10 +499,13 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     if (trackIndex == 0) throw ParseError{bytes.size(), "the file has no track chunk ('MTrk')"};
     if (trackIndex < file.info.declaredTracks)
         file.info.warnings.push_back("header declares " + std::to_string(file.info.declaredTracks) +
-                                     " tracks, found " + std::to_string(trackIndex));
+                                     " tracks, found " + std::to_string(trackIndex) + " (byte 10)");
     if (file.info.format == 0 && trackIndex > 1)
         file.info.warnings.push_back("format 0 file with " + std::to_string(trackIndex) +
-                                     " tracks (read as format 1)");
+                                     " tracks (read as format 1) (byte 8)");
+    if (sequential)
+        file.info.warnings.push_back("format 2 file (byte 8): its " + std::to_string(trackIndex) +
+                                     " pattern(s) play one after another");
 
     // Tempo: for one tick, the event read last wins (later track, later in the track).
     // Sorted first so that TempoMap only ever appends (linear, not quadratic).

@@ -1,5 +1,6 @@
 #pragma once
-// Standard MIDI Files: a strict, bounds-checked reader and a writer for formats 0 and 1.
+// Standard MIDI Files: a bounds-checked reader (formats 0, 1 and 2, liberal about damage it
+// can repair, with a warning for each repair) and a writer for formats 0 and 1.
 #include "continuo/core/Expected.h"
 #include "continuo/core/Sequence.h"
 
@@ -17,7 +18,9 @@ struct MidiFileInfo {
     int division = 0;       ///< raw division word
     bool smpte = false;     ///< SMPTE time division (converted: one quarter = one nominal second)
     std::size_t bytes = 0;
-    std::vector<std::string> warnings; ///< things tolerated (unknown chunks, missing tracks)
+    /// What was tolerated or repaired, each naming its byte offset: unknown chunks, missing
+    /// tracks, stray system messages, a truncated last track, notes without a note-off.
+    std::vector<std::string> warnings;
 };
 
 struct MidiFile {
@@ -27,7 +30,7 @@ struct MidiFile {
 
 /// Parses a Standard MIDI File. Never throws, never reads past `bytes`, and never allocates
 /// more than a small multiple of the input size. Errors name the byte offset and what was
-/// expected there.
+/// expected there. Format 2 patterns are laid one after another on one timeline.
 Expected<MidiFile> readMidi(std::span<const std::uint8_t> bytes);
 Expected<MidiFile> readMidiFile(const std::string& path);
 
