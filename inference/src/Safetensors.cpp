@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 namespace continuo::inference {
@@ -20,24 +21,43 @@ std::string sha256Hex(std::span<const std::uint8_t> bytes) {
         .toStdString();
 }
 
+namespace {
+
+/// A JSON number that is a whole number in [0, max]; -1 otherwise. JSON numbers are
+/// doubles: a shape of 1.5, -1 or 1e300 must not pass as a size.
+std::int64_t wholeNumber(const QJsonValue& v, double max) {
+    if (!v.isDouble()) return -1;
+    const double d = v.toDouble();
+    if (!(d >= 0 && d <= max) || d != std::floor(d)) return -1;
+    return std::int64_t(d);
+}
+
+} // namespace
+
 Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
     if (bytes.size() < 8) return Error{"file is too short to be a safetensors model (" + std::to_string(bytes.size()) + " bytes)"};
     std::uint64_t headerLen = 0;
     std::memcpy(&headerLen, bytes.data(), 8);
-    if (headerLen == 0 || headerLen > 100'000'000 || headerLen > bytes.size() - 8)
+    // Checked before anything is allocated for the header: a stranger's file cannot make us
+    // copy or parse more than kMaxSafetensorsHeader bytes of JSON.
+    if (headerLen > kMaxSafetensorsHeader)
+        return Error{"header length " + std::to_string(headerLen) + " is above the " +
+                     std::to_string(kMaxSafetensorsHeader >> 20) + " MB limit: not a safetensors file, or not one for Continuo"};
+    if (headerLen < 2 || headerLen > bytes.size() - 8)
         return Error{"header length " + std::to_string(headerLen) + " does not fit the file (" +
                      std::to_string(bytes.size()) + " bytes): truncated or not a safetensors file"};
     QJsonParseError err;
     auto doc = QJsonDocument::fromJson(QByteArray(reinterpret_cast<const char*>(bytes.data() + 8), qsizetype(headerLen)), &err);
     if (!doc.isObject())
-        return Error{"header is not valid JSON at offset " + std::to_string(8 + err.offset) + ": " +
-                     err.errorString().toStdString()};
+        return Error{"header is not a valid JSON object (byte " + std::to_string(8 + err.offset) + ": " +
+                     err.errorString().toStdString() + ")"};
     SafetensorsFile f;
     f.dataStart = 8 + std::size_t(headerLen);
     const std::size_t dataBytes = bytes.size() - f.dataStart;
     auto root = doc.object();
     for (auto it = root.begin(); it != root.end(); ++it) {
         if (it.key() == "__metadata__") {
+            if (!it.value().isObject()) return Error{"__metadata__ is not an object"};
             auto m = it.value().toObject();
             for (auto mi = m.begin(); mi != m.end(); ++mi) {
                 if (!mi.value().isString()) return Error{"metadata value '" + mi.key().toStdString() + "' is not a string"};
@@ -45,28 +65,28 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
             }
             continue;
         }
-        auto o = it.value().toObject();
         TensorEntry e;
         e.name = it.key().toStdString();
+        if (!it.value().isObject()) return Error{"tensor '" + e.name + "' is not described by an object"};
+        auto o = it.value().toObject();
         e.dtype = o["dtype"].toString().toStdString();
-        auto shape = o["shape"].toArray();
-        auto offsets = o["data_offsets"].toArray();
         if (e.dtype != "F32") return Error{"tensor '" + e.name + "' has dtype '" + e.dtype + "' (expected F32)"};
+        auto offsets = o["data_offsets"].toArray();
         if (offsets.size() != 2 || !o["shape"].isArray())
             return Error{"tensor '" + e.name + "' lacks shape or data_offsets"};
+        // Element count, kept at most the data size at every step so that it cannot overflow.
         std::uint64_t count = 1;
-        for (auto d : shape) {
-            double v = d.toDouble(-1);
-            if (v < 0 || v > 1e9) return Error{"tensor '" + e.name + "' has an invalid shape"};
-            e.shape.push_back(std::int64_t(v));
+        for (auto d : o["shape"].toArray()) {
+            const std::int64_t v = wholeNumber(d, 1e12);
+            if (v < 0) return Error{"tensor '" + e.name + "' has an invalid shape (dimensions must be whole numbers >= 0)"};
+            e.shape.push_back(v);
+            if (v != 0 && count > dataBytes / std::uint64_t(v)) return Error{"tensor '" + e.name + "' is larger than the file"};
             count *= std::uint64_t(v);
-            if (count > dataBytes) return Error{"tensor '" + e.name + "' is larger than the file"};
         }
-        double b = offsets[0].toDouble(-1), en = offsets[1].toDouble(-1);
-        if (b < 0 || en < b || en > double(dataBytes))
-            return Error{"tensor '" + e.name + "' data range [" + std::to_string(std::int64_t(b)) + ", " +
-                         std::to_string(std::int64_t(en)) + ") lies outside the " + std::to_string(dataBytes) +
-                         " data bytes: the file is truncated or corrupt"};
+        const std::int64_t b = wholeNumber(offsets[0], 1e18), en = wholeNumber(offsets[1], 1e18);
+        if (b < 0 || en < b || std::uint64_t(en) > dataBytes)
+            return Error{"tensor '" + e.name + "' data range [" + std::to_string(b) + ", " + std::to_string(en) +
+                         ") lies outside the " + std::to_string(dataBytes) + " data bytes: the file is truncated or corrupt"};
         e.begin = std::size_t(b);
         e.end = std::size_t(en);
         if (e.end - e.begin != count * 4)
@@ -78,6 +98,18 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
     for (std::size_t i = 1; i < f.tensors.size(); ++i)
         if (f.tensors[i].begin < f.tensors[i - 1].end)
             return Error{"tensors '" + f.tensors[i - 1].name + "' and '" + f.tensors[i].name + "' overlap"};
+    // A NaN or infinite weight poisons every output; refuse it here, naming the tensor,
+    // rather than generating silence or noise later. memcpy: the data need not be aligned.
+    for (const TensorEntry& e : f.tensors) {
+        const std::uint8_t* p = bytes.data() + f.dataStart + e.begin;
+        for (std::size_t i = 0; i < (e.end - e.begin) / 4; ++i) {
+            float v;
+            std::memcpy(&v, p + 4 * i, 4);
+            if (!std::isfinite(v))
+                return Error{"tensor '" + e.name + "' holds " + (std::isnan(v) ? "NaN" : "an infinite value") +
+                             " at element " + std::to_string(i) + ": the weights are corrupt"};
+        }
+    }
     f.bytes = std::move(bytes);
     return f;
 }

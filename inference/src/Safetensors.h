@@ -26,8 +26,13 @@ struct SafetensorsFile {
     const std::uint8_t* data(const TensorEntry& e) const { return bytes.data() + dataStart + e.begin; }
 };
 
+/// Largest JSON header accepted. Continuo's own headers are a few kB; the length is checked
+/// before the header is copied or parsed.
+inline constexpr std::uint64_t kMaxSafetensorsHeader = std::uint64_t(16) << 20;
+
 /// Validates the whole layout: header length, JSON, dtypes, shapes against byte ranges, ranges
-/// inside the file and not overlapping. Errors say what is wrong.
+/// inside the file and not overlapping, every weight finite. Errors say what is wrong. Works on
+/// untrusted bytes: never reads outside them, never allocates more than their size again.
 Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes);
 
 struct TensorView {

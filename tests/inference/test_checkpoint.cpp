@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <cstring>
+#include <limits>
 
 using namespace continuo;
 using namespace continuo::inference;
@@ -23,6 +24,22 @@ ModelConfig smallConfig() {
 }
 std::vector<std::uint8_t> bytesOf(const QString& path) { return readFileBytes(path.toStdString()).value(); }
 void writeBytes(const QString& path, const std::vector<std::uint8_t>& b) { QVERIFY(writeFileAtomically(path.toStdString(), b).ok()); }
+
+/// A safetensors file by hand: 8-byte little-endian header length (the JSON's own length
+/// when `headerLength` is -1, else that number as unsigned), the JSON header, then `data`.
+std::vector<std::uint8_t> safetensors(const QByteArray& json, const QByteArray& data, qint64 headerLength = -1) {
+    const std::uint64_t len = headerLength == -1 ? std::uint64_t(json.size()) : std::uint64_t(headerLength);
+    std::vector<std::uint8_t> out(8);
+    std::memcpy(out.data(), &len, 8);
+    out.insert(out.end(), json.begin(), json.end());
+    out.insert(out.end(), data.begin(), data.end());
+    return out;
+}
+QByteArray floats(std::initializer_list<float> values) {
+    QByteArray out;
+    for (float v : values) out.append(reinterpret_cast<const char*>(&v), 4);
+    return out;
+}
 } // namespace
 
 class TestCheckpoint : public QObject {
@@ -88,6 +105,56 @@ private slots:
         QVERIFY(!m.ok());
         QVERIFY2(QString::fromStdString(m.error()).contains(message), m.error().c_str());
         QVERIFY2(QString::fromStdString(m.error()).contains(path), "the message names the file");
+    }
+    // A model file from a stranger: each lie in the layout is refused with a reason, without
+    // reading outside the file or allocating what the header claims.
+    void refusesHostileFiles_data() {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QByteArray>("data");
+        QTest::addColumn<qint64>("headerLength");
+        QTest::addColumn<QString>("message");
+        const QByteArray w2 = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+        QTest::newRow("header length near 2^64") << w2 << floats({1, 2}) << qint64(-2) << "header length 18446744073709551614 is above the 16 MB limit";
+        QTest::newRow("header length past the end") << w2 << floats({1, 2}) << qint64(1000) << "header length 1000 does not fit the file (70 bytes)";
+        QTest::newRow("header of 100 MB claimed") << w2 << floats({1, 2}) << qint64(100'000'000) << "header length 100000000 is above the 16 MB limit";
+        QTest::newRow("header not JSON") << QByteArray("{\"w\":") << QByteArray() << qint64(-1) << "header is not a valid JSON object";
+        QTest::newRow("tensor past the end") << w2 << floats({1}) << qint64(-1) << "tensor 'w' data range [0, 8) lies outside the 4 data bytes";
+        QTest::newRow("overlapping tensors")
+            << QByteArray(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")
+            << floats({1, 2, 3}) << qint64(-1) << "tensors 'a' and 'b' overlap";
+        QTest::newRow("wrong dtype") << QByteArray(R"({"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}})") << floats({1, 2}) << qint64(-1)
+                                     << "tensor 'w' has dtype 'F16' (expected F32)";
+        QTest::newRow("shape needs more bytes than the range") << QByteArray(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})")
+                                                               << floats({1, 2, 3}) << qint64(-1) << "tensor 'w' shape needs 12 bytes but its range holds 8";
+        QTest::newRow("fractional dimension") << QByteArray(R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})") << floats({1})
+                                              << qint64(-1) << "tensor 'w' has an invalid shape";
+        QTest::newRow("shape whose product overflows") << QByteArray(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})")
+                                                       << floats({1}) << qint64(-1) << "tensor 'w' is larger than the file";
+        QTest::newRow("NaN weight") << w2 << floats({1, std::numeric_limits<float>::quiet_NaN()}) << qint64(-1) << "tensor 'w' holds NaN at element 1";
+        QTest::newRow("infinite weight") << w2 << floats({-std::numeric_limits<float>::infinity(), 1}) << qint64(-1)
+                                         << "tensor 'w' holds an infinite value at element 0";
+    }
+    void refusesHostileFiles() {
+        QFETCH(QByteArray, json);
+        QFETCH(QByteArray, data);
+        QFETCH(qint64, headerLength);
+        QFETCH(QString, message);
+        const QString path = dir.filePath("hostile.safetensors");
+        writeBytes(path, safetensors(json, data, headerLength));
+        auto m = Model::load(path.toStdString(), {"cpu", 1});
+        QVERIFY(!m.ok());
+        QVERIFY2(QString::fromStdString(m.error()).startsWith(path + ": not a usable model file: " + message), m.error().c_str());
+    }
+    void refusesHeaderAboveTheCap() {
+        // A header that really is 17 MB (valid JSON padded with spaces, as the format allows):
+        // refused by its length, before it is parsed.
+        QByteArray json = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+        json.append(QByteArray(17 << 20, ' '));
+        const QString path = dir.filePath("huge-header.safetensors");
+        writeBytes(path, safetensors(json, floats({1})));
+        auto m = Model::load(path.toStdString(), {"cpu", 1});
+        QVERIFY(!m.ok());
+        QVERIFY2(QString::fromStdString(m.error()).contains("header length 17825846 is above the 16 MB limit"), m.error().c_str());
     }
     void refusesShapeMismatch() {
         // A model saved with another width cannot pass for this config: edit the config in the header.
