@@ -112,7 +112,16 @@ bool MainWindow::openFile(const QString& path) {
         doc_->reset(midi->sequence);
         doc_->setTitle(QFileInfo(path).completeBaseName());
         path_.clear(); // saving asks for a .continuo name
-        showMessage(tr("Imported %n notes from %1.", nullptr, int(doc_->notes().size())).arg(QFileInfo(path).fileName()));
+        QString message =
+            tr("Imported %n notes from %1.", nullptr, int(doc_->notes().size())).arg(QFileInfo(path).fileName());
+        // What the reader repaired or skipped (each names its byte offset): the first in the
+        // status bar, kept there longer, and the count of the rest.
+        const std::vector<std::string>& warnings = midi->info.warnings;
+        if (!warnings.empty()) {
+            message += ' ' + tr("Warning: %1").arg(QString::fromStdString(warnings.front()));
+            if (warnings.size() > 1) message += ' ' + tr("(and %n more)", nullptr, int(warnings.size() - 1));
+        }
+        showMessage(message, warnings.empty() ? 6000 : 20000);
     }
     if (options_.useSettings) rememberDir(path);
     hint_->setVisible(false);
