@@ -70,6 +70,7 @@ class TestCliInspect : public QObject {
     void inspectJson();
     void badFiles_data();
     void badFiles();
+    void repairedFilesWarn();
     void maestroFileAgreesWithReader();
 
   private:
@@ -173,11 +174,12 @@ void TestCliInspect::badFiles_data() {
     QTest::addColumn<QString>("message");
     QTest::newRow("not a MIDI file")
         << QByteArray("hello, world") << "byte 0: expected the header chunk 'MThd'";
-    QTest::newRow("truncated track")
-        << smf::header(0, 1, 96) + "MTrk" + smf::be(100, 4) + QByteArray(10, 0)
-        << "byte 18: track 1 claims 100 bytes but only 10 remain";
-    QTest::newRow("format 2") << smf::header(2, 1, 96) + smf::track(QByteArray())
-                              << "byte 8: format 2";
+    QTest::newRow("length past the end of a middle track")
+        << smf::header(1, 2, 96) + "MTrk" + smf::be(100, 4) + smf::endOfTrack() +
+               smf::track(QByteArray())
+        << "byte 18: track 1 claims 100 bytes but only 16 remain, and another track chunk";
+    QTest::newRow("unknown format")
+        << smf::header(9, 1, 96) + smf::track(QByteArray()) << "byte 8: unknown MIDI file format 9";
 }
 
 void TestCliInspect::badFiles() {
@@ -199,6 +201,38 @@ void TestCliInspect::badFiles() {
     const Run missing = cli({"inspect", dir_.filePath("missing.mid")});
     QCOMPARE(missing.status, 2);
     QVERIFY2(missing.err.contains("cannot open"), qPrintable(missing.err));
+}
+
+void TestCliInspect::repairedFilesWarn() {
+    // A stray timing clock (byte 27) and a last track one byte short (its end-of-track
+    // event, at byte 32, has lost its length byte): read, with a warning for each.
+    const QByteArray full =
+        smf::file0(smf::bytes({0x00, 0x90, 60, 100, 0x00, 0xF8, 0x10, 0x80, 60, 0}));
+    const QString path = dir_.filePath("repaired.mid");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(full.left(full.size() - 1));
+    f.close();
+    const QStringList expected{
+        "track 1 claims 14 bytes but only 13 remain (the file is truncated) at byte 18",
+        "track 1 ends at byte 32: the event there is cut off by the end of the file (unexpected "
+        "end of data, expected a meta event length)",
+        "track 1: skipped 1 stray system message(s) 0xF8 (first at byte 27)"};
+
+    const Run json = cli({"inspect", "--json", path});
+    QCOMPARE(json.status, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o["notes"].toInt(), 1);
+    QStringList warnings;
+    for (const QJsonValue& w : o["warnings"].toArray())
+        warnings << w.toString();
+    QCOMPARE(warnings, expected);
+
+    const Run text = cli({"inspect", path});
+    QCOMPARE(text.status, 0);
+    QVERIFY2(text.out.contains("notes:           1\n"), qPrintable(text.out));
+    for (const QString& w : expected)
+        QVERIFY2(text.out.contains("warning:         " + w + '\n'), qPrintable(text.out));
 }
 
 void TestCliInspect::maestroFileAgreesWithReader() {
