@@ -2,6 +2,7 @@
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
 
+#include "continuo/core/MidiFile.h"
 #include "continuo/inference/Benchmark.h"
 
 #include <QCommandLineParser>
@@ -12,7 +13,7 @@ using namespace continuo::inference;
 namespace {
 std::vector<int> intList(const QString& s) {
     std::vector<int> out;
-    for (const QString& x : s.split(',', Qt::SkipEmptyParts)) out.push_back(x.toInt());
+    for (const QString& x : s.split(',', Qt::SkipEmptyParts)) out.push_back(x.trimmed() == "auto" ? 0 : x.toInt());
     return out;
 }
 
@@ -23,11 +24,16 @@ int runBench(const QStringList& args) {
     p.addHelpOption();
     p.addOptions({
         {"model", "Model file (default: the bundled model).", "file"},
-        {"threads", "Thread counts to measure.", "list", "1,2"},
+        {"threads", "Thread counts to measure (auto = the automatic policy that continue uses).", "list", "auto,1,2"},
+        {"busy", "Measure again with N processes each keeping a core busy, beside the idle figures.", "n", "0"},
+        {"primer", "Primer MIDI file for the end-to-end figures (default: a made-up 20 s primer).", "file"},
+        {"primer-seconds", "Use the first S seconds of --primer.", "s", "20"},
+        {"seconds", "Seconds of music per variation, end to end.", "s", "30"},
+        {"variations", "Variation counts to compare end to end.", "list", "1,3"},
         {"tokens", "Report decode speed after these many generated tokens.", "list", "1024,8192,32768"},
         {"primers", "Primer lengths for the first-token latency.", "list", "512,2048"},
         {"attention-length", "L for the attention memory comparison.", "n", "2048"},
-        {"only", "Run only some parts: decode,latency,attention,schedules.", "list"},
+        {"only", "Run only some parts: decode,latency,end-to-end,attention,schedules.", "list"},
         {"json", "Print one JSON object."},
     });
     if (!p.parse(args)) return continuo::cli::fail("bench", p.errorText(), 2);
@@ -40,8 +46,27 @@ int runBench(const QStringList& args) {
     o.checkpoints = intList(p.value("tokens"));
     o.primerLengths = intList(p.value("primers"));
     o.attentionLength = p.value("attention-length").toInt();
+    o.busy = std::max(0, p.value("busy").toInt());
+    o.musicSeconds = p.value("seconds").toDouble();
+    o.variations = intList(p.value("variations"));
+    if (!(o.musicSeconds > 0) || o.threads.empty() || o.variations.empty())
+        return continuo::cli::fail("bench", "--seconds must be positive; --threads and --variations need values", 2);
+    if (p.isSet("primer")) {
+        auto midi = continuo::readMidiFile(p.value("primer").toStdString());
+        if (!midi) return continuo::cli::fail("bench", QString::fromStdString(midi.error()), 2);
+        const double cut = p.value("primer-seconds").toDouble();
+        for (const auto& n : continuo::tokens::performanceNotes(midi->sequence)) {
+            if (cut > 0 && n.start >= cut) continue;
+            auto c = n;
+            if (cut > 0) c.end = std::min(c.end, cut);
+            o.primer.push_back(c);
+            o.primerEndSeconds = std::max(o.primerEndSeconds, c.end);
+        }
+        if (cut > 0) o.primerEndSeconds = std::max(o.primerEndSeconds, cut);
+    }
     if (p.isSet("only")) {
         const QString only = p.value("only");
+        o.endToEnd = only.contains("end-to-end");
         o.decode = only.contains("decode");
         o.latency = only.contains("latency");
         o.attention = only.contains("attention");

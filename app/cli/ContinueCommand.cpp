@@ -55,7 +55,7 @@ int runContinue(const QStringList& args) {
         {"seed", "Random seed (default: random, printed).", "n"},
         {"variations", "Variations from one primer (1-8).", "n", "1"},
         {"max-tokens", "Hard cap on sampled tokens per variation.", "n", "0"},
-        {"threads", "CPU threads (0 = all).", "n", "0"},
+        {"threads", "CPU threads (0 = automatic: decoding on one thread, the primer also on the cores found idle).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
         {"json", "Print one JSON object."},
     });
@@ -119,6 +119,9 @@ int runContinue(const QStringList& args) {
         j["tokens"] = qint64(sampled);
         j["tokens_per_second"] = result->tokensPerSecond;
         j["first_token_ms"] = result->firstTokenMilliseconds;
+        j["primer_tokens_fed"] = result->primerTokensFed;
+        j["prime_ms"] = result->primeMilliseconds;
+        j["threads"] = QString::fromStdString(result->threadChoice);
         j["notes"] = totalNotes;
         j["seconds_of_music"] = o.seconds;
         j["wall_seconds"] = result->wallSeconds;
@@ -132,7 +135,8 @@ int runContinue(const QStringList& args) {
             << " s (" << int(result->tokensPerSecond) << " tokens/s, first token after "
             << QString::number(result->firstTokenMilliseconds, 'f', 0) << " ms), " << totalNotes << " notes, "
             << o.seconds << " s of music per variation ("
-            << QString::number(o.seconds * o.variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n";
+            << QString::number(o.seconds * o.variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n"
+            << "threads: " << QString::fromStdString(result->threadChoice) << "\n";
     }
     return 0;
 }

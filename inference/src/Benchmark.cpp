@@ -10,9 +10,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace continuo::inference {
 
@@ -29,11 +36,60 @@ double statusMiB(const char* field) {
 }
 void resetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-/// Samples `total` tokens one at a time from an empty primer, timing windows that end at `marks`.
-std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector<int>& marks) {
+std::string cpuName() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("model name", 0) == 0) {
+            auto colon = line.find(':');
+            return colon == std::string::npos ? line : line.substr(colon + 2);
+        }
+    return "unknown CPU";
+}
+
+/// Processes that each keep a core busy while they live (a musician's other programs).
+class BusyProcesses {
+public:
+    explicit BusyProcesses(int n) {
+#if defined(__linux__)
+        const pid_t parent = getpid();
+        for (int i = 0; i < n; ++i) {
+            const pid_t pid = fork();
+            if (pid == 0) {
+                // Only async-signal-safe calls here: the parent has threads.
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent) _exit(0);
+                volatile std::uint64_t x = 0;
+                for (;;) x = x + 1;
+            }
+            if (pid > 0) pids_.push_back(pid);
+        }
+#else
+        (void)n;
+#endif
+    }
+    ~BusyProcesses() {
+#if defined(__linux__)
+        for (pid_t pid : pids_) kill(pid, SIGKILL);
+        for (pid_t pid : pids_) waitpid(pid, nullptr, 0);
+#endif
+    }
+    BusyProcesses(const BusyProcesses&) = delete;
+    BusyProcesses& operator=(const BusyProcesses&) = delete;
+
+private:
+#if defined(__linux__)
+    std::vector<pid_t> pids_;
+#endif
+};
+
+/// Samples `total` tokens one at a time from an empty primer, timing windows that end at
+/// `marks`. Threads as --threads: 0 = the automatic policy, which decodes on one thread. A
+/// window that runs past `budget` seconds ends there.
+std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector<int>& marks, double budget = 1e9) {
     Model::Impl& impl = model.impl();
     Dsmr& net = impl.net;
-    applyThreads(threads);
+    applyThreads(threads > 0 ? threads : 1);
     torch::NoGradGuard g;
     net->eval();
     auto caches = net->newCaches(1, impl.device);
@@ -51,6 +107,7 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
         // The window is the last 10 % of tokens before the mark (at least 256): steady state there.
         const int windowFrom = std::max(done, mark - std::max(256, mark / 10));
         for (; done < mark; ++done) {
+            if (done > windowFrom && done - tokensAtStart >= 16 && secondsSince(windowStart) > budget) break;
             if (done == windowFrom) {
                 windowStart = Clock::now();
                 musicAtStart = clock.now();
@@ -66,27 +123,67 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
         DecodeWindow w;
         w.threads = threads;
         w.afterTokens = mark;
-        w.tokensPerSecond = (mark - tokensAtStart) / secs;
-        w.msPerToken = 1000.0 * secs / (mark - tokensAtStart);
+        w.tokensPerSecond = (done - tokensAtStart) / secs;
+        w.msPerToken = 1000.0 * secs / (done - tokensAtStart);
         w.realTimeFactor = (clock.now() - musicAtStart) / secs;
         w.residentMiB = statusMiB("VmRSS:");
         out.push_back(w);
+        if (done < mark) break; // out of budget: later marks would not be reached either
     }
     return out;
 }
 
-double primerLatencyMs(Model& model, int threads, int primerTokens) {
-    // A primer of real-looking events: a note every 100 ms, as encoded by the tokenizer.
+/// A primer of real-looking events: a note every 100 ms, as encoded by the tokenizer, of at
+/// least `primerTokens` tokens or `seconds` seconds.
+std::vector<tokens::TimedNote> madeUpPrimer(int primerTokens, double seconds = 0) {
     std::vector<tokens::TimedNote> notes;
-    for (int i = 0; (int)tokens::encode(notes).size() < primerTokens - 1; i += 8)
+    for (int i = 0; (int)tokens::encode(notes).size() < primerTokens - 1 || (i + 8) * 0.1 <= seconds; i += 8)
         for (int k = 0; k < 8; ++k) notes.push_back({(i + k) * 0.1, (i + k) * 0.1 + 0.3, 48 + (i * 3 + k * 5) % 36, 60 + k * 4});
-    applyThreads(threads);
+    return notes;
+}
+
+PrimerLatency primerLatency(Model& model, int threads, int primerTokens) {
+    const auto notes = madeUpPrimer(primerTokens);
     Generator gen(std::shared_ptr<Model>(&model, [](Model*) {}));
     ContinueOptions o;
     o.seconds = 0.01;
     o.maxTokens = 1;
+    o.threads = threads;
     auto res = gen.run(notes, 0, o);
-    return res ? res->firstTokenMilliseconds : -1;
+    PrimerLatency l;
+    l.primerTokens = primerTokens;
+    l.threads = threads;
+    l.firstTokenMs = res ? res->firstTokenMilliseconds : -1;
+    l.prefillThreads = res ? res->prefillThreads : 0;
+    return l;
+}
+
+EndToEnd endToEnd(Model& model, int threads, const BenchmarkOptions& o, int variations) {
+    std::vector<tokens::TimedNote> primer = o.primer;
+    double primerEnd = o.primerEndSeconds;
+    if (primer.empty()) {
+        primer = madeUpPrimer(0, 20);
+        primerEnd = 20;
+    }
+    Generator gen(std::shared_ptr<Model>(&model, [](Model*) {}));
+    ContinueOptions c;
+    c.seconds = o.musicSeconds;
+    c.variations = variations;
+    c.threads = threads;
+    c.sampling.seed = 7;
+    EndToEnd e;
+    e.threads = threads;
+    e.variations = variations;
+    e.musicSeconds = o.musicSeconds;
+    auto res = gen.run(primer, primerEnd, c);
+    if (!res) return e;
+    e.primerTokens = res->primerTokens;
+    e.wallSeconds = res->wallSeconds;
+    e.firstTokenMs = res->firstTokenMilliseconds;
+    e.tokensPerSecond = res->tokensPerSecond;
+    e.realTimeFactor = o.musicSeconds * variations / std::max(1e-9, res->wallSeconds);
+    e.threadChoice = res->threadChoice;
+    return e;
 }
 
 AttentionMemory attentionMemory(int L, int D) {
@@ -133,20 +230,39 @@ Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, con
     r.model = model->info().path.empty() ? model->info().name : model->info().path;
     r.parameters = model->info().parameters;
     auto say = [&](const std::string& s) { if (log) log(s); };
+    r.cpu = cpuName();
     try {
-        if (o.decode)
-            for (int t : o.threads) {
-                say("decoding with " + std::to_string(t) + " thread(s)...");
-                auto w = decodeRun(*model, t, o.checkpoints);
-                r.decode.insert(r.decode.end(), w.begin(), w.end());
-            }
-        if (o.latency)
-            for (int t : o.threads)
-                for (int n : o.primerLengths) {
-                    say("primer of " + std::to_string(n) + " tokens, " + std::to_string(t) + " thread(s)...");
-                    primerLatencyMs(*model, t, n); // warm-up
-                    r.latency.push_back({n, t, primerLatencyMs(*model, t, n)});
+        // The same figures on an idle machine and then with `busy` processes competing.
+        for (int busy : o.busy > 0 ? std::vector<int>{0, o.busy} : std::vector<int>{0}) {
+            BusyProcesses competing(busy);
+            const std::string tag = busy ? " with " + std::to_string(busy) + " busy process(es)" : std::string();
+            auto named = [](int t) { return t > 0 ? std::to_string(t) + " thread(s)" : std::string("automatic threads"); };
+            if (o.decode)
+                for (int t : o.threads) {
+                    say("decoding with " + named(t) + tag + "...");
+                    auto w = decodeRun(*model, t, o.checkpoints, o.windowBudgetSeconds);
+                    for (auto& x : w) x.busy = busy;
+                    r.decode.insert(r.decode.end(), w.begin(), w.end());
                 }
+            if (o.latency)
+                for (int t : o.threads)
+                    for (int n : o.primerLengths) {
+                        say("primer of " + std::to_string(n) + " tokens, " + named(t) + tag + "...");
+                        primerLatency(*model, t, n); // warm-up
+                        PrimerLatency l = primerLatency(*model, t, n);
+                        l.busy = busy;
+                        r.latency.push_back(l);
+                    }
+            if (o.endToEnd)
+                for (int t : o.threads)
+                    for (int v : o.variations) {
+                        say("continue " + std::to_string(int(o.musicSeconds)) + " s x " + std::to_string(v) +
+                            " variation(s), " + named(t) + tag + "...");
+                        EndToEnd e = endToEnd(*model, t, o, v);
+                        e.busy = busy;
+                        r.endToEnd.push_back(e);
+                    }
+        }
         if (o.attention) {
             say("relative attention memory at L=" + std::to_string(o.attentionLength) + "...");
             r.attention = attentionMemory(o.attentionLength, model->config().headDim());
@@ -179,11 +295,21 @@ std::string BenchmarkReport::toJson() const {
     o["model"] = QString::fromStdString(model);
     o["parameters"] = qint64(parameters);
     QJsonArray d, l, s;
+    QJsonArray e;
     for (const auto& w : decode)
-        d.append(QJsonObject{{"threads", w.threads}, {"after_tokens", w.afterTokens}, {"tokens_per_second", w.tokensPerSecond},
+        d.append(QJsonObject{{"busy", w.busy}, {"threads", w.threads}, {"after_tokens", w.afterTokens}, {"tokens_per_second", w.tokensPerSecond},
                              {"ms_per_token", w.msPerToken}, {"real_time_factor", w.realTimeFactor}, {"resident_mib", w.residentMiB}});
     for (const auto& x : latency)
-        l.append(QJsonObject{{"primer_tokens", x.primerTokens}, {"threads", x.threads}, {"first_token_ms", x.firstTokenMs}});
+        l.append(QJsonObject{{"busy", x.busy}, {"primer_tokens", x.primerTokens}, {"threads", x.threads},
+                             {"prefill_threads", x.prefillThreads}, {"first_token_ms", x.firstTokenMs}});
+    for (const auto& x : endToEnd)
+        e.append(QJsonObject{{"busy", x.busy}, {"threads", x.threads}, {"variations", x.variations},
+                             {"primer_tokens", x.primerTokens}, {"music_seconds", x.musicSeconds},
+                             {"wall_seconds", x.wallSeconds}, {"first_token_ms", x.firstTokenMs},
+                             {"tokens_per_second", x.tokensPerSecond}, {"real_time_factor", x.realTimeFactor},
+                             {"thread_choice", QString::fromStdString(x.threadChoice)}});
+    o["cpu"] = QString::fromStdString(cpu);
+    o["end_to_end"] = e;
     for (const auto& x : schedules)
         s.append(QJsonObject{{"schedule", QString::fromStdString(x.schedule)}, {"cache_bytes", qint64(x.cacheBytes)},
                              {"tokens_per_second", x.tokensPerSecond}});
@@ -199,17 +325,27 @@ std::string BenchmarkReport::toText() const {
     std::ostringstream t;
     t.setf(std::ios::fixed);
     t.precision(2);
-    t << "model " << model << " (" << parameters << " parameters)\n";
+    auto threadsName = [](int n) { return n > 0 ? std::to_string(n) : std::string("auto"); };
+    t << "model " << model << " (" << parameters << " parameters) on " << cpu << "\n";
     if (!decode.empty()) {
-        t << "\ndecode (sampling from an empty primer)\n  threads  after tokens  tokens/s  ms/token  x real time  RSS MiB\n";
+        t << "\ndecode (sampling from an empty primer)\n  busy  threads  after tokens  tokens/s  ms/token  x real time  RSS MiB\n";
         for (const auto& w : decode)
-            t << "  " << w.threads << "        " << w.afterTokens << "\t" << w.tokensPerSecond << "\t" << w.msPerToken << "\t"
-              << w.realTimeFactor << "\t" << w.residentMiB << "\n";
+            t << "  " << w.busy << "     " << threadsName(w.threads) << "      " << w.afterTokens << "\t" << w.tokensPerSecond << "\t"
+              << w.msPerToken << "\t" << w.realTimeFactor << "\t" << w.residentMiB << "\n";
     }
     if (!latency.empty()) {
         t << "\nfirst sampled token after a primer\n";
         for (const auto& x : latency)
-            t << "  " << x.primerTokens << " tokens, " << x.threads << " thread(s): " << x.firstTokenMs << " ms\n";
+            t << "  " << x.primerTokens << " tokens, threads " << threadsName(x.threads) << " (primer on " << x.prefillThreads
+              << "), " << x.busy << " busy: " << x.firstTokenMs << " ms\n";
+    }
+    if (!endToEnd.empty()) {
+        t << "\ncontinue end to end (primer, then music per variation)\n"
+             "  busy  threads  variations  primer tokens  music s  wall s  first token ms  tokens/s  x real time\n";
+        for (const auto& x : endToEnd)
+            t << "  " << x.busy << "     " << threadsName(x.threads) << "      " << x.variations << "           " << x.primerTokens
+              << "\t" << x.musicSeconds << "\t" << x.wallSeconds << "\t" << x.firstTokenMs << "\t" << x.tokensPerSecond << "\t"
+              << x.realTimeFactor << "\n";
     }
     if (attention.length)
         t << "\nrelative attention logits at L=" << attention.length << ", one head (D=" << attention.headDim

@@ -14,12 +14,14 @@ using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 /// Feeds tokens through the caches segment by segment; returns the last position's logits (B, V).
-torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector<int>& toks, torch::Device device) {
+torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector<int>& toks, torch::Device device,
+                   const std::atomic<bool>* cancel) {
     const DecodePlan plan = decodePlan(net->config);
     const int S = plan.segment;
     torch::Tensor logits;
     std::size_t at = 0;
     while (at < toks.size()) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) break;
         const std::size_t n = std::min<std::size_t>(std::size_t(S - caches[0].segment), toks.size() - at);
         std::vector<std::int64_t> chunk(toks.begin() + long(at), toks.begin() + long(at + n));
         auto input = torch::tensor(chunk, torch::kLong).view({1, long(n)}).to(device); // (1, T)
@@ -31,8 +33,98 @@ torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector
 }
 } // namespace
 
+int receptiveField(const ModelConfig& config) {
+    const DecodePlan plan = decodePlan(config);
+    int r = 0;
+    for (int h : plan.horizons) r += h + plan.segment;
+    return r;
+}
+
+/// The state after feeding a primer: the caches, the last logits and what produced them.
+struct Generator::Primed {
+    std::vector<int> tokens; ///< all primer tokens (BOS, events, silence to the start)
+    std::vector<LayerCache> caches;
+    torch::Tensor logits; ///< (1, V)
+    int fed = 0;
+    double startAt = 0;   ///< where the continuation starts, seconds
+    int velocity = 0;     ///< the primer's last velocity bin state, for the decoders
+    double milliseconds = 0;
+};
+
+namespace {
+/// The primer as tokens, with silence up to where the continuation starts.
+std::vector<int> primerTokens(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, double* startAt,
+                              int* velocity) {
+    std::vector<int> toks{tokens::kBos};
+    auto encoded = tokens::encode(primer);
+    toks.insert(toks.end(), encoded.begin(), encoded.end());
+    tokens::StreamingDecoder primerClock;
+    for (int t : encoded) primerClock.feed(t);
+    const double start = std::max(primerEndSeconds, primerClock.now());
+    long gap = std::lround((start - primerClock.now()) / tokens::kStepSeconds);
+    while (gap > 0) {
+        int s = int(std::min<long>(gap, tokens::kTimeShiftSteps));
+        toks.push_back(tokens::timeShift(s));
+        gap -= s;
+    }
+    if (startAt) *startAt = start;
+    if (velocity) *velocity = primerClock.velocity();
+    return toks;
+}
+
+/// Where feeding may start without changing the state after the last token: past the
+/// receptive field, on a segment boundary of the full stream so that segments line up.
+std::size_t firstUsefulToken(const ModelConfig& config, std::size_t n) {
+    const DecodePlan plan = decodePlan(config);
+    const std::size_t reach = std::size_t(receptiveField(config));
+    if (n <= reach || plan.segment <= 0) return 0;
+    return (n - reach) / std::size_t(plan.segment) * std::size_t(plan.segment);
+}
+} // namespace
+
 Generator::Generator(std::shared_ptr<Model> model) : model_(std::move(model)) {}
 Generator::~Generator() = default;
+
+void Generator::forgetPrimed() { primed_.reset(); }
+
+bool Generator::isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const {
+    return primed_ && primed_->tokens == primerTokens(primer, primerEndSeconds, nullptr, nullptr);
+}
+
+Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, int threads,
+                                  const std::atomic<bool>* cancel) {
+    if (!model_) return Error{"no model loaded"};
+    const auto start = Clock::now();
+    double startAt = 0;
+    int velocity = 0;
+    auto toks = primerTokens(primer, primerEndSeconds, &startAt, &velocity);
+    if (primed_ && primed_->tokens == toks) return 0.0;
+    primed_.reset();
+    Model::Impl& impl = model_->impl();
+    Dsmr& net = impl.net;
+    const ThreadChoice choice = chooseThreads(threads >= 0 ? threads : impl.threads, impl.cpuIdle);
+    try {
+        torch::NoGradGuard noGrad;
+        net->eval();
+        applyThreads(choice.prefill);
+        auto p = std::make_unique<Primed>();
+        p->caches = net->newCaches(1, impl.device);
+        const std::size_t from = firstUsefulToken(net->config, toks.size());
+        std::vector<int> useful(toks.begin() + long(from), toks.end());
+        p->logits = feed(net, p->caches, useful, impl.device, cancel);
+        impl.cpuIdle.restart();
+        if (cancel && cancel->load()) return Error{"cancelled"};
+        p->tokens = std::move(toks);
+        p->fed = int(useful.size());
+        p->startAt = startAt;
+        p->velocity = velocity;
+        p->milliseconds = msSince(start);
+        primed_ = std::move(p);
+        return primed_->milliseconds;
+    } catch (const std::exception& e) {
+        return Error{"priming failed: " + torchMessage(e)};
+    }
+}
 
 Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds,
                                       const ContinueOptions& options, const ContinueCallbacks& callbacks,
@@ -48,34 +140,42 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
     Continuation result;
     result.variations.resize(std::size_t(variations));
     result.tokens.resize(std::size_t(variations));
+    const int requested = options.threads >= 0 ? options.threads : impl.threads;
     try {
         torch::NoGradGuard noGrad;
         net->eval();
 
-        // Primer tokens, then silence up to where the continuation starts.
-        std::vector<int> toks{tokens::kBos};
-        auto encoded = tokens::encode(primer);
-        toks.insert(toks.end(), encoded.begin(), encoded.end());
-        tokens::StreamingDecoder primerClock;
-        for (int t : encoded) primerClock.feed(t);
-        const double startAt = std::max(primerEndSeconds, primerClock.now());
-        long gap = std::lround((startAt - primerClock.now()) / tokens::kStepSeconds);
-        while (gap > 0) {
-            int s = int(std::min<long>(gap, tokens::kTimeShiftSteps));
-            toks.push_back(tokens::timeShift(s));
-            gap -= s;
+        result.primedAhead = isPrimed(primer, primerEndSeconds);
+        if (!result.primedAhead) {
+            auto primed = prime(primer, primerEndSeconds, requested, cancel);
+            if (!primed) {
+                if (cancel && cancel->load()) {
+                    result.cancelled = true;
+                    result.wallSeconds = msSince(start) / 1000.0;
+                    return result;
+                }
+                return Error{primed.error()};
+            }
+            result.primeMilliseconds = primed.value();
         }
-        result.primerTokens = int(toks.size());
+        const Primed& primed = *primed_;
+        const double startAt = primed.startAt;
+        result.primerTokens = int(primed.tokens.size());
+        result.primerTokensFed = primed.fed;
+        const ThreadChoice choice = chooseThreads(requested, impl.cpuIdle);
+        result.prefillThreads = choice.prefill;
+        result.decodeThreads = choice.decode;
+        result.threadChoice = choice.describe();
+        applyThreads(choice.decode);
 
-        auto caches = net->newCaches(1, impl.device);
-        auto logits = feed(net, caches, toks, impl.device); // (1, V)
-        result.primeMilliseconds = msSince(start);
-        // Variations share the primed state: copy it into each batch row.
+        // Variations share the primed state: copy it into each batch row (the primed state
+        // itself stays as it is, ready for the next run from the same primer).
+        std::vector<LayerCache> caches = primed.caches;
         for (auto& c : caches) {
             c.k = c.k.repeat({variations, 1, 1, 1}).contiguous();
             c.v = c.v.repeat({variations, 1, 1, 1}).contiguous();
         }
-        logits = logits.repeat({variations, 1}); // (B, V)
+        torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
 
         const int maxTokens = options.maxTokens > 0 ? options.maxTokens
                                                     : std::max(64, int(std::ceil(options.seconds * 40)));
@@ -85,7 +185,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         std::vector<bool> done(std::size_t(variations), false);
         for (int v = 0; v < variations; ++v) {
             decoders.emplace_back(startAt);
-            decoders.back().setVelocity(primerClock.velocity());
+            decoders.back().setVelocity(primed.velocity);
             randoms.emplace_back(options.sampling.seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
         }
         Sampler sampler(options.sampling);
@@ -144,6 +244,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 return a.start != b.start ? a.start < b.start : a.pitch < b.pitch;
             });
         }
+        impl.cpuIdle.restart();
         result.wallSeconds = msSince(start) / 1000.0;
         std::size_t total = 0;
         for (auto& t : result.tokens) total += t.size();

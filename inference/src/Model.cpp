@@ -65,6 +65,7 @@ Expected<std::shared_ptr<Model>> Model::create(const ModelConfig& config, std::u
         impl->net->to(device.value());
         impl->net->eval();
         impl->device = device.value();
+        impl->threads = runtime.threads;
         impl->info.config = config;
         impl->info.name = "untrained";
         impl->info.device = device.value().str();

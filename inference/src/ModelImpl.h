@@ -2,6 +2,7 @@
 // What Model hides: the torch module and the device it lives on.
 #include "Dsmr.h"
 #include "continuo/inference/Engine.h"
+#include "continuo/inference/ThreadPolicy.h"
 
 namespace continuo::inference {
 
@@ -9,7 +10,13 @@ struct Model::Impl {
     Dsmr net{nullptr};
     torch::Device device{torch::kCPU};
     ModelInfo info;
+    int threads = 0;      ///< RuntimeOptions::threads
+    CpuIdleMeter cpuIdle; ///< since loading, or since the last thread choice
 };
+
+/// Tokens the model reads before the next one, past which the primer cannot change what it
+/// writes: sum over layers of (horizon + segment) of the decoding plan.
+int receptiveField(const ModelConfig& config);
 
 /// Parses "cpu", "cuda", "cuda:1"; refuses CUDA when LibTorch has none, saying so.
 Expected<torch::Device> parseDevice(const std::string& name);

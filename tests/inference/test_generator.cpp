@@ -1,5 +1,6 @@
 // The generation session with a small random model through the real save/load path.
 #include "continuo/inference/Engine.h"
+#include "continuo/inference/ThreadPolicy.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -127,6 +128,122 @@ private slots:
         auto r = Generator(model).run({}, 0.0, o);
         QVERIFY(r.ok());
         QVERIFY(!r->tokens[0].empty());
+    }
+
+    void primedAheadStartsAtOnceWithTheSameMusic() {
+        ContinueOptions o;
+        o.seconds = 3;
+        o.sampling.seed = 99;
+        o.variations = 2;
+        auto cold = Generator(model).run(primer, 10.0, o);
+        QVERIFY(cold.ok());
+        QVERIFY(!cold->primedAhead);
+        QVERIFY(cold->primeMilliseconds > 0);
+        Generator g(model);
+        QVERIFY(!g.isPrimed(primer, 10.0));
+        auto ms = g.prime(primer, 10.0);
+        QVERIFY(ms.ok());
+        QVERIFY(ms.value() > 0);
+        QVERIFY(g.isPrimed(primer, 10.0));
+        QVERIFY(!g.isPrimed(primer, 11.0)); // another start is another primer
+        QCOMPARE(g.prime(primer, 10.0).value(), 0.0);
+        auto warm = g.run(primer, 10.0, o);
+        QVERIFY(warm.ok());
+        QVERIFY(warm->primedAhead);
+        QCOMPARE(warm->primeMilliseconds, 0.0);
+        QCOMPARE(warm->tokens, cold->tokens);
+        // Sampling leaves the primed state as it was: the next run starts from it again.
+        auto again = g.run(primer, 10.0, o);
+        QVERIFY(again.ok());
+        QVERIFY(again->primedAhead);
+        QCOMPARE(again->tokens, cold->tokens);
+        auto edited = primer;
+        edited.back().pitch += 1;
+        QVERIFY(!g.isPrimed(edited, 10.0));
+        auto fresh = g.run(edited, 10.0, o);
+        QVERIFY(fresh.ok());
+        QVERIFY(!fresh->primedAhead);
+        QVERIFY(g.isPrimed(edited, 10.0));
+        g.forgetPrimed();
+        QVERIFY(!g.isPrimed(edited, 10.0));
+    }
+
+    void cancelledPrimeKeepsNoState() {
+        Generator g(model);
+        std::atomic<bool> cancel{true};
+        QVERIFY(!g.prime(primer, 10.0, -1, &cancel).ok());
+        QVERIFY(!g.isPrimed(primer, 10.0));
+    }
+
+    void longPrimerFeedsOnlyWhatTheModelCanSee() {
+        // The test model sees (64 + 32) + (16 + 32) = 144 tokens back.
+        std::vector<tokens::TimedNote> longPrimer;
+        for (int i = 0; i < 500; ++i) longPrimer.push_back({i * 0.1, i * 0.1 + 0.25, 40 + (i * 7) % 40, 60});
+        ContinueOptions o;
+        o.seconds = 1;
+        o.sampling.seed = 3;
+        auto r = Generator(model).run(longPrimer, 50.0, o);
+        QVERIFY(r.ok());
+        QVERIFY(r->primerTokens > 1500);
+        QVERIFY2(r->primerTokensFed >= 144 && r->primerTokensFed < 144 + 32, qPrintable(QString::number(r->primerTokensFed)));
+        auto shortRun = Generator(model).run(primer, 10.0, o);
+        QCOMPARE(shortRun->primerTokensFed, shortRun->primerTokens); // short primers are fed whole
+    }
+
+    void threadChoiceFollowsTheRequest() {
+        ContinueOptions o;
+        o.seconds = 1;
+        o.threads = 2;
+        auto fixed = Generator(model).run(primer, 10.0, o);
+        QVERIFY(fixed.ok());
+        QCOMPARE(fixed->prefillThreads, 2);
+        QCOMPARE(fixed->decodeThreads, 2);
+        o.threads = 0;
+        auto automatic = Generator(model).run(primer, 10.0, o);
+        QVERIFY(automatic.ok());
+        QCOMPARE(automatic->decodeThreads, 1);
+        QVERIFY(automatic->prefillThreads >= 1 && automatic->prefillThreads <= std::min(4, usableCores()));
+        QVERIFY(automatic->threadChoice.find("automatic") != std::string::npos);
+    }
+
+    void idleMeterSeesBusyCores() {
+        const int cores = usableCores();
+        QVERIFY(cores >= 1);
+        CpuIdleMeter meter;
+#if defined(__linux__)
+        // Keep every usable core busy while the meter measures a window of ~200 ms.
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> spinners;
+        for (int i = 1; i < cores; ++i)
+            spinners.emplace_back([&] {
+                volatile std::uint64_t x = 0;
+                while (!stop.load(std::memory_order_relaxed)) x = x + 1;
+            });
+        meter.restart();
+        volatile std::uint64_t x = 0;
+        while (meter.elapsedMs() < 200) x = x + 1;
+        const auto idle = meter.idleFractions();
+        const double own = meter.ownCores();
+        const int spare = meter.spareCores();
+        stop = true;
+        for (auto& t : spinners) t.join();
+        QCOMPARE(int(idle.size()), cores);
+        double mean = 0;
+        for (double f : idle) {
+            QVERIFY(f >= 0 && f <= 1);
+            mean += f / cores;
+        }
+        QVERIFY2(mean < 0.5, qPrintable(QString::number(mean)));
+        QVERIFY2(own > 0.1, qPrintable(QString::number(own))); // its share depends on what else runs
+        QVERIFY(spare < cores);
+        const ThreadChoice c = chooseThreads(0, meter);
+        QCOMPARE(c.decode, 1);
+        QVERIFY(c.prefill >= 1 && c.prefill <= cores);
+#endif
+        const ThreadChoice fixed = chooseThreads(3, meter);
+        QVERIFY(!fixed.automatic);
+        QCOMPARE(fixed.prefill, 3);
+        QCOMPARE(fixed.decode, 3);
     }
 
     void rejectsBadOptions() {

@@ -9,7 +9,10 @@
 
 namespace continuo::inference {
 
+/// Thread counts are as given to --threads: 0 is the automatic policy (ThreadPolicy.h).
+/// `busy` is the number of competing processes, each spinning on a core, during the figure.
 struct DecodeWindow {
+    int busy = 0;
     int threads = 1;
     int afterTokens = 0;          ///< tokens generated when this window ended
     double tokensPerSecond = 0;   ///< within the window
@@ -19,9 +22,25 @@ struct DecodeWindow {
 };
 
 struct PrimerLatency {
+    int busy = 0;
     int primerTokens = 0;
     int threads = 1;
     double firstTokenMs = 0;
+    int prefillThreads = 1; ///< what the policy chose
+};
+
+/// Continue as `continuo-cli continue` does: a primer, then seconds of music per variation.
+struct EndToEnd {
+    int busy = 0;
+    int threads = 0;
+    int variations = 1;
+    int primerTokens = 0;
+    double musicSeconds = 0;  ///< per variation
+    double wallSeconds = 0;
+    double firstTokenMs = 0;
+    double tokensPerSecond = 0; ///< all variations together
+    double realTimeFactor = 0;  ///< seconds of music (all variations) per wall second
+    std::string threadChoice;
 };
 
 struct AttentionMemory {
@@ -43,7 +62,17 @@ struct BenchmarkOptions {
     std::vector<int> primerLengths{512, 2048};
     int attentionLength = 2048;
     int scheduleTokens = 3000;
-    bool decode = true, latency = true, attention = true, schedules = true;
+    bool decode = true, latency = true, attention = true, schedules = true, endToEnd = true;
+    /// Measure decode, latency and end to end again with this many busy processes.
+    int busy = 0;
+    /// End to end: the primer (seconds from its start; empty = a made-up 20 s primer),
+    /// the music to write, and the variation counts to compare.
+    std::vector<tokens::TimedNote> primer;
+    double primerEndSeconds = 0;
+    double musicSeconds = 30;
+    std::vector<int> variations{1, 3};
+    /// A decode window stops early after this many seconds (a busy machine can be slow).
+    double windowBudgetSeconds = 20;
 };
 
 struct BenchmarkReport {
@@ -53,6 +82,8 @@ struct BenchmarkReport {
     std::vector<PrimerLatency> latency;
     AttentionMemory attention;
     std::vector<ScheduleCost> schedules;
+    std::vector<EndToEnd> endToEnd;
+    std::string cpu; ///< the CPU's model name
     std::string toJson() const;
     std::string toText() const;
 };

@@ -17,7 +17,9 @@ namespace continuo::inference {
 
 struct RuntimeOptions {
     std::string device = "cpu"; ///< "cpu", "cuda", "cuda:N"
-    int threads = 0;            ///< CPU threads for LibTorch; 0 = all cores
+    /// CPU threads. 0 = automatic: decoding on one thread, the primer on one thread plus the
+    /// cores measured idle when it starts (ThreadPolicy.h). Train and eval read 0 as all cores.
+    int threads = 0;
 };
 
 struct ModelInfo {
@@ -66,6 +68,7 @@ struct ContinueOptions {
     double seconds = 15.0; ///< length of music to write (stop when time passes it)
     int maxTokens = 0;     ///< hard cap on sampled tokens (0 = 40 per second of music, at least 64)
     int variations = 1;    ///< 1..8, sampled side by side from one primed state
+    int threads = -1;      ///< CPU threads; -1 = the model's RuntimeOptions::threads, 0 = automatic
 };
 
 struct ContinueProgress {
@@ -85,7 +88,12 @@ struct Continuation {
     std::vector<std::vector<tokens::TimedNote>> variations; ///< notes after the primer, sorted by onset
     std::vector<std::vector<int>> tokens;                   ///< sampled tokens per variation
     int primerTokens = 0;
-    double primeMilliseconds = 0;  ///< batched forward over the primer
+    int primerTokensFed = 0;       ///< of those, fed to the model: the rest lie beyond what it can see
+    bool primedAhead = false;      ///< the primer's state came from an earlier prime()
+    int prefillThreads = 1;
+    int decodeThreads = 1;
+    std::string threadChoice;      ///< ThreadChoice::describe()
+    double primeMilliseconds = 0;  ///< batched forward over the primer (0 when primed ahead)
     double firstTokenMilliseconds = 0; ///< from start to the first sampled token
     double wallSeconds = 0;
     double tokensPerSecond = 0;
@@ -99,12 +107,28 @@ public:
     /// Continues `primer` (notes in seconds from its start). The continuation begins at
     /// `primerEndSeconds` (>= the last primer event). Cancel: set *cancel from any thread;
     /// it takes effect before the next token. Runs on the calling thread.
+    /// A primer that already went through prime() (same notes, same end) starts sampling at
+    /// once. Only the primer's last events that can still reach the next token are fed: the
+    /// model sees no further back than the sum over layers of (horizon + segment).
     Expected<Continuation> run(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds,
                                const ContinueOptions& options, const ContinueCallbacks& callbacks = {},
                                const std::atomic<bool>* cancel = nullptr);
+    /// Feeds the primer now and keeps its state, so that a later run() with the same primer
+    /// starts sampling at once (an app primes while the musician is still editing). Returns
+    /// the milliseconds spent (0 when this primer was already primed), or an error; a
+    /// cancelled prime leaves no state. `threads` as in ContinueOptions.
+    Expected<double> prime(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, int threads = -1,
+                           const std::atomic<bool>* cancel = nullptr);
+    /// Whether this primer's state is ready.
+    bool isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const;
+    /// Drops the primed state.
+    void forgetPrimed();
+
+    struct Primed;
 
 private:
     std::shared_ptr<Model> model_;
+    std::unique_ptr<Primed> primed_;
 };
 
 /// Where the shipped default model lives (install-relative, then the source tree).
