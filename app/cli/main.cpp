@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -48,9 +49,25 @@ void printHelp() {
 
 } // namespace
 
+namespace {
+/// Whether this command will run parallel regions for long: training and evaluation (all
+/// cores unless told), or any command given --threads above 1.
+bool runsManyThreads(int argc, char** argv) {
+    if (argc < 2) return false;
+    if (qstrcmp(argv[1], "train") == 0 || qstrcmp(argv[1], "eval") == 0 || qstrcmp(argv[1], "bench") == 0) return true;
+    for (int i = 2; i < argc; ++i) {
+        const char* value = nullptr;
+        if (qstrcmp(argv[i], "--threads") == 0 && i + 1 < argc) value = argv[i + 1];
+        else if (qstrncmp(argv[i], "--threads=", 10) == 0) value = argv[i] + 10;
+        if (value && std::atoi(value) > 1) return true;
+    }
+    return false;
+}
+} // namespace
+
 int main(int argc, char** argv) {
 #ifdef CONTINUO_HAVE_INFERENCE
-    continuo::inference::preferFastBlasKernels(argv);
+    continuo::inference::preferFastBlasKernels(argv, runsManyThreads(argc, argv));
 #endif
 #if defined(__GLIBC__)
     // Training and evaluation allocate and free the same large activations every step. By

@@ -48,7 +48,9 @@ void applyDarkPalette(QApplication& app) {
 
 int main(int argc, char** argv) {
 #ifdef CONTINUO_HAVE_INFERENCE
-    continuo::inference::preferFastBlasKernels(argv);
+    // The app lives long and shares the machine with its audio thread and the musician's
+    // other programs: OpenMP threads that wait must sleep, not spin.
+    continuo::inference::preferFastBlasKernels(argv, true);
 #endif
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Continuo");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -231,6 +232,8 @@ Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, con
     r.parameters = model->info().parameters;
     auto say = [&](const std::string& s) { if (log) log(s); };
     r.cpu = cpuName();
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    r.waitPolicy = policy ? policy : "";
     try {
         // The same figures on an idle machine and then with `busy` processes competing.
         for (int busy : o.busy > 0 ? std::vector<int>{0, o.busy} : std::vector<int>{0}) {
@@ -309,6 +312,7 @@ std::string BenchmarkReport::toJson() const {
                              {"tokens_per_second", x.tokensPerSecond}, {"real_time_factor", x.realTimeFactor},
                              {"thread_choice", QString::fromStdString(x.threadChoice)}});
     o["cpu"] = QString::fromStdString(cpu);
+    o["omp_wait_policy"] = QString::fromStdString(waitPolicy);
     o["end_to_end"] = e;
     for (const auto& x : schedules)
         s.append(QJsonObject{{"schedule", QString::fromStdString(x.schedule)}, {"cache_bytes", qint64(x.cacheBytes)},
@@ -327,6 +331,7 @@ std::string BenchmarkReport::toText() const {
     t.precision(2);
     auto threadsName = [](int n) { return n > 0 ? std::to_string(n) : std::string("auto"); };
     t << "model " << model << " (" << parameters << " parameters) on " << cpu << "\n";
+    t << "OpenMP waiting threads: " << (waitPolicy.empty() ? std::string("spin, then sleep (default)") : waitPolicy) << "\n";
     if (!decode.empty()) {
         t << "\ndecode (sampling from an empty primer)\n  busy  threads  after tokens  tokens/s  ms/token  x real time  RSS MiB\n";
         for (const auto& w : decode)

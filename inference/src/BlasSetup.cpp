@@ -25,7 +25,7 @@ const char* betterBlasCore(const char* detected) {
     return nullptr;
 }
 
-void preferFastBlasKernels(char** argv) {
+void preferFastBlasKernels(char** argv, bool passiveThreads) {
 #if defined(__linux__)
     // LibTorch runs its own thread pool over the cores; OpenBLAS's pool on top of it
     // oversubscribes them (decoding on 2 threads fell from 830 to 8 tokens/s). One BLAS
@@ -34,13 +34,19 @@ void preferFastBlasKernels(char** argv) {
     if (auto setThreads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
         setThreads && !std::getenv("OPENBLAS_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS"))
         setThreads(1);
-    if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("CONTINUO_BLAS_RESTARTED") || !argv) return;
+    if (std::getenv("CONTINUO_BLAS_RESTARTED") || !argv) return;
+    bool restart = false;
+    if (passiveThreads && !std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT")) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        restart = true;
+    }
     using CoreName = char* (*)();
     auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-    if (!coreName) return; // another BLAS, or none loaded
-    const char* better = betterBlasCore(coreName());
-    if (!better) return;
-    setenv("OPENBLAS_CORETYPE", better, 1);
+    if (const char* better = coreName && !std::getenv("OPENBLAS_CORETYPE") ? betterBlasCore(coreName()) : nullptr) {
+        setenv("OPENBLAS_CORETYPE", better, 1);
+        restart = true;
+    }
+    if (!restart) return;
     setenv("CONTINUO_BLAS_RESTARTED", "1", 1); // never loop
     execv("/proc/self/exe", argv);
     // The restart failed: carry on with the slow kernels.

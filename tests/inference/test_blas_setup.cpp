@@ -3,6 +3,8 @@
 // kernel family that fits the CPU.
 #include "continuo/inference/BlasSetup.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QtTest>
@@ -48,6 +50,28 @@ private slots:
         qInfo("OpenBLAS kernels in use: %s", qPrintable(last));
         if (last.compare("Prescott", Qt::CaseInsensitive) == 0)
             QVERIFY2(betterBlasCore("Prescott") == nullptr, "running on SSE3 kernels although the CPU has AVX2");
+    }
+
+    void longRunningCommandsLetWaitingThreadsSleep() {
+        const QString cli = QStringLiteral(CONTINUO_BINARY_DIR "/app/continuo-cli");
+        if (!QFile::exists(cli)) QSKIP("continuo-cli is not built");
+        auto policyOf = [&](const QString& preset) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove("CONTINUO_BLAS_RESTARTED");
+            env.remove("GOMP_SPINCOUNT");
+            if (preset.isEmpty()) env.remove("OMP_WAIT_POLICY");
+            else env.insert("OMP_WAIT_POLICY", preset);
+            p.setProcessEnvironment(env);
+            p.start(cli, {"bench", "--model", QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors"),
+                          "--only", "attention", "--attention-length", "32", "--json"});
+            if (!p.waitForFinished(120000) || p.exitCode() != 0) return QStringLiteral("(failed: %1)").arg(QString(p.readAllStandardError()));
+            return QJsonDocument::fromJson(p.readAllStandardOutput()).object().value("omp_wait_policy").toString();
+        };
+        // bench runs parallel regions: it restarts once so that GNU OpenMP sleeps while waiting.
+        QCOMPARE(policyOf(QString()), QStringLiteral("PASSIVE"));
+        // The user's own choice stands.
+        QCOMPARE(policyOf(QStringLiteral("ACTIVE")), QStringLiteral("ACTIVE"));
     }
 };
 

@@ -83,7 +83,8 @@ struct BenchmarkReport {
     AttentionMemory attention;
     std::vector<ScheduleCost> schedules;
     std::vector<EndToEnd> endToEnd;
-    std::string cpu; ///< the CPU's model name
+    std::string cpu;        ///< the CPU's model name
+    std::string waitPolicy; ///< OMP_WAIT_POLICY as this process runs with it (empty: unset)
     std::string toJson() const;
     std::string toText() const;
 };

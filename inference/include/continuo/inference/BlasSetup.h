@@ -15,6 +15,14 @@ const char* betterBlasCore(const char* detected);
 /// Restarts the process (same arguments) with a better OPENBLAS_CORETYPE when needed; returns
 /// when no restart is needed or the restart failed. Also keeps OpenBLAS to one thread per
 /// caller (LibTorch's own pool spreads the work) unless OPENBLAS_NUM_THREADS says otherwise.
-void preferFastBlasKernels(char** argv);
+///
+/// `passiveThreads`: a process that will run parallel regions for long (the app, training,
+/// an explicit --threads above 1) also wants OpenMP's waiting threads to sleep instead of
+/// spinning, or on a busy machine they burn the time slices their partners need (two-thread
+/// decoding went from 4x to 51x real time with one core busy). GNU OpenMP reads
+/// OMP_WAIT_POLICY only when it loads, so this too takes the one restart; the user's own
+/// OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone. Short one-thread commands skip it: the
+/// restart would cost more than it saves.
+void preferFastBlasKernels(char** argv, bool passiveThreads = false);
 
 } // namespace continuo::inference
