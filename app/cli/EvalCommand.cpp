@@ -26,7 +26,10 @@ int runEval(const QStringList& args) {
         {"threads", "CPU threads (0 = all).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
         {"cache", "Token cache file.", "file"},
-        {"json", "Print one JSON object."},
+        {"max-context", "Cap every layer's memory at N keys from earlier segments (0 = each segment sees only "
+                        "itself; default: the model's horizons).", "n", "-1"},
+        {"json", "Print one JSON object (with \"by_position\": NLL of tokens at positions 0-255, 256-1023, 1024+ of "
+                 "their piece)."},
     });
     p.addPositionalArgument("data", "MIDI files, folders, or a MAESTRO CSV.", "DATA...");
     if (!p.parse(args)) return continuo::cli::fail("eval", p.errorText(), 2);
@@ -51,7 +54,10 @@ int runEval(const QStringList& args) {
     QTextStream err(stderr);
     for (const auto& f : report.failures) err << "skipped " << QString::fromStdString(f) << "\n";
     if (pieces.empty()) return continuo::cli::fail("eval", "no readable pieces", 2);
-    auto r = evaluate(*model.value(), pieces, p.value("batch").toInt());
+    bool okContext = false;
+    const int maxContext = p.value("max-context").toInt(&okContext);
+    if (!okContext || maxContext < -1) return continuo::cli::fail("eval", "--max-context takes a number of tokens (0 or more)", 2);
+    auto r = evaluate(*model.value(), pieces, p.value("batch").toInt(), nullptr, maxContext);
     if (!r) return continuo::cli::fail("eval", QString::fromStdString(r.error()));
     if (p.isSet("json")) {
         QJsonObject o;
@@ -66,6 +72,13 @@ int runEval(const QStringList& args) {
         for (const auto& s : r->pieces)
             per.append(QJsonObject{{"path", QString::fromStdString(s.path)}, {"tokens", qint64(s.tokens)}, {"nll", s.nll}});
         o["per_piece"] = per;
+        if (maxContext >= 0) o["max_context"] = maxContext;
+        QJsonObject byPosition;
+        for (const auto& range : r->byPosition) {
+            const QString key = range.to < 0 ? QString("%1+").arg(range.from) : QString("%1-%2").arg(range.from).arg(range.to);
+            byPosition[key] = QJsonObject{{"nll", range.nll}, {"tokens", qint64(range.tokens)}};
+        }
+        o["by_position"] = byPosition;
         QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QTextStream out(stdout);
@@ -73,6 +86,9 @@ int runEval(const QStringList& args) {
             out << QString::number(s.nll, 'f', 4) << "  " << s.tokens << "  " << QString::fromStdString(s.path) << "\n";
         out << "pieces " << r->pieces.size() << ", tokens " << r->tokens << ", NLL " << QString::number(r->nll, 'f', 4)
             << " nats/token, perplexity " << QString::number(r->perplexity, 'f', 3) << " (" << int(r->tokensPerSecond) << " tokens/s)\n";
+        for (const auto& range : r->byPosition)
+            out << "positions " << range.from << (range.to < 0 ? QString("+") : QString("-%1").arg(range.to)) << ": NLL "
+                << QString::number(range.nll, 'f', 4) << " over " << range.tokens << " tokens\n";
     }
     return 0;
 }

@@ -48,6 +48,16 @@ int runInfo(const QStringList& args) {
         o["layouts"] = l;
         o["schedule"] = QString::fromStdString(c.scheduleName());
         o["memory_budget"] = c.memoryBudget();
+        QJsonObject bias;
+        bias["kind"] = c.hasDistanceBias() ? "buckets" : "none";
+        if (c.hasDistanceBias()) {
+            bias["buckets"] = c.biasBuckets;
+            bias["exact"] = c.biasExact;
+            bias["max_distance"] = c.biasMaxDistance;
+            bias["slope_max"] = c.biasSlopeMax;
+            bias["slope_min"] = c.biasSlopeMin;
+        }
+        o["distance_bias"] = bias;
         o["vocabulary_size"] = c.vocabSize;
         o["vocabulary_version"] = c.vocabularyVersion;
         QJsonObject m;
@@ -76,6 +86,7 @@ int runInfo(const QStringList& args) {
     QString layouts;
     for (int i = 0; i < c.layers; ++i) layouts += QString(layoutName(c.layout(i))) + " ";
     out << "attention:       " << layouts.trimmed() << "\n"
+        << "distance bias:   " << QString::fromStdString(c.distanceBiasName()) << "\n"
         << "vocabulary:      " << c.vocabSize << " tokens, version " << c.vocabularyVersion << "\n"
         << "licence:         " << (meta("licence").isEmpty() ? "(not recorded)" : meta("licence")) << "\n"
         << "training data:   " << (meta("training_data").isEmpty() ? "(not recorded)" : meta("training_data")) << "\n";

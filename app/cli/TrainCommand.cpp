@@ -47,6 +47,11 @@ int runTrain(const QStringList& args) {
         {"layouts", "Attention layout per layer: dense, strided, fixed (one for all, or a list).", "spec", "dense"},
         {"stride", "Sparse stride l.", "n", "16"},
         {"summary", "Sparse summary keys c (fixed layout).", "n", "4"},
+        {"distance-bias", "Learned per-head distance bias beside the relative embeddings, starting as a recency "
+                          "prior: buckets[:N[:EXACT[:MAX]]] (N buckets, EXACT of them one distance each, log-spaced "
+                          "to MAX; default 32:16:2048) or none. With --init: the file's unless given.", "spec", "buckets"},
+        {"bias-slopes", "Initial recency slopes of the distance bias, nats per event: MOST_LOCAL:FLATTEST, "
+                        "geometric over the heads.", "max:min", "0.5:0.0009765625"},
         {"dropout", "Dropout.", "p", "0.1"},
         {"batch", "Pieces streamed side by side.", "n", "8"},
         {"steps", "Optimiser steps.", "n", "10000"},
@@ -89,6 +94,18 @@ int runTrain(const QStringList& args) {
     if (!layouts) return cli::fail("train", QString::fromStdString(layouts.error()), 2);
     if (std::any_of(layouts->begin(), layouts->end(), [](auto l) { return l != AttentionLayout::Dense; }))
         o.config.layouts = layouts.value();
+    auto applyBias = [&](ModelConfig& c) -> QString {
+        if (auto r = parseDistanceBias(p.value("distance-bias").toStdString(), c); !r) return QString::fromStdString(r.error());
+        const QStringList slopes = p.value("bias-slopes").split(':');
+        bool okMax = false, okMin = false;
+        if (slopes.size() == 2) {
+            c.biasSlopeMax = slopes[0].toDouble(&okMax);
+            c.biasSlopeMin = slopes[1].toDouble(&okMin);
+        }
+        if (!okMax || !okMin) return "cannot read --bias-slopes '" + p.value("bias-slopes") + "' (MAX:MIN)";
+        return {};
+    };
+    if (auto why = applyBias(o.config); !why.isEmpty()) return cli::fail("train", why, 2);
     if (auto why = o.config.validate(); !why.empty()) return cli::fail("train", QString::fromStdString(why), 2);
     o.outDir = p.value("out").toStdString();
     o.batch = p.value("batch").toInt();
@@ -164,6 +181,10 @@ int runTrain(const QStringList& args) {
             if (!s) return cli::fail("train", QString::fromStdString(s.error()), 2);
             o.config.horizons = s.value();
         }
+        // An explicit --distance-bias adds (or drops) the bias; a new one starts at its prior.
+        if (p.isSet("distance-bias") || p.isSet("bias-slopes"))
+            if (auto why = applyBias(o.config); !why.isEmpty()) return cli::fail("train", why, 2);
+        if (auto why = o.config.validate(); !why.empty()) return cli::fail("train", QString::fromStdString(why), 2);
         o.metadata["initialised_from"] = info.name + ", " + info.metadataValue("training_tokens", "?") +
                                          " tokens of training (sha256 " + info.sha256.substr(0, 16) + ")";
     }
@@ -179,7 +200,7 @@ int runTrain(const QStringList& args) {
     std::signal(SIGTERM, onSignal);
     err << "model: " << o.config.layers << " layers, d=" << o.config.dModel << ", " << o.config.heads << " heads, segment "
         << o.config.segment << ", horizons " << QString::fromStdString(o.config.scheduleName()) << " (budget "
-        << o.config.memoryBudget() << ")\n";
+        << o.config.memoryBudget() << "), distance bias " << QString::fromStdString(o.config.distanceBiasName()) << "\n";
     auto result = train(o, trainPieces, valPieces,
         [&](const TrainProgress& pr) {
             err << QString("step %1/%2  loss %3  val %4  %5 tok/s  lr %6  epoch %7  %8 elapsed  eta %9\n")

@@ -17,8 +17,8 @@ namespace continuo::inference::kernels {
 CONTINUO_CLONES
 void attendOneHead(const float* __restrict q, const float* __restrict k, std::int64_t kStride,
                    const float* __restrict e, std::int64_t eStride, const float* __restrict v,
-                   std::int64_t vStride, std::int64_t K, std::int64_t D, float scale, float* __restrict scratch,
-                   float* __restrict y) {
+                   std::int64_t vStride, const float* __restrict bias, std::int64_t K, std::int64_t D, float scale,
+                   float* __restrict scratch, float* __restrict y) {
     float top = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = 0; j < K; ++j) {
         const float* kj = k + j * kStride;
@@ -31,6 +31,7 @@ void attendOneHead(const float* __restrict q, const float* __restrict k, std::in
         float s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
         for (; d < D; ++d) s += q[d] * (kj[d] + ej[d]);
         s *= scale;
+        if (bias) s += bias[j];
         scratch[j] = s;
         top = std::max(top, s);
     }

@@ -6,11 +6,12 @@
 namespace continuo::inference::kernels {
 
 /// One head of single-query relative attention. Key j sits at distance K-1-j from the query,
-/// so its logit is q . (k_j + e_j) * scale with e_j the relative-table row for that distance.
+/// so its logit is q . (k_j + e_j) * scale + bias_j with e_j the relative-table row and bias_j
+/// the distance bias for that distance (`bias` K floats, or null for none).
 /// Rows of k, v and e are D contiguous floats, `kStride`, `vStride`, `eStride` apart.
 /// `scratch` holds K floats. Writes softmax(logits) . v to y (D floats).
 void attendOneHead(const float* q, const float* k, std::int64_t kStride, const float* e, std::int64_t eStride,
-                   const float* v, std::int64_t vStride, std::int64_t K, std::int64_t D, float scale,
-                   float* scratch, float* y);
+                   const float* v, std::int64_t vStride, const float* bias, std::int64_t K, std::int64_t D,
+                   float scale, float* scratch, float* y);
 
 } // namespace continuo::inference::kernels

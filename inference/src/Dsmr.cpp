@@ -34,9 +34,9 @@ namespace {
 /// Single-query dense attention (decoding), one fused pass per head (kernels::attendOneHead):
 /// at one query, the dozen tensor operations it replaces cost far more in dispatch and GEMM
 /// packing than the arithmetic. q (B, H, 1, D); k, v (B, H, K, D) and reversed (H, K, D) with
-/// contiguous rows. Returns (B, 1, H*D), heads side by side, as the output projection wants.
+/// contiguous rows; reversedBias (H, K) contiguous rows, or undefined. Returns (B, 1, H*D), heads side by side, as the output projection wants.
 torch::Tensor attendOne(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& reversed) {
+                        const torch::Tensor& reversed, const torch::Tensor& reversedBias) {
     const auto B = q.size(0), H = q.size(1), K = k.size(2), D = q.size(3);
     const auto qc = q.contiguous();
     auto y = torch::empty({B, 1, H * D}, q.options());
@@ -47,8 +47,10 @@ torch::Tensor attendOne(const torch::Tensor& q, const torch::Tensor& k, const to
             kernels::attendOneHead(qc.data_ptr<float>() + (b * H + h) * D,
                                    k.data_ptr<float>() + b * k.stride(0) + h * k.stride(1), k.stride(2),
                                    reversed.data_ptr<float>() + h * reversed.stride(0), reversed.stride(1),
-                                   v.data_ptr<float>() + b * v.stride(0) + h * v.stride(1), v.stride(2), K, D,
-                                   scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
+                                   v.data_ptr<float>() + b * v.stride(0) + h * v.stride(1), v.stride(2),
+                                   reversedBias.defined() ? reversedBias.data_ptr<float>() + h * reversedBias.stride(0)
+                                                          : nullptr,
+                                   K, D, scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
     return y;
 }
 
@@ -58,17 +60,23 @@ bool rowsContiguous(const torch::Tensor& t) {
 } // namespace
 
 torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                const torch::Tensor& table, const torch::Tensor& memoryValid,
+                                const torch::Tensor& table, const torch::Tensor& bias, const torch::Tensor& memoryValid,
                                 AttentionLayout layout, int stride, int summary) {
     if (layout != AttentionLayout::Dense)
-        return sparseRelativeAttention(q, k, v, table, memoryValid, layout, stride, summary);
-    const auto T = q.size(2), K = k.size(2), M = K - T;
+        return sparseRelativeAttention(q, k, v, table, bias, memoryValid, layout, stride, summary);
+    const auto H = q.size(1), T = q.size(2), K = k.size(2), M = K - T;
     const double scale = 1.0 / std::sqrt(double(q.size(3)));
     auto content = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, K)
     auto reversed = table.narrow(1, 0, K).flip({1});                  // (H, K, D), row c: distance K-1-c
     auto qe = torch::matmul(q, reversed.transpose(-2, -1).unsqueeze(0)); // (B, H, T, K)
     // With one query the skew is the identity (column j already holds distance M - j).
     auto logits = (content + (T == 1 ? qe : skew(qe))) * scale;
+    if (bias.defined()) {
+        // The bias depends on distance only, so the same skew places it: column c of every row
+        // starts as bias[K-1-c], and the shift turns that into bias[M + i - j].
+        auto rb = bias.narrow(1, 0, K).flip({1}).view({1, H, 1, K}); // (1, H, 1, K)
+        logits = logits + (T == 1 ? rb : skew(rb.expand({1, H, T, K})));
+    }
     torch::Tensor masked; // true = hidden
     if (T > 1) {
         auto opts = torch::TensorOptions().dtype(torch::kLong).device(q.device());
@@ -92,10 +100,26 @@ RelativeAttentionImpl::RelativeAttentionImpl(const ModelConfig& c, int layer)
     qkv = register_module("qkv", torch::nn::Linear(c.dModel, 3 * c.dModel));
     out = register_module("out", torch::nn::Linear(c.dModel, c.dModel));
     table = register_parameter("relative", torch::randn({heads, c.relativeRange(layer), headDim}) * 0.02);
+    if (c.hasDistanceBias()) {
+        // The prior: a recency slope per head, from sharply local to nearly flat, so attention
+        // prefers recent events from the first step and far heads exist from the start.
+        auto prior = torch::empty({heads, c.biasBuckets});
+        for (int h = 0; h < heads; ++h)
+            for (int b = 0; b < c.biasBuckets; ++b) prior[h][b] = c.biasPrior(h, b);
+        distanceBias = register_parameter("distance_bias", prior);
+        std::vector<std::int64_t> buckets(std::size_t(c.relativeRange(layer)));
+        for (std::size_t d = 0; d < buckets.size(); ++d) buckets[d] = c.distanceBucket(int(d));
+        bucketOf = torch::tensor(buckets, torch::kLong);
+    }
     drop = register_module("drop", torch::nn::Dropout(c.dropout));
     torch::NoGradGuard g;
     out->weight.normal_(0.0, 0.02 / std::sqrt(2.0 * c.layers)); // Sparse Transformer init
     out->bias.zero_();
+}
+
+torch::Tensor RelativeAttentionImpl::biasByDistance() const {
+    if (!distanceBias.defined()) return {};
+    return distanceBias.index_select(1, bucketOf.to(distanceBias.device())); // (H, R)
 }
 
 torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const LayerMemory& memory,
@@ -107,7 +131,7 @@ torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const Layer
     *v = vx;
     auto keys = memory.k.defined() ? torch::cat({memory.k, kx}, 2) : kx;   // (B, H, K, D)
     auto values = memory.v.defined() ? torch::cat({memory.v, vx}, 2) : vx; // (B, H, K, D)
-    auto y = relativeAttention(q, keys, values, table, memory.valid, layout, stride, summary);
+    auto y = relativeAttention(q, keys, values, table, biasByDistance(), memory.valid, layout, stride, summary);
     return drop(out(y.transpose(1, 2).reshape({B, T, C}))); // (B, T, C)
 }
 
@@ -127,9 +151,16 @@ torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& ca
             flipped = table.flip({1}).contiguous();
             flippedVersion = std::int64_t(table._version());
         }
-        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, flipped.size(1) - K, K)));
+        if (distanceBias.defined() &&
+            (!flippedBias.defined() || flippedBiasVersion != std::int64_t(distanceBias._version()))) {
+            flippedBias = biasByDistance().flip({1}).contiguous(); // (H, R), column c: distance R-1-c
+            flippedBiasVersion = std::int64_t(distanceBias._version());
+        }
+        const auto R = flipped.size(1);
+        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, R - K, K),
+                                     distanceBias.defined() ? flippedBias.narrow(1, R - K, K) : torch::Tensor()));
     }
-    auto y = relativeAttention(parts[0], keys, values, table, {}, layout, stride, summary);
+    auto y = relativeAttention(parts[0], keys, values, table, biasByDistance(), {}, layout, stride, summary);
     return linear(out, y.transpose(1, 2).reshape({B, T, C})); // (B, T, C)
 }
 

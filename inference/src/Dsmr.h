@@ -30,8 +30,10 @@ struct LayerCache {
 
 /// Causal attention of T queries over K = M + T keys (the last T are the queries' own),
 /// with relative logits q_i . E[dist] computed by the skew; dense or sparse layout.
+/// logit[i, j] = (q_i . k_j + q_i . E[dist]) / sqrt(D) + bias[dist], dist = M + i - j, where
+/// `bias` (H, >= K) is the distance bias by distance (undefined = none).
 torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                const torch::Tensor& table, const torch::Tensor& memoryValid,
+                                const torch::Tensor& table, const torch::Tensor& bias, const torch::Tensor& memoryValid,
                                 AttentionLayout layout, int stride, int summary);
 
 /// The skew: from QE' (B, H, T, K), whose column c holds q_i . E[K-1-c], to
@@ -46,12 +48,18 @@ struct RelativeAttentionImpl : torch::nn::Module {
     /// Decoding: x (B, T, C) appended to the cache (T <= S - cache.segment).
     torch::Tensor step(const torch::Tensor& x, LayerCache& cache);
 
+    /// The distance bias spread over distances (H, R), column = distance; undefined = none.
+    torch::Tensor biasByDistance() const;
+
     torch::nn::Linear qkv{nullptr}, out{nullptr};
     torch::Tensor table; ///< (H, R, D) relative embeddings, row = distance
-    /// Decoding: `table` flipped along distance once (row r = distance R-1-r), so that each
-    /// step takes a view instead of copying; rebuilt when the weights change.
-    torch::Tensor flipped;
-    std::int64_t flippedVersion = -1;
+    /// (H, buckets) learned logit offset per distance bucket ("distance_bias"); undefined = none.
+    torch::Tensor distanceBias;
+    torch::Tensor bucketOf; ///< (R) long, CPU: the bucket of each distance
+    /// Decoding: `table` (and the bias) flipped along distance once (row r = distance R-1-r),
+    /// so that each step takes a view instead of copying; rebuilt when the weights change.
+    torch::Tensor flipped, flippedBias;
+    std::int64_t flippedVersion = -1, flippedBiasVersion = -1;
     torch::nn::Dropout drop{nullptr};
     int heads, headDim, horizon, segment, stride, summary;
     AttentionLayout layout;

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <set>
 
@@ -28,6 +30,40 @@ std::string ModelConfig::scheduleName() const {
                    std::to_string(horizons.size() - k) + "x" + std::to_string(shortH);
     }
     return "custom";
+}
+
+int ModelConfig::distanceBucket(int distance) const {
+    // T5's buckets: exact for small distances, then logarithmic up to biasMaxDistance. With the
+    // defaults (32, 16, 2048) a bucket spans a factor 1.35 of distance beyond 16, so distances
+    // past a 256-event segment share 7 buckets: memory adds few parameters to learn.
+    if (distance < biasExact) return std::max(distance, 0);
+    if (distance >= biasMaxDistance) return biasBuckets - 1;
+    const int logBuckets = biasBuckets - biasExact;
+    const double f = std::log(double(distance) / biasExact) / std::log(double(biasMaxDistance) / biasExact);
+    return std::min(biasBuckets - 1, biasExact + int(f * logBuckets));
+}
+
+double ModelConfig::biasSlope(int head) const {
+    if (heads <= 1) return std::sqrt(biasSlopeMax * biasSlopeMin);
+    return biasSlopeMax * std::pow(biasSlopeMin / biasSlopeMax, double(head) / double(heads - 1));
+}
+
+double ModelConfig::biasPrior(int head, int bucket) const {
+    double lowest = bucket; // exact buckets
+    if (bucket >= biasExact) {
+        // The smallest distance d with distanceBucket(d) == bucket.
+        const int logBuckets = biasBuckets - biasExact;
+        lowest = std::ceil(biasExact * std::pow(double(biasMaxDistance) / biasExact, double(bucket - biasExact) / logBuckets) - 1e-9);
+    }
+    return -biasSlope(head) * lowest;
+}
+
+std::string ModelConfig::distanceBiasName() const {
+    if (!hasDistanceBias()) return "none";
+    char line[160];
+    std::snprintf(line, sizeof line, "%d buckets (%d exact, log-spaced to %d), initial slopes %.3g .. %.3g", biasBuckets,
+                  biasExact, biasMaxDistance, biasSlope(0), biasSlope(heads - 1));
+    return line;
 }
 
 const char* layoutName(AttentionLayout l) {
@@ -56,6 +92,13 @@ std::string ModelConfig::toJson() const {
     o["sparse_summary"] = sparseSummary;
     o["dropout"] = dropout;
     o["vocabulary_version"] = vocabularyVersion;
+    if (hasDistanceBias()) { // absent = none: files written before the bias existed read as before
+        o["bias_buckets"] = biasBuckets;
+        o["bias_exact"] = biasExact;
+        o["bias_max_distance"] = biasMaxDistance;
+        o["bias_slope_max"] = biasSlopeMax;
+        o["bias_slope_min"] = biasSlopeMin;
+    }
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
@@ -85,6 +128,11 @@ Expected<ModelConfig> ModelConfig::fromJson(const std::string& json) {
     c.sparseSummary = o["sparse_summary"].toInt(4);
     c.dropout = o["dropout"].toDouble(0.1);
     c.vocabularyVersion = o["vocabulary_version"].toInt(1);
+    c.biasBuckets = o["bias_buckets"].toInt(0);
+    c.biasExact = o["bias_exact"].toInt(c.biasExact);
+    c.biasMaxDistance = o["bias_max_distance"].toInt(c.biasMaxDistance);
+    c.biasSlopeMax = o["bias_slope_max"].toDouble(c.biasSlopeMax);
+    c.biasSlopeMin = o["bias_slope_min"].toDouble(c.biasSlopeMin);
     if (auto why = c.validate(); !why.empty()) return Error{"invalid model config: " + why};
     return c;
 }
@@ -101,6 +149,13 @@ std::string ModelConfig::validate() const {
         if (h < 0 || h > 1 << 20) return "horizon out of range";
     if (!layouts.empty() && layouts.size() != std::size_t(layers)) return "one layout per layer is needed";
     if (sparseStride <= 0 || sparseSummary <= 0 || sparseSummary > sparseStride) return "bad sparse stride/summary";
+    if (biasBuckets < 0 || biasBuckets > 4096) return "bias_buckets out of range";
+    if (hasDistanceBias()) {
+        if (biasExact < 1 || biasExact >= biasBuckets) return "bias_exact must be at least 1 and below bias_buckets";
+        if (biasMaxDistance <= biasExact || biasMaxDistance > 1 << 24) return "bias_max_distance must exceed bias_exact";
+        if (!(biasSlopeMax >= 0) || !(biasSlopeMin >= 0) || biasSlopeMax > 100 || biasSlopeMin > 100)
+            return "bias slopes must lie in 0..100";
+    }
     return {};
 }
 
@@ -133,6 +188,27 @@ Expected<std::vector<int>> parseSchedule(const std::string& specText, int layers
     }
     if (!ok) return Error{"cannot read schedule '" + specText + "' (full:H, two-scale:K:LONG:SHORT, uniform:BUDGET, none, or H1,H2,...)"};
     return out;
+}
+
+Expected<bool> parseDistanceBias(const std::string& specText, ModelConfig& c) {
+    QStringList p = QString::fromStdString(specText).trimmed().split(':');
+    if (p[0] == "none") {
+        c.biasBuckets = 0;
+        return true;
+    }
+    if (p[0] != "buckets" || p.size() > 4) return Error{"cannot read distance bias '" + specText + "' (none, or buckets[:N[:EXACT[:MAX]]])"};
+    ModelConfig d; // the defaults for what the spec leaves out
+    c.biasBuckets = 32;
+    c.biasExact = d.biasExact;
+    c.biasMaxDistance = d.biasMaxDistance;
+    int* fields[] = {&c.biasBuckets, &c.biasExact, &c.biasMaxDistance};
+    for (int i = 1; i < p.size(); ++i) {
+        bool ok = false;
+        *fields[i - 1] = p[i].toInt(&ok);
+        if (!ok) return Error{"cannot read distance bias '" + specText + "' (none, or buckets[:N[:EXACT[:MAX]]])"};
+    }
+    if (c.biasBuckets <= 0) return Error{"distance bias: the number of buckets must be positive"};
+    return true;
 }
 
 Expected<std::vector<AttentionLayout>> parseLayouts(const std::string& specText, int layers) {

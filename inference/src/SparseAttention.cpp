@@ -46,9 +46,11 @@ std::pair<torch::Tensor, torch::Tensor> patternIndex(std::int64_t T, std::int64_
     return {torch::tensor(idx, opts).view({T, W}), torch::tensor(ok, torch::kUInt8).to(torch::kBool).view({T, W})};
 }
 
-/// Attention of one head group over its gathered keys. q (B, G, T, D), k/v (B, G, K, D), table (G, R, D).
+/// Attention of one head group over its gathered keys. q (B, G, T, D), k/v (B, G, K, D), table (G, R, D),
+/// bias (G, R) or undefined.
 torch::Tensor gatheredAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                const torch::Tensor& table, const torch::Tensor& memoryValid, const torch::Tensor& idx,
+                                const torch::Tensor& table, const torch::Tensor& bias,
+                                const torch::Tensor& memoryValid, const torch::Tensor& idx,
                                 const torch::Tensor& ok) {
     const auto B = q.size(0), G = q.size(1), T = q.size(2), D = q.size(3), W = idx.size(1), M = k.size(2) - T;
     auto flat = idx.reshape({-1});                                      // (T*W)
@@ -59,6 +61,7 @@ torch::Tensor gatheredAttention(const torch::Tensor& q, const torch::Tensor& k, 
     auto eg = table.index_select(1, distance).view({G, T, W, D});        // (G, T, W, D)
     auto qx = q.unsqueeze(3);                                            // (B, G, T, 1, D)
     auto logits = ((qx * kg).sum(-1) + (qx * eg.unsqueeze(0)).sum(-1)) / std::sqrt(double(D)); // (B, G, T, W)
+    if (bias.defined()) logits = logits + bias.index_select(1, distance).view({1, G, T, W});  // (B, G, T, W)
     auto hidden = ok.logical_not().view({1, 1, T, W});
     if (memoryValid.defined() && M > 0) {
         // Keys inside the memory that belong to an earlier piece are hidden too.
@@ -93,8 +96,9 @@ torch::Tensor sparsePatternMask(std::int64_t T, std::int64_t K, AttentionLayout 
 }
 
 torch::Tensor sparseRelativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                      const torch::Tensor& table, const torch::Tensor& memoryValid,
-                                      AttentionLayout layout, int stride, int summary) {
+                                      const torch::Tensor& table, const torch::Tensor& bias,
+                                      const torch::Tensor& memoryValid, AttentionLayout layout, int stride,
+                                      int summary) {
     const auto H = q.size(1), T = q.size(2), K = k.size(2);
     const auto half = H / 2;
     std::vector<torch::Tensor> parts;
@@ -105,7 +109,8 @@ torch::Tensor sparseRelativeAttention(const torch::Tensor& q, const torch::Tenso
         idx = idx.to(q.device());
         ok = ok.to(q.device());
         parts.push_back(gatheredAttention(q.narrow(1, h0, n), k.narrow(1, h0, n), v.narrow(1, h0, n),
-                                          table.narrow(0, h0, n), memoryValid, idx, ok));
+                                          table.narrow(0, h0, n), bias.defined() ? bias.narrow(0, h0, n) : bias,
+                                          memoryValid, idx, ok));
     }
     return torch::cat(parts, 1); // (B, H, T, D)
 }

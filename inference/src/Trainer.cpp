@@ -47,13 +47,13 @@ torch::Tensor batchTensor(const std::vector<std::int64_t>& v, int B, int S, torc
     return torch::tensor(v, torch::kLong).view({B, S}).to(d); // (B, S)
 }
 
-/// A copy of `from` with other memory horizons. Every weight is copied; a relative table that
-/// grows keeps its rows and repeats its farthest row for the new distances (so far keys start
-/// with the bias of the farthest distance the model knows); one that shrinks is cut.
-Expected<std::shared_ptr<Model>> withSchedule(const Model& from, const std::vector<int>& horizons, std::uint64_t seed,
-                                              const RuntimeOptions& runtime) {
-    ModelConfig c = from.config();
-    c.horizons = horizons;
+/// A copy of `from` with another memory schedule and/or distance bias. Every weight is copied. A
+/// relative table that grows keeps its rows and starts the new distances at zero: copying the
+/// farthest row into all of them made every memory key look alike, so nothing told near memory
+/// from far; the distance bias (when the model has one) carries the distance there instead. A
+/// table that shrinks is cut. A distance bias the source lacks starts at its recency prior.
+Expected<std::shared_ptr<Model>> withConfig(const Model& from, const ModelConfig& c, std::uint64_t seed,
+                                            const RuntimeOptions& runtime) {
     if (auto why = c.validate(); !why.empty()) return Error{why};
     auto created = Model::create(c, seed, runtime);
     if (!created) return created;
@@ -61,14 +61,18 @@ Expected<std::shared_ptr<Model>> withSchedule(const Model& from, const std::vect
     auto source = from.impl().net->named_parameters();
     for (auto& p : created.value()->impl().net->named_parameters()) {
         const torch::Tensor* old = source.find(p.key());
+        const bool isBias = p.key().find("distance_bias") != std::string::npos;
+        if (!old && isBias) continue; // keeps the prior it was created with
         if (!old) return Error{"the model has no weight " + p.key()};
         torch::Tensor dst = p.value();
         if (old->sizes() == dst.sizes()) {
             dst.copy_(*old);
         } else if (p.key().find("relative") != std::string::npos && old->dim() == 3 && dst.dim() == 3) {
             const auto keep = std::min(old->size(1), dst.size(1));
+            dst.zero_();
             dst.narrow(1, 0, keep).copy_(old->narrow(1, 0, keep));
-            if (dst.size(1) > keep) dst.narrow(1, keep, dst.size(1) - keep).copy_(old->narrow(1, keep - 1, 1).expand({-1, dst.size(1) - keep, -1}));
+        } else if (isBias) {
+            continue; // other buckets: the prior
         } else {
             return Error{"weight " + p.key() + " has another shape"};
         }
@@ -121,15 +125,18 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
         auto loaded = Model::load(o.initFrom, o.runtime);
         if (!loaded) return Error{"cannot start from " + o.initFrom + ": " + loaded.error()};
         model = loaded.value();
-        if (model->config().horizons != o.config.horizons) {
-            // Same network, another memory schedule (say, a model first trained without memory
-            // learning to use one): only the relative tables change size.
-            auto grown = withSchedule(*model, o.config.horizons, o.seed, o.runtime);
+        const ModelConfig& had = model->config();
+        if (had.horizons != o.config.horizons || had.toJson() != o.config.toJson()) {
+            // Same network, another memory schedule or distance bias (say, a model first trained
+            // without memory learning to use one): only the relative tables and the bias change.
+            auto grown = withConfig(*model, o.config, o.seed, o.runtime);
             if (!grown) return Error{"cannot start from " + o.initFrom + ": " + grown.error()};
             model = grown.value();
         }
         torch::manual_seed(o.seed);
-        if (log) log("starting from the weights in " + o.initFrom + " (memory horizons " + model->config().scheduleName() + ")");
+        if (log)
+            log("starting from the weights in " + o.initFrom + " (memory horizons " + model->config().scheduleName() +
+                ", distance bias " + model->config().distanceBiasName() + ")");
     } else {
         auto created = Model::create(o.config, o.seed, o.runtime);
         if (!created) return Error{created.error()};
@@ -144,8 +151,10 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     try {
         std::vector<torch::Tensor> decay, noDecay;
         for (const auto& p : net->named_parameters()) {
-            // Biases, norms, embeddings and relative tables are not decayed.
-            bool matrix = p.value().dim() == 2 && p.key().find("embed") == std::string::npos;
+            // Biases, norms, embeddings, relative tables and distance biases are not decayed
+            // (decay would pull the recency prior towards flat attention).
+            bool matrix = p.value().dim() == 2 && p.key().find("embed") == std::string::npos &&
+                          p.key().find("distance_bias") == std::string::npos;
             (matrix ? decay : noDecay).push_back(p.value());
         }
         std::vector<torch::optim::OptimizerParamGroup> groups;

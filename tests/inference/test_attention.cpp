@@ -20,6 +20,30 @@ ModelConfig tiny(int layers, std::vector<int> horizons, int segment) {
     return c;
 }
 
+/// The same with a distance bias over few buckets (so that short tests reach the log-spaced
+/// and the shared buckets), set to random values: a wrong bucket or distance shows at once.
+ModelConfig withBias(ModelConfig c) {
+    c.biasBuckets = 8;
+    c.biasExact = 3;
+    c.biasMaxDistance = 20;
+    return c;
+}
+
+void randomiseBias(Dsmr& net, int seed) {
+    torch::NoGradGuard g;
+    torch::manual_seed(seed);
+    for (auto& p : net->named_parameters())
+        if (p.key().find("distance_bias") != std::string::npos) p.value().copy_(torch::randn_like(p.value()));
+}
+
+/// A random bias spread over distances as the model does (H, R): one value per (head, bucket).
+torch::Tensor randomBiasByDistance(const ModelConfig& c, int H, int R) {
+    auto perBucket = torch::randn({H, c.biasBuckets});
+    std::vector<std::int64_t> bucket;
+    for (int d = 0; d < R; ++d) bucket.push_back(c.distanceBucket(d));
+    return perBucket.index_select(1, torch::tensor(bucket, torch::kLong));
+}
+
 torch::Tensor randomTokens(int n, int seed) {
     torch::manual_seed(seed);
     return torch::randint(3, 391, {1, n}, torch::kLong);
@@ -92,7 +116,7 @@ private slots:
         auto table = torch::randn({H, K, D});
         auto valid = torch::ones({B, M}, torch::kBool);
         valid[0][0] = false; // a memory slot from an earlier piece
-        auto fast = relativeAttention(q, k, v, table, valid, AttentionLayout::Dense, 4, 1);
+        auto fast = relativeAttention(q, k, v, table, {}, valid, AttentionLayout::Dense, 4, 1);
         for (int h = 0; h < H; ++h)
             for (int i = 0; i < T; ++i) {
                 std::vector<double> logits;
@@ -110,11 +134,77 @@ private slots:
             }
     }
 
+    void attentionWithBiasEqualsNaive_data() {
+        QTest::addColumn<int>("T");
+        QTest::addColumn<int>("M");
+        QTest::newRow("square") << 30 << 0;
+        QTest::newRow("rectangular with memory") << 9 << 25;
+        QTest::newRow("one query") << 1 << 33;
+    }
+    void attentionWithBiasEqualsNaive() {
+        // The skew places the distance bias as it places the relative logits: against the
+        // O(T*K) definition, logit[i, j] = (q.k + q.E[d]) / sqrt(D) + bias[d], d = M + i - j.
+        QFETCH(int, T);
+        QFETCH(int, M);
+        torch::NoGradGuard g;
+        torch::manual_seed(13 + T + M);
+        const int B = 2, H = 3, D = 4, K = M + T;
+        const ModelConfig c = withBias(tiny(1, {M}, T));
+        auto q = torch::randn({B, H, T, D}), k = torch::randn({B, H, K, D}), v = torch::randn({B, H, K, D});
+        auto table = torch::randn({H, K + 2, D});
+        auto bias = randomBiasByDistance(c, H, K + 2);
+        torch::Tensor valid;
+        if (M > 0) {
+            valid = torch::ones({B, M}, torch::kBool);
+            valid[1][2] = false; // a memory slot from an earlier piece, in one stream
+        }
+        auto fast = relativeAttention(q, k, v, table, bias, valid, AttentionLayout::Dense, 4, 1).to(torch::kDouble);
+        auto qd = q.to(torch::kDouble), kd = k.to(torch::kDouble), vd = v.to(torch::kDouble);
+        auto td = table.to(torch::kDouble), bd = bias.to(torch::kDouble);
+        double largestBias = 0;
+        for (int b = 0; b < B; ++b)
+            for (int h = 0; h < H; ++h)
+                for (int i = 0; i < T; ++i) {
+                    auto logits = torch::full({K}, -INFINITY, torch::kDouble);
+                    for (int j = 0; j <= M + i; ++j) {
+                        if (j < M && !valid[b][j].item<bool>()) continue;
+                        const int d = M + i - j;
+                        logits[j] = ((qd[b][h][i] * kd[b][h][j]).sum() + (qd[b][h][i] * td[h][d]).sum()) / std::sqrt(double(D)) +
+                                    bd[h][d];
+                        largestBias = std::max(largestBias, std::abs(bd[h][d].item<double>()));
+                    }
+                    auto expected = torch::matmul(torch::softmax(logits, 0), vd[b][h]);
+                    QVERIFY2(maxDiff(fast[b][h][i], expected) < 1e-5, qPrintable(QString("b=%1 h=%2 i=%3").arg(b).arg(h).arg(i)));
+                }
+        QVERIFY(largestBias > 0.5); // the bias is there to be placed
+        // And it matters: without it the output differs.
+        auto plain = relativeAttention(q, k, v, table, {}, valid, AttentionLayout::Dense, 4, 1).to(torch::kDouble);
+        QVERIFY(maxDiff(plain, fast) > 1e-3);
+    }
+
+    void decodingEqualsSegmentForward_data() {
+        QTest::addColumn<bool>("bias");
+        QTest::addColumn<int>("layout");
+        QTest::newRow("dense") << false << int(AttentionLayout::Dense);
+        QTest::newRow("dense + distance bias") << true << int(AttentionLayout::Dense);
+        QTest::newRow("strided + distance bias") << true << int(AttentionLayout::Strided);
+        QTest::newRow("fixed + distance bias") << true << int(AttentionLayout::Fixed);
+    }
     void decodingEqualsSegmentForward() {
+        // Step by step (the fused single-query kernel for dense layers) against the segment
+        // forward pass, with memory in two of three layers.
+        QFETCH(bool, bias);
+        QFETCH(int, layout);
         torch::NoGradGuard g;
         torch::manual_seed(1);
-        Dsmr net(tiny(3, {12, 5, 0}, 8));
+        ModelConfig c = tiny(3, {12, 5, 0}, 8);
+        if (bias) c = withBias(c);
+        c.sparseStride = 4;
+        c.sparseSummary = 2;
+        if (layout != int(AttentionLayout::Dense)) c.layouts = {AttentionLayout(layout), AttentionLayout::Dense, AttentionLayout(layout)};
+        Dsmr net(c);
         net->eval();
+        if (bias) randomiseBias(net, 21);
         auto tokens = randomTokens(8 * 4 + 5, 2);
         QVERIFY(maxDiff(forwardBySegments(net, tokens), decodeOneByOne(net, tokens)) < 1e-4);
         // Priming in chunks (as the generator does) gives the same last logits.
@@ -164,7 +254,13 @@ private slots:
         QVERIFY(largest > 0); // the comparison is not between zeros
     }
 
+    void memorylessModelDecodesWithSlidingWindow_data() {
+        QTest::addColumn<bool>("bias");
+        QTest::newRow("relative embeddings") << false;
+        QTest::newRow("with distance bias") << true;
+    }
     void memorylessModelDecodesWithSlidingWindow() {
+        QFETCH(bool, bias);
         torch::NoGradGuard g;
         const int S = 8;
         // The plan: models with memory keep theirs; a memoryless one slides a window of S/2..S-1.
@@ -177,8 +273,9 @@ private slots:
         // One layer: every logit equals a fresh forward pass over exactly the tokens the window
         // holds, and the window never empties after the first S/2 tokens.
         torch::manual_seed(5);
-        Dsmr net(tiny(1, {0}, S));
+        Dsmr net(bias ? withBias(tiny(1, {0}, S)) : tiny(1, {0}, S));
         net->eval();
+        if (bias) randomiseBias(net, 22);
         auto tokens = randomTokens(5 * S + 3, 4);
         auto caches = net->newCaches(1, torch::kCPU);
         for (int64_t i = 0; i < tokens.size(1); ++i) {
@@ -193,23 +290,39 @@ private slots:
         }
     }
 
+    void decodingEqualsFullForwardWithinHorizon_data() {
+        QTest::addColumn<bool>("bias");
+        QTest::newRow("relative embeddings") << false;
+        QTest::newRow("with distance bias") << true;
+    }
     void decodingEqualsFullForwardWithinHorizon() {
+        QFETCH(bool, bias);
         torch::NoGradGuard g;
         torch::manual_seed(3);
-        Dsmr net(tiny(2, {64, 64}, 8)); // horizons longer than the sequence: nothing is dropped
+        // Horizons longer than the sequence: nothing is dropped. With the bias, distances reach
+        // past biasMaxDistance, into the shared last bucket.
+        Dsmr net(bias ? withBias(tiny(2, {64, 64}, 8)) : tiny(2, {64, 64}, 8));
         net->eval();
+        if (bias) randomiseBias(net, 23);
         auto tokens = randomTokens(40, 4);
         std::vector<LayerMemory> none;
         auto full = net->forward(tokens, none)[0]; // one pass over all 40 tokens
         QVERIFY(maxDiff(full, decodeOneByOne(net, tokens)) < 1e-4);
     }
 
+    void pastHorizonEqualsWindowOnlyForward_data() {
+        QTest::addColumn<bool>("bias");
+        QTest::newRow("relative embeddings") << false;
+        QTest::newRow("with distance bias") << true;
+    }
     void pastHorizonEqualsWindowOnlyForward() {
+        QFETCH(bool, bias);
         torch::NoGradGuard g;
         torch::manual_seed(5);
         const int h = 6, S = 4;
-        Dsmr net(tiny(1, {h}, S));
+        Dsmr net(bias ? withBias(tiny(1, {h}, S)) : tiny(1, {h}, S));
         net->eval();
+        if (bias) randomiseBias(net, 24);
         auto tokens = randomTokens(37, 6);
         auto decoded = decodeOneByOne(net, tokens);
         for (int p = 0; p < 37; ++p) {
@@ -243,26 +356,41 @@ private slots:
         QTest::addColumn<int>("layout");
         QTest::addColumn<int>("T");
         QTest::addColumn<int>("M");
-        QTest::newRow("strided") << int(AttentionLayout::Strided) << 64 << 0;
-        QTest::newRow("strided with memory") << int(AttentionLayout::Strided) << 37 << 19;
-        QTest::newRow("fixed") << int(AttentionLayout::Fixed) << 64 << 0;
-        QTest::newRow("fixed with memory") << int(AttentionLayout::Fixed) << 29 << 22;
-        QTest::newRow("strided one query") << int(AttentionLayout::Strided) << 1 << 40;
-        QTest::newRow("fixed one query") << int(AttentionLayout::Fixed) << 1 << 40;
+        QTest::addColumn<bool>("bias");
+        QTest::newRow("strided") << int(AttentionLayout::Strided) << 64 << 0 << false;
+        QTest::newRow("strided with memory") << int(AttentionLayout::Strided) << 37 << 19 << false;
+        QTest::newRow("fixed") << int(AttentionLayout::Fixed) << 64 << 0 << false;
+        QTest::newRow("fixed with memory") << int(AttentionLayout::Fixed) << 29 << 22 << false;
+        QTest::newRow("strided one query") << int(AttentionLayout::Strided) << 1 << 40 << false;
+        QTest::newRow("fixed one query") << int(AttentionLayout::Fixed) << 1 << 40 << false;
+        QTest::newRow("strided + bias") << int(AttentionLayout::Strided) << 64 << 0 << true;
+        QTest::newRow("strided with memory + bias") << int(AttentionLayout::Strided) << 37 << 19 << true;
+        QTest::newRow("fixed with memory + bias") << int(AttentionLayout::Fixed) << 29 << 22 << true;
+        QTest::newRow("fixed one query + bias") << int(AttentionLayout::Fixed) << 1 << 40 << true;
     }
     void sparseEqualsMaskedDense() {
         QFETCH(int, layout);
         QFETCH(int, T);
         QFETCH(int, M);
+        QFETCH(bool, bias);
         torch::NoGradGuard g;
         torch::manual_seed(11);
         const int B = 2, H = 4, D = 8, K = M + T, stride = 8, summary = 2;
         auto q = torch::randn({B, H, T, D}), k = torch::randn({B, H, K, D}), v = torch::randn({B, H, K, D});
         auto table = torch::randn({H, K, D});
-        auto sparse = sparseRelativeAttention(q, k, v, table, {}, AttentionLayout(layout), stride, summary);
-        // Reference: dense relative attention with each head group's pattern as a mask.
+        auto byDistance = bias ? randomBiasByDistance(withBias(tiny(1, {M}, T)), H, K) : torch::Tensor();
+        auto sparse = sparseRelativeAttention(q, k, v, table, byDistance, {}, AttentionLayout(layout), stride, summary);
+        // Reference: dense relative attention with each head group's pattern as a mask, and the
+        // bias added entry by entry at each distance.
         auto qe = torch::matmul(q, table.narrow(1, 0, K).flip({1}).transpose(-2, -1).unsqueeze(0));
         auto logits = (torch::matmul(q, k.transpose(-2, -1)) + skew(qe)) / std::sqrt(double(D));
+        if (bias) {
+            auto add = torch::zeros({1, H, T, K});
+            for (int h = 0; h < H; ++h)
+                for (int i = 0; i < T; ++i)
+                    for (int j = 0; j <= M + i; ++j) add[0][h][i][j] = byDistance[h][M + i - j];
+            logits = logits + add;
+        }
         for (int h = 0; h < H; ++h) {
             auto visible = sparsePatternMask(T, K, AttentionLayout(layout), h < H / 2 ? 0 : 1, stride, summary);
             auto lh = logits.select(1, h).masked_fill(visible.logical_not(), -INFINITY);

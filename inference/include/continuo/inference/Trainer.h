@@ -74,17 +74,27 @@ struct PieceScore {
     double nll = 0; ///< mean nats per token
 };
 
+/// Tokens whose position in their piece (0 = the first predicted token, after BOS) lies in
+/// [from, to]; to = -1: no upper end.
+struct PositionScore {
+    std::int64_t from = 0, to = -1;
+    std::int64_t tokens = 0;
+    double nll = 0; ///< mean nats per token
+};
+
 struct EvalResult {
     std::int64_t tokens = 0;
     double nll = 0;        ///< mean nats per token over all pieces
     double perplexity = 0; ///< exp(nll)
     std::vector<PieceScore> pieces;
+    std::vector<PositionScore> byPosition; ///< positions 0-255, 256-1023, 1024+
     double tokensPerSecond = 0;
 };
 
 /// Negative log-likelihood of whole pieces (BOS + piece + EOS), streamed exactly as in
-/// training, no truncation; deterministic.
+/// training, no truncation; deterministic. `maxContext` >= 0 caps every layer's memory at that
+/// many keys from earlier segments (0 = each segment sees only itself); -1 = the model's horizons.
 Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 8,
-                              const std::atomic<bool>* stop = nullptr);
+                              const std::atomic<bool>* stop = nullptr, int maxContext = -1);
 
 } // namespace continuo::inference
