@@ -32,9 +32,14 @@ Expected<std::vector<Note>> notesFromJson(const QJsonValue& v, const QString& wh
         if (row.size() < 4)
             return Error{QStringLiteral("%1[%2]: expected [start, length, pitch, velocity, channel]")
                              .arg(where).arg(i).toStdString()};
+        // Beyond 2^40 ticks (years of music) start + length could overflow a Tick.
+        constexpr qint64 kMaxTicks = qint64(1) << 40;
         Note n;
         n.start = std::max<qint64>(0, row[0].toInteger());
         n.length = std::max<qint64>(0, row[1].toInteger());
+        if (n.start > kMaxTicks || n.length > kMaxTicks)
+            return Error{QStringLiteral("%1[%2]: start and length must be below 2^40 ticks")
+                             .arg(where).arg(i).toStdString()};
         n.pitch = std::clamp(row[2].toInt(), 0, 127);
         n.velocity = std::clamp(row[3].toInt(), 1, 127);
         n.channel = row.size() > 4 ? std::clamp(row[4].toInt(), 0, 15) : 0;
