@@ -150,13 +150,30 @@ void ContinuePanel::showSeed(quint64 seed) { seed_->setText(QString::number(seed
 void ContinuePanel::setRunning(bool running) {
     if (running) {
         progress_->setValue(0);
-        rate_->setText(tr("Priming the model…"));
+        firstNoteMs_ = -1;
+        rate_->setText(tr("Starting…"));
     }
 }
 
 void ContinuePanel::setProgress(double fraction, double tokensPerSecond, int tokens) {
     progress_->setValue(int(fraction * 1000));
-    rate_->setText(tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
+    const QString rate = tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0);
+    rate_->setText(firstNoteMs_ < 0 ? rate : tr("first note after %1 ms · %2").arg(firstNoteMs_, 0, 'f', 0).arg(rate));
+}
+
+void ContinuePanel::setFirstNote(double ms) {
+    firstNoteMs_ = ms;
+    rate_->setText(tr("first note after %1 ms").arg(ms, 0, 'f', 0));
+}
+
+void ContinuePanel::setTiming(const ContinuationTiming& t) {
+    QString tip = t.primedAhead ? tr("The primer was prepared while you were editing: sampling began at once.")
+                                : tr("The primer (%1 events the model can see) took %2 ms after Continue.")
+                                      .arg(t.primerTokensFed)
+                                      .arg(t.primeMs, 0, 'f', 0);
+    tip += "\n" + tr("First token %1 ms after the request reached the model.").arg(t.firstTokenMs, 0, 'f', 0);
+    if (!t.threads.isEmpty()) tip += "\n" + tr("CPU threads: %1.").arg(t.threads);
+    rate_->setToolTip(tip);
 }
 
 void ContinuePanel::setModelText(const QString& text, bool ok) {

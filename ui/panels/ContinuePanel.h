@@ -31,6 +31,11 @@ public:
     void showSeed(quint64 seed);
     void setRunning(bool running);
     void setProgress(double fraction, double tokensPerSecond, int tokens);
+    /// Time from pressing Continue to the first note, shown beside tokens/s.
+    void setFirstNote(double ms);
+    /// How the last Continue ran: threads, and whether its primer was prepared ahead.
+    void setTiming(const ContinuationTiming& timing);
+    QLabel* rateLabel() const { return rate_; }
     void setModelText(const QString& text, bool ok);
     void setMessage(const QString& text);
 
@@ -52,6 +57,7 @@ private:
     QLabel* rate_;
     QLabel* model_;
     QLabel* message_;
+    double firstNoteMs_ = -1;
 };
 
 } // namespace continuo::ui

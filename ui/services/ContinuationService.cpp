@@ -6,6 +6,7 @@ void registerContinuationTypes() {
     qRegisterMetaType<GeneratedNote>();
     qRegisterMetaType<ContinuationProgress>();
     qRegisterMetaType<ModelDescription>();
+    qRegisterMetaType<ContinuationTiming>();
 }
 
 } // namespace continuo::ui

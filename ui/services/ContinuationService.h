@@ -38,6 +38,15 @@ struct ContinuationProgress {
     double fraction = 0;
 };
 
+/// How a request ran, sent once it has finished.
+struct ContinuationTiming {
+    double primeMs = 0;      ///< spent on the primer after start() (0 when it was primed ahead)
+    double firstTokenMs = 0; ///< from start() on the worker to the first sampled token
+    bool primedAhead = false;
+    int primerTokensFed = 0;
+    QString threads;         ///< the thread choice, in words
+};
+
 struct ModelDescription {
     QString path;
     QString name;
@@ -63,6 +72,12 @@ public:
     virtual void start(const ContinuationRequest& request) = 0;
     /// Stops the running request before its next token; finished() follows with cancelled.
     virtual void cancel() = 0;
+    /// Prepares the model's state for this primer in the background, so that a start() with
+    /// the same primer samples at once. A newer prime() supersedes an older one. Never blocks;
+    /// a service may ignore it.
+    virtual void prime(const ContinuationRequest& request) { Q_UNUSED(request); }
+    /// CPU threads for the model: 0 = automatic (one for decoding, idle cores for the primer).
+    virtual void setThreads(int threads) { Q_UNUSED(threads); }
 
 signals:
     void modelLoading(const QString& path);
@@ -70,6 +85,11 @@ signals:
     void modelFailed(const QString& path, const QString& message);
     void noteGenerated(quint64 request, int variation, const continuo::ui::GeneratedNote& note);
     void progress(quint64 request, const continuo::ui::ContinuationProgress& progress);
+    /// A prime() finished: the primer's state is ready (`milliseconds` spent on it, 0 when it
+    /// was ready already).
+    void primed(double milliseconds);
+    /// Sent before finished() for a request that ran.
+    void timing(quint64 request, const continuo::ui::ContinuationTiming& timing);
     /// `error` empty on success. Sent once per start().
     void finished(quint64 request, bool cancelled, const QString& error, double tokensPerSecond);
 };
@@ -82,3 +102,4 @@ void registerContinuationTypes();
 Q_DECLARE_METATYPE(continuo::ui::GeneratedNote)
 Q_DECLARE_METATYPE(continuo::ui::ContinuationProgress)
 Q_DECLARE_METATYPE(continuo::ui::ModelDescription)
+Q_DECLARE_METATYPE(continuo::ui::ContinuationTiming)

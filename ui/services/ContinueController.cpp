@@ -4,6 +4,7 @@
 #include "document/TakeCommands.h"
 
 #include <QRandomGenerator>
+#include <QTimer>
 #include <QRegularExpression>
 #include <QUndoStack>
 
@@ -12,10 +13,56 @@
 namespace continuo::ui {
 
 ContinueController::ContinueController(Document* doc, ContinuationService* service, QObject* parent)
-    : QObject(parent), doc_(doc), service_(service) {
+    : QObject(parent), doc_(doc), service_(service), primeTimer_(new QTimer(this)) {
     connect(service_, &ContinuationService::noteGenerated, this, &ContinueController::onNote);
     connect(service_, &ContinuationService::progress, this, &ContinueController::onProgress);
     connect(service_, &ContinuationService::finished, this, &ContinueController::onFinished);
+    connect(service_, &ContinuationService::timing, this, [this](quint64 request, const ContinuationTiming& t) {
+        if (request == requestId_) emit timed(t);
+    });
+    // Prime once the sketch has been still for a moment: not on every note of a drag.
+    primeTimer_->setSingleShot(true);
+    primeTimer_->setInterval(300);
+    connect(primeTimer_, &QTimer::timeout, this, &ContinueController::primeNow);
+    for (auto signal : {&Document::notesChanged, &Document::tempoChanged, &Document::selectionChanged})
+        connect(doc_, signal, this, &ContinueController::schedulePrime);
+    connect(doc_, &Document::primerTakeChanged, this, &ContinueController::schedulePrime);
+    connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
+}
+
+void ContinueController::setSettingsSource(std::function<ContinueSettings()> source) {
+    settingsSource_ = std::move(source);
+    schedulePrime();
+}
+
+void ContinueController::schedulePrime() {
+    if (settingsSource_) primeTimer_->start();
+}
+
+void ContinueController::primeNow() {
+    if (!settingsSource_ || !service_->isReady()) return;
+    if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
+    const ContinueSettings s = settingsSource_();
+    const Primer primer = primerFor(s);
+    double startSeconds = 0;
+    service_->prime(requestFor(s, primer, &startSeconds));
+}
+
+ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, const Primer& primer,
+                                                   double* primerStartSeconds) const {
+    const TempoMap& tempo = doc_->tempo();
+    const double startSeconds = tempo.secondsAt(primer.start);
+    ContinuationRequest req;
+    for (const Note& n : primer.notes)
+        req.primer.push_back({tempo.secondsAt(n.start) - startSeconds, tempo.secondsAt(n.end()) - startSeconds, n.pitch,
+                              n.velocity});
+    req.primerEndSeconds = tempo.secondsAt(primer.end) - startSeconds;
+    req.seconds = std::clamp(s.lengthSeconds, 1.0, 600.0);
+    req.temperature = std::clamp(s.temperature, 0.05, 3.0);
+    req.topP = std::clamp(s.topP, 0.01, 1.0);
+    req.variations = std::clamp(s.variations, 1, 8);
+    if (primerStartSeconds) *primerStartSeconds = startSeconds;
+    return req;
 }
 
 ContinueController::Primer ContinueController::primerFor(const ContinueSettings& s) const {
@@ -65,20 +112,12 @@ bool ContinueController::start(const ContinueSettings& s) {
         emit failed(tr("No model is loaded. Choose one with Generate ▸ Choose Model…"));
         return false;
     }
+    sinceStart_.start();
+    firstNoteMs_ = -1;
+    primeTimer_->stop();
     const Primer primer = primerFor(s);
-    const TempoMap& tempo = doc_->tempo();
-    primerStartSeconds_ = tempo.secondsAt(primer.start);
-
-    ContinuationRequest req;
+    ContinuationRequest req = requestFor(s, primer, &primerStartSeconds_);
     req.id = ++counter_;
-    for (const Note& n : primer.notes)
-        req.primer.push_back({tempo.secondsAt(n.start) - primerStartSeconds_,
-                              tempo.secondsAt(n.end()) - primerStartSeconds_, n.pitch, n.velocity});
-    req.primerEndSeconds = tempo.secondsAt(primer.end) - primerStartSeconds_;
-    req.seconds = std::clamp(s.lengthSeconds, 1.0, 600.0);
-    req.temperature = std::clamp(s.temperature, 0.05, 3.0);
-    req.topP = std::clamp(s.topP, 0.01, 1.0);
-    req.variations = std::clamp(s.variations, 1, 8);
     req.seed = s.seed >= 0 ? std::uint64_t(s.seed) : QRandomGenerator::global()->bounded(1u << 30);
     lastSeed_ = req.seed;
 
@@ -120,6 +159,10 @@ void ContinueController::cancel() {
 
 void ContinueController::onNote(quint64 request, int variation, const GeneratedNote& g) {
     if (request != requestId_ || variation < 0 || variation >= int(live_.size())) return;
+    if (firstNoteMs_ < 0) {
+        firstNoteMs_ = double(sinceStart_.nsecsElapsed()) / 1e6;
+        emit firstNote(firstNoteMs_);
+    }
     const TempoMap& tempo = doc_->tempo();
     Note n;
     n.pitch = std::clamp(g.pitch, 0, 127);

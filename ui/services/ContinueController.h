@@ -5,9 +5,13 @@
 #include "document/Take.h"
 #include "services/ContinuationService.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 
+#include <functional>
 #include <vector>
+
+class QTimer;
 
 namespace continuo::ui {
 
@@ -47,6 +51,15 @@ public:
     };
     Primer primerFor(const ContinueSettings& settings) const;
 
+    /// Where the settings of the next Continue come from (the panel and the playhead). With
+    /// it set, the primer is prepared in the background a moment after the sketch stops
+    /// changing, so that Continue starts sampling at once.
+    void setSettingsSource(std::function<ContinueSettings()> source);
+    /// Prepares the primer soon (after the sketch or the Continue settings changed).
+    void schedulePrime();
+    /// Milliseconds from the last start() to its first note; < 0 until one came.
+    double firstNoteMs() const { return firstNoteMs_; }
+
 signals:
     void started(quint64 seed, int variations);
     void progressed(double fraction, double tokensPerSecond, int tokens);
@@ -54,12 +67,18 @@ signals:
     void finished(bool ok, const QString& message);
     void failed(const QString& message);
     void runningChanged(bool running);
+    /// The first note of a Continue arrived, `ms` after start().
+    void firstNote(double ms);
+    /// How the last request ran (prime, threads), for the panel.
+    void timed(const continuo::ui::ContinuationTiming& timing);
 
 private:
     void onNote(quint64 request, int variation, const GeneratedNote& note);
     void onProgress(quint64 request, const ContinuationProgress& p);
     void onFinished(quint64 request, bool cancelled, const QString& error, double rate);
     int nextTakeNumber() const;
+    ContinuationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
+    void primeNow();
 
     Document* doc_;
     ContinuationService* service_;
@@ -68,6 +87,10 @@ private:
     std::vector<TakeId> live_;
     double primerStartSeconds_ = 0;
     std::uint64_t lastSeed_ = 0;
+    std::function<ContinueSettings()> settingsSource_;
+    QTimer* primeTimer_;
+    QElapsedTimer sinceStart_;
+    double firstNoteMs_ = -1;
 };
 
 } // namespace continuo::ui

@@ -14,6 +14,11 @@ struct ThreadContinuationService::Worker {
     QObject context; // lives on the worker thread; queued lambdas run there
 #ifdef CONTINUO_HAVE_INFERENCE
     std::shared_ptr<inference::Model> model; // touched only on the worker thread
+    std::unique_ptr<inference::Generator> generator; // keeps the primed state between requests
+    void use(std::shared_ptr<inference::Model> m) {
+        model = std::move(m);
+        generator = std::make_unique<inference::Generator>(model);
+    }
 #endif
 };
 
@@ -50,6 +55,13 @@ QString ThreadContinuationService::defaultModelPath() {
 
 #ifdef CONTINUO_HAVE_INFERENCE
 namespace {
+std::vector<tokens::TimedNote> timedNotes(const std::vector<GeneratedNote>& notes) {
+    std::vector<tokens::TimedNote> out;
+    out.reserve(notes.size());
+    for (const GeneratedNote& n : notes) out.push_back({n.start, n.end, n.pitch, n.velocity});
+    return out;
+}
+
 ModelDescription describe(const inference::Model& model) {
     const inference::ModelInfo& info = model.info();
     ModelDescription d;
@@ -87,7 +99,7 @@ void ThreadContinuationService::loadModel(const QString& path) {
             }, Qt::QueuedConnection);
             return;
         }
-        worker->model = loaded.value();
+        worker->use(loaded.value());
         const ModelDescription d = describe(*worker->model);
         QMetaObject::invokeMethod(this, [this, d] { adopt(d); }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
@@ -116,7 +128,7 @@ void ThreadContinuationService::loadRandomModel(int layers, int dModel, std::uin
                                       Qt::QueuedConnection);
             return;
         }
-        worker->model = created.value();
+        worker->use(created.value());
         ModelDescription d = describe(*worker->model);
         d.name = QStringLiteral("random-%1x%2").arg(layers).arg(dModel);
         QMetaObject::invokeMethod(this, [this, d] { adopt(d); }, Qt::QueuedConnection);
@@ -148,12 +160,11 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
     cancel_ = std::make_shared<std::atomic<bool>>(false);
     auto cancel = cancel_;
     auto worker = worker_;
-    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request] {
-        std::vector<tokens::TimedNote> primer;
-        primer.reserve(request.primer.size());
-        for (const GeneratedNote& n : request.primer)
-            primer.push_back({n.start, n.end, n.pitch, n.velocity});
+    const int threads = threads_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
+        const std::vector<tokens::TimedNote> primer = timedNotes(request.primer);
         inference::ContinueOptions options;
+        options.threads = threads;
         options.sampling.temperature = request.temperature;
         options.sampling.topP = request.topP;
         options.sampling.seed = request.seed;
@@ -172,18 +183,24 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
             QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); },
                                       Qt::QueuedConnection);
         };
-        inference::Generator generator(worker->model);
-        auto result = generator.run(primer, request.primerEndSeconds, options, callbacks, cancel.get());
+        auto result = worker->generator->run(primer, request.primerEndSeconds, options, callbacks, cancel.get());
         QString error;
         bool cancelled = cancel->load();
         double rate = 0;
+        ContinuationTiming timing;
         if (!result) error = QString::fromStdString(result.error());
         else {
             cancelled = cancelled || result->cancelled;
             rate = result->tokensPerSecond;
+            timing.primeMs = result->primeMilliseconds;
+            timing.firstTokenMs = result->firstTokenMilliseconds;
+            timing.primedAhead = result->primedAhead;
+            timing.primerTokensFed = result->primerTokensFed;
+            timing.threads = QString::fromStdString(result->threadChoice);
         }
-        QMetaObject::invokeMethod(this, [this, id, cancelled, error, rate] {
+        QMetaObject::invokeMethod(this, [this, id, cancelled, error, rate, timing, ran = result.ok()] {
             busy_ = false;
+            if (ran) emit this->timing(id, timing);
             emit finished(id, cancelled, error, rate);
         }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
@@ -195,5 +212,26 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
 }
 
 void ThreadContinuationService::cancel() { cancel_->store(true); }
+
+void ThreadContinuationService::prime(const ContinuationRequest& request) {
+#ifdef CONTINUO_HAVE_INFERENCE
+    if (!ready_) return;
+    if (primeCancel_) primeCancel_->store(true); // superseded: stop it between segments
+    primeCancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = primeCancel_;
+    auto worker = worker_;
+    const int threads = threads_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
+        if (cancel->load() || !worker->generator) return;
+        const std::vector<tokens::TimedNote> primer = timedNotes(request.primer);
+        auto spent = worker->generator->prime(primer, request.primerEndSeconds, threads, cancel.get());
+        if (!spent) return; // cancelled, superseded or failed: the next start() primes itself
+        const double ms = spent.value();
+        QMetaObject::invokeMethod(this, [this, ms] { emit primed(ms); }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+#else
+    Q_UNUSED(request);
+#endif
+}
 
 } // namespace continuo::ui

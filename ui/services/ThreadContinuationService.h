@@ -30,6 +30,9 @@ public:
     void loadRandomModel(int layers, int dModel, std::uint64_t seed);
     void start(const ContinuationRequest& request) override;
     void cancel() override;
+    void prime(const ContinuationRequest& request) override;
+    void setThreads(int threads) override { threads_ = threads; }
+    int threads() const { return threads_; }
 
 private:
     /// UI thread: the worker has a new model.
@@ -38,6 +41,8 @@ private:
     QThread* thread_;
     std::shared_ptr<Worker> worker_;
     std::shared_ptr<std::atomic<bool>> cancel_;
+    std::shared_ptr<std::atomic<bool>> primeCancel_; ///< of the newest prime()
+    int threads_ = 0;
     ModelDescription model_;
     bool ready_ = false;
     bool busy_ = false;

@@ -5,11 +5,14 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace continuo::ui {
 
@@ -82,9 +85,23 @@ AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList 
     });
     connect(system_, &QComboBox::currentIndexChanged, this, [this] { fillDevices(QString()); });
 
+    threads_ = new QComboBox(this);
+    threads_->setObjectName("modelThreads");
+    threads_->setToolTip(tr("Automatic decodes on one thread and adds only cores that are idle when the primer is read, "
+                            "so Continue stays fast while other programs run."));
+    threadsNote_ = new QLabel(this);
+    threadsNote_->setWordWrap(true);
+    threadsNote_->setStyleSheet("color: #9aa3b2;");
+    auto* model = new QGroupBox(tr("Model"), this);
+    auto* modelForm = new QFormLayout(model);
+    modelForm->addRow(tr("CPU threads"), threads_);
+    modelForm->addRow(threadsNote_);
+    setModelThreads(0, 1, QString());
+
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(note_);
+    layout->addWidget(model);
     layout->addWidget(buttons);
 
     fillDevices(current.device);
@@ -136,5 +153,16 @@ AudioSetup AudioSettingsDialog::setup() const {
     s.midiInput = midi_->currentData().toString();
     return s;
 }
+
+void AudioSettingsDialog::setModelThreads(int threads, int cores, const QString& lastChoice) {
+    threads_->clear();
+    threads_->addItem(tr("Automatic (recommended)"), 0);
+    for (int n = 1; n <= std::max({1, cores, threads}); ++n) threads_->addItem(tr("%n thread(s)", nullptr, n), n);
+    threads_->setCurrentIndex(std::max(0, threads_->findData(threads)));
+    threadsNote_->setText(lastChoice.isEmpty() ? tr("The last Continue's choice is shown here.")
+                                               : tr("Last Continue: %1.").arg(lastChoice));
+}
+
+int AudioSettingsDialog::modelThreads() const { return threads_->currentData().toInt(); }
 
 } // namespace continuo::ui

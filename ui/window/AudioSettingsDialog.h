@@ -19,6 +19,11 @@ public:
     AudioSettingsDialog(const AudioSetup& current, QStringList midiInputs, QWidget* parent = nullptr);
 
     AudioSetup setup() const;
+    /// The Model section: CPU threads for the model (0 = automatic) out of `cores`, and the
+    /// choice the last Continue made, in words.
+    void setModelThreads(int threads, int cores, const QString& lastChoice);
+    int modelThreads() const;
+    QComboBox* threadsBox() const { return threads_; }
     QComboBox* systemBox() const { return system_; }
     QComboBox* deviceBox() const { return device_; }
     QComboBox* midiBox() const { return midi_; }
@@ -41,6 +46,8 @@ private:
     QLineEdit* soundFont_;
     QComboBox* midi_;
     QLabel* note_;
+    QComboBox* threads_;
+    QLabel* threadsNote_;
 };
 
 } // namespace continuo::ui

@@ -193,6 +193,18 @@ void MainWindow::connectServices() {
         showMessage(tr("Writing %n take(s) with seed %1…", nullptr, n).arg(seed));
     });
     connect(controller_, &ContinueController::progressed, continuePanel_, &ContinuePanel::setProgress);
+    connect(controller_, &ContinueController::firstNote, continuePanel_, &ContinuePanel::setFirstNote);
+    connect(controller_, &ContinueController::timed, this, [this](const ContinuationTiming& t) {
+        continuePanel_->setTiming(t);
+        lastThreadChoice_ = t.threads;
+    });
+    // The primer is prepared in the background once the sketch or these settings settle.
+    controller_->setSettingsSource([this] {
+        ContinueSettings s = continuePanel_->settings();
+        s.playhead = roll_->view()->playhead();
+        return s;
+    });
+    connect(continuePanel_->primerBox(), &QComboBox::currentIndexChanged, controller_, &ContinueController::schedulePrime);
     connect(controller_, &ContinueController::finished, this, [this](bool, const QString& m) {
         continuePanel_->setMessage(m);
         showMessage(m);
@@ -258,6 +270,8 @@ void MainWindow::restoreSettings() {
     transport_->countInBox()->setCurrentIndex(std::clamp(s.value("transport/countIn", 1).toInt(), 0, 2));
     action("metronome")->setChecked(s.value("transport/metronome", true).toBool());
     playback_->setMetronome(action("metronome")->isChecked());
+    modelThreads_ = std::max(0, s.value("model/threads", 0).toInt());
+    service_->setThreads(modelThreads_);
 }
 
 void MainWindow::saveSettings() {
@@ -268,6 +282,7 @@ void MainWindow::saveSettings() {
     s.setValue("roll/grid", transport_->gridBox()->currentIndex());
     s.setValue("transport/countIn", transport_->countInBox()->currentIndex());
     s.setValue("transport/metronome", action("metronome")->isChecked());
+    s.setValue("model/threads", modelThreads_);
     if (options_.openAudio) {
         // What was chosen, not what happened to be found: an unplugged device stays remembered.
         const AudioSetup a = playback_->setup();

@@ -131,6 +131,8 @@ private:
     QHash<QString, QAction*> actions_;
     QMenu* midiMenu_ = nullptr;
     QPointer<AudioSettingsDialog> audioDialog_;
+    int modelThreads_ = 0;         ///< 0 = automatic
+    QString lastThreadChoice_;     ///< how the last Continue chose, in words
     QLabel* engineLabel_;
     QLabel* modelLabel_;
     QLabel* hint_;

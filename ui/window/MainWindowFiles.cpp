@@ -21,6 +21,7 @@
 #include <QProgressDialog>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QThread>
 #include <QUndoStack>
 
 namespace continuo::ui {
@@ -208,6 +209,7 @@ void MainWindow::audioSettingsDialog() {
     }
     audioDialog_ = new AudioSettingsDialog(playback_->setup(), playback_->midiInputs(), this);
     audioDialog_->setAttribute(Qt::WA_DeleteOnClose);
+    audioDialog_->setModelThreads(modelThreads_, QThread::idealThreadCount(), lastThreadChoice_);
     connect(audioDialog_, &AudioSettingsDialog::applied, this, &MainWindow::applyAudioSetup);
     connect(audioDialog_, &QDialog::accepted, this, [this] { applyAudioSetup(audioDialog_->setup()); });
     audioDialog_->open();
@@ -216,6 +218,10 @@ void MainWindow::audioSettingsDialog() {
 AudioSettingsDialog* MainWindow::audioSettings() const { return audioDialog_.data(); }
 
 void MainWindow::applyAudioSetup(const AudioSetup& setup) {
+    if (audioDialog_) {
+        modelThreads_ = audioDialog_->modelThreads();
+        service_->setThreads(modelThreads_);
+    }
     const QString status = playback_->open(setup);
     rebuildMidiMenu();
     saveSettings();
