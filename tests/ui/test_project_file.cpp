@@ -5,6 +5,7 @@
 #include "document/ProjectFile.h"
 #include "document/TakeCommands.h"
 
+#include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -95,6 +96,16 @@ private slots:
         auto r = ProjectFile::load(path, doc);
         QVERIFY(!r.ok());
         QVERIFY(QString::fromStdString(r.error()).contains("bad.continuo"));
+    }
+
+    void refusesNotesBeyondTheTickRange() {
+        // start + length of these would overflow a Tick (found by fuzz_project_file).
+        const QJsonObject json = QJsonDocument::fromJson(
+            R"({"format":"continuo","version":1,"notes":[[0,10,60,100,0],[9000000000000000000,9000000000000000000,60,100,0]]})").object();
+        Document doc;
+        auto r = ProjectFile::fromJson(json, doc);
+        QVERIFY(!r.ok());
+        QCOMPARE(QString::fromStdString(r.error()), QStringLiteral("notes[1]: start and length must be below 2^40 ticks"));
     }
 
     void exportMidiReadsBackEqual_data() {
