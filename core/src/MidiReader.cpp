@@ -21,6 +21,9 @@
 namespace continuo {
 namespace {
 
+/// At most this many warnings per file; the last one says how many more there were.
+constexpr std::size_t kMaxWarnings = 100;
+
 struct ParseError {
     std::size_t offset;
     std::string what;
@@ -374,17 +377,19 @@ std::string chunkId(std::span<const std::uint8_t> id) {
     return s;
 }
 
-/// A bare Standard MIDI File ("MThd" first).
-MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
+/// A bare Standard MIDI File ("MThd" first) in bytes [begin, end) of `bytes` (all of them,
+/// or the payload of a RIFF chunk). Offsets in errors and warnings name bytes of `bytes`.
+MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::size_t end) {
     MidiFile file;
     file.info.bytes = bytes.size();
 
-    ByteReader r(bytes, 0, bytes.size());
-    if (bytes.size() < 4 || std::memcmp(bytes.data(), "MThd", 4) != 0)
-        throw ParseError{0, "expected the header chunk 'MThd' (this is not a Standard MIDI File)"};
+    ByteReader r(bytes, begin, end);
+    if (end - begin < 4 || std::memcmp(bytes.data() + begin, "MThd", 4) != 0)
+        throw ParseError{begin,
+                         "expected the header chunk 'MThd' (this is not a Standard MIDI File)"};
     r.skip(4, "header id");
     const std::uint32_t headerLen = r.be(4, "the header length");
-    if (headerLen < 6) throw ParseError{4, "header chunk is shorter than 6 bytes"};
+    if (headerLen < 6) throw ParseError{begin + 4, "header chunk is shorter than 6 bytes"};
     file.info.format = int(r.be(2, "the file format"));
     file.info.declaredTracks = int(r.be(2, "the track count"));
     const std::size_t divisionAt = r.pos();
@@ -393,8 +398,8 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     r.skip(headerLen - 6, "header chunk");
 
     if (file.info.format > 2)
-        throw ParseError{8, "unknown MIDI file format " + std::to_string(file.info.format) +
-                                " (expected 0, 1 or 2)"};
+        throw ParseError{begin + 8, "unknown MIDI file format " + std::to_string(file.info.format) +
+                                        " (expected 0, 1 or 2)"};
     // Format 2: each track is a pattern; they play one after another, each starting where
     // the previous one ended (its end-of-track).
     const bool sequential = file.info.format == 2;
@@ -457,7 +462,7 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
         // trusted.
         const bool truncated = len > r.remaining();
         if (truncated) {
-            const auto rest = bytes.subspan(r.pos());
+            const auto rest = bytes.subspan(r.pos(), r.remaining());
             static constexpr std::uint8_t kMTrk[] = {'M', 'T', 'r', 'k'};
             const auto next =
                 std::search(rest.begin(), rest.end(), std::begin(kMTrk), std::end(kMTrk));
@@ -471,7 +476,7 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
             s << " (the file is truncated)";
             file.info.warnings.push_back(s.str() + " at byte " + std::to_string(chunkAt + 4));
         }
-        const std::size_t trackEnd = truncated ? bytes.size() : r.pos() + len;
+        const std::size_t trackEnd = truncated ? end : r.pos() + len;
         ByteReader tr(bytes, r.pos(), trackEnd);
         r.skip(trackEnd - r.pos(), "track chunk");
         TrackParse tp;
@@ -496,15 +501,18 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
         ++trackIndex;
     }
     file.info.trackChunks = trackIndex;
-    if (trackIndex == 0) throw ParseError{bytes.size(), "the file has no track chunk ('MTrk')"};
+    if (trackIndex == 0) throw ParseError{end, "the file has no track chunk ('MTrk')"};
     if (trackIndex < file.info.declaredTracks)
         file.info.warnings.push_back("header declares " + std::to_string(file.info.declaredTracks) +
-                                     " tracks, found " + std::to_string(trackIndex) + " (byte 10)");
+                                     " tracks, found " + std::to_string(trackIndex) + " (byte " +
+                                     std::to_string(begin + 10) + ")");
     if (file.info.format == 0 && trackIndex > 1)
         file.info.warnings.push_back("format 0 file with " + std::to_string(trackIndex) +
-                                     " tracks (read as format 1) (byte 8)");
+                                     " tracks (read as format 1) (byte " +
+                                     std::to_string(begin + 8) + ")");
     if (sequential)
-        file.info.warnings.push_back("format 2 file (byte 8): its " + std::to_string(trackIndex) +
+        file.info.warnings.push_back("format 2 file (byte " + std::to_string(begin + 8) +
+                                     "): its " + std::to_string(trackIndex) +
                                      " pattern(s) play one after another");
 
     // Tempo: for one tick, the event read last wins (later track, later in the track).
@@ -531,6 +539,12 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes) {
     if (seq.timeSignatures.empty() || seq.timeSignatures.front().tick != 0)
         seq.timeSignatures.insert(seq.timeSignatures.begin(), TimeSignature{});
     seq.updateEndTick();
+    // A damaged file can repeat one problem thousands of times: keep the list readable.
+    if (file.info.warnings.size() > kMaxWarnings) {
+        const std::size_t more = file.info.warnings.size() - (kMaxWarnings - 1);
+        file.info.warnings.resize(kMaxWarnings - 1);
+        file.info.warnings.push_back("and " + std::to_string(more) + " more warnings");
+    }
     return file;
 }
 
@@ -550,21 +564,14 @@ MidiFile parse(std::span<const std::uint8_t> bytes) {
                     throw ParseError{lenAt, "RIFF data chunk claims " + std::to_string(len) +
                                                 " bytes but only " + std::to_string(r.remaining()) +
                                                 " remain (the file is truncated)"};
-                try {
-                    MidiFile inner = parseSmf(bytes.subspan(at, len));
-                    inner.info.bytes = bytes.size();
-                    return inner;
-                } catch (ParseError& e) {
-                    e.offset += at; // offsets name bytes of the whole file
-                    throw;
-                }
+                return parseSmf(bytes, at, at + len);
             }
             r.skip(std::min<std::size_t>(std::size_t(len) + (len & 1u), r.remaining()),
                    "RIFF chunk");
         }
         throw ParseError{12, "RIFF MIDI file without a 'data' chunk"};
     }
-    return parseSmf(bytes);
+    return parseSmf(bytes, 0, bytes.size());
 }
 
 } // namespace

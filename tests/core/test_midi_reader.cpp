@@ -48,6 +48,8 @@ class TestMidiReader : public QObject {
     void rejectsMalformedFiles();
     void repairsDamagedFiles_data();
     void repairsDamagedFiles();
+    void warningsNameOffsetsOfTheWholeFile();
+    void warningsAreCapped();
     void clockBytesAreOneWarning();
     void format2PatternsPlayInSequence();
     void smpteDivisionIsConverted_data();
@@ -308,6 +310,33 @@ void TestMidiReader::repairsDamagedFiles() {
     for (const std::string& w : result->info.warnings)
         got << QString::fromStdString(w);
     QCOMPARE(got, warnings);
+}
+
+void TestMidiReader::warningsNameOffsetsOfTheWholeFile() {
+    // Inside a RIFF wrapper the SMF starts at byte 20: the stray clock byte at byte 27 of the
+    // SMF is byte 47 of the file.
+    const QByteArray smfBytes =
+        smf::file0(bytes({0x00, 0x90, 60, 100, 0x00, 0xF8, 0x10, 0x80, 60, 0}));
+    auto result = readMidi(span(riff(riffChunk("data", smfBytes))));
+    QVERIFY2(result.ok(), result.error().c_str());
+    QCOMPARE(noteText(result->sequence), QStringLiteral("60:100:0:16:0"));
+    QCOMPARE(result->info.warnings,
+             std::vector<std::string>{
+                 "track 1: skipped 1 stray system message(s) 0xF8 (first at byte 47)"});
+}
+
+void TestMidiReader::warningsAreCapped() {
+    // 150 malformed time signatures (one data byte each): 99 warnings and a count of the rest.
+    QByteArray events;
+    for (int i = 0; i < 150; ++i)
+        events += bytes({0x00, 0xFF, 0x58, 0x01, 0x04});
+    auto result = readMidi(span(smf::file0(events)));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const std::vector<std::string>& w = result->info.warnings;
+    QCOMPARE(w.size(), std::size_t(100));
+    QCOMPARE(w[0], std::string("track 1: ignored a malformed time signature at byte 23"));
+    QCOMPARE(w[98], std::string("track 1: ignored a malformed time signature at byte 513"));
+    QCOMPARE(w[99], std::string("and 51 more warnings"));
 }
 
 void TestMidiReader::clockBytesAreOneWarning() {

@@ -1,6 +1,7 @@
 // libFuzzer target for the Standard MIDI File reader. Any input must give either a file or
-// an error naming an offset inside the input; a file must survive write -> read with the
-// same notes. Anything else (crash, sanitizer report, hang, huge allocation) is a finding.
+// an error naming an offset inside the input; a file's warnings must each name an offset
+// inside the input too, and the file must survive write -> read with the same notes.
+// Anything else (crash, sanitizer report, hang, huge allocation) is a finding.
 #include "continuo/core/MidiFile.h"
 
 #include <cstdint>
@@ -25,6 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const unsigned long long offset = std::strtoull(e.c_str() + 5, nullptr, 10);
         if (offset > size) finding("error offset past the end of the input", e);
         return 0;
+    }
+    const auto& warnings = file->info.warnings;
+    if (warnings.size() > 100) finding("more than 100 warnings", std::to_string(warnings.size()));
+    for (std::size_t i = 0; i < warnings.size(); ++i) {
+        const std::string& w = warnings[i];
+        if (i == 99 && w.rfind("and ", 0) == 0) continue; // "and N more warnings"
+        const std::size_t at = w.find("byte ");
+        if (at == std::string::npos) finding("warning without an offset", w);
+        const unsigned long long offset = std::strtoull(w.c_str() + at + 5, nullptr, 10);
+        if (offset > size) finding("warning offset past the end of the input", w);
     }
     const continuo::Sequence& seq = file->sequence;
     auto bytes = continuo::writeMidi(seq, {1, seq.ticksPerQuarter});
