@@ -100,6 +100,17 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Runt
         auto actual = sha256Hex({f.bytes.data() + f.dataStart, f.bytes.size() - f.dataStart});
         if (actual != expected) return Error{path + ": the weights are corrupt (checksum mismatch)"};
     }
+    // Every weight comes from the file, so a config from a stranger must not make us allocate
+    // more than the file can fill: at least the embedding, one d x d projection and the
+    // feed-forward weights of each layer must be in it.
+    std::uint64_t weights = 0;
+    for (const TensorEntry& e : f.tensors) weights += (e.end - e.begin) / 4;
+    const std::uint64_t d = std::uint64_t(config->dModel);
+    const std::uint64_t needed = std::uint64_t(config->vocabSize) * d +
+                                 std::uint64_t(config->layers) * (d * d + 2 * d * std::uint64_t(config->ffDim));
+    if (needed > weights)
+        return Error{path + ": the model config needs at least " + std::to_string(needed) + " weights, the file holds " +
+                     std::to_string(weights)};
     auto created = Model::create(config.value(), 0, runtime);
     if (!created) return Error{path + ": " + created.error()};
     auto model = created.value();

@@ -2,6 +2,9 @@
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -155,6 +158,32 @@ private slots:
         auto m = Model::load(path.toStdString(), {"cpu", 1});
         QVERIFY(!m.ok());
         QVERIFY2(QString::fromStdString(m.error()).contains("header length 17825846 is above the 16 MB limit"), m.error().c_str());
+    }
+    void refusesConfigLargerThanTheFile() {
+        // The largest config the validator allows (128 layers, d_model 16384, ff_dim 65536)
+        // would take terabytes to build: refused by what the file holds, before building.
+        auto b = bytesOf(good);
+        std::uint64_t headerLen;
+        std::memcpy(&headerLen, b.data(), 8);
+        QJsonObject header = QJsonDocument::fromJson(QByteArray(reinterpret_cast<const char*>(b.data() + 8), qsizetype(headerLen))).object();
+        QJsonObject meta = header["__metadata__"].toObject();
+        QJsonObject config = QJsonDocument::fromJson(meta["config"].toString().toUtf8()).object();
+        config["layers"] = 128;
+        config["d_model"] = 16384;
+        config["ff_dim"] = 65536;
+        QJsonArray horizons;
+        for (int i = 0; i < 128; ++i) horizons.append(32);
+        config["horizons"] = horizons;
+        config.remove("layouts");
+        meta["config"] = QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Compact));
+        header["__metadata__"] = meta;
+        const QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
+        const QByteArray data(reinterpret_cast<const char*>(b.data() + 8 + headerLen), qsizetype(b.size() - 8 - headerLen));
+        const QString path = dir.filePath("huge-config.safetensors");
+        writeBytes(path, safetensors(json, data));
+        auto m = Model::load(path.toStdString(), {"cpu", 1});
+        QVERIFY(!m.ok());
+        QVERIFY2(QString::fromStdString(m.error()).contains("the model config needs at least 309244051456 weights, the file holds"), m.error().c_str());
     }
     void refusesShapeMismatch() {
         // A model saved with another width cannot pass for this config: edit the config in the header.
