@@ -1,5 +1,6 @@
 // DSMR forward pass. See Dsmr.h for the legend of shape letters.
 #include "Dsmr.h"
+#include "SmallBatch.h"
 
 #include "DecodeKernels.h"
 #include "SparseAttention.h"
@@ -22,11 +23,19 @@ torch::Tensor skew(const torch::Tensor& qe) {
 
 torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
     const auto in = x.size(-1);
-    if (x.numel() != in || x.requires_grad() || !x.is_cpu()) return layer->forward(x);
+    const auto rows = in > 0 ? x.numel() / in : 0;
+    if (rows < 1 || rows > kernels::kMaxSmallBatch || x.requires_grad() || torch::GradMode::is_enabled() || !x.is_cpu() ||
+        x.scalar_type() != torch::kFloat32)
+        return layer->forward(x);
     std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = layer->weight.size(0);
-    auto y = layer->bias.defined() ? torch::addmv(layer->bias, layer->weight, x.reshape({in}))
-                                   : torch::mv(layer->weight, x.reshape({in}));
+    // One row (a token being decoded) or a few (variations side by side): one pass over the
+    // weights for all of them, each row summed in the same order whatever the batch.
+    const auto xc = x.reshape({rows, in}).contiguous();
+    const auto w = layer->weight.contiguous();
+    auto y = torch::empty({rows, w.size(0)}, x.options());
+    kernels::linearRows(xc.data_ptr<float>(), rows, in, w.data_ptr<float>(), w.size(0),
+                        layer->bias.defined() ? layer->bias.contiguous().data_ptr<float>() : nullptr, y.data_ptr<float>());
     return y.view(shape);
 }
 

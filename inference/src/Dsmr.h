@@ -112,8 +112,9 @@ struct DecodePlan {
 };
 DecodePlan decodePlan(const ModelConfig& c);
 
-/// x (..., in) -> (..., out). A single row goes through a matrix-vector product: when
-/// decoding one token, GEMM's packing of the weight costs more than the arithmetic.
+/// x (..., in) -> (..., out). Up to eight rows without gradients (decoding one token, or a
+/// few variations side by side) go through kernels::linearRows, one pass over the weights:
+/// decoding is bound by reading them, and GEMM's packing costs more than the arithmetic.
 torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x);
 
 /// Bytes held by decoding caches for `batch` streams (float32), per the config's schedule.

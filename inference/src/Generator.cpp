@@ -190,7 +190,6 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         }
         Sampler sampler(options.sampling);
         const int banned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
-        std::vector<std::int64_t> next(std::size_t(variations), tokens::kPad);
         auto emit = [&](int v, const std::vector<tokens::TimedNote>& notes) {
             for (tokens::TimedNote n : notes) {
                 if (n.start >= stopAt) continue;
@@ -200,32 +199,42 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
             }
         };
         int step = 0;
+        std::size_t sampled = 0;
         auto lastProgress = Clock::now();
+        // Batch row r decodes variation rows[r]; a variation that is done leaves the batch, so
+        // the others do not carry its cost to the end.
+        std::vector<int> rows(static_cast<std::size_t>(variations));
+        for (int v = 0; v < variations; ++v) rows[std::size_t(v)] = v;
         for (;;) {
             if (cancel && cancel->load(std::memory_order_relaxed)) {
                 result.cancelled = true;
                 break;
             }
             auto cpu = logits.to(torch::kCPU, torch::kFloat32).contiguous(); // (B, V)
-            const float* rows = cpu.data_ptr<float>();
+            const float* rowLogits = cpu.data_ptr<float>();
             const auto vocab = cpu.size(1);
-            for (int v = 0; v < variations; ++v) {
-                if (done[std::size_t(v)]) continue;
-                int tok = sampler.sample({rows + v * vocab, std::size_t(vocab)}, randoms[std::size_t(v)], banned);
-                next[std::size_t(v)] = tok;
+            std::vector<std::int64_t> keep, next;
+            for (std::size_t r = 0; r < rows.size(); ++r) {
+                const int v = rows[r];
+                int tok = sampler.sample({rowLogits + std::int64_t(r) * vocab, std::size_t(vocab)}, randoms[std::size_t(v)], banned);
                 result.tokens[std::size_t(v)].push_back(tok);
+                ++sampled;
                 auto& d = decoders[std::size_t(v)];
                 emit(v, d.feed(tok));
                 if (d.now() >= stopAt || int(result.tokens[std::size_t(v)].size()) >= maxTokens) done[std::size_t(v)] = true;
+                else {
+                    keep.push_back(std::int64_t(r));
+                    next.push_back(tok);
+                }
             }
             if (step == 0) result.firstTokenMilliseconds = msSince(start);
             ++step;
-            const bool allDone = std::all_of(done.begin(), done.end(), [](bool b) { return b; });
+            const bool allDone = keep.empty();
             if (callbacks.onProgress && (allDone || msSince(lastProgress) > 50)) {
                 lastProgress = Clock::now();
                 ContinueProgress p;
                 p.tokens = step;
-                p.tokensPerSecond = step * variations / std::max(1e-9, msSince(start) / 1000.0);
+                p.tokensPerSecond = double(sampled) / std::max(1e-9, msSince(start) / 1000.0);
                 double slowest = stopAt;
                 for (auto& d : decoders) slowest = std::min(slowest, d.now());
                 p.musicSeconds = slowest - startAt;
@@ -233,8 +242,18 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 callbacks.onProgress(p);
             }
             if (allDone) break;
-            auto input = torch::tensor(next, torch::kLong).view({variations, 1}).to(impl.device); // (B, 1)
-            logits = net->step(input, caches);                                                   // (B, V)
+            if (keep.size() < rows.size()) {
+                auto index = torch::tensor(keep, torch::kLong).to(impl.device);
+                for (auto& c : caches) {
+                    c.k = c.k.index_select(0, index).contiguous();
+                    c.v = c.v.index_select(0, index).contiguous();
+                }
+                std::vector<int> kept;
+                for (auto r : keep) kept.push_back(rows[std::size_t(r)]);
+                rows = std::move(kept);
+            }
+            auto input = torch::tensor(next, torch::kLong).view({long(next.size()), 1}).to(impl.device); // (B, 1)
+            logits = net->step(input, caches);                                                         // (B, V)
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
         }
         for (int v = 0; v < variations; ++v) {

@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <set>
 #include <thread>
 
 using namespace continuo;
@@ -47,6 +48,18 @@ private slots:
         o.sampling.seed = 1235;
         auto c = Generator(model).run(primer, 10.0, o);
         QVERIFY(a->tokens != c->tokens);
+        // Variations leave the batch as they finish; the result is still the seed's alone.
+        o.variations = 4;
+        auto d = Generator(model).run(primer, 10.0, o);
+        auto e = Generator(model).run(primer, 10.0, o);
+        QVERIFY(d.ok() && e.ok());
+        QCOMPARE(d->tokens, e->tokens);
+        std::set<std::size_t> lengths;
+        for (const auto& t : d->tokens) lengths.insert(t.size());
+        QVERIFY2(lengths.size() > 1, "the variations should finish at different steps");
+        // Rows of the batch do not touch each other: the first variation is the music the
+        // seed gives alone.
+        QCOMPARE(d->tokens[0], c->tokens[0]);
     }
 
     void respectsLengthAndStartsAfterPrimer() {

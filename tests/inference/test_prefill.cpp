@@ -2,6 +2,7 @@
 // feeding all of it gives: checked against the whole primer fed segment by segment.
 #include "Dsmr.h"
 #include "ModelImpl.h"
+#include "SmallBatch.h"
 
 #include <QtTest>
 
@@ -53,6 +54,38 @@ class TestPrefill : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { at::set_num_threads(1); }
+
+    void smallBatchLinearMatchesTheLayer_data() {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("in");
+        QTest::addColumn<int>("out");
+        QTest::addColumn<bool>("bias");
+        for (int rows : {2, 3, 4, 5, 8}) QTest::newRow(qPrintable(QString("%1 rows").arg(rows))) << rows << 192 << 576 << true;
+        QTest::newRow("odd width, no bias") << 3 << 37 << 11 << false;
+    }
+    void smallBatchLinearMatchesTheLayer() {
+        QFETCH(int, rows);
+        QFETCH(int, in);
+        QFETCH(int, out);
+        QFETCH(bool, bias);
+        torch::NoGradGuard g;
+        torch::manual_seed(rows * 100 + in);
+        torch::nn::Linear layer(torch::nn::LinearOptions(in, out).bias(bias));
+        auto x = torch::randn({rows, 1, in});
+        auto expected = layer->forward(x); // GEMM
+        auto got = linear(layer, x);      // one pass over the weights
+        QCOMPARE(got.sizes().vec(), expected.sizes().vec());
+        QVERIFY2(torch::allclose(got, expected, 1e-5, 1e-4), qPrintable(QString::number((got - expected).abs().max().item<double>())));
+        // Raw kernel, every row independent of the others.
+        auto w = layer->weight.contiguous();
+        std::vector<float> y(std::size_t(rows * out));
+        kernels::linearRows(x.contiguous().data_ptr<float>(), rows, in, w.data_ptr<float>(), out,
+                            bias ? layer->bias.data_ptr<float>() : nullptr, y.data());
+        for (int r = 0; r < rows; ++r) {
+            auto one = layer->forward(x[r]).reshape({out});
+            for (int o = 0; o < out; ++o) QVERIFY(std::abs(y[std::size_t(r * out + o)] - one[o].item<float>()) < 1e-4f);
+        }
+    }
 
     void receptiveFieldIsTheSumOfHorizonsAndSegments() {
         QCOMPARE(receptiveField(tiny({64, 16}, 32)), (64 + 32) + (16 + 32));
