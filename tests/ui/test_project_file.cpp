@@ -1,5 +1,6 @@
 // .continuo save -> open round trip, and MIDI export read back.
 #include "continuo/core/MidiFile.h"
+#include "continuo/project/Project.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "document/ProjectFile.h"
@@ -50,8 +51,49 @@ void fill(Document& doc) {
 }
 
 std::vector<Note> stripIds(std::vector<Note> v) {
-    for (Note& n : v) n.id = 0;
+    for (Note& n : v) {
+        n.id = 0;
+        n.track = 0;
+    }
     return v;
+}
+
+/// Three parts as a MIDI file has them (at 480 PPQ): names, programs, pedal, pitch bend, a
+/// tempo change and a metre change.
+Sequence threeParts() {
+    Sequence s;
+    s.ticksPerQuarter = 480;
+    s.tempo = TempoMap(480);
+    s.tempo.setTempo(0, 600000);
+    s.tempo.setTempo(8 * 480, 400000);
+    s.timeSignatures = {{0, 4, 4}, {8 * 480, 3, 4}};
+    const char* names[] = {"Melody", "Bridge", "Piano"};
+    const int programs[] = {73, 48, 0};
+    for (int k = 0; k < 3; ++k) {
+        Track t;
+        t.name = names[k];
+        t.channel = k;
+        t.program = programs[k];
+        t.events.push_back({0, ChannelEvent::Kind::Program, k, programs[k], 0});
+        for (int i = 0; i < 8; ++i) {
+            Note n;
+            n.pitch = 40 + k * 12 + i;
+            n.start = i * 480 + k * 10;
+            n.length = 400;
+            n.velocity = 60 + i;
+            n.channel = k;
+            t.notes.push_back(n);
+        }
+        if (k == 0) t.events.push_back({480, ChannelEvent::Kind::PitchBend, 0, 0, 12000});
+        if (k == 2) {
+            t.events.push_back({5, ChannelEvent::Kind::Controller, 2, kSustainController, 127});
+            t.events.push_back({1900, ChannelEvent::Kind::Controller, 2, kSustainController, 0});
+        }
+        t.sort();
+        s.tracks.push_back(t);
+    }
+    s.updateEndTick();
+    return s;
 }
 } // namespace
 
@@ -106,6 +148,73 @@ private slots:
         auto r = ProjectFile::fromJson(json, doc);
         QVERIFY(!r.ok());
         QCOMPARE(QString::fromStdString(r.error()), QStringLiteral("notes[1]: start and length must be below 2^40 ticks"));
+    }
+
+    void versionOneProjectOpens() {
+        // Written by the notes-only format (version 1) with make_demo_project.
+        Document doc;
+        PieceSettings s;
+        auto r = ProjectFile::load(QStringLiteral(CONTINUO_TEST_DATA "/project-v1-demo.continuo"), doc, &s);
+        QVERIFY2(r.ok(), r.error().c_str());
+        QCOMPARE(doc.title(), QString("Demo: motif and three takes"));
+        QCOMPARE(doc.notes().size(), 26u);
+        QCOMPARE(doc.tracks().size(), 1u);
+        QCOMPARE(doc.notes().front().track, doc.tracks().front().id);
+        QCOMPARE(doc.bpm(), 96.0);
+        QCOMPARE(doc.takes().size(), 3u);
+        QCOMPARE(doc.takes()[2].name, QString("Take 3"));
+        QCOMPARE(s.seed, 271828);
+        QVERIFY(!doc.isModified());
+        // Keeping a take still works on an old project, and its notes get ids of their own.
+        doc.undoStack()->push(makeKeepTakeCommand(&doc, doc.takes()[0].id));
+        QCOMPARE(doc.notes().size(), 26u + 30u);
+    }
+
+    void tracksAndControllersSurviveTheDocument() {
+        QTemporaryDir dir;
+        const QString mid = dir.filePath("parts.mid");
+        const Sequence original = threeParts();
+        QVERIFY(writeMidiFile(mid.toStdString(), original, {1, 480}).ok());
+        auto p = project::openProjectOrMidi(mid);
+        QVERIFY2(p.ok(), p.error().c_str());
+        Document doc;
+        doc.reset(p.value());
+        QCOMPARE(doc.tracks().size(), 3u);
+        QCOMPARE(doc.tracks()[1].name, std::string("Bridge"));
+        QCOMPARE(doc.tracks()[0].program, 73);
+        QCOMPARE(doc.timeSignatures().size(), 2u);
+        // An edit keeps each note in its track.
+        edit::selectAll(doc);
+        QVERIFY(edit::transposeSelection(doc, 2));
+        for (const Note& n : doc.notes()) QCOMPARE(n.track, doc.tracks()[std::size_t(n.channel)].id);
+        doc.undoStack()->undo();
+        // Saved and opened again, then exported: the parts are all there, muted ones too.
+        const QString path = dir.filePath("parts.continuo");
+        QVERIFY(ProjectFile::save(path, doc).ok());
+        Document again;
+        QVERIFY(ProjectFile::load(path, again).ok());
+        again.setTrackMuted(again.tracks()[1].id, true);
+        QCOMPARE(again.toSequence(false, true).tracks.size(), 2u); // what playback plays
+        const QString out = dir.filePath("out.mid");
+        QVERIFY(project::saveProjectOrMidi(out, again.toProject()).ok());
+        auto back = readMidiFile(out.toStdString());
+        QVERIFY2(back.ok(), back.error().c_str());
+        const Sequence& got = back->sequence;
+        QCOMPARE(got.ticksPerQuarter, 480); // the resolution of the file it came from
+        QCOMPARE(got.tempo.changes(), original.tempo.changes());
+        QCOMPARE(got.timeSignatures, original.timeSignatures);
+        QCOMPARE(got.tracks.size(), 3u);
+        for (std::size_t k = 0; k < 3; ++k) {
+            QCOMPARE(got.tracks[k].name, original.tracks[k].name);
+            QCOMPARE(got.tracks[k].program, original.tracks[k].program);
+            QCOMPARE(got.tracks[k].notes, original.tracks[k].notes);
+            QCOMPARE(got.tracks[k].events, original.tracks[k].events);
+        }
+        // Export from the roll's own path (Document::toSequence at 960 PPQ) holds the same.
+        const Sequence direct = again.toSequence().rescaled(480);
+        QCOMPARE(direct.tracks.size(), 3u);
+        QCOMPARE(direct.tracks[2].events, original.tracks[2].events);
+        QCOMPARE(stripIds(direct.tracks[0].notes), original.tracks[0].notes);
     }
 
     void exportMidiReadsBackEqual_data() {

@@ -3,11 +3,11 @@
 #include <QUndoStack>
 
 #include <algorithm>
-#include <map>
 
 namespace continuo::ui {
 
 Document::Document(QObject* parent) : QObject(parent), undoStack_(new QUndoStack(this)) {
+    ensureTrack();
     connect(undoStack_, &QUndoStack::cleanChanged, this,
             [this](bool clean) { emit modifiedChanged(!clean); });
 }
@@ -50,6 +50,8 @@ void Document::replaceNotes(const std::vector<NoteId>& removeIds, const std::vec
     }
     // Few inserted notes into many: merge keeps this O(n) instead of a full sort.
     std::vector<Note> added = insert;
+    for (Note& n : added)
+        if (trackIndex(n.track) < 0) n.track = activeTrack_;
     std::sort(added.begin(), added.end(), noteLess);
     std::vector<Note> merged;
     merged.reserve(notes_.size() + added.size());
@@ -109,17 +111,132 @@ void Document::setTempoMap(const TempoMap& map) {
 }
 
 void Document::setTimeSignature(const TimeSignature& ts) {
-    if (ts == timeSignature_) return;
-    timeSignature_ = ts;
-    timeSignature_.tick = 0;
+    TimeSignature first = ts;
+    first.tick = 0;
+    if (first == timeSignatures_.front()) return;
+    timeSignatures_.front() = first;
     emit tempoChanged();
 }
 
 Tick Document::ticksPerBeat() const {
-    return Tick(kTicksPerQuarter) * 4 / std::max(1, timeSignature_.denominator);
+    return Tick(kTicksPerQuarter) * 4 / std::max(1, timeSignature().denominator);
 }
 
-Tick Document::ticksPerBar() const { return ticksPerBeat() * std::max(1, timeSignature_.numerator); }
+Tick Document::ticksPerBar() const { return ticksPerBeat() * std::max(1, timeSignature().numerator); }
+
+// ---- tracks
+
+void Document::ensureTrack() {
+    if (!tracks_.empty()) {
+        if (trackIndex(activeTrack_) < 0) activeTrack_ = tracks_.front().id;
+        return;
+    }
+    TrackInfo t;
+    t.id = nextTrackId_++;
+    t.name = "Piano";
+    tracks_.push_back(t);
+    activeTrack_ = t.id;
+}
+
+const TrackInfo* Document::track(TrackId id) const {
+    const int i = trackIndex(id);
+    return i < 0 ? nullptr : &tracks_[std::size_t(i)];
+}
+
+TrackInfo* Document::trackPtr(TrackId id) {
+    const int i = trackIndex(id);
+    return i < 0 ? nullptr : &tracks_[std::size_t(i)];
+}
+
+int Document::trackIndex(TrackId id) const {
+    if (id == 0) return -1;
+    for (std::size_t i = 0; i < tracks_.size(); ++i)
+        if (tracks_[i].id == id) return int(i);
+    return -1;
+}
+
+void Document::setActiveTrack(TrackId id) {
+    if (trackIndex(id) < 0 || id == activeTrack_) return;
+    activeTrack_ = id;
+    emit activeTrackChanged(id);
+}
+
+void Document::insertTrack(int index, const TrackInfo& track) {
+    Q_ASSERT(track.id != 0 && trackIndex(track.id) < 0);
+    index = std::clamp(index, 0, int(tracks_.size()));
+    TrackInfo t = track;
+    t.notes.clear();
+    tracks_.insert(tracks_.begin() + index, std::move(t));
+    nextTrackId_ = std::max(nextTrackId_, TrackId(track.id + 1));
+    emit tracksChanged();
+}
+
+TrackInfo Document::removeTrack(TrackId id) {
+    const int i = trackIndex(id);
+    if (i < 0 || tracks_.size() == 1) return {};
+    TrackInfo t = tracks_[std::size_t(i)];
+    tracks_.erase(tracks_.begin() + i);
+    const bool wasActive = activeTrack_ == id;
+    ensureTrack();
+    emit tracksChanged();
+    if (wasActive) emit activeTrackChanged(activeTrack_);
+    return t;
+}
+
+void Document::setTrackHeader(TrackId id, const std::string& name, int channel, int program) {
+    TrackInfo* t = trackPtr(id);
+    if (!t) return;
+    channel = std::clamp(channel, 0, 15);
+    program = std::clamp(program, 0, 127);
+    if (t->name == name && t->channel == channel && t->program == program) return;
+    t->name = name;
+    t->channel = channel;
+    t->program = program;
+    emit tracksChanged();
+}
+
+void Document::setTrackMuted(TrackId id, bool muted) {
+    TrackInfo* t = trackPtr(id);
+    if (!t || t->muted == muted) return;
+    t->muted = muted;
+    emit tracksChanged();
+}
+
+void Document::setTrackSolo(TrackId id, bool solo) {
+    TrackInfo* t = trackPtr(id);
+    if (!t || t->solo == solo) return;
+    t->solo = solo;
+    emit tracksChanged();
+}
+
+void Document::setTrackVisible(TrackId id, bool visible) {
+    TrackInfo* t = trackPtr(id);
+    if (!t || t->visible == visible) return;
+    t->visible = visible;
+    emit tracksChanged();
+}
+
+bool Document::isTrackAudible(TrackId id) const {
+    const TrackInfo* t = track(id);
+    if (!t) return false;
+    const bool anySolo = std::any_of(tracks_.begin(), tracks_.end(), [](const TrackInfo& x) { return x.solo; });
+    return anySolo ? t->solo : !t->muted;
+}
+
+bool Document::isTrackVisible(TrackId id) const {
+    const TrackInfo* t = track(id);
+    return t ? t->visible : true;
+}
+
+void Document::setTrackEvents(TrackId id, std::vector<ChannelEvent> events) {
+    TrackInfo* t = trackPtr(id);
+    if (!t) return;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const ChannelEvent& a, const ChannelEvent& b) { return a.tick < b.tick; });
+    if (events == t->events) return;
+    t->events = std::move(events);
+    emit trackEventsChanged(id);
+}
 
 void Document::setLoop(Tick start, Tick end) {
     if (end < start) std::swap(start, end);
@@ -220,63 +337,142 @@ void Document::setTitle(const QString& title) {
 }
 
 void Document::reset(const Sequence& source, std::vector<Take> takes) {
-    const Sequence seq =
-        source.ticksPerQuarter == kTicksPerQuarter ? source : source.rescaled(kTicksPerQuarter);
+    project::Project p = project::Project::fromSequence(source);
+    p.takes = std::move(takes);
+    p.title = title_; // a MIDI file or a new piece: the caller names it
+    reset(p);
+}
+
+void Document::reset(const project::Project& p) {
     undoStack_->clear();
     selection_.clear();
     liveNotes_.clear();
     currentTake_ = 0;
-    primerTake_ = 0;
     nextNoteId_ = 1;
     nextTakeId_ = 1;
-    notes_ = seq.allNotes();
-    for (Note& n : notes_) n.id = 0;
-    for (const Take& t : takes)
+    nextTrackId_ = 1;
+    // Tracks keep their ids (unique and non-zero, else renumbered); notes get fresh ids above
+    // the take notes' (those keep theirs: a take may be the primer).
+    tracks_.clear();
+    notes_.clear();
+    notes_.reserve(p.noteCount());
+    std::unordered_set<TrackId> seen;
+    for (const project::ProjectTrack& pt : p.tracks)
+        if (pt.id != 0) nextTrackId_ = std::max(nextTrackId_, TrackId(pt.id + 1));
+    for (const project::ProjectTrack& pt : p.tracks) {
+        TrackInfo t = pt;
+        t.notes.clear();
+        if (t.id == 0 || !seen.insert(t.id).second) t.id = nextTrackId_++;
+        for (Note n : pt.notes) {
+            n.id = 0;
+            n.track = t.id;
+            notes_.push_back(n);
+        }
+        tracks_.push_back(std::move(t));
+    }
+    activeTrack_ = 0;
+    ensureTrack();
+    std::stable_sort(notes_.begin(), notes_.end(), noteLess);
+    takes_ = p.takes;
+    for (const Take& t : takes_)
         for (const Note& n : t.notes) nextNoteId_ = std::max(nextNoteId_, n.id + 1);
     assignIds(notes_);
-    rebuildIndex();
-    tempo_ = seq.tempo;
-    timeSignature_ = seq.timeSignatures.empty() ? TimeSignature{} : seq.timeSignatures.front();
-    timeSignature_.tick = 0;
-    takes_ = std::move(takes);
     for (Take& t : takes_) {
         nextTakeId_ = std::max(nextTakeId_, t.id + 1);
         t.generating = false;
     }
-    loopStart_ = 0;
-    loopEnd_ = ticksPerBar() * 4;
-    loopEnabled_ = false;
+    rebuildIndex();
+    tempo_ = p.tempo.ticksPerQuarter() == kTicksPerQuarter ? p.tempo : p.tempo.rescaled(kTicksPerQuarter);
+    timeSignatures_ = p.timeSignatures;
+    if (timeSignatures_.empty() || timeSignatures_.front().tick != 0)
+        timeSignatures_.insert(timeSignatures_.begin(), TimeSignature{});
+    fileEnd_ = p.endTick;
+    midiTicksPerQuarter_ = p.midiTicksPerQuarter;
+    midiFormat_ = p.midiFormat;
+    extra_ = p.extra;
+    title_ = p.title;
+    if (p.hasLoop) {
+        loopStart_ = std::min(p.loop.start, p.loop.end);
+        loopEnd_ = std::max(p.loop.start, p.loop.end);
+        loopEnabled_ = p.loop.enabled;
+    } else {
+        loopStart_ = 0;
+        loopEnd_ = ticksPerBar() * 4;
+        loopEnabled_ = false;
+    }
+    primerTake_ = takeIndex(p.primerTake) >= 0 ? p.primerTake : 0;
+    emit tracksChanged();
+    emit activeTrackChanged(activeTrack_);
     emit notesChanged();
     emit selectionChanged();
     emit tempoChanged();
     emit loopChanged();
     emit takesChanged();
     emit currentTakeChanged(0);
-    emit primerTakeChanged(0);
+    emit primerTakeChanged(primerTake_);
     emit liveNotesChanged();
+    emit titleChanged();
     undoStack_->setClean();
 }
 
-Sequence Document::toSequence(bool includeCurrentTake) const {
+project::Project Document::toProject(const project::PieceSettings& settings) const {
+    project::Project p;
+    p.title = title_;
+    p.tempo = tempo_;
+    p.timeSignatures = timeSignatures_;
+    p.tracks = tracks_;
+    std::unordered_map<TrackId, std::size_t> at;
+    for (std::size_t i = 0; i < p.tracks.size(); ++i) at[p.tracks[i].id] = i;
+    for (const Note& n : notes_) {
+        auto it = at.find(n.track);
+        p.tracks[it == at.end() ? 0 : it->second].notes.push_back(n); // notes_ is sorted
+    }
+    p.endTick = fileEnd_;
+    p.midiTicksPerQuarter = midiTicksPerQuarter_;
+    p.midiFormat = midiFormat_;
+    p.hasLoop = true;
+    p.loop = {loopStart_, loopEnd_, loopEnabled_};
+    for (const Take& t : takes_)
+        if (!t.generating) p.takes.push_back(t);
+    p.primerTake = primerTake_;
+    p.settings = settings;
+    p.extra = extra_;
+    return p;
+}
+
+Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
     Sequence seq;
     seq.ticksPerQuarter = kTicksPerQuarter;
     seq.tempo = tempo_;
-    seq.timeSignatures = {timeSignature_};
-    std::map<int, Track> byChannel;
-    auto add = [&](const Note& n) {
-        Track& t = byChannel[n.channel];
-        t.channel = n.channel;
-        t.notes.push_back(n);
-    };
-    for (const Note& n : notes_) add(n);
-    if (includeCurrentTake)
-        if (const Take* t = take(currentTake_))
-            for (const Note& n : t->notes) add(n);
-    for (auto& [channel, track] : byChannel) {
-        track.name = channel == 9 ? "Drums" : (channel == 0 ? "Piano" : "Piano " + std::to_string(channel + 1));
-        track.sort();
-        seq.tracks.push_back(std::move(track));
+    seq.timeSignatures = timeSignatures_;
+    std::unordered_map<TrackId, std::size_t> at;
+    for (const TrackInfo& info : tracks_) {
+        if (audibleOnly && !isTrackAudible(info.id)) continue;
+        Track t;
+        t.name = info.name;
+        t.channel = info.channel;
+        t.program = info.program;
+        t.events = info.events;
+        at[info.id] = seq.tracks.size();
+        seq.tracks.push_back(std::move(t));
     }
+    const TrackId fallback = tracks_.front().id;
+    for (Note n : notes_) {
+        auto it = at.find(trackIndex(n.track) < 0 ? fallback : n.track);
+        if (it == at.end()) continue; // a muted track
+        n.track = 0;
+        seq.tracks[it->second].notes.push_back(n);
+    }
+    if (includeCurrentTake)
+        if (const Take* take = this->take(currentTake_)) {
+            Track t;
+            t.name = take->name.toStdString();
+            t.channel = take->notes.empty() ? 0 : take->notes.front().channel;
+            t.notes = take->notes;
+            seq.tracks.push_back(std::move(t));
+        }
+    for (Track& t : seq.tracks) t.sort();
+    seq.endTick = audibleOnly ? 0 : fileEnd_;
     seq.updateEndTick();
     return seq;
 }

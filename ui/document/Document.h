@@ -1,8 +1,10 @@
 #pragma once
-// The piece being edited: notes with stable ids, tempo, metre, loop, takes and selection.
-// Lives on the UI thread. Every undoable change goes through a QUndoCommand whose redo()/
+// The piece being edited: a continuo::project::Project (tracks with their controllers, tempo
+// map, time signatures, takes, what the app does not edit) with notes kept flat for the roll,
+// each naming its track (Note::track), plus selection and loop. Lives on the UI thread. Every undoable change goes through a QUndoCommand whose redo()/
 // undo() call the setters below; widgets only read and listen to the signals.
 #include "continuo/core/Sequence.h"
+#include "continuo/project/Project.h"
 #include "document/Take.h"
 
 #include <QObject>
@@ -17,6 +19,11 @@ class QUndoStack;
 namespace continuo::ui {
 
 using NoteIdSet = std::unordered_set<NoteId>;
+using project::TrackId;
+/// A track as the document holds it: its notes live in Document::notes() (Note::track names
+/// the track), so `notes` here is always empty; name, channel, program, mute/solo/visible and
+/// the channel events (pedal, controllers, pitch bend) are here.
+using TrackInfo = project::ProjectTrack;
 
 class Document : public QObject {
     Q_OBJECT
@@ -37,9 +44,35 @@ public:
     NoteId allocateNoteId() { return nextNoteId_++; }
     /// Gives every note with id 0 a fresh id.
     void assignIds(std::vector<Note>& notes);
-    /// Removes the notes with `removeIds`, then inserts `insert` (ids must be set).
+    /// Removes the notes with `removeIds`, then inserts `insert` (ids must be set). Inserted
+    /// notes whose track does not exist go to the active track.
     void replaceNotes(const std::vector<NoteId>& removeIds, const std::vector<Note>& insert);
     Tick endTick() const; ///< end of the last note (0 when empty)
+
+    // ---- tracks (always at least one)
+    const std::vector<TrackInfo>& tracks() const { return tracks_; }
+    const TrackInfo* track(TrackId id) const;
+    int trackIndex(TrackId id) const;
+    TrackId allocateTrackId() { return nextTrackId_++; }
+    /// Where new notes go (drawing, pasting, recording). Not undoable.
+    TrackId activeTrack() const { return activeTrack_; }
+    void setActiveTrack(TrackId id);
+    /// For undo commands: a track (without notes) in or out of the list. Removing leaves the
+    /// track's notes to the caller.
+    void insertTrack(int index, const TrackInfo& track);
+    TrackInfo removeTrack(TrackId id);
+    /// Name, channel and program (undoable through TrackCommands).
+    void setTrackHeader(TrackId id, const std::string& name, int channel, int program);
+    /// Mute, solo and visibility: how the piece is heard and shown, not what it is (not undoable,
+    /// saved with the project).
+    void setTrackMuted(TrackId id, bool muted);
+    void setTrackSolo(TrackId id, bool solo);
+    void setTrackVisible(TrackId id, bool visible);
+    /// A track sounds when it is not muted and no track is soloed, or it is soloed.
+    bool isTrackAudible(TrackId id) const;
+    bool isTrackVisible(TrackId id) const;
+    /// Replaces a track's channel events (sustain pedal, controllers, pitch bend); sorted here.
+    void setTrackEvents(TrackId id, std::vector<ChannelEvent> events);
 
     // ---- selection (not undoable)
     const NoteIdSet& selection() const { return selection_; }
@@ -52,8 +85,12 @@ public:
     double bpm() const { return tempo_.bpmAt(0); }
     void setBpm(double bpm);
     void setTempoMap(const TempoMap& map);
-    TimeSignature timeSignature() const { return timeSignature_; }
+    /// The metre at the start (what the grid and the transport bar use).
+    TimeSignature timeSignature() const { return timeSignatures_.front(); }
+    /// Sets the metre at the start; later changes stay.
     void setTimeSignature(const TimeSignature& ts);
+    /// Every time signature (sorted, the first at tick 0).
+    const std::vector<TimeSignature>& timeSignatures() const { return timeSignatures_; }
     Tick ticksPerBeat() const;
     Tick ticksPerBar() const;
 
@@ -91,13 +128,25 @@ public:
     void setTitle(const QString& title);
     /// Replaces everything and clears the undo history (new, open, import, recovery).
     void reset(const Sequence& sequence, std::vector<Take> takes = {});
-    /// The piece as a Sequence at kTicksPerQuarter (one piano track per channel used).
-    Sequence toSequence(bool includeCurrentTake = false) const;
+    void reset(const project::Project& project);
+    /// The whole piece as a project (save, recovery, convert).
+    project::Project toProject(const project::PieceSettings& settings = {}) const;
+    /// The piece as a Sequence at kTicksPerQuarter: every track with its name, channel,
+    /// program, notes and channel events; the tempo map and all time signatures. With
+    /// `includeCurrentTake`, the auditioned take as one more track; with `audibleOnly`, only
+    /// the tracks that sound (mute/solo), for playback.
+    Sequence toSequence(bool includeCurrentTake = false, bool audibleOnly = false) const;
+    /// Resolution and format of the MIDI file the piece came from (export defaults).
+    int midiTicksPerQuarter() const { return midiTicksPerQuarter_; }
+    int midiFormat() const { return midiFormat_; }
     bool isModified() const;
     void setClean();
 
 signals:
     void notesChanged();
+    void tracksChanged();               ///< a track added, removed, renamed, muted, ...
+    void trackEventsChanged(TrackId id); ///< its pedal/controllers changed
+    void activeTrackChanged(TrackId id);
     void selectionChanged();
     void tempoChanged();
     void loopChanged();
@@ -112,6 +161,8 @@ signals:
 
 private:
     void rebuildIndex();
+    void ensureTrack();
+    TrackInfo* trackPtr(TrackId id);
 
     QUndoStack* undoStack_;
     std::vector<Note> notes_;
@@ -120,7 +171,14 @@ private:
     NoteId nextNoteId_ = 1;
     NoteIdSet selection_;
     TempoMap tempo_{kTicksPerQuarter};
-    TimeSignature timeSignature_;
+    std::vector<TimeSignature> timeSignatures_{TimeSignature{}};
+    std::vector<TrackInfo> tracks_;
+    TrackId nextTrackId_ = 1;
+    TrackId activeTrack_ = 0;
+    Tick fileEnd_ = 0;
+    int midiTicksPerQuarter_ = kTicksPerQuarter;
+    int midiFormat_ = 1;
+    QJsonObject extra_;
     Tick loopStart_ = 0;
     Tick loopEnd_ = 4 * 4 * kTicksPerQuarter;
     bool loopEnabled_ = false;

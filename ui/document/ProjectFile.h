@@ -1,7 +1,9 @@
 #pragma once
-// The .continuo project file: JSON (QJsonDocument) holding the notes, tempo, metre, loop,
-// takes with provenance, and the piece's Continue settings. Written atomically (QSaveFile).
+// The .continuo project file for the app's Document: the format itself (JSON, version 2,
+// atomic save) is continuo::project's, shared with continuo-cli; these read it into a
+// Document and write a Document out.
 #include "continuo/core/Expected.h"
+#include "continuo/project/Project.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -11,19 +13,11 @@ namespace continuo::ui {
 class Document;
 
 /// Settings stored with the piece (the Continue panel's last values).
-struct PieceSettings {
-    double lengthSeconds = 15.0;
-    double temperature = 1.0;
-    double topP = 0.95;
-    int variations = 3;
-    qint64 seed = -1; ///< -1 = random
-    int gridIndex = 4;
-    bool operator==(const PieceSettings&) const = default;
-};
+using PieceSettings = project::PieceSettings;
 
 class ProjectFile {
 public:
-    static constexpr int kFormatVersion = 1;
+    static constexpr int kFormatVersion = project::kProjectFormatVersion;
     static QJsonObject toJson(const Document& doc, const PieceSettings& settings = {});
     /// Replaces the document's content (clears undo). Errors say what is wrong and where.
     static Expected<bool> fromJson(const QJsonObject& json, Document& doc, PieceSettings* settings = nullptr);

@@ -30,6 +30,8 @@ PlaybackController::PlaybackController(Document* doc, QObject* parent)
     connect(snapshotTimer_, &QTimer::timeout, this, &PlaybackController::rebuildSnapshot);
     connect(doc_, &Document::notesChanged, this, &PlaybackController::scheduleSnapshot);
     connect(doc_, &Document::tempoChanged, this, &PlaybackController::scheduleSnapshot);
+    connect(doc_, &Document::tracksChanged, this, &PlaybackController::scheduleSnapshot); // mute, solo, programs
+    connect(doc_, &Document::trackEventsChanged, this, &PlaybackController::scheduleSnapshot); // the pedal
     connect(doc_, &Document::currentTakeChanged, this, &PlaybackController::scheduleSnapshot);
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
         if (id == doc_->currentTake()) scheduleSnapshot();
@@ -139,7 +141,8 @@ void PlaybackController::scheduleSnapshot() {
 
 void PlaybackController::rebuildSnapshot() {
 #ifdef CONTINUO_HAVE_AUDIO
-    if (engine_) engine_->engine.setSnapshot(doc_->toSequence(true));
+    // The tracks that sound (mute/solo) with their programs, pedal and controllers.
+    if (engine_) engine_->engine.setSnapshot(doc_->toSequence(true, true));
 #endif
 }
 

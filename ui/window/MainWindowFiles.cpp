@@ -105,19 +105,19 @@ bool MainWindow::openFile(const QString& path) {
         continuePanel_->setPieceSettings(s);
         path_ = path;
     } else {
-        auto midi = readMidiFile(path.toStdString());
+        // The same code as `continuo-cli convert`: tracks, pedal, controllers, metre kept.
+        std::vector<std::string> warnings;
+        auto midi = project::openProjectOrMidi(path, &warnings);
         if (!midi) {
             QMessageBox::warning(this, tr("Cannot import"), QString::fromStdString(midi.error()));
             return false;
         }
-        doc_->reset(midi->sequence);
-        doc_->setTitle(QFileInfo(path).completeBaseName());
+        doc_->reset(midi.value());
         path_.clear(); // saving asks for a .continuo name
         QString message =
             tr("Imported %n notes from %1.", nullptr, int(doc_->notes().size())).arg(QFileInfo(path).fileName());
         // What the reader repaired or skipped (each names its byte offset): the first in the
         // status bar, kept there longer, and the count of the rest.
-        const std::vector<std::string>& warnings = midi->info.warnings;
         if (!warnings.empty()) {
             message += ' ' + tr("Warning: %1").arg(QString::fromStdString(warnings.front()));
             if (warnings.size() > 1) message += ' ' + tr("(and %n more)", nullptr, int(warnings.size() - 1));
@@ -195,7 +195,8 @@ void MainWindow::exportWavDialog() {
     WavExporter exporter;
     connect(&exporter, &WavExporter::progress, &progress, [&progress](double f) { progress.setValue(int(f * 1000)); });
     connect(&progress, &QProgressDialog::canceled, &exporter, &WavExporter::cancel);
-    const QString err = exporter.run(doc_->toSequence(), path, playback_->soundFontPath());
+    // What playback plays: the tracks that sound (mute/solo), with their programs and pedal.
+    const QString err = exporter.run(doc_->toSequence(false, true), path, playback_->soundFontPath());
     progress.reset();
     if (!err.isEmpty()) QMessageBox::warning(this, tr("Export WAV"), err);
     else showMessage(tr("Rendered %1.").arg(QFileInfo(path).fileName()));

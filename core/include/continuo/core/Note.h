@@ -19,6 +19,9 @@ struct Note {
     Tick start = 0;    ///< onset in ticks
     Tick length = 0;   ///< duration in ticks (>= 0)
     int channel = 0;   ///< 0..15
+    /// The project track it belongs to (continuo::project::ProjectTrack::id; 0 = none yet).
+    /// Unused inside a Sequence, where a note's track is the Track that holds it.
+    std::uint32_t track = 0;
 
     Tick end() const { return start + length; }
     Note withPitch(int p) const { Note n = *this; n.pitch = p; return n; }

@@ -1,0 +1,145 @@
+#pragma once
+// A Continuo project: everything a Standard MIDI File holds that Continuo reads (tracks with
+// their names, channels, programs, notes, controllers, pitch bend and pressure; the whole tempo
+// map; every time signature), plus what only a project has (takes with provenance, the loop,
+// the Continue settings, per-track mute/solo/visibility). Fields of a newer project file that
+// this version does not know are kept and written back unchanged.
+//
+// Value type, no widgets: the app's Document wraps one, and continuo-cli converts through the
+// same code (openProjectOrMidi / saveProjectOrMidi).
+#include "continuo/core/Expected.h"
+#include "continuo/core/Sequence.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace continuo::project {
+
+using TakeId = std::uint64_t;
+using TrackId = std::uint32_t;
+
+/// Everything needed to say where a take came from and to make it again.
+struct TakeProvenance {
+    Tick primerStart = 0;      ///< first tick of the primer (document ticks)
+    Tick primerEnd = 0;        ///< where the continuation begins
+    QString primerSource;      ///< "sketch", "selection", "playhead", "take: <name>"
+    QString modelName;
+    QString modelHash;         ///< sha256 of the model file
+    QString device;            ///< "cpu", "cuda"
+    std::uint64_t seed = 0;
+    double temperature = 1.0;
+    double topP = 0.95;
+    double lengthSeconds = 15.0;
+    int variation = 0;         ///< index within its Continue request
+    bool stopped = false;      ///< cancelled before the requested length: a partial take
+    QDateTime created;
+    bool operator==(const TakeProvenance&) const = default;
+};
+
+/// A generated continuation and what made it.
+struct Take {
+    TakeId id = 0;
+    QString name;
+    std::vector<Note> notes; ///< absolute document ticks, sorted by noteLess
+    TakeProvenance provenance;
+    bool generating = false; ///< still streaming (never saved, never on the undo stack)
+
+    Tick endTick() const;
+    bool operator==(const Take&) const = default;
+};
+
+/// Settings stored with the piece (the Continue panel's last values).
+struct PieceSettings {
+    double lengthSeconds = 15.0;
+    double temperature = 1.0;
+    double topP = 0.95;
+    int variations = 3;
+    qint64 seed = -1; ///< -1 = random
+    int gridIndex = 4;
+    bool operator==(const PieceSettings&) const = default;
+};
+
+/// One part. Notes carry their own channel (a format-0 file mixes channels in one track);
+/// `channel` is the track's main channel, where its program is sent.
+struct ProjectTrack {
+    TrackId id = 0;            ///< stable within a project (notes name it in Note::track)
+    std::string name;
+    int channel = 0;
+    int program = 0;           ///< GM program 0..127 (shown 1..128)
+    bool muted = false;
+    bool solo = false;
+    bool visible = true;
+    std::vector<Note> notes;   ///< sorted by noteLess
+    std::vector<ChannelEvent> events; ///< sorted by tick (stable: file order at one tick)
+    QJsonObject extra;         ///< fields of the track object this version does not know
+
+    bool operator==(const ProjectTrack&) const = default;
+};
+
+struct LoopRegion {
+    Tick start = 0;
+    Tick end = 4 * 4 * kTicksPerQuarter;
+    bool enabled = false;
+    bool operator==(const LoopRegion&) const = default;
+};
+
+struct Project {
+    QString title;
+    /// Ticks inside a project are always kTicksPerQuarter.
+    TempoMap tempo{kTicksPerQuarter};
+    std::vector<TimeSignature> timeSignatures{TimeSignature{}}; ///< sorted, first at tick 0
+    std::vector<ProjectTrack> tracks;
+    Tick endTick = 0;                      ///< end of the piece as its file said (>= last event)
+    int midiTicksPerQuarter = kTicksPerQuarter; ///< resolution of the MIDI file it came from
+    int midiFormat = 1;                    ///< format of the MIDI file it came from (0 or 1)
+    LoopRegion loop;
+    bool hasLoop = false;                  ///< false: the app picks a loop (four bars)
+    std::vector<Take> takes;
+    TakeId primerTake = 0;
+    PieceSettings settings;
+    QJsonObject extra;                     ///< top-level fields this version does not know
+
+    std::size_t noteCount() const;
+    const ProjectTrack* track(TrackId id) const;
+    /// A fresh track id (one above the largest in use).
+    TrackId nextTrackId() const;
+
+    /// The piece of a MIDI file: one project track per file track, ticks rescaled to
+    /// kTicksPerQuarter (exactly reversible for files of up to 960 PPQ), the file's
+    /// resolution remembered for export. Notes get ids 1..N, tracks ids 1..T.
+    static Project fromSequence(const Sequence& sequence);
+    /// The piece as a Sequence at kTicksPerQuarter: every track (muted ones too) with its
+    /// name, channel, program, notes and channel events; the tempo map and time signatures.
+    Sequence toSequence() const;
+    /// The same, at the resolution of the MIDI file it came from (what export writes).
+    Sequence toMidiSequence() const;
+};
+
+/// The .continuo JSON format. Version 2 holds tracks and controllers; version 1 files (notes
+/// only, one time signature) still open.
+constexpr int kProjectFormatVersion = 2;
+QJsonObject projectToJson(const Project& project);
+/// Errors say what is wrong and where ("tracks[1].notes[3]: ...").
+Expected<Project> projectFromJson(const QJsonObject& json);
+QByteArray projectToBytes(const Project& project);
+Expected<Project> projectFromBytes(const QByteArray& bytes);
+/// Atomic (QSaveFile): a reader never sees half a file, a failed save leaves the old one.
+Expected<bool> saveProject(const QString& path, const Project& project);
+Expected<Project> loadProject(const QString& path);
+
+/// True for names that end in .mid, .midi, .smf, .kar or .rmi (any case).
+bool isMidiPath(const QString& path);
+/// Opens a project or a MIDI file (by its name, see isMidiPath, or its first bytes). `warnings` receives what
+/// the MIDI reader repaired. An empty title becomes the file's base name.
+Expected<Project> openProjectOrMidi(const QString& path, std::vector<std::string>* warnings = nullptr);
+/// Saves a project, or exports it as a Standard MIDI File when the name says MIDI (format
+/// and resolution of the file it came from unless `midiFormat`/`midiTicksPerQuarter` > 0).
+Expected<bool> saveProjectOrMidi(const QString& path, const Project& project, int midiFormat = -1,
+                                 int midiTicksPerQuarter = 0);
+
+} // namespace continuo::project

@@ -1,0 +1,434 @@
+// The .continuo file: JSON. Version 2:
+//
+//   { "format": "continuo", "version": 2, "title": "...", "ticksPerQuarter": 960,
+//     "midi": {"ticksPerQuarter": 384, "format": 1},      // the MIDI file it came from
+//     "tempo": [{"tick": 0, "microsPerQuarter": 500000}, ...],
+//     "timeSignatures": [{"tick": 0, "numerator": 4, "denominator": 4}, ...],
+//     "end": 123456,                                        // end of the piece (ticks)
+//     "loop": {"start": 0, "end": 15360, "enabled": false},
+//     "tracks": [{"name": "Piano", "channel": 0, "program": 0,
+//                 "muted": false, "solo": false, "visible": true,
+//                 "notes": [[start, length, pitch, velocity, channel], ...],
+//                 "events": [[tick, kind, channel, number, value], ...]}, ...],
+//     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
+//     "primerTake": "0", "settings": {...} }
+//
+// Event kinds: "cc" (number = controller), "program" (number = program), "bend" (value
+// 0..16383, 8192 = centre), "pressure" (value), "polyPressure" (number = key). Rows keep a
+// piece of a few thousand notes and pedal events compact. Fields this version does not know,
+// at the top level and in a track, are kept and written back.
+//
+// Version 1 (notes only, one time signature) is read as one track per channel used.
+#include "continuo/project/Project.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <map>
+
+namespace continuo::project {
+
+namespace {
+
+// Beyond 2^40 ticks (years of music) start + length could overflow a Tick.
+constexpr qint64 kMaxTicks = qint64(1) << 40;
+
+Error at(const QString& where, const QString& what) { return Error{(where + ": " + what).toStdString()}; }
+
+QJsonArray notesToJson(const std::vector<Note>& notes) {
+    QJsonArray arr;
+    for (const Note& n : notes)
+        arr.append(QJsonArray{qint64(n.start), qint64(n.length), n.pitch, n.velocity, n.channel});
+    return arr;
+}
+
+Expected<std::vector<Note>> notesFromJson(const QJsonValue& v, const QString& where) {
+    if (v.isUndefined()) return std::vector<Note>{};
+    if (!v.isArray()) return Error{(where + ": expected an array of notes").toStdString()};
+    std::vector<Note> out;
+    const QJsonArray arr = v.toArray();
+    out.reserve(std::size_t(arr.size()));
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QJsonArray row = arr[i].toArray();
+        const QString here = QStringLiteral("%1[%2]").arg(where).arg(i);
+        if (row.size() < 4) return at(here, "expected [start, length, pitch, velocity, channel]");
+        Note n;
+        n.start = std::max<qint64>(0, row[0].toInteger());
+        n.length = std::max<qint64>(0, row[1].toInteger());
+        if (n.start > kMaxTicks || n.length > kMaxTicks) return at(here, "start and length must be below 2^40 ticks");
+        n.pitch = std::clamp(row[2].toInt(), 0, 127);
+        n.velocity = std::clamp(row[3].toInt(), 1, 127);
+        n.channel = row.size() > 4 ? std::clamp(row[4].toInt(), 0, 15) : 0;
+        out.push_back(n);
+    }
+    return out;
+}
+
+const char* kindName(ChannelEvent::Kind k) {
+    switch (k) {
+    case ChannelEvent::Kind::Controller: return "cc";
+    case ChannelEvent::Kind::Program: return "program";
+    case ChannelEvent::Kind::PitchBend: return "bend";
+    case ChannelEvent::Kind::ChannelPressure: return "pressure";
+    case ChannelEvent::Kind::PolyPressure: return "polyPressure";
+    }
+    return "cc";
+}
+
+bool kindFromName(const QString& s, ChannelEvent::Kind* k) {
+    static const std::pair<const char*, ChannelEvent::Kind> kinds[] = {
+        {"cc", ChannelEvent::Kind::Controller},           {"program", ChannelEvent::Kind::Program},
+        {"bend", ChannelEvent::Kind::PitchBend},          {"pressure", ChannelEvent::Kind::ChannelPressure},
+        {"polyPressure", ChannelEvent::Kind::PolyPressure}};
+    for (const auto& [name, kind] : kinds)
+        if (s == QLatin1String(name)) {
+            *k = kind;
+            return true;
+        }
+    return false;
+}
+
+QJsonArray eventsToJson(const std::vector<ChannelEvent>& events) {
+    QJsonArray arr;
+    for (const ChannelEvent& e : events)
+        arr.append(QJsonArray{qint64(e.tick), kindName(e.kind), e.channel, e.number, e.value});
+    return arr;
+}
+
+Expected<std::vector<ChannelEvent>> eventsFromJson(const QJsonValue& v, const QString& where) {
+    if (v.isUndefined()) return std::vector<ChannelEvent>{};
+    if (!v.isArray()) return at(where, "expected an array of events");
+    std::vector<ChannelEvent> out;
+    const QJsonArray arr = v.toArray();
+    out.reserve(std::size_t(arr.size()));
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QJsonArray row = arr[i].toArray();
+        const QString here = QStringLiteral("%1[%2]").arg(where).arg(i);
+        if (row.size() < 5) return at(here, "expected [tick, kind, channel, number, value]");
+        ChannelEvent e;
+        e.tick = row[0].toInteger(-1);
+        if (e.tick < 0 || e.tick > kMaxTicks) return at(here, "tick must be 0..2^40");
+        if (!kindFromName(row[1].toString(), &e.kind))
+            return at(here, QStringLiteral("unknown event kind \"%1\"").arg(row[1].toString()));
+        e.channel = std::clamp(row[2].toInt(), 0, 15);
+        e.number = std::clamp(row[3].toInt(), 0, 127);
+        e.value = std::clamp(row[4].toInt(), 0, e.kind == ChannelEvent::Kind::PitchBend ? 16383 : 127);
+        out.push_back(e);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const ChannelEvent& a, const ChannelEvent& b) { return a.tick < b.tick; });
+    return out;
+}
+
+Expected<TimeSignature> timeSignatureFromJson(const QJsonValue& v, const QString& where) {
+    TimeSignature ts;
+    ts.tick = std::clamp<qint64>(v["tick"].toInteger(0), 0, kMaxTicks);
+    ts.numerator = std::clamp(v["numerator"].toInt(4), 1, 255);
+    ts.denominator = v["denominator"].toInt(4);
+    if (ts.denominator < 1 || ts.denominator > 64 || (ts.denominator & (ts.denominator - 1)))
+        return at(where, "time signature denominator must be 1, 2, 4, 8, 16, 32 or 64");
+    return ts;
+}
+
+QJsonObject provenanceToJson(const TakeProvenance& p) {
+    return QJsonObject{{"primerStart", qint64(p.primerStart)},
+                       {"primerEnd", qint64(p.primerEnd)},
+                       {"primerSource", p.primerSource},
+                       {"model", p.modelName},
+                       {"modelSha256", p.modelHash},
+                       {"device", p.device},
+                       {"seed", QString::number(p.seed)},
+                       {"temperature", p.temperature},
+                       {"topP", p.topP},
+                       {"lengthSeconds", p.lengthSeconds},
+                       {"variation", p.variation},
+                       {"stopped", p.stopped},
+                       {"created", p.created.toString(Qt::ISODateWithMs)}};
+}
+
+TakeProvenance provenanceFromJson(const QJsonObject& p) {
+    TakeProvenance pv;
+    pv.primerStart = p["primerStart"].toInteger();
+    pv.primerEnd = p["primerEnd"].toInteger();
+    pv.primerSource = p["primerSource"].toString();
+    pv.modelName = p["model"].toString();
+    pv.modelHash = p["modelSha256"].toString();
+    pv.device = p["device"].toString();
+    pv.seed = p["seed"].toString().toULongLong();
+    pv.temperature = p["temperature"].toDouble(1.0);
+    pv.topP = p["topP"].toDouble(0.95);
+    pv.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
+    pv.variation = p["variation"].toInt();
+    pv.stopped = p["stopped"].toBool(false);
+    pv.created = QDateTime::fromString(p["created"].toString(), Qt::ISODateWithMs);
+    return pv;
+}
+
+const char* const kTopLevelKeys[] = {"format", "version", "title", "ticksPerQuarter", "midi", "tempo",
+                                     "timeSignatures", "timeSignature", "end", "loop", "tracks", "notes",
+                                     "takes", "primerTake", "settings"};
+const char* const kTrackKeys[] = {"name", "channel", "program", "muted", "solo", "visible", "notes", "events"};
+
+template <std::size_t N> QJsonObject unknownFields(const QJsonObject& o, const char* const (&known)[N]) {
+    QJsonObject extra;
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return it.key() == QLatin1String(k); }))
+            extra.insert(it.key(), it.value());
+    return extra;
+}
+
+void putUnknown(QJsonObject& o, const QJsonObject& extra) {
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        if (!o.contains(it.key())) o.insert(it.key(), it.value());
+}
+
+/// A project whose file used another resolution, brought to kTicksPerQuarter.
+void rescaleProject(Project& p, int from) {
+    const int to = kTicksPerQuarter;
+    auto r = [&](Tick t) { return rescaleTick(t, from, to); };
+    auto notes = [&](std::vector<Note>& v) {
+        for (Note& n : v) {
+            const Tick s = r(n.start), e = r(n.end());
+            n.start = s;
+            n.length = std::max<Tick>(0, e - s);
+        }
+        std::stable_sort(v.begin(), v.end(), noteLess);
+    };
+    p.tempo = p.tempo.rescaled(to);
+    for (TimeSignature& ts : p.timeSignatures) ts.tick = r(ts.tick);
+    for (ProjectTrack& t : p.tracks) {
+        notes(t.notes);
+        for (ChannelEvent& e : t.events) e.tick = r(e.tick);
+    }
+    for (Take& t : p.takes) {
+        notes(t.notes);
+        t.provenance.primerStart = r(t.provenance.primerStart);
+        t.provenance.primerEnd = r(t.provenance.primerEnd);
+    }
+    p.loop.start = r(p.loop.start);
+    p.loop.end = r(p.loop.end);
+    p.endTick = r(p.endTick);
+}
+
+} // namespace
+
+QJsonObject projectToJson(const Project& p) {
+    QJsonObject root;
+    root["format"] = "continuo";
+    root["version"] = kProjectFormatVersion;
+    root["title"] = p.title;
+    root["ticksPerQuarter"] = kTicksPerQuarter;
+    root["midi"] = QJsonObject{{"ticksPerQuarter", p.midiTicksPerQuarter}, {"format", p.midiFormat}};
+    QJsonArray tempo;
+    for (const TempoChange& c : p.tempo.changes())
+        tempo.append(QJsonObject{{"tick", qint64(c.tick)}, {"microsPerQuarter", c.microsPerQuarter}});
+    root["tempo"] = tempo;
+    QJsonArray signatures;
+    for (const TimeSignature& ts : p.timeSignatures)
+        signatures.append(QJsonObject{{"tick", qint64(ts.tick)}, {"numerator", ts.numerator}, {"denominator", ts.denominator}});
+    root["timeSignatures"] = signatures;
+    root["end"] = qint64(p.endTick);
+    if (p.hasLoop)
+        root["loop"] = QJsonObject{{"start", qint64(p.loop.start)}, {"end", qint64(p.loop.end)}, {"enabled", p.loop.enabled}};
+    QJsonArray tracks;
+    for (const ProjectTrack& t : p.tracks) {
+        QJsonObject o{{"name", QString::fromStdString(t.name)},
+                      {"channel", t.channel},
+                      {"program", t.program},
+                      {"muted", t.muted},
+                      {"solo", t.solo},
+                      {"visible", t.visible},
+                      {"notes", notesToJson(t.notes)},
+                      {"events", eventsToJson(t.events)}};
+        putUnknown(o, t.extra);
+        tracks.append(o);
+    }
+    root["tracks"] = tracks;
+    QJsonArray takes;
+    for (const Take& t : p.takes) {
+        if (t.generating) continue;
+        takes.append(QJsonObject{{"id", QString::number(t.id)},
+                                 {"name", t.name},
+                                 {"provenance", provenanceToJson(t.provenance)},
+                                 {"notes", notesToJson(t.notes)}});
+    }
+    root["takes"] = takes;
+    root["primerTake"] = QString::number(p.primerTake);
+    const PieceSettings& s = p.settings;
+    root["settings"] = QJsonObject{{"lengthSeconds", s.lengthSeconds}, {"temperature", s.temperature},
+                                   {"topP", s.topP},                   {"variations", s.variations},
+                                   {"seed", QString::number(s.seed)},  {"grid", s.gridIndex}};
+    putUnknown(root, p.extra);
+    return root;
+}
+
+Expected<Project> projectFromJson(const QJsonObject& root) {
+    if (root["format"].toString() != "continuo")
+        return Error{"not a Continuo project (the \"format\" field is missing or wrong)"};
+    const int version = root["version"].toInt(1);
+    if (version > kProjectFormatVersion)
+        return Error{QStringLiteral("project format version %1 is newer than this program reads (%2)")
+                         .arg(version).arg(kProjectFormatVersion).toStdString()};
+    Project p;
+    p.extra = unknownFields(root, kTopLevelKeys);
+    p.title = root["title"].toString();
+    const int ppq = root["ticksPerQuarter"].toInt(kTicksPerQuarter);
+    if (ppq < 1 || ppq > 0x7FFF) return Error{"ticksPerQuarter must be 1..32767"};
+
+    TempoMap tempo(ppq);
+    const QJsonArray tempoArr = root["tempo"].toArray();
+    for (qsizetype i = 0; i < tempoArr.size(); ++i) {
+        const QJsonValue v = tempoArr[i];
+        const double mpq = v["microsPerQuarter"].toDouble(500000.0);
+        // Any tempo a MIDI file can hold (24 bits of microseconds per quarter).
+        if (!(mpq >= 1.0 && mpq <= 16777215.0))
+            return at(QStringLiteral("tempo[%1]").arg(i), "microsPerQuarter must be 1..16777215");
+        const qint64 tick = std::clamp<qint64>(v["tick"].toInteger(), 0, kMaxTicks);
+        tempo.setTempo(tick, mpq);
+    }
+    p.tempo = tempo;
+
+    p.timeSignatures.clear();
+    if (root.contains("timeSignatures")) {
+        const QJsonArray arr = root["timeSignatures"].toArray();
+        for (qsizetype i = 0; i < arr.size(); ++i) {
+            auto ts = timeSignatureFromJson(arr[i], QStringLiteral("timeSignatures[%1]").arg(i));
+            if (!ts) return Error{ts.error()};
+            p.timeSignatures.push_back(ts.value());
+        }
+        std::stable_sort(p.timeSignatures.begin(), p.timeSignatures.end(),
+                         [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
+    } else if (root.contains("timeSignature")) {
+        auto ts = timeSignatureFromJson(root["timeSignature"], "timeSignature");
+        if (!ts) return Error{ts.error()};
+        TimeSignature first = ts.value();
+        first.tick = 0;
+        first.numerator = std::clamp(first.numerator, 1, 32);
+        p.timeSignatures.push_back(first);
+    }
+    if (p.timeSignatures.empty() || p.timeSignatures.front().tick != 0)
+        p.timeSignatures.insert(p.timeSignatures.begin(), TimeSignature{});
+
+    const QJsonObject midi = root["midi"].toObject();
+    p.midiTicksPerQuarter = std::clamp(midi["ticksPerQuarter"].toInt(kTicksPerQuarter), 1, 0x7FFF);
+    p.midiFormat = midi["format"].toInt(1) == 0 ? 0 : 1;
+    p.endTick = std::clamp<qint64>(root["end"].toInteger(0), 0, kMaxTicks);
+
+    if (version >= 2) {
+        const QJsonArray arr = root["tracks"].toArray();
+        for (qsizetype i = 0; i < arr.size(); ++i) {
+            const QJsonObject o = arr[i].toObject();
+            const QString where = QStringLiteral("tracks[%1]").arg(i);
+            ProjectTrack t;
+            t.id = TrackId(i + 1);
+            t.name = o["name"].toString().toStdString();
+            t.channel = std::clamp(o["channel"].toInt(0), 0, 15);
+            t.program = std::clamp(o["program"].toInt(0), 0, 127);
+            t.muted = o["muted"].toBool(false);
+            t.solo = o["solo"].toBool(false);
+            t.visible = o["visible"].toBool(true);
+            auto notes = notesFromJson(o["notes"], where + ".notes");
+            if (!notes) return Error{notes.error()};
+            t.notes = std::move(notes.value());
+            std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
+            auto events = eventsFromJson(o["events"], where + ".events");
+            if (!events) return Error{events.error()};
+            t.events = std::move(events.value());
+            t.extra = unknownFields(o, kTrackKeys);
+            p.tracks.push_back(std::move(t));
+        }
+    } else {
+        // Version 1: the notes of one piano, exported as one track per channel.
+        auto notes = notesFromJson(root["notes"], "notes");
+        if (!notes) return Error{notes.error()};
+        std::map<int, ProjectTrack> byChannel;
+        for (const Note& n : notes.value()) byChannel[n.channel].notes.push_back(n);
+        for (auto& [channel, t] : byChannel) {
+            t.id = TrackId(p.tracks.size() + 1);
+            t.channel = channel;
+            t.name = channel == 9 ? "Drums" : (channel == 0 ? "Piano" : "Piano " + std::to_string(channel + 1));
+            std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
+            p.tracks.push_back(std::move(t));
+        }
+    }
+
+    const QJsonArray takeArr = root["takes"].toArray();
+    for (qsizetype i = 0; i < takeArr.size(); ++i) {
+        const QJsonObject o = takeArr[i].toObject();
+        Take t;
+        t.id = o["id"].toString().toULongLong();
+        if (t.id == 0) t.id = TakeId(i + 1);
+        t.name = o["name"].toString();
+        auto tn = notesFromJson(o["notes"], QStringLiteral("takes[%1].notes").arg(i));
+        if (!tn) return Error{tn.error()};
+        t.notes = std::move(tn.value());
+        std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
+        t.provenance = provenanceFromJson(o["provenance"].toObject());
+        p.takes.push_back(std::move(t));
+    }
+    p.primerTake = root["primerTake"].toString().toULongLong();
+
+    const QJsonObject loop = root["loop"].toObject();
+    if (!loop.isEmpty()) {
+        p.hasLoop = true;
+        p.loop.start = std::clamp<qint64>(loop["start"].toInteger(), 0, kMaxTicks);
+        p.loop.end = std::clamp<qint64>(loop["end"].toInteger(), 0, kMaxTicks);
+        p.loop.enabled = loop["enabled"].toBool();
+    }
+    const QJsonObject s = root["settings"].toObject();
+    p.settings.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
+    p.settings.temperature = std::clamp(s["temperature"].toDouble(1.0), 0.05, 3.0);
+    p.settings.topP = std::clamp(s["topP"].toDouble(0.95), 0.01, 1.0);
+    p.settings.variations = std::clamp(s["variations"].toInt(3), 1, 8);
+    p.settings.seed = s["seed"].toString("-1").toLongLong();
+    p.settings.gridIndex = s["grid"].toInt(4);
+
+    if (ppq != kTicksPerQuarter) rescaleProject(p, ppq);
+    // Ids: tracks 1..T (in file order), notes 1..N, take notes above them.
+    NoteId next = 1;
+    for (ProjectTrack& t : p.tracks)
+        for (Note& n : t.notes) {
+            n.id = next++;
+            n.track = t.id;
+        }
+    for (Take& t : p.takes)
+        for (Note& n : t.notes) n.id = next++;
+    return p;
+}
+
+QByteArray projectToBytes(const Project& project) {
+    return QJsonDocument(projectToJson(project)).toJson(QJsonDocument::Indented);
+}
+
+Expected<Project> projectFromBytes(const QByteArray& bytes) {
+    QJsonParseError err;
+    const QJsonDocument json = QJsonDocument::fromJson(bytes, &err);
+    if (json.isNull())
+        return Error{QStringLiteral("not valid JSON (byte %1: %2)").arg(err.offset).arg(err.errorString()).toStdString()};
+    if (!json.isObject()) return Error{"not a Continuo project (the JSON is not an object)"};
+    return projectFromJson(json.object());
+}
+
+Expected<bool> saveProject(const QString& path, const Project& project) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error{QStringLiteral("cannot write %1: %2").arg(path, file.errorString()).toStdString()};
+    file.write(projectToBytes(project));
+    if (!file.commit())
+        return Error{QStringLiteral("cannot save %1: %2").arg(path, file.errorString()).toStdString()};
+    return true;
+}
+
+Expected<Project> loadProject(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error{QStringLiteral("cannot open %1: %2").arg(path, file.errorString()).toStdString()};
+    auto p = projectFromBytes(file.readAll());
+    if (!p) return Error{QStringLiteral("%1: %2").arg(path, QString::fromStdString(p.error())).toStdString()};
+    return p;
+}
+
+} // namespace continuo::project
