@@ -166,6 +166,8 @@ void Transport::seekTo(std::int64_t frame) noexcept {
     // Half a sample of slack: a message that rounds to this very frame still plays.
     const double from = secondsAtFrame(std::max(frame, countInEnd_)) - 0.5 / sampleRate_;
     nextMessage_ = snap_->firstAtOrAfter(from);
+    // A pedal held, a program changed before this point: as if it had played from the start.
+    if (synth_) snap_->chase(nextMessage_, [this](const MidiMessage& m) { synth_->send(m); });
     scheduleNextBeat(snap_->tempo().tickAt(secondsAtFrame(frame) - 0.5 / sampleRate_), true);
 }
 

@@ -5,7 +5,9 @@
 #include "continuo/audio/MidiMessage.h"
 #include "continuo/core/Sequence.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -79,6 +81,33 @@ public:
     Tick endTick() const { return endTick_; }
     /// Index of the first message at or after `seconds` (binary search; audio-thread safe).
     std::size_t firstAtOrAfter(double seconds) const noexcept;
+    /// Sends the state the messages before `index` leave each channel in: the last value of
+    /// every controller (a held sustain pedal), the last program, pitch bend and channel
+    /// pressure. Playback starting or looping mid-piece calls it so that it sounds as if it had
+    /// played from the start. Walks back from `index` once; no allocation (audio-thread safe).
+    template <class Send> void chase(std::size_t index, Send&& send) const noexcept {
+        // Per channel: 128 controller bits, then program, pitch bend and pressure.
+        std::uint64_t seen[16][3] = {};
+        auto first = [&](int channel, int slot) {
+            std::uint64_t& word = seen[channel][slot >> 6];
+            const std::uint64_t bit = std::uint64_t(1) << (slot & 63);
+            if (word & bit) return false;
+            word |= bit;
+            return true;
+        };
+        for (std::size_t i = std::min(index, messages_.size()); i-- > 0;) {
+            const MidiMessage& m = messages_[i].message;
+            int slot = -1;
+            switch (m.type()) {
+            case 0xB0: slot = m.data1 < 120 ? m.data1 : -1; break; // 120..127: channel mode, not state
+            case 0xC0: slot = 128; break;
+            case 0xE0: slot = 129; break;
+            case 0xD0: slot = 130; break;
+            default: break;
+            }
+            if (slot >= 0 && first(m.channel(), slot)) send(m);
+        }
+    }
 
 private:
     PlaybackSnapshot(const TempoMap& tempo, const std::vector<TimeSignature>& signatures);
