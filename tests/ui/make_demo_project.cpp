@@ -1,6 +1,9 @@
 // Writes the demo project used by screenshots.sh: the example motif as primer and three
 // takes written by hand-made rules (a sequence up a step, a broken-chord answer, and a
-// lyrical descent), with provenance filled in as a Continue would.
+// lyrical descent), with provenance filled in as a Continue would. With --pop909, the
+// three-track MIDI file of test_ui_tracks (MELODY, BRIDGE, PIANO).
+#include "Pop909Piece.h"
+#include "continuo/core/MidiFile.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "document/ProjectFile.h"
@@ -34,8 +37,14 @@ std::vector<Note> notes(const std::vector<N>& src, Tick offset) {
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    if (argc == 3 && QByteArray(argv[1]) == "--pop909") {
+        // The three-track piece of test_ui_tracks, as a MIDI file (screenshots of the track list).
+        auto r = writeMidiFile(argv[2], test::pop909Piece(), {1, 480});
+        if (!r) std::fprintf(stderr, "%s\n", r.error().c_str());
+        return r ? 0 : 1;
+    }
     if (argc < 2) {
-        std::fprintf(stderr, "usage: make_demo_project OUT.continuo\n");
+        std::fprintf(stderr, "usage: make_demo_project OUT.continuo | --pop909 OUT.mid\n");
         return 2;
     }
     Document doc;

@@ -16,6 +16,7 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 "$MAKE_DEMO" "$WORK/demo.continuo"
+"$MAKE_DEMO" --pop909 "$WORK/pop909.mid"
 
 shot() { # name, seconds to wait, app arguments...
     name=$1; wait=$2; shift 2
@@ -34,5 +35,6 @@ MODEL_ARGS=""
 shot first-start 5 --no-audio $MODEL_ARGS
 shot demo-take2 5 --no-audio $MODEL_ARGS --take 2 --fit "$WORK/demo.continuo"
 shot demo-take3 5 --no-audio $MODEL_ARGS --take 3 --fit --select-all "$WORK/demo.continuo"
+shot tracks 5 --no-audio $MODEL_ARGS --fit "$WORK/pop909.mid"
 shot audio-settings 4 --no-audio $MODEL_ARGS --command audioSettings
 shot continue-random-model 9 --no-audio --random-model --fit --continue "$WORK/demo.continuo"

@@ -168,6 +168,17 @@ private slots:
         // Keeping a take still works on an old project, and its notes get ids of their own.
         doc.undoStack()->push(makeKeepTakeCommand(&doc, doc.takes()[0].id));
         QCOMPARE(doc.notes().size(), 26u + 30u);
+        // ... on a track of its own, named after the take.
+        QCOMPARE(doc.tracks().size(), 2u);
+        QCOMPARE(doc.tracks()[1].name, std::string("Take 1"));
+        const auto onTrack = std::count_if(doc.notes().begin(), doc.notes().end(),
+                                           [&](const Note& n) { return n.track == doc.tracks()[1].id; });
+        QCOMPARE(onTrack, 30);
+        QCOMPARE(doc.toSequence().tracks.size(), 2u);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.tracks().size(), 1u);
+        QCOMPARE(doc.notes().size(), 26u);
+        QCOMPARE(doc.takes().size(), 3u);
     }
 
     void tracksAndControllersSurviveTheDocument() {

@@ -216,6 +216,18 @@ void Document::setTrackVisible(TrackId id, bool visible) {
     emit tracksChanged();
 }
 
+void Document::setTrackInPrimer(TrackId id, bool inPrimer) {
+    TrackInfo* t = trackPtr(id);
+    if (!t || t->inPrimer == inPrimer) return;
+    t->inPrimer = inPrimer;
+    emit tracksChanged();
+}
+
+bool Document::isTrackInPrimer(TrackId id) const {
+    const TrackInfo* t = track(id);
+    return t ? t->inPrimer : true;
+}
+
 bool Document::isTrackAudible(TrackId id) const {
     const TrackInfo* t = track(id);
     if (!t) return false;

@@ -68,6 +68,9 @@ public:
     void setTrackMuted(TrackId id, bool muted);
     void setTrackSolo(TrackId id, bool solo);
     void setTrackVisible(TrackId id, bool visible);
+    /// Whether a track's notes are part of the primer of the next Continue.
+    void setTrackInPrimer(TrackId id, bool inPrimer);
+    bool isTrackInPrimer(TrackId id) const;
     /// A track sounds when it is not muted and no track is soloed, or it is soloed.
     bool isTrackAudible(TrackId id) const;
     bool isTrackVisible(TrackId id) const;

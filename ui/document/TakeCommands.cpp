@@ -2,6 +2,7 @@
 
 #include "document/Document.h"
 #include "document/EditNotesCommand.h"
+#include "document/TrackCommands.h"
 
 #include <QCoreApplication>
 
@@ -63,8 +64,22 @@ QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
     const Take* t = doc->take(id);
     if (!t) return nullptr;
     auto* macro = new QUndoCommand(QCoreApplication::translate("Takes", "Keep take \"%1\"").arg(t->name));
+    // The take becomes a track of its own (named after it, the piano of the active track), so
+    // that it can be muted, hidden or left out of the next primer.
+    TrackInfo track;
+    track.id = doc->allocateTrackId();
+    track.name = t->name.toStdString();
+    if (const TrackInfo* active = doc->track(doc->activeTrack())) {
+        track.channel = active->channel;
+        track.program = active->program;
+    }
+    new AddTrackCommand(doc, track, int(doc->tracks().size()), macro);
     std::vector<Note> notes = t->notes;
-    for (Note& n : notes) n.id = doc->allocateNoteId();
+    for (Note& n : notes) {
+        n.id = doc->allocateNoteId();
+        n.track = track.id;
+        n.channel = track.channel;
+    }
     new EditNotesCommand(doc, macro->text(), {}, std::move(notes), 0, macro);
     new RemoveTakeCommand(doc, id, macro);
     return macro;

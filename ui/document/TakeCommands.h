@@ -63,8 +63,8 @@ private:
     TakeId after_;
 };
 
-/// Keep: the take's notes join the piece (new ids) and the take leaves the list. A macro of
-/// an EditNotesCommand and a RemoveTakeCommand.
+/// Keep: the take's notes join the piece (new ids) on a track of their own, and the take
+/// leaves the list. A macro of an AddTrackCommand, an EditNotesCommand and a RemoveTakeCommand.
 QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id);
 
 } // namespace continuo::ui

@@ -30,6 +30,7 @@ NoteCanvas::NoteCanvas(Document* doc, RollView* view, QWidget* parent)
     auto refresh = [this] { update(); };
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_, &Document::notesChanged, this, refresh);
+    connect(doc_, &Document::tracksChanged, this, refresh);
     connect(doc_, &Document::selectionChanged, this, refresh);
     connect(doc_, &Document::tempoChanged, this, refresh);
     connect(doc_, &Document::loopChanged, this, refresh);
@@ -91,11 +92,18 @@ int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick max
     for (auto it = first; it != notes.end() && it->start <= t1; ++it) {
         const Note& n = *it;
         if (n.end() < t0 || n.pitch > topPitch || n.pitch < bottomPitch || n.start < drawFrom) continue;
+        // The piece's notes in their track's colour; hidden tracks are not drawn.
+        QColor colour = base;
+        if (selectable) {
+            const int track = doc_->trackIndex(n.track);
+            if (track >= 0 && !doc_->tracks()[std::size_t(track)].visible) continue;
+            colour = palette::track(std::max(0, track));
+        }
         const QRectF r = noteRect(n);
         const bool selected = selectable && doc_->isSelected(n.id);
-        p.fillRect(r, palette::byVelocity(selected ? palette::noteSelected() : base, n.velocity));
+        p.fillRect(r, palette::byVelocity(selected ? palette::noteSelected() : colour, n.velocity));
         if (r.width() > 3) {
-            p.setPen(selected ? palette::noteSelected().lighter(130) : base.lighter(125));
+            p.setPen(selected ? palette::noteSelected().lighter(130) : colour.lighter(125));
             p.drawRect(r.adjusted(0, 0, -1, -1));
         }
         if (showText && r.width() > 28 && n.pitch % 12 == 0) {
@@ -181,7 +189,7 @@ const Note* NoteCanvas::hitNote(QPointF pos, bool* nearEnd) const {
     // Latest-starting note wins (it is drawn on top).
     for (std::size_t i = hi; i-- > lo;) {
         const Note& n = notes[i];
-        if (n.pitch != pitch) continue;
+        if (n.pitch != pitch || !doc_->isTrackVisible(n.track)) continue;
         const QRectF r = noteRect(n);
         if (pos.x() >= r.left() - 1 && pos.x() <= r.right() + 1) {
             if (nearEnd) *nearEnd = pos.x() >= r.right() - std::min(kEdgePx, r.width() / 3);
@@ -327,7 +335,7 @@ void NoteCanvas::updateRubber(QPoint pos, Qt::KeyboardModifiers) {
     for (std::size_t i = doc_->lowerBound(t0 - doc_->maxNoteLength() - 1); i < notes.size(); ++i) {
         const Note& n = notes[i];
         if (n.start > t1) break;
-        if (n.end() >= t0 && n.pitch >= pLo && n.pitch <= pHi) sel.insert(n.id);
+        if (n.end() >= t0 && n.pitch >= pLo && n.pitch <= pHi && doc_->isTrackVisible(n.track)) sel.insert(n.id);
     }
     doc_->setSelection(std::move(sel));
     update();

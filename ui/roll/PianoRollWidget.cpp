@@ -5,6 +5,7 @@
 #include "roll/NoteCanvas.h"
 #include "roll/RollView.h"
 #include "roll/RulerWidget.h"
+#include "roll/PedalLane.h"
 #include "roll/VelocityLane.h"
 
 #include <QGridLayout>
@@ -24,6 +25,7 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     ruler_ = new RulerWidget(doc_, view_, this);
     canvas_ = new NoteCanvas(doc_, view_, this);
     velocity_ = new VelocityLane(doc_, view_, this);
+    pedal_ = new PedalLane(doc_, view_, this);
     hbar_ = new QScrollBar(Qt::Horizontal, this);
     vbar_ = new QScrollBar(Qt::Vertical, this);
     setFocusProxy(canvas_);
@@ -51,7 +53,11 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     bl->addWidget(laneLabel, 0, 0);
     bl->addWidget(velocity_, 0, 1);
     bl->addItem(new QSpacerItem(vbar_->sizeHint().width(), 1), 0, 2);
-    bl->addWidget(hbar_, 1, 1);
+    auto* pedalLabel = new QLabel(this);
+    pedalLabel->setFixedWidth(keyboard_->width());
+    bl->addWidget(pedalLabel, 1, 0);
+    bl->addWidget(pedal_, 1, 1);
+    bl->addWidget(hbar_, 2, 1);
 
     auto* split = new QSplitter(Qt::Vertical, this);
     split->setObjectName("rollSplitter");
@@ -80,7 +86,8 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     connect(canvas_, &NoteCanvas::previewNote, this, &PianoRollWidget::previewNote);
     connect(ruler_, &RulerWidget::locateRequested, this, &PianoRollWidget::locateRequested);
     for (QWidget* w : {static_cast<QWidget*>(keyboard_), static_cast<QWidget*>(ruler_),
-                       static_cast<QWidget*>(canvas_), static_cast<QWidget*>(velocity_)})
+                       static_cast<QWidget*>(canvas_), static_cast<QWidget*>(velocity_),
+                       static_cast<QWidget*>(pedal_)})
         w->installEventFilter(this);
     view_->centerOnPitch(64, 480);
 }

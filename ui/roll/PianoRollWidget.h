@@ -15,6 +15,7 @@ class KeyboardWidget;
 class NoteCanvas;
 class RollView;
 class RulerWidget;
+class PedalLane;
 class VelocityLane;
 
 class PianoRollWidget : public QWidget {
@@ -27,6 +28,7 @@ public:
     KeyboardWidget* keyboard() const { return keyboard_; }
     RulerWidget* ruler() const { return ruler_; }
     VelocityLane* velocityLane() const { return velocity_; }
+    PedalLane* pedalLane() const { return pedal_; }
 
     bool followPlayhead() const { return follow_; }
     void setFollowPlayhead(bool on) { follow_ = on; }
@@ -60,6 +62,7 @@ private:
     RulerWidget* ruler_;
     NoteCanvas* canvas_;
     VelocityLane* velocity_;
+    PedalLane* pedal_;
     QScrollBar* hbar_;
     QScrollBar* vbar_;
     bool follow_ = true;

@@ -23,6 +23,16 @@ inline QColor loop() { return QColor(0x7d, 0xf0, 0x9a, 60); }
 inline QColor text() { return QColor(0xc8, 0xcf, 0xdc); }
 inline QColor dimText() { return QColor(0x8a, 0x93, 0xa6); }
 
+/// A track's colour by its place in the track list: the first is the piece's blue (a one-track
+/// sketch looks as before), then hues far apart on the dark background.
+inline QColor track(int index) {
+    static const QColor colours[] = {QColor(0x5a, 0xa9, 0xf6), QColor(0x8b, 0xd4, 0x6a), QColor(0xd9, 0x7c, 0xe8),
+                                     QColor(0x4f, 0xd1, 0xc5), QColor(0xf0, 0x7a, 0x9c), QColor(0xc9, 0xb4, 0x58),
+                                     QColor(0x9d, 0x8c, 0xf7), QColor(0x6f, 0xc0, 0x8f)};
+    const int n = int(sizeof colours / sizeof colours[0]);
+    return colours[((index % n) + n) % n];
+}
+
 /// A note's fill: brighter with velocity, so dynamics are visible at a glance.
 inline QColor byVelocity(const QColor& base, int velocity) {
     const double f = 0.45 + 0.55 * (velocity / 127.0);

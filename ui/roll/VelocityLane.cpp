@@ -21,6 +21,7 @@ VelocityLane::VelocityLane(Document* doc, RollView* view, QWidget* parent)
     auto refresh = [this] { update(); };
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_, &Document::notesChanged, this, refresh);
+    connect(doc_, &Document::tracksChanged, this, refresh);
     connect(doc_, &Document::selectionChanged, this, refresh);
     connect(doc_, &Document::currentTakeChanged, this, refresh);
 }
@@ -45,7 +46,13 @@ void VelocityLane::paintEvent(QPaintEvent*) {
         for (; it != notes.end() && it->start <= t1; ++it) {
             const double x = view_->tickToX(it->start);
             const bool sel = selectable && doc_->isSelected(it->id);
-            const QColor c = sel ? palette::noteSelected() : base;
+            QColor colour = base; // the piece's notes in their track's colour, hidden tracks not at all
+            if (selectable) {
+                const int track = doc_->trackIndex(it->track);
+                if (track >= 0 && !doc_->tracks()[std::size_t(track)].visible) continue;
+                colour = palette::track(std::max(0, track));
+            }
+            const QColor c = sel ? palette::noteSelected() : colour;
             p.fillRect(QRectF(x, yOf(it->velocity), 3, height() - yOf(it->velocity)), c);
             p.fillRect(QRectF(x - 2, yOf(it->velocity) - 1, 7, 3), c.lighter(120));
         }

@@ -24,7 +24,8 @@ ContinueController::ContinueController(Document* doc, ContinuationService* servi
     primeTimer_->setSingleShot(true);
     primeTimer_->setInterval(300);
     connect(primeTimer_, &QTimer::timeout, this, &ContinueController::primeNow);
-    for (auto signal : {&Document::notesChanged, &Document::tempoChanged, &Document::selectionChanged})
+    for (auto signal : {&Document::notesChanged, &Document::tempoChanged, &Document::selectionChanged,
+                        &Document::tracksChanged})
         connect(doc_, signal, this, &ContinueController::schedulePrime);
     connect(doc_, &Document::primerTakeChanged, this, &ContinueController::schedulePrime);
     connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
@@ -88,6 +89,9 @@ ContinueController::Primer ContinueController::primerFor(const ContinueSettings&
         p.source = tr("up to the playhead");
         break;
     }
+    // Tracks left out of the primer (the track list's Primer column).
+    if (std::any_of(doc_->tracks().begin(), doc_->tracks().end(), [](const TrackInfo& t) { return !t.inPrimer; }))
+        std::erase_if(p.notes, [this](const Note& n) { return !doc_->isTrackInPrimer(n.track); });
     if (const Take* t = doc_->take(doc_->primerTake())) {
         p.notes.insert(p.notes.end(), t->notes.begin(), t->notes.end());
         p.source += tr(" + take \"%1\"").arg(t->name);

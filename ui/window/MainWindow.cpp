@@ -4,6 +4,7 @@
 #include "document/RecoveryManager.h"
 #include "panels/ContinuePanel.h"
 #include "panels/TakesPanel.h"
+#include "panels/TracksPanel.h"
 #include "panels/TransportBar.h"
 #include "playback/PlaybackController.h"
 #include "roll/NoteCanvas.h"
@@ -133,6 +134,13 @@ void MainWindow::createDocks() {
     tdock->setWidget(takesPanel_);
     addDockWidget(Qt::RightDockWidgetArea, tdock);
     resizeDocks({cdock, tdock}, {360, 360}, Qt::Horizontal);
+
+    tracksPanel_ = new TracksPanel(doc_, this);
+    auto* trdock = new QDockWidget(tr("Tracks"), this);
+    trdock->setObjectName("tracksDock");
+    trdock->setWidget(tracksPanel_);
+    addDockWidget(Qt::LeftDockWidgetArea, trdock);
+    resizeDocks({trdock}, {300}, Qt::Horizontal);
 }
 
 void MainWindow::createStatusBar() {

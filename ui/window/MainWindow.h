@@ -27,6 +27,7 @@ class PianoRollWidget;
 class PlaybackController;
 class RecoveryManager;
 class TakesPanel;
+class TracksPanel;
 class TransportBar;
 
 struct MainWindowOptions {
@@ -49,6 +50,7 @@ public:
     PianoRollWidget* pianoRoll() const { return roll_; }
     ContinuePanel* continuePanel() const { return continuePanel_; }
     TakesPanel* takesPanel() const { return takesPanel_; }
+    TracksPanel* tracksPanel() const { return tracksPanel_; }
     TransportBar* transportBar() const { return transport_; }
     ContinueController* continueController() const { return controller_; }
     ContinuationService* continuationService() const { return service_; }
@@ -124,6 +126,7 @@ private:
     TransportBar* transport_;
     ContinuePanel* continuePanel_;
     TakesPanel* takesPanel_;
+    TracksPanel* tracksPanel_;
     ContinuationService* service_;
     ContinueController* controller_;
     PlaybackController* playback_;

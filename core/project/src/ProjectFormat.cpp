@@ -7,7 +7,7 @@
 //     "end": 123456,                                        // end of the piece (ticks)
 //     "loop": {"start": 0, "end": 15360, "enabled": false},
 //     "tracks": [{"name": "Piano", "channel": 0, "program": 0,
-//                 "muted": false, "solo": false, "visible": true,
+//                 "muted": false, "solo": false, "visible": true, "primer": true,
 //                 "notes": [[start, length, pitch, velocity, channel], ...],
 //                 "events": [[tick, kind, channel, number, value], ...]}, ...],
 //     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
@@ -170,7 +170,7 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
 const char* const kTopLevelKeys[] = {"format", "version", "title", "ticksPerQuarter", "midi", "tempo",
                                      "timeSignatures", "timeSignature", "end", "loop", "tracks", "notes",
                                      "takes", "primerTake", "settings"};
-const char* const kTrackKeys[] = {"name", "channel", "program", "muted", "solo", "visible", "notes", "events"};
+const char* const kTrackKeys[] = {"name", "channel", "program", "muted", "solo", "visible", "primer", "notes", "events"};
 
 template <std::size_t N> QJsonObject unknownFields(const QJsonObject& o, const char* const (&known)[N]) {
     QJsonObject extra;
@@ -241,6 +241,7 @@ QJsonObject projectToJson(const Project& p) {
                       {"muted", t.muted},
                       {"solo", t.solo},
                       {"visible", t.visible},
+                      {"primer", t.inPrimer},
                       {"notes", notesToJson(t.notes)},
                       {"events", eventsToJson(t.events)}};
         putUnknown(o, t.extra);
@@ -330,6 +331,7 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
             t.muted = o["muted"].toBool(false);
             t.solo = o["solo"].toBool(false);
             t.visible = o["visible"].toBool(true);
+            t.inPrimer = o["primer"].toBool(true);
             auto notes = notesFromJson(o["notes"], where + ".notes");
             if (!notes) return Error{notes.error()};
             t.notes = std::move(notes.value());

@@ -74,6 +74,7 @@ struct ProjectTrack {
     bool muted = false;
     bool solo = false;
     bool visible = true;
+    bool inPrimer = true;      ///< its notes are part of what Continue continues
     std::vector<Note> notes;   ///< sorted by noteLess
     std::vector<ChannelEvent> events; ///< sorted by tick (stable: file order at one tick)
     QJsonObject extra;         ///< fields of the track object this version does not know

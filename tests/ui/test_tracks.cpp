@@ -1,0 +1,189 @@
+// Tracks in the app: a POP909-style file (MELODY, BRIDGE, PIANO) opens as three tracks in the
+// track list, one is muted (from its checkbox), and MIDI export keeps all three with their
+// names, programs and pedal while playback leaves the muted one out. Keeping a take makes a
+// track of its own; the pedal lane draws and erases pedal undoably; the primer leaves out the
+// tracks unticked in the Primer column.
+#include "FakeContinuationService.h"
+#include "Pop909Piece.h"
+
+#include "continuo/core/MidiFile.h"
+#include "document/Document.h"
+#include "document/TakeCommands.h"
+#include "document/TrackCommands.h"
+#include "panels/TracksPanel.h"
+#include "roll/PedalLane.h"
+#include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
+#include "services/ContinueController.h"
+#include "window/MainWindow.h"
+
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+namespace {
+std::size_t pedalEvents(const Sequence& s) {
+    std::size_t n = 0;
+    for (const Track& t : s.tracks)
+        for (const ChannelEvent& e : t.events)
+            if (e.kind == ChannelEvent::Kind::Controller && e.number == kSustainController) ++n;
+    return n;
+}
+} // namespace
+
+class TestTracks : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    std::unique_ptr<MainWindow> makeWindow() {
+        MainWindowOptions o;
+        o.openAudio = false;
+        o.loadDefaultModel = false;
+        o.exampleMotif = false;
+        o.useSettings = false;
+        o.recoveryDir = dir_.filePath("recovery");
+        auto w = std::make_unique<MainWindow>(o);
+        w->resize(1400, 900);
+        w->show();
+        return w;
+    }
+
+private slots:
+    void threeTracksMuteOneExportAll() {
+        const QString mid = dir_.filePath("pop909.mid");
+        const Sequence original = test::pop909Piece();
+        QVERIFY(writeMidiFile(mid.toStdString(), original, {1, 480}).ok());
+        auto w = makeWindow();
+        QVERIFY(w->openFile(mid));
+        Document* doc = w->document();
+        QTableWidget* table = w->tracksPanel()->table();
+        QCOMPARE(table->rowCount(), 3);
+        QCOMPARE(table->item(0, TracksPanel::Name)->text(), QString("MELODY"));
+        QCOMPARE(table->item(1, TracksPanel::Name)->text(), QString("BRIDGE"));
+        QCOMPARE(table->item(2, TracksPanel::Name)->text(), QString("PIANO"));
+        // Programs are shown 1..128: the bridge's 48 (strings) is 49 on screen.
+        auto* program = qobject_cast<QSpinBox*>(table->cellWidget(1, TracksPanel::Program));
+        QVERIFY(program);
+        QCOMPARE(program->value(), 49);
+        QCOMPARE(doc->notes().size(), original.noteCount());
+
+        // Mute the bridge from its checkbox.
+        QTableWidgetItem* mute = table->item(1, TracksPanel::Mute);
+        QVERIFY(mute->flags() & Qt::ItemIsUserCheckable);
+        mute->setCheckState(Qt::Checked);
+        QVERIFY(doc->tracks()[1].muted);
+        QVERIFY(!doc->isTrackAudible(doc->tracks()[1].id));
+        const Sequence heard = doc->toSequence(false, true);
+        QCOMPARE(heard.tracks.size(), 2u);
+        QCOMPARE(heard.tracks[1].name, std::string("PIANO"));
+
+        // Export keeps all three, muted or not.
+        const QString out = dir_.filePath("export.mid");
+        QVERIFY(w->exportMidi(out, 1, 480));
+        auto back = readMidiFile(out.toStdString());
+        QVERIFY2(back.ok(), back.error().c_str());
+        QCOMPARE(back->sequence.tracks.size(), 3u);
+        for (std::size_t k = 0; k < 3; ++k) {
+            QCOMPARE(back->sequence.tracks[k].name, original.tracks[k].name);
+            QCOMPARE(back->sequence.tracks[k].program, original.tracks[k].program);
+            QCOMPARE(back->sequence.tracks[k].notes, original.tracks[k].notes);
+        }
+        QCOMPARE(pedalEvents(back->sequence), pedalEvents(original));
+        QCOMPARE(back->sequence.timeSignatures, original.timeSignatures);
+
+        // Saved and opened again: the mute is part of the project.
+        const QString project = dir_.filePath("pop909.continuo");
+        QVERIFY(w->saveTo(project));
+        QVERIFY(w->openFile(project));
+        QCOMPARE(w->tracksPanel()->table()->rowCount(), 3);
+        QCOMPARE(w->tracksPanel()->table()->item(1, TracksPanel::Mute)->checkState(), Qt::Checked);
+
+        // Renaming from the list is an undo step.
+        w->tracksPanel()->table()->item(0, TracksPanel::Name)->setText("Tune");
+        QCOMPARE(doc->tracks()[0].name, std::string("Tune"));
+        doc->undoStack()->undo();
+        QCOMPARE(doc->tracks()[0].name, std::string("MELODY"));
+        QCOMPARE(w->tracksPanel()->table()->item(0, TracksPanel::Name)->text(), QString("MELODY"));
+
+        // Clicking a row makes its track the one new notes go to.
+        w->tracksPanel()->table()->setCurrentCell(2, TracksPanel::Name);
+        QCOMPARE(doc->activeTrack(), doc->tracks()[2].id);
+
+        // The pedal lane edits the active track's pedal: a right-drag over bar 2 lifts it there
+        // (one undo step), a left-drag over the first half of bar 2 puts it down again.
+        PedalLane* lane = w->pianoRoll()->pedalLane();
+        RollView* view = w->pianoRoll()->view();
+        const TrackInfo& piano = doc->tracks()[2];
+        const Tick bar = doc->ticksPerBar();
+        const auto regions = [&] { return pedal::regions(doc->track(piano.id)->events, piano.channel, doc->endTick()); };
+        QCOMPARE(regions().size(), 4u);
+        w->pianoRoll()->zoomToFit(6 * bar);
+        view->setScrollX(0);
+        QVERIFY(view->tickToX(2 * bar) < lane->width());
+        const int y = lane->height() / 2;
+        const int undoBefore = doc->undoStack()->index();
+        QTest::mousePress(lane, Qt::RightButton, {}, QPoint(int(view->tickToX(bar)) + 1, y));
+        QTest::mouseMove(lane, QPoint(int(view->tickToX(bar + bar / 2)), y));
+        QTest::mouseRelease(lane, Qt::RightButton, {}, QPoint(int(view->tickToX(2 * bar)) + 1, y));
+        QCOMPARE(doc->undoStack()->index(), undoBefore + 1); // one step for the whole drag
+        QCOMPARE(doc->undoStack()->undoText(), QString("Lift pedal"));
+        QCOMPARE(regions().size(), 3u);
+        QTest::mousePress(lane, Qt::LeftButton, {}, QPoint(int(view->tickToX(bar)) + 1, y));
+        QTest::mouseRelease(lane, Qt::LeftButton, {}, QPoint(int(view->tickToX(bar + bar / 2)) + 1, y));
+        QCOMPARE(regions().size(), 4u);
+        QCOMPARE(regions()[1].first, view->grid().snap(view->xToTick(int(view->tickToX(bar)) + 1)));
+        doc->undoStack()->undo();
+        doc->undoStack()->undo();
+        QCOMPARE(regions().size(), 4u);
+        QCOMPARE(regions(), pedal::regions(test::pop909Piece().rescaled(kTicksPerQuarter).tracks[2].events, 2, doc->endTick()));
+    }
+
+    void pedalLaneEditsAreUndoable() {
+        Document doc;
+        doc.reset(test::pop909Piece());
+        const TrackId piano = doc.tracks()[2].id;
+        const int ch = doc.tracks()[2].channel;
+        const Tick end = doc.endTick();
+        const auto before = pedal::regions(doc.track(piano)->events, ch, end);
+        QCOMPARE(before.size(), 4u); // one per bar
+        // Erase the pedal over bars 2 and 3, then hold it down over the last two beats of bar 4.
+        const Tick bar = 4 * kTicksPerQuarter;
+        doc.undoStack()->push(new TrackEventsCommand(&doc, piano, pedal::withPedal(doc.track(piano)->events, ch, bar, 3 * bar, false),
+                                                     "Erase pedal"));
+        auto after = pedal::regions(doc.track(piano)->events, ch, end);
+        QCOMPARE(after.size(), 2u);
+        QCOMPARE(after[0], before[0]);
+        QCOMPARE(after[1], before[3]);
+        doc.undoStack()->push(new TrackEventsCommand(&doc, piano,
+                                                     pedal::withPedal(doc.track(piano)->events, ch, bar + 100, bar + 900, true),
+                                                     "Draw pedal"));
+        after = pedal::regions(doc.track(piano)->events, ch, end);
+        QCOMPARE(after.size(), 3u);
+        QCOMPARE(after[1], (std::pair<Tick, Tick>{bar + 100, bar + 900}));
+        doc.undoStack()->undo();
+        doc.undoStack()->undo();
+        QCOMPARE(pedal::regions(doc.track(piano)->events, ch, end), before);
+    }
+
+    void primerLeavesOutUntickedTracks() {
+        Document doc;
+        doc.reset(test::pop909Piece());
+        testutil::FakeContinuationService service;
+        ContinueController controller(&doc, &service);
+        ContinueSettings s;
+        const std::size_t all = controller.primerFor(s).notes.size();
+        QCOMPARE(all, doc.notes().size());
+        doc.setTrackInPrimer(doc.tracks()[1].id, false);
+        const auto primer = controller.primerFor(s);
+        QCOMPARE(primer.notes.size(), all - 8); // the bridge's eight notes
+        for (const Note& n : primer.notes) QVERIFY(n.track != doc.tracks()[1].id);
+    }
+};
+
+QTEST_MAIN(TestTracks)
+#include "test_tracks.moc"
