@@ -274,4 +274,99 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
     }
 }
 
+Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,
+                                            const std::vector<tokens::TimedNote>& after, int* scored) {
+    if (!model_) return Error{"no model loaded"};
+    Model::Impl& impl = model_->impl();
+    Dsmr& net = impl.net;
+    const DecodePlan plan = decodePlan(net->config);
+    std::vector<tokens::TimedNote> cut;
+    for (auto n : prefix) {
+        if (n.start >= from) continue;
+        n.end = std::min(n.end, from);
+        if (n.end > n.start) cut.push_back(n);
+    }
+    const std::vector<int> target = tokens::encode(after); // times from `from`
+    if (scored) *scored = int(target.size());
+    if (target.empty()) return 0.0;
+    try {
+        torch::NoGradGuard noGrad;
+        net->eval();
+        auto toks = primerTokens(cut, from, nullptr, nullptr);
+        auto caches = net->newCaches(1, impl.device);
+        const std::size_t first = firstUsefulToken(net->config, toks.size());
+        applyThreads(chooseThreads(impl.threads, impl.cpuIdle).prefill);
+        auto logits = feed(net, caches, std::vector<int>(toks.begin() + long(first), toks.end()), impl.device, nullptr);
+        applyThreads(1);
+        double nll = 0;
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            auto logp = torch::log_softmax(logits.to(torch::kCPU, torch::kFloat32), -1); // (1, V)
+            nll -= logp[0][target[i]].item<double>();
+            if (i + 1 == target.size()) break;
+            auto input = torch::full({1, 1}, std::int64_t(target[i]), torch::TensorOptions().dtype(torch::kLong).device(impl.device));
+            logits = net->step(input, caches);
+            DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
+        }
+        impl.cpuIdle.restart();
+        return nll / double(target.size());
+    } catch (const std::exception& e) {
+        return Error{"scoring failed: " + torchMessage(e)};
+    }
+}
+
+Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before, double gapStart, double gapEnd,
+                                   const std::vector<tokens::TimedNote>& after, const InfillOptions& options,
+                                   const std::atomic<bool>* cancel) {
+    if (!(gapEnd > gapStart) || gapStart < 0) return Error{"the gap must end after it starts"};
+    const auto start = Clock::now();
+    Infill result;
+    // The real music after the gap, from its end, as long as it ranks the candidates.
+    std::vector<tokens::TimedNote> following;
+    for (auto n : after) {
+        if (n.start < gapEnd || n.start >= gapEnd + options.scoreSeconds) continue;
+        n.start -= gapEnd;
+        n.end = std::min(n.end - gapEnd, options.scoreSeconds);
+        following.push_back(n);
+    }
+    std::vector<tokens::TimedNote> context;
+    for (auto n : before) {
+        if (n.start >= gapStart) continue;
+        n.end = std::min(n.end, gapStart);
+        if (n.end > n.start) context.push_back(n);
+    }
+    ContinueOptions o;
+    o.sampling = options.sampling;
+    o.seconds = gapEnd - gapStart;
+    o.variations = std::clamp(options.candidates, 1, 8);
+    o.threads = options.threads;
+    auto sampled = run(context, gapStart, o, {}, cancel);
+    if (!sampled) return Error{sampled.error()};
+    if (sampled->cancelled) {
+        result.cancelled = true;
+        return result;
+    }
+    for (int c = 0; c < o.variations; ++c) {
+        InfillCandidate cand;
+        cand.index = c;
+        for (const auto& n : sampled->variations[std::size_t(c)])
+            if (n.start >= gapStart && n.start < gapEnd) cand.notes.push_back(n);
+        std::vector<tokens::TimedNote> prefix = context;
+        prefix.insert(prefix.end(), cand.notes.begin(), cand.notes.end());
+        std::stable_sort(prefix.begin(), prefix.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+        auto nll = continuationNll(prefix, gapEnd, following, &cand.afterTokens);
+        if (!nll) return Error{nll.error()};
+        cand.afterNll = nll.value();
+        result.afterTokens = cand.afterTokens;
+        result.candidates.push_back(std::move(cand));
+        if (cancel && cancel->load()) {
+            result.cancelled = true;
+            break;
+        }
+    }
+    std::stable_sort(result.candidates.begin(), result.candidates.end(),
+                     [](const auto& a, const auto& b) { return a.afterNll < b.afterNll; });
+    result.wallSeconds = msSince(start) / 1000.0;
+    return result;
+}
+
 } // namespace continuo::inference

@@ -259,6 +259,46 @@ private slots:
         QCOMPARE(fixed.decode, 3);
     }
 
+    void infillRanksCandidatesByWhatFollows() {
+        std::vector<tokens::TimedNote> before, after;
+        for (const auto& n : primer) (n.start < 4.0 ? before : after).push_back(n);
+        for (auto& n : after) n.start += 2.0, n.end += 2.0; // a gap of 2 s at 4..6 s
+        InfillOptions o;
+        o.candidates = 3;
+        o.sampling.seed = 8;
+        o.scoreSeconds = 4;
+        Generator g(model);
+        auto r = g.infill(before, 4.0, 6.0, after, o);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
+        QCOMPARE(int(r->candidates.size()), 3);
+        QVERIFY(r->afterTokens > 0);
+        std::set<int> indices;
+        for (std::size_t i = 0; i < r->candidates.size(); ++i) {
+            const auto& c = r->candidates[i];
+            indices.insert(c.index);
+            if (i > 0) QVERIFY(r->candidates[i - 1].afterNll <= c.afterNll);
+            for (const auto& n : c.notes) QVERIFY(n.start >= 4.0 - 1e-9 && n.start < 6.0);
+            // The score is the likelihood of the music after the gap read after this fill.
+            std::vector<tokens::TimedNote> prefix = before;
+            prefix.insert(prefix.end(), c.notes.begin(), c.notes.end());
+            std::vector<tokens::TimedNote> following;
+            for (auto n : after)
+                if (n.start < 10.0) following.push_back({n.start - 6.0, std::min(n.end - 6.0, 4.0), n.pitch, n.velocity});
+            int scored = 0;
+            auto again = g.continuationNll(prefix, 6.0, following, &scored);
+            QVERIFY(again.ok());
+            QCOMPARE(scored, c.afterTokens);
+            QVERIFY(std::abs(again.value() - c.afterNll) < 1e-9);
+        }
+        QCOMPARE(int(indices.size()), 3);
+        // The same seed gives the same candidates.
+        auto r2 = Generator(model).infill(before, 4.0, 6.0, after, o);
+        QVERIFY(r2.ok());
+        QCOMPARE(r2->candidates.front().index, r->candidates.front().index);
+        QCOMPARE(r2->candidates.front().notes.size(), r->candidates.front().notes.size());
+        QVERIFY(!Generator(model).infill(before, 6.0, 4.0, after, o).ok());
+    }
+
     void rejectsBadOptions() {
         ContinueOptions o;
         o.seconds = -1;

@@ -100,6 +100,27 @@ struct Continuation {
     bool cancelled = false;
 };
 
+struct InfillOptions {
+    SamplingOptions sampling; ///< candidate c samples with seed + c * (a fixed odd constant)
+    int candidates = 4;       ///< 1..8, sampled side by side from the music before the gap
+    double scoreSeconds = 10; ///< how much of the real music after the gap ranks the candidates
+    int threads = -1;         ///< as in ContinueOptions
+};
+
+struct InfillCandidate {
+    int index = 0;                       ///< in sampling order (0 = what one sample alone gives)
+    std::vector<tokens::TimedNote> notes; ///< onsets in [gap start, gap end), seconds from the piece's start
+    double afterNll = 0;                 ///< mean nats per token of the real music after the gap, given this fill
+    int afterTokens = 0;
+};
+
+struct Infill {
+    std::vector<InfillCandidate> candidates; ///< best (lowest afterNll) first
+    int afterTokens = 0;                     ///< real tokens scored after the gap
+    double wallSeconds = 0;
+    bool cancelled = false;
+};
+
 class Generator {
 public:
     explicit Generator(std::shared_ptr<Model> model);
@@ -123,6 +144,19 @@ public:
     bool isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const;
     /// Drops the primed state.
     void forgetPrimed();
+
+    /// Fills the gap [gapStart, gapEnd) (seconds): `before` holds the notes with onsets before
+    /// the gap, `after` those from gapEnd on (times from the piece's start; sustain folded as
+    /// tokens::performanceNotes does). Samples the candidates from the music before the gap,
+    /// then ranks them by how well the real music after it follows: the model's likelihood
+    /// of the first `scoreSeconds` after the gap, read after each candidate.
+    Expected<Infill> infill(const std::vector<tokens::TimedNote>& before, double gapStart, double gapEnd,
+                            const std::vector<tokens::TimedNote>& after, const InfillOptions& options,
+                            const std::atomic<bool>* cancel = nullptr);
+    /// Mean nats per token of `after` (times from `from`, which is where `prefix` ends) read
+    /// after `prefix`; the count of scored tokens in *tokens. Prefix notes are cut at `from`.
+    Expected<double> continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,
+                                     const std::vector<tokens::TimedNote>& after, int* tokens = nullptr);
 
     struct Primed;
 
