@@ -126,7 +126,7 @@ private slots:
         QCOMPARE(p->midiTicksPerQuarter, int(Q));
         const QString project = dir.filePath("piece.continuo");
         QVERIFY(saveProjectOrMidi(project, p.value()).ok());
-        QVERIFY(readAll(project).contains("\"version\": 2"));
+        QVERIFY(readAll(project).contains("\"version\":2"));
 
         auto again = openProjectOrMidi(project);
         QVERIFY2(again.ok(), again.error().c_str());

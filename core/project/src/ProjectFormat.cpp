@@ -13,7 +13,7 @@
 //     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
 //     "primerTake": "0", "settings": {...} }
 //
-// Event kinds: "cc" (number = controller), "program" (number = program), "bend" (value
+// Written compact (no indentation). Event kinds: "cc" (number = controller), "program" (number = program), "bend" (value
 // 0..16383, 8192 = centre), "pressure" (value), "polyPressure" (number = key). Rows keep a
 // piece of a few thousand notes and pedal events compact. Fields this version does not know,
 // at the top level and in a track, are kept and written back.
@@ -402,7 +402,9 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
 }
 
 QByteArray projectToBytes(const Project& project) {
-    return QJsonDocument(projectToJson(project)).toJson(QJsonDocument::Indented);
+    // Compact: a long MAESTRO performance (25,000 notes, 73,000 pedal events) is ~2 MB
+    // instead of ~16 MB indented, and the autosave writes it every minute.
+    return QJsonDocument(projectToJson(project)).toJson(QJsonDocument::Compact);
 }
 
 Expected<Project> projectFromBytes(const QByteArray& bytes) {
