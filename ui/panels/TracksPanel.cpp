@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QSpinBox>
+#include <QStyledItemDelegate>
 #include <QTableWidget>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -14,6 +15,21 @@
 namespace continuo::ui {
 
 namespace {
+/// The switches' check boxes a shade lighter than the dark table, so that an unticked box
+/// shows (Fusion fills it with Base and outlines it with a darker Window).
+class SwitchDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->palette.setColor(QPalette::Base, QColor(0x3a, 0x40, 0x4e));
+        option->palette.setColor(QPalette::Window, QColor(0xb0, 0xb8, 0xc8));
+        option->displayAlignment = Qt::AlignCenter;
+    }
+};
+
 QIcon swatch(const QColor& c) {
     QPixmap pm(12, 12);
     pm.fill(Qt::transparent);
@@ -41,6 +57,7 @@ TracksPanel::TracksPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
     for (int c = Program; c < ColumnCount; ++c) table_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    for (int c = Mute; c < ColumnCount; ++c) table_->setItemDelegateForColumn(c, new SwitchDelegate(table_));
     connect(table_, &QTableWidget::cellChanged, this, &TracksPanel::itemChanged);
     connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
         if (updating_ || row < 0 || row >= int(doc_->tracks().size())) return;
