@@ -98,6 +98,7 @@ int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick max
             const int track = doc_->trackIndex(n.track);
             if (track >= 0 && !doc_->tracks()[std::size_t(track)].visible) continue;
             colour = palette::track(std::max(0, track));
+            if (!doc_->isTrackAudible(n.track)) colour = colour.darker(190); // muted, or another track soloed
         }
         const QRectF r = noteRect(n);
         const bool selected = selectable && doc_->isSelected(n.id);
