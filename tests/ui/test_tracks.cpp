@@ -143,6 +143,33 @@ private slots:
         QCOMPARE(regions(), pedal::regions(test::pop909Piece().rescaled(kTicksPerQuarter).tracks[2].events, 2, doc->endTick()));
     }
 
+    void barsFollowEveryTimeSignature() {
+        Document doc;
+        doc.reset(test::pop909Piece()); // 4/4, then 2/4 from bar 4
+        const Tick q = kTicksPerQuarter;
+        Document::Bar b = doc.barAt(11 * q);
+        QCOMPARE(b.index, Tick(2));
+        QCOMPARE(b.start, 8 * q);
+        b = doc.barAt(12 * q);
+        QCOMPARE(b.index, Tick(3));
+        QCOMPARE(b.length, 2 * q);
+        QCOMPARE(doc.barAt(14 * q).index, Tick(4));
+        // A signature in the middle of a bar cuts that bar short and starts a new one.
+        Sequence s;
+        s.timeSignatures = {{0, 4, 4}, {2 * q, 3, 4}, {8 * q, 6, 8}};
+        doc.reset(s);
+        b = doc.barAt(q);
+        QCOMPARE(b.index, Tick(0));
+        QCOMPARE(b.end, 2 * q);
+        b = doc.barAt(b.end);
+        QCOMPARE(b.index, Tick(1));
+        QCOMPARE(b.length, 3 * q);
+        b = doc.barAt(8 * q + 10);
+        QCOMPARE(b.index, Tick(3)); // after two bars of 3/4 (2 q .. 8 q), the first of 6/8
+        QCOMPARE(b.beat, q / 2);
+        QCOMPARE(b.length, 3 * q);
+    }
+
     void pedalLaneEditsAreUndoable() {
         Document doc;
         doc.reset(test::pop909Piece());

@@ -124,6 +124,25 @@ Tick Document::ticksPerBeat() const {
 
 Tick Document::ticksPerBar() const { return ticksPerBeat() * std::max(1, timeSignature().numerator); }
 
+Document::Bar Document::barAt(Tick tick) const {
+    tick = std::max<Tick>(0, tick);
+    Tick index = 0;
+    for (std::size_t i = 0; i < timeSignatures_.size(); ++i) {
+        const TimeSignature& ts = timeSignatures_[i];
+        const Tick beat = Tick(kTicksPerQuarter) * 4 / std::max(1, ts.denominator);
+        const Tick length = std::max<Tick>(1, beat * std::max(1, ts.numerator));
+        const bool last = i + 1 == timeSignatures_.size();
+        const Tick next = last ? 0 : timeSignatures_[i + 1].tick;
+        if (last || tick < next) {
+            const Tick k = (tick - ts.tick) / length;
+            const Tick start = ts.tick + k * length;
+            return {index + k, start, length, beat, last ? start + length : std::min(start + length, next)};
+        }
+        index += (next - ts.tick + length - 1) / length; // bars begun before the next signature
+    }
+    return {0, 0, kTicksPerQuarter * 4, kTicksPerQuarter, kTicksPerQuarter * 4};
+}
+
 // ---- tracks
 
 void Document::ensureTrack() {

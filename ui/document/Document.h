@@ -94,8 +94,17 @@ public:
     void setTimeSignature(const TimeSignature& ts);
     /// Every time signature (sorted, the first at tick 0).
     const std::vector<TimeSignature>& timeSignatures() const { return timeSignatures_; }
-    Tick ticksPerBeat() const;
-    Tick ticksPerBar() const;
+    Tick ticksPerBeat() const; ///< at the start
+    Tick ticksPerBar() const;  ///< at the start
+    /// The bar that holds `tick`, under every time signature (a change starts a new bar).
+    struct Bar {
+        Tick index = 0;  ///< 0-based bar number
+        Tick start = 0;  ///< its first tick
+        Tick length = 0; ///< ticks in a whole bar of its metre
+        Tick beat = 0;   ///< ticks in one beat of it
+        Tick end = 0;    ///< where the next bar starts (sooner when a new signature cuts it short)
+    };
+    Bar barAt(Tick tick) const;
 
     // ---- loop region
     Tick loopStart() const { return loopStart_; }

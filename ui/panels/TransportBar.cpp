@@ -109,13 +109,12 @@ void TransportBar::syncFromDocument() {
 }
 
 void TransportBar::setPosition(Tick tick) {
-    const Tick bar = doc_->ticksPerBar();
-    const Tick beat = doc_->ticksPerBeat();
     const Tick t = std::max<Tick>(0, tick);
+    const Document::Bar b = doc_->barAt(t); // bar:beat:tick under every time signature
     bars_->setText(QStringLiteral("%1:%2:%3")
-                       .arg(t / bar + 1, 3)
-                       .arg((t % bar) / beat + 1, 2, 10, QChar('0'))
-                       .arg(t % beat, 3, 10, QChar('0')));
+                       .arg(b.index + 1, 3)
+                       .arg((t - b.start) / b.beat + 1, 2, 10, QChar('0'))
+                       .arg((t - b.start) % b.beat, 3, 10, QChar('0')));
     const double s = doc_->tempo().secondsAt(t);
     const int minutes = int(s / 60);
     time_->setText(QStringLiteral("%1:%2").arg(minutes).arg(s - minutes * 60.0, 4, 'f', 1, QChar('0')));

@@ -72,10 +72,19 @@ void NoteCanvas::paintGrid(QPainter& p, Tick t0, Tick t1) {
     while (unit * ppt < 6) unit *= 2;
     for (Tick t = t0 / unit * unit; t <= t1; t += unit) {
         const double x = std::floor(view_->tickToX(t)) + 0.5;
-        const QColor c = t % bar == 0 ? palette::barLine()
-                                      : (t % beat == 0 ? palette::beatLine() : palette::gridLine());
+        const Document::Bar b = doc_->barAt(t); // bars follow every time signature
+        const QColor c = t == b.start ? palette::barLine()
+                                      : ((t - b.start) % b.beat == 0 ? palette::beatLine() : palette::gridLine());
         p.setPen(c);
         p.drawLine(QPointF(x, 0), QPointF(x, h));
+    }
+    // Bar lines where a later time signature puts them off the first metre's grid.
+    if (doc_->timeSignatures().size() > 1 && bar * ppt >= 6) {
+        p.setPen(palette::barLine());
+        for (Document::Bar b = doc_->barAt(t0); b.start <= t1; b = doc_->barAt(b.end)) {
+            const double x = std::floor(view_->tickToX(b.start)) + 0.5;
+            p.drawLine(QPointF(x, 0), QPointF(x, h));
+        }
     }
 }
 

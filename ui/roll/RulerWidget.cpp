@@ -27,7 +27,6 @@ void RulerWidget::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.fillRect(rect(), QColor(0x17, 0x19, 0x1f));
     const Tick bar = doc_->ticksPerBar();
-    const Tick beat = doc_->ticksPerBeat();
     const double ppt = view_->pixelsPerTick();
     const Tick t0 = std::max<Tick>(0, view_->xToTick(0));
     const Tick t1 = view_->xToTick(width()) + 1;
@@ -48,25 +47,27 @@ void RulerWidget::paintEvent(QPaintEvent*) {
         const double x2 = view_->tickToX(take->endTick());
         p.fillRect(QRectF(x1, height() - 4, x2 - x1, 4), palette::take());
     }
-    // Label every bar when there is room, else every 2nd, 4th, ...
+    // Label every bar when there is room, else every 2nd, 4th, ... Bars follow every time
+    // signature of the piece.
     int every = 1;
     while (bar * every * ppt < 36) every *= 2;
     QFont f = font();
     f.setPixelSize(11);
     p.setFont(f);
-    for (Tick t = t0 / beat * beat; t <= t1; t += beat) {
-        const double x = std::floor(view_->tickToX(t)) + 0.5;
-        if (t % bar == 0) {
-            const Tick barIndex = t / bar;
-            p.setPen(palette::barLine());
-            p.drawLine(QPointF(x, 10), QPointF(x, height()));
-            if (barIndex % every == 0) {
-                p.setPen(palette::text());
-                p.drawText(QPointF(x + 4, 22), QString::number(barIndex + 1));
-            }
-        } else if (beat * ppt >= 8) {
+    for (Document::Bar b = doc_->barAt(t0); b.start <= t1; b = doc_->barAt(b.end)) {
+        const double x = std::floor(view_->tickToX(b.start)) + 0.5;
+        p.setPen(palette::barLine());
+        p.drawLine(QPointF(x, 10), QPointF(x, height()));
+        if (b.index % every == 0) {
+            p.setPen(palette::text());
+            p.drawText(QPointF(x + 4, 22), QString::number(b.index + 1));
+        }
+        if (b.beat * ppt >= 8) {
             p.setPen(palette::beatLine());
-            p.drawLine(QPointF(x, height() - 8), QPointF(x, height()));
+            for (Tick t = b.start + b.beat; t < b.end; t += b.beat) {
+                const double bx = std::floor(view_->tickToX(t)) + 0.5;
+                p.drawLine(QPointF(bx, height() - 8), QPointF(bx, height()));
+            }
         }
     }
     const double ph = view_->tickToX(view_->playhead());
