@@ -67,6 +67,11 @@ private slots:
             // Every take got notes, and the first of them was timed.
             return !first.isEmpty() && first.first().at(0).toDouble() >= 0 && controller.firstNoteMs() >= 0;
         };
+        // How far back it listens, in events and in seconds of this primer (24 notes, 12 s).
+        const QString listening = controller.listeningFor(settings);
+        QVERIFY2(listening.startsWith("Listens back 127 events ("), qPrintable(listening));
+        QVERIFY2(listening.contains(" s) in layers 1-2."), qPrintable(listening));
+
         ContinuationTiming t;
         QVERIFY(runOnce(&t));
         QVERIFY(t.primedAhead);

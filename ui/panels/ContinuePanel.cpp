@@ -95,6 +95,10 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     rate_->setStyleSheet("color: #8a93a6;");
     model_ = new QLabel(this);
     model_->setWordWrap(true);
+    listening_ = new QLabel(this);
+    listening_->setObjectName("listening");
+    listening_->setWordWrap(true);
+    listening_->setStyleSheet("color: #8a93a6;");
     message_ = new QLabel(this);
     message_->setWordWrap(true);
     message_->setStyleSheet("color: #8a93a6;");
@@ -110,6 +114,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     layout->addWidget(progress_);
     layout->addWidget(rate_);
     layout->addLayout(modelRow);
+    layout->addWidget(listening_);
     layout->addWidget(message_);
     layout->addStretch(1);
 }
@@ -182,5 +187,7 @@ void ContinuePanel::setModelText(const QString& text, bool ok) {
 }
 
 void ContinuePanel::setMessage(const QString& text) { message_->setText(text); }
+
+void ContinuePanel::setListening(const QString& text) { listening_->setText(text); }
 
 } // namespace continuo::ui

@@ -38,6 +38,9 @@ public:
     QLabel* rateLabel() const { return rate_; }
     void setModelText(const QString& text, bool ok);
     void setMessage(const QString& text);
+    /// How far back the model listens, in words (ContinueController::listeningFor).
+    void setListening(const QString& text);
+    QLabel* listeningLabel() const { return listening_; }
 
     QSpinBox* variationsBox() const { return variations_; }
     QDoubleSpinBox* lengthBox() const { return length_; }
@@ -57,6 +60,7 @@ private:
     QLabel* rate_;
     QLabel* model_;
     QLabel* message_;
+    QLabel* listening_;
     double firstNoteMs_ = -1;
 };
 

@@ -55,6 +55,8 @@ struct ModelDescription {
     qint64 parameters = 0;
     QString summary;     ///< one line for the status bar
     QString licence;
+    std::vector<int> horizons; ///< per layer, events kept from earlier segments (all 0: none)
+    int segment = 0;           ///< events per segment
 };
 
 class ContinuationService : public QObject {

@@ -3,6 +3,11 @@
 #include "document/Document.h"
 #include "document/TakeCommands.h"
 
+#ifdef CONTINUO_HAVE_INFERENCE
+#include "continuo/inference/Tokenizer.h"
+#endif
+
+#include <QLocale>
 #include <QRandomGenerator>
 #include <QTimer>
 #include <QRegularExpression>
@@ -29,6 +34,10 @@ ContinueController::ContinueController(Document* doc, ContinuationService* servi
         connect(doc_, signal, this, &ContinueController::schedulePrime);
     connect(doc_, &Document::primerTakeChanged, this, &ContinueController::schedulePrime);
     connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
+    // Say how far back the model listens as soon as a model is there, not only after an edit.
+    connect(service_, &ContinuationService::modelLoaded, this, [this] {
+        if (settingsSource_) emit listeningChanged(listeningFor(settingsSource_()));
+    });
 }
 
 void ContinueController::setSettingsSource(std::function<ContinueSettings()> source) {
@@ -42,11 +51,59 @@ void ContinueController::schedulePrime() {
 
 void ContinueController::primeNow() {
     if (!settingsSource_ || !service_->isReady()) return;
-    if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
     const ContinueSettings s = settingsSource_();
+    emit listeningChanged(listeningFor(s));
+    if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
     const Primer primer = primerFor(s);
     double startSeconds = 0;
     service_->prime(requestFor(s, primer, &startSeconds));
+}
+
+QString ContinueController::listeningFor(const ContinueSettings& s) const {
+    const ModelDescription m = service_->model();
+    if (!service_->isReady() || m.segment <= 0 || m.horizons.empty()) return {};
+    // Events per second of the primer as the model reads it (the tokenizer's own count), so
+    // that reaches in events can be said in seconds of this piece.
+    const Primer primer = primerFor(s);
+    const ContinuationRequest req = requestFor(s, primer, nullptr);
+    double density = 0;
+#ifdef CONTINUO_HAVE_INFERENCE
+    std::vector<tokens::TimedNote> notes;
+    for (const GeneratedNote& n : req.primer) notes.push_back({n.start, n.end, n.pitch, n.velocity});
+    if (req.primerEndSeconds > 1.0 && !notes.empty())
+        density = double(tokens::encode(notes).size()) / req.primerEndSeconds;
+#endif
+    const QLocale locale;
+    auto seconds = [&](int events) {
+        const double secs = events / density;
+        return secs >= 10 ? QString::number(secs, 'f', 0) : QString::number(secs, 'f', 1);
+    };
+    // "the whole primer fits" when even the longest reach covers it.
+    int longest = 0;
+    for (int h : m.horizons) longest = std::max(longest, h + m.segment - 1);
+    const bool fits = density > 0 && longest / density >= req.primerEndSeconds;
+    const QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(req.primerEndSeconds, 0, 'f', 0) : QString();
+    const bool memoryless = std::all_of(m.horizons.begin(), m.horizons.end(), [](int h) { return h == 0; });
+    if (memoryless) {
+        const int lo = m.segment / 2, hi = m.segment - 1;
+        const QString span = density > 0 ? tr("the last %1-%2 events (%3-%4 s here)")
+                                               .arg(locale.toString(lo), locale.toString(hi), seconds(lo), seconds(hi))
+                                         : tr("the last %1-%2 events").arg(locale.toString(lo), locale.toString(hi));
+        return tr("Listens to %1: a sliding window; this model keeps no memory.").arg(span) + tail;
+    }
+    // Group consecutive layers that reach equally far.
+    QStringList parts;
+    const int layers = int(m.horizons.size());
+    for (int l = 0; l < layers;) {
+        int e = l;
+        while (e + 1 < layers && m.horizons[std::size_t(e + 1)] == m.horizons[std::size_t(l)]) ++e;
+        const QString which = l == e ? tr("layer %1").arg(l + 1) : tr("layers %1-%2").arg(l + 1).arg(e + 1);
+        const int events = m.horizons[std::size_t(l)] + m.segment - 1;
+        parts << (density > 0 ? tr("%1 events (%2 s) in %3").arg(locale.toString(events), seconds(events), which)
+                              : tr("%1 events in %2").arg(locale.toString(events), which));
+        l = e + 1;
+    }
+    return tr("Listens back %1.").arg(parts.join(tr(", "))) + tail;
 }
 
 ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, const Primer& primer,

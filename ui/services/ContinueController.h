@@ -57,6 +57,9 @@ public:
     void setSettingsSource(std::function<ContinueSettings()> source);
     /// Prepares the primer soon (after the sketch or the Continue settings changed).
     void schedulePrime();
+    /// How far back the model listens from where this Continue would start, in words:
+    /// each layer's reach in events and, through the primer's own density, in seconds.
+    QString listeningFor(const ContinueSettings& settings) const;
     /// Milliseconds from the last start() to its first note; < 0 until one came.
     double firstNoteMs() const { return firstNoteMs_; }
 
@@ -69,6 +72,8 @@ signals:
     void runningChanged(bool running);
     /// The first note of a Continue arrived, `ms` after start().
     void firstNote(double ms);
+    /// listeningFor() changed (the sketch, the settings or the model did).
+    void listeningChanged(const QString& text);
     /// How the last request ran (prime, threads), for the panel.
     void timed(const continuo::ui::ContinuationTiming& timing);
 

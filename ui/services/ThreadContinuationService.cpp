@@ -72,6 +72,8 @@ ModelDescription describe(const inference::Model& model) {
     d.device = QString::fromStdString(info.device).toUpper();
     d.parameters = info.parameters;
     d.licence = QString::fromStdString(info.metadataValue("licence"));
+    d.horizons = info.config.horizons;
+    d.segment = info.config.segment;
     d.summary = QStringLiteral("%1 · %2 · %3M params")
                     .arg(d.name, d.device.isEmpty() ? QStringLiteral("CPU") : d.device)
                     .arg(double(d.parameters) / 1e6, 0, 'f', 1);
