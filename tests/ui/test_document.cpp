@@ -2,6 +2,7 @@
 #include "document/Document.h"
 #include "document/EditNotesCommand.h"
 #include "document/EditOperations.h"
+#include "document/MetreCommand.h"
 #include "document/TakeCommands.h"
 
 #include <QUndoStack>
@@ -190,6 +191,26 @@ private slots:
         while (doc.undoStack()->canRedo()) doc.undoStack()->redo();
         QCOMPARE(doc.takes().size(), 0u);
         QCOMPARE(doc.notes().size(), 2u);
+    }
+
+    void tempoEditKeepsEveryTempoChange() {
+        Document doc;
+        TempoMap map(doc.tempo().ticksPerQuarter());
+        map.clear(60'000'000.0 / 100); // 100 BPM, then 150 BPM from bar 2
+        map.setTempo(4 * map.ticksPerQuarter(), 60'000'000.0 / 150);
+        doc.setTempoMap(map);
+        doc.undoStack()->push(MetreCommand::tempo(&doc, 120));
+        QCOMPARE(int(doc.tempo().changes().size()), 2);
+        QCOMPARE(doc.tempo().changes()[0].bpm(), 120.0);
+        QVERIFY(std::abs(doc.tempo().changes()[1].bpm() - 180.0) < 1e-9); // scaled with the first
+        QCOMPARE(doc.tempo().changes()[1].tick, Tick(4 * map.ticksPerQuarter()));
+        doc.undoStack()->undo();
+        QCOMPARE(doc.tempo().changes(), map.changes());
+        // A single tempo stays a single tempo.
+        Document plain;
+        plain.undoStack()->push(MetreCommand::tempo(&plain, 90));
+        QCOMPARE(int(plain.tempo().changes().size()), 1);
+        QCOMPARE(plain.bpm(), 90.0);
     }
 };
 

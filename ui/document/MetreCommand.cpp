@@ -14,10 +14,20 @@ MetreCommand::MetreCommand(Document* doc, Kind kind, TempoMap tempo, TimeSignatu
 
 MetreCommand* MetreCommand::tempo(Document* doc, double bpm) {
     bpm = std::clamp(bpm, 20.0, 400.0);
-    TempoMap map(kTicksPerQuarter);
+    // The piece's first tempo becomes `bpm`. A tempo map with later changes (an imported
+    // file's) is scaled as a whole, so that none of its changes is lost.
+    const TempoMap& old = doc->tempo();
+    TempoMap map(old.ticksPerQuarter());
+    const double factor = old.bpmAt(0) / bpm; // on microseconds per quarter
     map.clear(60'000'000.0 / bpm);
+    for (const TempoChange& t : old.changes())
+        if (t.tick > 0) map.setTempo(t.tick, std::clamp(t.microsPerQuarter * factor, 60'000'000.0 / 1000.0, 60'000'000.0 / 5.0));
     auto* c = new MetreCommand(doc, Tempo, map, doc->timeSignature());
-    c->setText(QCoreApplication::translate("Metre", "Tempo %1 BPM").arg(bpm, 0, 'f', 1));
+    c->setText(old.changes().size() > 1
+                   ? QCoreApplication::translate("Metre", "Tempo %1 BPM (all %2 tempo changes scaled)")
+                         .arg(bpm, 0, 'f', 1)
+                         .arg(old.changes().size())
+                   : QCoreApplication::translate("Metre", "Tempo %1 BPM").arg(bpm, 0, 'f', 1));
     return c;
 }
 
