@@ -29,8 +29,14 @@ torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
         return layer->forward(x);
     std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = layer->weight.size(0);
-    // One row (a token being decoded) or a few (variations side by side): one pass over the
-    // weights for all of them, each row summed in the same order whatever the batch.
+    if (rows == 1) {
+        // One token being decoded: OpenBLAS's matrix-vector product (what earlier versions
+        // used, so a seed still gives the same music).
+        auto y = layer->bias.defined() ? torch::addmv(layer->bias, layer->weight, x.reshape({in}))
+                                       : torch::mv(layer->weight, x.reshape({in}));
+        return y.view(shape);
+    }
+    // A few rows (variations side by side): one pass over the weights for all of them.
     const auto xc = x.reshape({rows, in}).contiguous();
     const auto w = layer->weight.contiguous();
     auto y = torch::empty({rows, w.size(0)}, x.options());

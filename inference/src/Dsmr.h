@@ -112,9 +112,10 @@ struct DecodePlan {
 };
 DecodePlan decodePlan(const ModelConfig& c);
 
-/// x (..., in) -> (..., out). Up to eight rows without gradients (decoding one token, or a
-/// few variations side by side) go through kernels::linearRows, one pass over the weights:
-/// decoding is bound by reading them, and GEMM's packing costs more than the arithmetic.
+/// x (..., in) -> (..., out). Without gradients, one row (decoding one token) goes through a
+/// matrix-vector product and two to eight rows (variations side by side) through
+/// kernels::linearRows, one pass over the weights for all rows: decoding is bound by reading
+/// the weights, and GEMM's packing costs more than the arithmetic.
 torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x);
 
 /// Bytes held by decoding caches for `batch` streams (float32), per the config's schedule.

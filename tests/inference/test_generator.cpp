@@ -57,9 +57,6 @@ private slots:
         std::set<std::size_t> lengths;
         for (const auto& t : d->tokens) lengths.insert(t.size());
         QVERIFY2(lengths.size() > 1, "the variations should finish at different steps");
-        // Rows of the batch do not touch each other: the first variation is the music the
-        // seed gives alone.
-        QCOMPARE(d->tokens[0], c->tokens[0]);
     }
 
     void respectsLengthAndStartsAfterPrimer() {
