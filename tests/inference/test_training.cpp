@@ -148,7 +148,9 @@ private slots:
         const QString broken = dir.filePath("broken.mid");
         QFile f(broken);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("MThd\0\0\0\6\0\1\0\1\1\xE0MTrk\0\0\1\0", 22);
+        // Unreadable even for the liberal reader: the track holds a data byte where a status
+        // byte must be (a cut-off track would be read as far as it goes).
+        f.write("MThd\0\0\0\6\0\1\0\1\1\xE0MTrk\0\0\0\4\0\x3C\x40\0", 26);
         f.close();
         files.push_back(broken.toStdString());
         const std::string cache = dir.filePath("tokens.cache").toStdString();
