@@ -10,14 +10,17 @@ namespace continuo::inference::kernels {
 
 namespace {
 #if defined(__GNUC__)
-// Eight floats as one value: a ymm register where the clone has AVX, two xmm otherwise.
+// Eight floats as one value: a ymm register where the clone has AVX, two xmm otherwise. The
+// helpers are always inlined, so no 32-byte vector crosses a call and the ABI note about
+// passing one without AVX (-Wpsabi) does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float Lanes __attribute__((vector_size(32)));
-inline Lanes load(const float* p) {
+__attribute__((always_inline)) inline Lanes load(const float* p) {
     Lanes v;
     __builtin_memcpy(&v, p, sizeof v); // unaligned
     return v;
 }
-inline float total(Lanes v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+__attribute__((always_inline)) inline float total(Lanes v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 #endif
 
 /// R rows at once, a compile-time count so that the accumulators stay in registers. Inlined
