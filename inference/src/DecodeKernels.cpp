@@ -1,17 +1,9 @@
 #include "DecodeKernels.h"
+#include "Clones.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-// Built for the baseline and, on x86-64, also for AVX2/FMA machines; the loader picks the
-// clone that fits the CPU. The clone names an ISA level, not a CPU: "arch=haswell" is chosen
-// only on Intel's Haswell family, so AMD CPUs had been running the SSE2 baseline.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CONTINUO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CONTINUO_CLONES
-#endif
 
 namespace continuo::inference::kernels {
 

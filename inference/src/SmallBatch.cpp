@@ -1,10 +1,6 @@
 #include "SmallBatch.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CONTINUO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CONTINUO_CLONES
-#endif
+#include "Clones.h"
 
 namespace continuo::inference::kernels {
 

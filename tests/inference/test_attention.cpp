@@ -1,6 +1,7 @@
 // The model's attention and caches against naive references written for this test.
 #include "Dsmr.h"
 #include "SparseAttention.h"
+#include "TinyModel.h"
 
 #include <QtTest>
 
@@ -9,14 +10,8 @@ using namespace continuo::inference;
 namespace {
 
 ModelConfig tiny(int layers, std::vector<int> horizons, int segment) {
-    ModelConfig c;
+    ModelConfig c = tinyConfig(std::move(horizons), segment);
     c.layers = layers;
-    c.dModel = 32;
-    c.heads = 2;
-    c.ffDim = 64;
-    c.segment = segment;
-    c.horizons = std::move(horizons);
-    c.dropout = 0.0;
     return c;
 }
 

@@ -1,6 +1,7 @@
 // Long context: the distance bias's buckets and prior, how `train --init` grows a model into
 // memory, and evaluation with capped context, against computations written for this test.
 #include "ModelImpl.h"
+#include "TinyModel.h"
 
 #include "continuo/inference/Trainer.h"
 
@@ -14,17 +15,7 @@ using namespace continuo::inference;
 
 namespace {
 
-ModelConfig small(std::vector<int> horizons, int segment) {
-    ModelConfig c;
-    c.layers = int(horizons.size());
-    c.dModel = 32;
-    c.heads = 4;
-    c.ffDim = 64;
-    c.segment = segment;
-    c.horizons = std::move(horizons);
-    c.dropout = 0.0;
-    return c;
-}
+ModelConfig small(std::vector<int> horizons, int segment) { return tinyConfig(std::move(horizons), segment, 4); }
 
 std::vector<Piece> randomPieces(std::vector<int> lengths, int seed) {
     torch::manual_seed(seed);

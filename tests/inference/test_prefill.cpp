@@ -3,24 +3,13 @@
 #include "Dsmr.h"
 #include "ModelImpl.h"
 #include "SmallBatch.h"
+#include "TinyModel.h"
 
 #include <QtTest>
 
 using namespace continuo::inference;
 
 namespace {
-
-ModelConfig tiny(std::vector<int> horizons, int segment) {
-    ModelConfig c;
-    c.layers = int(horizons.size());
-    c.dModel = 32;
-    c.heads = 2;
-    c.ffDim = 64;
-    c.segment = segment;
-    c.horizons = std::move(horizons);
-    c.dropout = 0.0;
-    return c;
-}
 
 /// The last logits after feeding `toks` from `from` on, in the decoding plan's segments.
 torch::Tensor feedFrom(Dsmr& net, const std::vector<int>& toks, std::size_t from) {
@@ -88,9 +77,9 @@ private slots:
     }
 
     void receptiveFieldIsTheSumOfHorizonsAndSegments() {
-        QCOMPARE(receptiveField(tiny({64, 16}, 32)), (64 + 32) + (16 + 32));
+        QCOMPARE(receptiveField(tinyConfig({64, 16}, 32)), (64 + 32) + (16 + 32));
         // A memoryless model decodes with a sliding window of S/2 remembered + S/2 new.
-        QCOMPARE(receptiveField(tiny({0, 0, 0}, 32)), 3 * (16 + 16));
+        QCOMPARE(receptiveField(tinyConfig({0, 0, 0}, 32)), 3 * (16 + 16));
     }
 
     void stateBeyondTheReceptiveFieldDoesNotMatter_data() {
@@ -107,7 +96,7 @@ private slots:
         QFETCH(int, length);
         torch::NoGradGuard g;
         torch::manual_seed(3);
-        Dsmr net(tiny(horizons, segment));
+        Dsmr net(tinyConfig(horizons, segment));
         net->eval();
         const auto toks = randomTokens(length, length);
         const DecodePlan plan = decodePlan(net->config);

@@ -28,6 +28,12 @@ Sequence motif(int notes) {
     s.updateEndTick();
     return s;
 }
+/// A small random model on the service's worker thread; true once it is loaded.
+bool loadSmallModel(ThreadContinuationService& service) {
+    QSignalSpy loaded(&service, &ContinuationService::modelLoaded);
+    service.loadRandomModel(2, 32, 7);
+    return loaded.wait(30000);
+}
 } // namespace
 
 class TestPrime : public QObject {
@@ -38,9 +44,7 @@ private slots:
         Document doc;
         ThreadContinuationService service;
         ContinueController controller(&doc, &service);
-        QSignalSpy loaded(&service, &ContinuationService::modelLoaded);
-        service.loadRandomModel(2, 32, 7);
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(loadSmallModel(service));
 
         ContinueSettings settings;
         settings.lengthSeconds = 2;
@@ -105,9 +109,7 @@ private slots:
         Document doc;
         ThreadContinuationService service;
         ContinueController controller(&doc, &service);
-        QSignalSpy loaded(&service, &ContinuationService::modelLoaded);
-        service.loadRandomModel(2, 32, 7);
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(loadSmallModel(service));
         doc.reset(motif(8));
         service.setThreads(2);
         ContinueSettings settings;
