@@ -8,6 +8,7 @@
 
 #include "continuo/core/MidiFile.h"
 #include "document/Document.h"
+#include "window/ExportMidiDialog.h"
 #include "document/TakeCommands.h"
 #include "document/TrackCommands.h"
 #include "panels/TracksPanel.h"
@@ -54,6 +55,23 @@ class TestTracks : public QObject {
     }
 
 private slots:
+    void exportDefaultsToTheFilesOwnResolution() {
+        // A piece opened from a 384-PPQ type-0 file exports at 384 PPQ, type 0, unless told.
+        const QString mid = dir_.filePath("own-resolution.mid");
+        Sequence one = test::pop909Piece().rescaled(384);
+        QVERIFY(writeMidiFile(mid.toStdString(), one, {0, 384}).ok());
+        auto w = makeWindow();
+        QVERIFY(w->openFile(mid));
+        ExportMidiDialog dialog;
+        dialog.setSource(w->document()->midiTicksPerQuarter(), w->document()->midiFormat());
+        QCOMPARE(dialog.ticksPerQuarter(), 384);
+        QCOMPARE(dialog.format(), 0);
+        // A resolution the list does not offer is added and chosen.
+        dialog.setSource(500, 1);
+        QCOMPARE(dialog.ticksPerQuarter(), 500);
+        QCOMPARE(dialog.format(), 1);
+    }
+
     void threeTracksMuteOneExportAll() {
         const QString mid = dir_.filePath("pop909.mid");
         const Sequence original = test::pop909Piece();

@@ -22,6 +22,19 @@ ExportMidiDialog::ExportMidiDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(buttons);
 }
 
+void ExportMidiDialog::setSource(int ticksPerQuarter, int format) {
+    int i = ppq_->findData(ticksPerQuarter);
+    if (i < 0 && ticksPerQuarter > 0 && ticksPerQuarter <= 32767) {
+        ppq_->insertItem(0, tr("%1 ticks per quarter").arg(ticksPerQuarter), ticksPerQuarter);
+        i = 0;
+    }
+    if (i >= 0) {
+        ppq_->setItemText(i, tr("%1 ticks per quarter (the piece's own: every tick kept)").arg(ticksPerQuarter));
+        ppq_->setCurrentIndex(i);
+    }
+    if (int f = format_->findData(format); f >= 0) format_->setCurrentIndex(f);
+}
+
 int ExportMidiDialog::format() const { return format_->currentData().toInt(); }
 int ExportMidiDialog::ticksPerQuarter() const { return ppq_->currentData().toInt(); }
 

@@ -12,6 +12,9 @@ public:
     explicit ExportMidiDialog(QWidget* parent = nullptr);
     int format() const;
     int ticksPerQuarter() const;
+    /// Preselects the piece's own resolution and file type (those of the MIDI file it came
+    /// from), so that an export writes every tick where it was.
+    void setSource(int ticksPerQuarter, int format);
 
 private:
     QComboBox* format_;

@@ -174,6 +174,7 @@ bool MainWindow::exportMidi(const QString& path, int format, int ppq) {
 
 void MainWindow::exportMidiDialog() {
     ExportMidiDialog dialog(this);
+    dialog.setSource(doc_->midiTicksPerQuarter(), doc_->midiFormat());
     if (dialog.exec() != QDialog::Accepted) return;
     QString path = QFileDialog::getSaveFileName(this, tr("Export MIDI"), lastDir(), tr("MIDI files (*.mid)"));
     if (path.isEmpty()) return;
