@@ -76,19 +76,9 @@ int runInfill(const QStringList& args) {
     auto model = Model::load(modelPath, {"cpu", o.threads});
     if (!model) return cli::fail("infill", QString::fromStdString(model.error()), 2);
     Generator gen(model.value());
-    auto result = gen.infill(before, from, to, after, o);
+    auto result = gen.infill(before, from, to, after, o, nullptr, &original);
     if (!result) return cli::fail("infill", QString::fromStdString(result.error()));
     const InfillCandidate& best = result->candidates.front();
-    // The same score with the notes the gap held, for comparison.
-    std::vector<tokens::TimedNote> withOriginal = before, following;
-    withOriginal.insert(withOriginal.end(), original.begin(), original.end());
-    for (auto n : after)
-        if (n.start < to + o.scoreSeconds) {
-            n.start -= to;
-            n.end = std::min(n.end - to, o.scoreSeconds);
-            following.push_back(n);
-        }
-    auto originalNll = gen.continuationNll(withOriginal, to, following);
 
     // Replace the notes whose onsets lie in the gap; the fill goes to the track that held most
     // of them (the first track with notes when the gap was empty), on that track's channel.
@@ -140,7 +130,7 @@ int runInfill(const QStringList& args) {
                       {"chosen", best.index + 1},
                       {"score_seconds", o.scoreSeconds},
                       {"candidates", cands},
-                      {"original_after_nll", originalNll ? originalNll.value() : -1.0},
+                      {"original_after_nll", result->originalAfterNll},
                       {"wall_seconds", result->wallSeconds}};
         QTextStream(stdout) << QJsonDocument(j).toJson(QJsonDocument::Compact) << "\n";
     } else {

@@ -49,6 +49,7 @@ struct Generator::Primed {
     double startAt = 0;   ///< where the continuation starts, seconds
     int velocity = 0;     ///< the primer's last velocity bin state, for the decoders
     double milliseconds = 0;
+    ThreadChoice threads; ///< what fed it
 };
 
 namespace {
@@ -70,6 +71,17 @@ std::vector<int> primerTokens(const std::vector<tokens::TimedNote>& primer, doub
     if (startAt) *startAt = start;
     if (velocity) *velocity = primerClock.velocity();
     return toks;
+}
+
+/// The notes of `notes` that start before `t`, cut off at `t`.
+std::vector<tokens::TimedNote> cutAt(const std::vector<tokens::TimedNote>& notes, double t) {
+    std::vector<tokens::TimedNote> out;
+    for (auto n : notes) {
+        if (n.start >= t) continue;
+        n.end = std::min(n.end, t);
+        if (n.end > n.start) out.push_back(n);
+    }
+    return out;
 }
 
 /// Where feeding may start without changing the state after the last token: past the
@@ -119,6 +131,7 @@ Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, 
         p->startAt = startAt;
         p->velocity = velocity;
         p->milliseconds = msSince(start);
+        p->threads = choice;
         primed_ = std::move(p);
         return primed_->milliseconds;
     } catch (const std::exception& e) {
@@ -145,24 +158,27 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         torch::NoGradGuard noGrad;
         net->eval();
 
-        result.primedAhead = isPrimed(primer, primerEndSeconds);
-        if (!result.primedAhead) {
-            auto primed = prime(primer, primerEndSeconds, requested, cancel);
-            if (!primed) {
-                if (cancel && cancel->load()) {
-                    result.cancelled = true;
-                    result.wallSeconds = msSince(start) / 1000.0;
-                    return result;
-                }
-                return Error{primed.error()};
+        // prime() answers 0 ms when this primer's state is ready already.
+        auto spent = prime(primer, primerEndSeconds, requested, cancel);
+        if (!spent) {
+            if (cancel && cancel->load()) {
+                result.cancelled = true;
+                result.wallSeconds = msSince(start) / 1000.0;
+                return result;
             }
-            result.primeMilliseconds = primed.value();
+            return Error{spent.error()};
         }
+        result.primeMilliseconds = spent.value();
+        result.primedAhead = spent.value() == 0.0;
         const Primed& primed = *primed_;
         const double startAt = primed.startAt;
         result.primerTokens = int(primed.tokens.size());
         result.primerTokensFed = primed.fed;
-        const ThreadChoice choice = chooseThreads(requested, impl.cpuIdle);
+        // Decoding takes the fixed count, or one thread; the primer's count is the one it was fed with.
+        ThreadChoice choice = primed.threads;
+        choice.automatic = requested <= 0;
+        choice.decode = requested > 0 ? requested : 1;
+        if (requested > 0) choice.prefill = requested;
         result.prefillThreads = choice.prefill;
         result.decodeThreads = choice.decode;
         result.threadChoice = choice.describe();
@@ -182,7 +198,6 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         const double stopAt = startAt + options.seconds;
         std::vector<tokens::StreamingDecoder> decoders;
         std::vector<Random> randoms;
-        std::vector<bool> done(std::size_t(variations), false);
         for (int v = 0; v < variations; ++v) {
             decoders.emplace_back(startAt);
             decoders.back().setVelocity(primed.velocity);
@@ -221,8 +236,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 ++sampled;
                 auto& d = decoders[std::size_t(v)];
                 emit(v, d.feed(tok));
-                if (d.now() >= stopAt || int(result.tokens[std::size_t(v)].size()) >= maxTokens) done[std::size_t(v)] = true;
-                else {
+                if (d.now() < stopAt && int(result.tokens[std::size_t(v)].size()) < maxTokens) {
                     keep.push_back(std::int64_t(r));
                     next.push_back(tok);
                 }
@@ -280,12 +294,7 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
     Model::Impl& impl = model_->impl();
     Dsmr& net = impl.net;
     const DecodePlan plan = decodePlan(net->config);
-    std::vector<tokens::TimedNote> cut;
-    for (auto n : prefix) {
-        if (n.start >= from) continue;
-        n.end = std::min(n.end, from);
-        if (n.end > n.start) cut.push_back(n);
-    }
+    const std::vector<tokens::TimedNote> cut = cutAt(prefix, from);
     const std::vector<int> target = tokens::encode(after); // times from `from`
     if (scored) *scored = int(target.size());
     if (target.empty()) return 0.0;
@@ -316,7 +325,7 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
 
 Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before, double gapStart, double gapEnd,
                                    const std::vector<tokens::TimedNote>& after, const InfillOptions& options,
-                                   const std::atomic<bool>* cancel) {
+                                   const std::atomic<bool>* cancel, const std::vector<tokens::TimedNote>* original) {
     if (!(gapEnd > gapStart) || gapStart < 0) return Error{"the gap must end after it starts"};
     const auto start = Clock::now();
     Infill result;
@@ -328,17 +337,27 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         n.end = std::min(n.end - gapEnd, options.scoreSeconds);
         following.push_back(n);
     }
-    std::vector<tokens::TimedNote> context;
-    for (auto n : before) {
-        if (n.start >= gapStart) continue;
-        n.end = std::min(n.end, gapStart);
-        if (n.end > n.start) context.push_back(n);
-    }
+    const std::vector<tokens::TimedNote> context = cutAt(before, gapStart);
     ContinueOptions o;
     o.sampling = options.sampling;
     o.seconds = gapEnd - gapStart;
     o.variations = std::clamp(options.candidates, 1, 8);
     o.threads = options.threads;
+    // How likely the real music after the gap is when the gap holds `fill`.
+    auto score = [&](const std::vector<tokens::TimedNote>& fill, int* tokens) {
+        std::vector<tokens::TimedNote> prefix = context;
+        prefix.insert(prefix.end(), fill.begin(), fill.end());
+        std::stable_sort(prefix.begin(), prefix.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+        return continuationNll(prefix, gapEnd, following, tokens);
+    };
+    if (original) {
+        std::vector<tokens::TimedNote> held;
+        for (const auto& n : *original)
+            if (n.start >= gapStart && n.start < gapEnd) held.push_back(n);
+        auto nll = score(held, nullptr);
+        if (!nll) return Error{nll.error()};
+        result.originalAfterNll = nll.value();
+    }
     auto sampled = run(context, gapStart, o, {}, cancel);
     if (!sampled) return Error{sampled.error()};
     if (sampled->cancelled) {
@@ -350,10 +369,7 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         cand.index = c;
         for (const auto& n : sampled->variations[std::size_t(c)])
             if (n.start >= gapStart && n.start < gapEnd) cand.notes.push_back(n);
-        std::vector<tokens::TimedNote> prefix = context;
-        prefix.insert(prefix.end(), cand.notes.begin(), cand.notes.end());
-        std::stable_sort(prefix.begin(), prefix.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
-        auto nll = continuationNll(prefix, gapEnd, following, &cand.afterTokens);
+        auto nll = score(cand.notes, &cand.afterTokens);
         if (!nll) return Error{nll.error()};
         cand.afterNll = nll.value();
         result.afterTokens = cand.afterTokens;

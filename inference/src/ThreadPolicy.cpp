@@ -76,17 +76,18 @@ CpuIdleMeter::Reading CpuIdleMeter::read() {
     return r;
 }
 
-std::vector<double> CpuIdleMeter::idleFractions() const {
-    const Reading now = read();
+std::vector<double> CpuIdleMeter::fractionsSince(const Reading& start, const Reading& now) {
     std::vector<double> out;
-    if (now.idle.size() != start_.idle.size()) return out; // a core came or went: no answer
+    if (now.idle.size() != start.idle.size()) return out; // a core came or went: no answer
     for (std::size_t i = 0; i < now.idle.size(); ++i) {
-        const double total = double(now.total[i] - start_.total[i]);
-        const double idle = double(now.idle[i] - start_.idle[i]);
+        const double total = double(now.total[i] - start.total[i]);
+        const double idle = double(now.idle[i] - start.idle[i]);
         out.push_back(total > 0 ? std::clamp(idle / total, 0.0, 1.0) : 0.0);
     }
     return out;
 }
+
+std::vector<double> CpuIdleMeter::idleFractions() const { return fractionsSince(start_, read()); }
 
 int CpuIdleMeter::idleCores(double minIdle) const {
     const auto f = idleFractions();
@@ -99,8 +100,13 @@ double CpuIdleMeter::ownCores() const {
 }
 
 int CpuIdleMeter::spareCores(double minIdle) const {
-    const int idle = idleCores(minIdle);
-    return std::max(0, ownCores() >= 0.5 ? idle : idle - 1);
+    // One reading for both: the idle cores and this process's own share of the same window.
+    const double ms = elapsedMs();
+    const Reading now = read();
+    const auto f = fractionsSince(start_, now);
+    const int idle = int(std::count_if(f.begin(), f.end(), [&](double x) { return x >= minIdle; }));
+    const double own = ms > 0 ? (now.ownSeconds - start_.ownSeconds) * 1000.0 / ms : 0.0;
+    return std::max(0, own >= 0.5 ? idle : idle - 1);
 }
 
 ThreadChoice chooseThreads(int requested, const CpuIdleMeter& meter, int maxPrefill) {

@@ -52,20 +52,21 @@ void ContinueController::schedulePrime() {
 void ContinueController::primeNow() {
     if (!settingsSource_ || !service_->isReady()) return;
     const ContinueSettings s = settingsSource_();
-    emit listeningChanged(listeningFor(s));
+    const ContinuationRequest req = requestFor(s, primerFor(s), nullptr);
+    emit listeningChanged(listeningFor(req));
     if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
-    const Primer primer = primerFor(s);
-    double startSeconds = 0;
-    service_->prime(requestFor(s, primer, &startSeconds));
+    service_->prime(req);
 }
 
 QString ContinueController::listeningFor(const ContinueSettings& s) const {
+    return listeningFor(requestFor(s, primerFor(s), nullptr));
+}
+
+QString ContinueController::listeningFor(const ContinuationRequest& req) const {
     const ModelDescription m = service_->model();
     if (!service_->isReady() || m.segment <= 0 || m.horizons.empty()) return {};
     // Events per second of the primer as the model reads it (the tokenizer's own count), so
     // that reaches in events can be said in seconds of this piece.
-    const Primer primer = primerFor(s);
-    const ContinuationRequest req = requestFor(s, primer, nullptr);
     double density = 0;
 #ifdef CONTINUO_HAVE_INFERENCE
     std::vector<tokens::TimedNote> notes;

@@ -83,6 +83,7 @@ private:
     void onFinished(quint64 request, bool cancelled, const QString& error, double rate);
     int nextTakeNumber() const;
     ContinuationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
+    QString listeningFor(const ContinuationRequest& request) const;
     void primeNow();
 
     Document* doc_;

@@ -117,6 +117,7 @@ struct InfillCandidate {
 struct Infill {
     std::vector<InfillCandidate> candidates; ///< best (lowest afterNll) first
     int afterTokens = 0;                     ///< real tokens scored after the gap
+    double originalAfterNll = -1;            ///< the same score with the notes the gap held (when given)
     double wallSeconds = 0;
     bool cancelled = false;
 };
@@ -149,10 +150,12 @@ public:
     /// the gap, `after` those from gapEnd on (times from the piece's start; sustain folded as
     /// tokens::performanceNotes does). Samples the candidates from the music before the gap,
     /// then ranks them by how well the real music after it follows: the model's likelihood
-    /// of the first `scoreSeconds` after the gap, read after each candidate.
+    /// of the first `scoreSeconds` after the gap, read after each candidate. With `original`
+    /// (the piece's notes, or those of the gap), the notes the gap held are scored the same way.
     Expected<Infill> infill(const std::vector<tokens::TimedNote>& before, double gapStart, double gapEnd,
                             const std::vector<tokens::TimedNote>& after, const InfillOptions& options,
-                            const std::atomic<bool>* cancel = nullptr);
+                            const std::atomic<bool>* cancel = nullptr,
+                            const std::vector<tokens::TimedNote>* original = nullptr);
     /// Mean nats per token of `after` (times from `from`, which is where `prefix` ends) read
     /// after `prefix`; the count of scored tokens in *tokens. Prefix notes are cut at `from`.
     Expected<double> continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,

@@ -42,6 +42,7 @@ private:
         double ownSeconds = 0;                  ///< user + system time of this process
     };
     static Reading read();
+    static std::vector<double> fractionsSince(const Reading& start, const Reading& now);
     Reading start_;
     std::chrono::steady_clock::time_point at_;
 };
