@@ -54,15 +54,11 @@ int runBench(const QStringList& args) {
     if (p.isSet("primer")) {
         auto midi = continuo::readMidiFile(p.value("primer").toStdString());
         if (!midi) return continuo::cli::fail("bench", QString::fromStdString(midi.error()), 2);
+        // The primer exactly as `continue --primer-seconds` takes it.
         const double cut = p.value("primer-seconds").toDouble();
-        for (const auto& n : continuo::tokens::performanceNotes(midi->sequence)) {
-            if (cut > 0 && n.start >= cut) continue;
-            auto c = n;
-            if (cut > 0) c.end = std::min(c.end, cut);
-            o.primer.push_back(c);
-            o.primerEndSeconds = std::max(o.primerEndSeconds, c.end);
-        }
-        if (cut > 0) o.primerEndSeconds = std::max(o.primerEndSeconds, cut);
+        o.primer = continuo::tokens::performanceNotes(continuo::cli::cutPrimer(midi->sequence, cut));
+        for (const auto& n : o.primer) o.primerEndSeconds = std::max(o.primerEndSeconds, n.end);
+        o.primerEndSeconds = std::max(o.primerEndSeconds, cut);
     }
     if (p.isSet("only")) {
         const QString only = p.value("only");

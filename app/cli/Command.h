@@ -1,6 +1,8 @@
 #pragma once
 // continuo-cli subcommands. Each lives in its own file and registers itself with
 // CONTINUO_CLI_COMMAND; main() dispatches on the first argument.
+#include "continuo/core/Sequence.h"
+
 #include <QStringList>
 
 #include <functional>
@@ -21,6 +23,10 @@ std::vector<Command>& commands();
 struct Registrar {
     explicit Registrar(Command c) { commands().push_back(std::move(c)); }
 };
+
+/// The first `seconds` of a piece as a primer (all of it when <= 0): notes cut at the
+/// boundary, controllers after it dropped (so the pedal is folded as the piece had it there).
+Sequence cutPrimer(const Sequence& full, double seconds);
 
 /// Prints to stderr "continuo-cli NAME: message" and returns `status`.
 int fail(const char* name, const QString& message, int status = 1);

@@ -18,9 +18,7 @@
 using namespace continuo;
 using namespace continuo::inference;
 
-namespace {
-
-/// The primer: the first `seconds` of the piece (all of it when <= 0), notes cut at the boundary.
+namespace continuo::cli {
 Sequence cutPrimer(const Sequence& full, double seconds) {
     if (seconds <= 0) return full;
     Sequence s = full;
@@ -33,6 +31,9 @@ Sequence cutPrimer(const Sequence& full, double seconds) {
     s.endTick = cut;
     return s;
 }
+} // namespace continuo::cli
+
+namespace {
 
 QString variationPath(const QString& out, int v, int count) {
     if (count == 1) return out;
@@ -66,7 +67,7 @@ int runContinue(const QStringList& args) {
         return cli::fail("continue", "usage: continuo-cli continue PRIMER.mid -o OUT.mid [options]", 2);
     auto midi = readMidiFile(p.positionalArguments()[0].toStdString());
     if (!midi) return cli::fail("continue", QString::fromStdString(midi.error()), 2);
-    const Sequence primerSeq = cutPrimer(midi->sequence, p.value("primer-seconds").toDouble());
+    const Sequence primerSeq = cli::cutPrimer(midi->sequence, p.value("primer-seconds").toDouble());
 
     ContinueOptions o;
     o.seconds = p.value("seconds").toDouble();

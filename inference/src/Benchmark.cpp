@@ -48,42 +48,6 @@ std::string cpuName() {
     return "unknown CPU";
 }
 
-/// Processes that each keep a core busy while they live (a musician's other programs).
-class BusyProcesses {
-public:
-    explicit BusyProcesses(int n) {
-#if defined(__linux__)
-        const pid_t parent = getpid();
-        for (int i = 0; i < n; ++i) {
-            const pid_t pid = fork();
-            if (pid == 0) {
-                // Only async-signal-safe calls here: the parent has threads.
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent) _exit(0);
-                volatile std::uint64_t x = 0;
-                for (;;) x = x + 1;
-            }
-            if (pid > 0) pids_.push_back(pid);
-        }
-#else
-        (void)n;
-#endif
-    }
-    ~BusyProcesses() {
-#if defined(__linux__)
-        for (pid_t pid : pids_) kill(pid, SIGKILL);
-        for (pid_t pid : pids_) waitpid(pid, nullptr, 0);
-#endif
-    }
-    BusyProcesses(const BusyProcesses&) = delete;
-    BusyProcesses& operator=(const BusyProcesses&) = delete;
-
-private:
-#if defined(__linux__)
-    std::vector<pid_t> pids_;
-#endif
-};
-
 /// Samples `total` tokens one at a time from an empty primer, timing windows that end at
 /// `marks`. Threads as --threads: 0 = the automatic policy, which decodes on one thread. A
 /// window that runs past `budget` seconds ends there.
@@ -224,6 +188,32 @@ double scheduleSpeed(const ModelConfig& c, int tokensToRun) {
     return windows.empty() ? 0 : windows.back().tokensPerSecond;
 }
 } // namespace
+
+BusyProcesses::BusyProcesses(int n) {
+#if defined(__linux__)
+    const pid_t parent = getpid();
+    for (int i = 0; i < n; ++i) {
+        const pid_t pid = fork();
+        if (pid == 0) {
+            // Only async-signal-safe calls here: the parent has threads.
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent) _exit(0);
+            volatile std::uint64_t x = 0;
+            for (;;) x = x + 1;
+        }
+        if (pid > 0) pids_.push_back(int(pid));
+    }
+#else
+    (void)n;
+#endif
+}
+
+BusyProcesses::~BusyProcesses() {
+#if defined(__linux__)
+    for (int pid : pids_) kill(pid, SIGKILL);
+    for (int pid : pids_) waitpid(pid, nullptr, 0);
+#endif
+}
 
 Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, const BenchmarkOptions& o,
                                         const std::function<void(const std::string&)>& log) {

@@ -4,6 +4,7 @@
 // and with one other process keeping a core busy. Prints the numbers; asserts only that the
 // takes were written.
 #include "continuo/core/MidiFile.h"
+#include "continuo/inference/Benchmark.h"
 #include "document/Document.h"
 #include "services/ContinueController.h"
 #include "services/ThreadContinuationService.h"
@@ -13,14 +14,6 @@
 #include <QSignalSpy>
 #include <QTextStream>
 #include <QtTest>
-
-#include <csignal>
-
-#if defined(__linux__)
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#endif
 
 using namespace continuo;
 using namespace continuo::ui;
@@ -64,33 +57,6 @@ Sequence primer(QString* name) {
     return s;
 }
 
-class Busy {
-public:
-    explicit Busy(int n) {
-#if defined(__linux__)
-        for (int i = 0; i < n; ++i) {
-            const pid_t pid = fork();
-            if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                volatile unsigned long x = 0;
-                for (;;) x = x + 1;
-            }
-            if (pid > 0) pids_.push_back(pid);
-        }
-#endif
-    }
-    ~Busy() {
-#if defined(__linux__)
-        for (pid_t p : pids_) kill(p, SIGKILL);
-        for (pid_t p : pids_) waitpid(p, nullptr, 0);
-#endif
-    }
-
-private:
-#if defined(__linux__)
-    std::vector<pid_t> pids_;
-#endif
-};
 } // namespace
 
 class BenchContinue : public QObject {
@@ -110,7 +76,7 @@ private slots:
         qInfo("%-6s %-22s %14s %14s %10s", "busy", "primer", "first note ms", "last note ms", "x real time");
         int scenario = 0;
         for (int busy : {0, 1}) {
-            Busy competing(busy);
+            inference::BusyProcesses competing(busy);
             for (bool ahead : {false, true}) {
                 // A primer the worker has not seen yet: one more note, different each time.
                 Sequence sketch = piece;

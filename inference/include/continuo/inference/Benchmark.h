@@ -89,6 +89,19 @@ struct BenchmarkReport {
     std::string toText() const;
 };
 
+/// Processes that each keep a core busy while this object lives (a musician's other
+/// programs), for measuring on a busy machine. They die with this process too.
+class BusyProcesses {
+public:
+    explicit BusyProcesses(int n);
+    ~BusyProcesses();
+    BusyProcesses(const BusyProcesses&) = delete;
+    BusyProcesses& operator=(const BusyProcesses&) = delete;
+
+private:
+    std::vector<int> pids_;
+};
+
 Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, const BenchmarkOptions& options,
                                         const std::function<void(const std::string&)>& log = {});
 
