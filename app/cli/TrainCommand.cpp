@@ -1,6 +1,7 @@
 // continuo-cli train: trains a DSMR model on a folder of MIDI files or the MAESTRO CSV.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "TrainLauncher.h"
 #include "TrainingPlot.h"
 
 #include "continuo/inference/Trainer.h"
@@ -8,7 +9,9 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QProcessEnvironment>
 #include <QTextStream>
+#include <QThread>
 
 #include <atomic>
 #include <cmath>
@@ -70,6 +73,13 @@ int runTrain(const QStringList& args) {
         {"seed", "Random seed.", "n", "1"},
         {"threads", "CPU threads (0 = all cores).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
+        {"nproc", "Data parallel on this machine: run N processes, each with its share of the --batch streams "
+                  "(--threads each; 0 shares the cores out).", "n", "1"},
+        {"rank", "This process's rank in a multi-machine job (default: $RANK, else 0).", "n"},
+        {"world-size", "Processes in the whole job (default: $WORLD_SIZE, else 1).", "n"},
+        {"master", "Rank 0's address and port, reachable from every rank (default: $MASTER_ADDR:$MASTER_PORT, "
+                   "else 127.0.0.1:29500).", "host:port"},
+        {"dist-timeout", "Seconds a rank waits for a peer (to join, or to answer a reduction) before the job ends.", "s", "300"},
         {"name", "Model name stored in the file.", "text", "continuo"},
         {"licence", "Licence of the trained weights.", "text", "CC BY-NC-SA 4.0 (inherited from MAESTRO)"},
         {"training-data", "Description of the training data.", "text", ""},
@@ -123,6 +133,32 @@ int runTrain(const QStringList& args) {
     o.seed = p.value("seed").toULongLong();
     o.runtime.threads = p.value("threads").toInt();
     o.runtime.device = p.value("device").toStdString();
+
+    // Data parallel: torchrun's environment, or the flags, or --nproc on this machine.
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    bool okRank = true, okWorld = true, okPort = true, okTimeout = true;
+    o.distributed.rank = p.isSet("rank") ? p.value("rank").toInt(&okRank) : env.value("RANK", "0").toInt(&okRank);
+    o.distributed.worldSize = p.isSet("world-size") ? p.value("world-size").toInt(&okWorld) : env.value("WORLD_SIZE", "1").toInt(&okWorld);
+    QString master = p.isSet("master") ? p.value("master")
+                                       : env.value("MASTER_ADDR", "127.0.0.1") + ":" + env.value("MASTER_PORT", "29500");
+    const int colon = master.lastIndexOf(':');
+    o.distributed.masterAddress = (colon > 0 ? master.left(colon) : master).toStdString();
+    o.distributed.masterPort = colon > 0 ? master.mid(colon + 1).toInt(&okPort) : 29500;
+    o.distributed.timeoutSeconds = p.value("dist-timeout").toDouble(&okTimeout);
+    const int nproc = p.value("nproc").toInt();
+    if (!okRank || !okWorld || o.distributed.worldSize < 1 || o.distributed.rank < 0 || o.distributed.rank >= o.distributed.worldSize)
+        return cli::fail("train", QString("rank %1 of a world of %2 makes no sense").arg(o.distributed.rank).arg(o.distributed.worldSize), 2);
+    if (!okPort || o.distributed.masterPort < 1 || o.distributed.masterPort > 65535)
+        return cli::fail("train", "cannot read the master's port in '" + master + "' (host:port)", 2);
+    if (!okTimeout || o.distributed.timeoutSeconds < 1) return cli::fail("train", "--dist-timeout is at least 1 second", 2);
+    if (nproc < 1) return cli::fail("train", "--nproc is at least 1", 2);
+    if (nproc > 1 && o.distributed.worldSize > 1)
+        return cli::fail("train", "--nproc starts a job of its own; run one process per rank with RANK/WORLD_SIZE instead", 2);
+    if (std::max(nproc, o.distributed.worldSize) > o.batch)
+        return cli::fail("train", QString("--batch %1 gives fewer streams than the %2 processes").arg(o.batch).arg(std::max(nproc, o.distributed.worldSize)), 2);
+    // Only rank 0 of a job (or the launcher) reports progress; the others report errors.
+    const bool quiet = o.distributed.rank != 0;
+    if (o.distributed.worldSize > 1) o.metadata["training_processes"] = std::to_string(o.distributed.worldSize);
     o.metadata["name"] = p.value("name").toStdString();
     o.metadata["licence"] = p.value("licence").toStdString();
     o.metadata["training_data"] = p.isSet("training-data") ? p.value("training-data").toStdString()
@@ -130,6 +166,11 @@ int runTrain(const QStringList& args) {
     o.metadata["training_command"] = args.join(' ').prepend("continuo-cli ").toStdString();
 
     QTextStream err(stderr);
+    QString devNullText;
+    QTextStream devNull(&devNullText);
+    // A rank started by --nproc finds the pieces tokenised by its launcher, which said so.
+    QTextStream& loading = quiet || env.contains(cli::kLaunchedRankVariable) ? devNull : err;
+    QTextStream& info = quiet ? devNull : err;
     const bool csv = p.value("data").endsWith(".csv", Qt::CaseInsensitive);
     auto trainFiles = listMidiFiles(p.value("data").toStdString(), csv ? p.value("split").toStdString() : "");
     if (!trainFiles) return cli::fail("train", QString::fromStdString(trainFiles.error()), 2);
@@ -149,13 +190,13 @@ int runTrain(const QStringList& args) {
     auto loadAll = [&](const std::vector<std::string>& files, const char* what) {
         LoadReport report;
         auto pieces = loadPieces(files, cache, &report, 2, [&](int done, int total) {
-            if (done % 50 == 0 || done == total) err << "\rtokenising " << what << ": " << done << "/" << total << Qt::flush;
+            if (done % 50 == 0 || done == total) loading << "\rtokenising " << what << ": " << done << "/" << total << Qt::flush;
         });
-        err << "\n";
-        for (const auto& f : report.failures) err << "skipped " << QString::fromStdString(f) << "\n";
+        loading << "\n";
+        for (const auto& f : report.failures) loading << "skipped " << QString::fromStdString(f) << "\n";
         std::int64_t n = 0;
         for (const auto& piece : pieces) n += std::int64_t(piece.tokens.size());
-        err << what << ": " << pieces.size() << " pieces, " << n << " tokens (" << report.cached << " from cache)\n";
+        loading << what << ": " << pieces.size() << " pieces, " << n << " tokens (" << report.cached << " from cache)\n";
         return pieces;
     };
     auto trainPieces = loadAll(trainFiles->files, "train");
@@ -198,9 +239,20 @@ int runTrain(const QStringList& args) {
     }
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    err << "model: " << o.config.layers << " layers, d=" << o.config.dModel << ", " << o.config.heads << " heads, segment "
+    if (nproc > 1) {
+        // The pieces are tokenised (and the cache written) once, here; the ranks read the cache.
+        trainPieces.clear();
+        valPieces.clear();
+        const int threads = o.runtime.threads > 0 ? o.runtime.threads : std::max(1, QThread::idealThreadCount() / nproc);
+        QStringList rankArgs = args;
+        if (!p.isSet("cache")) rankArgs << "--cache" << QString::fromStdString(cache);
+        err << Qt::flush;
+        return cli::launchTrainingRanks(rankArgs, nproc, threads, p.value("out"), stopRequested);
+    }
+    info << "model: " << o.config.layers << " layers, d=" << o.config.dModel << ", " << o.config.heads << " heads, segment "
         << o.config.segment << ", horizons " << QString::fromStdString(o.config.scheduleName()) << " (budget "
-        << o.config.memoryBudget() << "), distance bias " << QString::fromStdString(o.config.distanceBiasName()) << "\n";
+        << o.config.memoryBudget() << "), distance bias " << QString::fromStdString(o.config.distanceBiasName()) << "\n"
+         << Qt::flush;
     auto result = train(o, trainPieces, valPieces,
         [&](const TrainProgress& pr) {
             err << QString("step %1/%2  loss %3  val %4  %5 tok/s  lr %6  epoch %7  %8 elapsed  eta %9\n")
@@ -212,6 +264,7 @@ int runTrain(const QStringList& args) {
         },
         [&](const std::string& line) { err << QString::fromStdString(line) << "\n" << Qt::flush; }, &stopRequested);
     if (!result) return cli::fail("train", QString::fromStdString(result.error()));
+    if (quiet) return 0;
     QString plot = p.value("out") + "/curve.png";
     if (auto why = cli::writeTrainingPlot(p.value("out") + "/log.csv", plot); !why.isEmpty()) err << "plot: " << why << "\n";
     err << (result->stoppedEarly ? "stopped" : "finished") << " at step " << result->steps << ", " << result->tokensSeen

@@ -1,5 +1,6 @@
 // The trainer: AdamW, warm-up then cosine decay, gradient clipping, checkpoints that resume
 // exactly (weights, optimiser, memories, data position, random state).
+#include "Distributed.h"
 #include "ModelImpl.h"
 
 #include "continuo/inference/Trainer.h"
@@ -84,9 +85,17 @@ struct Checkpoint {
     QString dir;
     QString model() const { return dir + "/model.safetensors"; }
     QString optimizer() const { return dir + "/optimizer.pt"; }
-    QString memories() const { return dir + "/memories.pt"; }
+    /// Each rank's streams carry their own memories and random state.
+    QString memories(int rank = 0) const {
+        return rank == 0 ? dir + "/memories.pt" : dir + QString("/memories.rank%1.pt").arg(rank);
+    }
     QString state() const { return dir + "/state.json"; }
 };
+
+/// Rows [lo, hi) of a (B, S) batch laid out row-major.
+std::vector<std::int64_t> rows(const std::vector<std::int64_t>& v, int lo, int hi, int S) {
+    return {v.begin() + std::ptrdiff_t(lo) * S, v.begin() + std::ptrdiff_t(hi) * S};
+}
 
 } // namespace
 
@@ -98,7 +107,28 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     if (!QDir().mkpath(QString::fromStdString(o.outDir))) return Error{o.outDir + ": cannot create the folder"};
     const QString out = QString::fromStdString(o.outDir);
     const Checkpoint ckpt{out + "/checkpoint"}, tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"};
-    if (!QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state())) QDir().rename(old.dir, ckpt.dir);
+    std::unique_ptr<ProcessGroup> group;
+    try {
+        auto joined = ProcessGroup::join(o.distributed, torch::Device(o.runtime.device));
+        if (!joined) return Error{joined.error()};
+        group = std::move(joined.value());
+    } catch (const std::exception& e) {
+        return Error{"cannot start training on " + o.runtime.device + ": " + torchMessage(e)};
+    }
+    const bool main = group->isMain();
+    const int ranks = group->size(), rank = group->rank();
+    if (o.batch < ranks)
+        return Error{"--batch " + std::to_string(o.batch) + " is smaller than the " + std::to_string(ranks) +
+                     " processes: each one needs a stream of its own"};
+    // This rank's share of the streams. Every rank draws the same piece order and the same
+    // augmentation (the streamer is seeded alike), so the shares add up to one process's batch.
+    const int lo = rank * o.batch / ranks, hi = (rank + 1) * o.batch / ranks;
+    if (main && !QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state())) QDir().rename(old.dir, ckpt.dir);
+    try {
+        group->barrier();
+    } catch (const PeerLost& e) {
+        return Error{"the job lost a peer before training began: " + std::string(e.what())};
+    }
 
     TrainSummary summary;
     std::shared_ptr<Model> model;
@@ -146,7 +176,10 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     Dsmr& net = impl.net;
     net->recompute = o.recompute;
     const ModelConfig& cfg = net->config;
-    const int B = o.batch, S = cfg.segment;
+    const int B = o.batch, S = cfg.segment, localB = hi - lo;
+    if (ranks > 1 && main && log)
+        log("data parallel: " + std::to_string(ranks) + " processes over " + group->backend() + ", " +
+            std::to_string(localB) + " of the " + std::to_string(B) + " streams in each");
 
     try {
         std::vector<torch::Tensor> decay, noDecay;
@@ -164,10 +197,23 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                                          torch::optim::AdamWOptions(o.learningRate).weight_decay(0.0).betas({0.9, 0.98})));
         torch::optim::AdamW optimizer(groups);
         std::vector<LayerMemory> memories(std::size_t(cfg.layers));
-        if (o.resume && QFileInfo::exists(ckpt.optimizer())) {
-            torch::load(optimizer, ckpt.optimizer().toStdString());
+        // Every rank starts from rank 0's weights, whatever it created or loaded.
+        {
+            std::vector<torch::Tensor> params;
+            for (auto& p : net->parameters()) params.push_back(p);
+            group->broadcast(params);
+        }
+        // Memories and random state belong to a rank's streams: a checkpoint written by another
+        // number of processes resumes its weights, optimiser and data position, with fresh memories.
+        const int savedRanks = state.contains("world_size") ? state["world_size"].toInt() : 1;
+        if (o.resume && QFileInfo::exists(ckpt.optimizer()) && savedRanks != ranks && main && log)
+            log("the checkpoint was written by " + std::to_string(savedRanks) + " processes and this job has " +
+                std::to_string(ranks) + ": the streams' memories start empty");
+        if (o.resume && QFileInfo::exists(ckpt.optimizer())) torch::load(optimizer, ckpt.optimizer().toStdString());
+        if (ranks > 1 && !(o.resume && savedRanks == ranks)) torch::manual_seed(o.seed + 7919u * std::uint64_t(rank));
+        if (o.resume && QFileInfo::exists(ckpt.memories(rank)) && savedRanks == ranks) {
             std::vector<torch::Tensor> mem;
-            torch::load(mem, ckpt.memories().toStdString());
+            torch::load(mem, ckpt.memories(rank).toStdString());
             if (mem.size() == std::size_t(3 * cfg.layers + 1)) {
                 auto generator = at::detail::getDefaultCPUGenerator();
                 std::lock_guard<std::mutex> lock(generator.mutex());
@@ -182,15 +228,14 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             }
         }
 
+        // Rank 0 prepares the folder; each rank writes its memories; rank 0 writes the rest and
+        // swaps the folder in. Barriers order the three, so a checkpoint is whole or absent.
         auto saveCheckpoint = [&](double elapsed) -> Expected<bool> {
-            QDir(tmp.dir).removeRecursively();
-            QDir().mkpath(tmp.dir);
-            auto meta = o.metadata;
-            meta["training_steps"] = std::to_string(step);
-            meta["training_tokens"] = std::to_string(tokensSeen);
-            if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
-            if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
-            torch::save(optimizer, tmp.optimizer().toStdString());
+            if (main) {
+                QDir(tmp.dir).removeRecursively();
+                QDir().mkpath(tmp.dir);
+            }
+            group->barrier();
             std::vector<torch::Tensor> mem;
             for (auto& m : memories) {
                 mem.push_back(m.k.defined() ? m.k.cpu() : torch::empty({0}));
@@ -202,7 +247,18 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                 std::lock_guard<std::mutex> lock(generator.mutex());
                 mem.push_back(generator.get_state());
             }
-            torch::save(mem, tmp.memories().toStdString());
+            torch::save(mem, tmp.memories(rank).toStdString());
+            group->barrier();
+            if (!main) {
+                group->barrier();
+                return true;
+            }
+            auto meta = o.metadata;
+            meta["training_steps"] = std::to_string(step);
+            meta["training_tokens"] = std::to_string(tokensSeen);
+            if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
+            if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
+            torch::save(optimizer, tmp.optimizer().toStdString());
             QJsonObject s;
             s["step"] = step;
             s["tokens_seen"] = qint64(tokensSeen);
@@ -210,6 +266,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             s["validation_nll"] = lastVal;
             s["streamer"] = QString::fromStdString(streamer.saveState());
             s["config"] = QString::fromStdString(cfg.toJson());
+            s["world_size"] = ranks;
             QSaveFile f(tmp.state());
             if (!f.open(QIODevice::WriteOnly)) return Error{"cannot write the checkpoint state"};
             f.write(QJsonDocument(s).toJson());
@@ -218,63 +275,97 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             if (QFileInfo::exists(ckpt.dir)) QDir().rename(ckpt.dir, old.dir);
             QDir().rename(tmp.dir, ckpt.dir);
             QDir(old.dir).removeRecursively();
+            group->barrier();
             return true;
         };
 
         QFile csv(out + "/log.csv");
         const bool newLog = !o.resume || !csv.exists();
-        if (!csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
+        if (main && !csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
             return Error{"cannot write " + (out + "/log.csv").toStdString()};
-        if (newLog) csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,elapsed_seconds\n");
+        if (main && newLog) csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,elapsed_seconds\n");
+        std::vector<torch::Tensor> parameters;
+        for (auto& p : net->parameters()) parameters.push_back(p);
+        // Validation of the first pieces: each rank scores every N-th of them and the sums meet.
+        auto validate = [&]() -> double {
+            const std::size_t n = std::min<std::size_t>(std::size_t(std::max(0, o.evalPieces)), validationPieces.size());
+            std::vector<Piece> share;
+            for (std::size_t i = std::size_t(rank); i < n; i += std::size_t(ranks)) share.push_back(validationPieces[i]);
+            auto sums = torch::zeros({2}, torch::kFloat64);
+            if (!share.empty()) {
+                auto r = evaluate(*model, share, std::min<int>(B, int(share.size())), nullptr);
+                net->train();
+                if (r) {
+                    sums[0] = r->nll * double(r->tokens);
+                    sums[1] = double(r->tokens);
+                }
+            }
+            group->allReduce(sums);
+            return sums[1].item<double>() > 0 ? sums[0].item<double>() / sums[1].item<double>() : -1.0;
+        };
 
         const auto start = Clock::now();
-        auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count(); };
+        auto localElapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count(); };
+        // The ranks agree after every step on rank 0's clock and on whether any of them was
+        // asked to stop, so that they take the same learning rate and stop at the same step.
+        double agreedElapsed = elapsedBefore;
+        bool stopAgreed = false;
+        auto elapsed = [&] { return ranks == 1 ? localElapsed() : agreedElapsed; };
         double lossSum = 0;
         std::int64_t lossTokens = 0, intervalTokens = 0;
         auto intervalStart = Clock::now();
         net->train();
         while (step < o.steps) {
-            if (stop && stop->load()) {
+            if ((ranks == 1 && stop && stop->load()) || stopAgreed) {
                 summary.stoppedEarly = true;
                 break;
             }
             if (o.maxMinutes > 0 && elapsed() > o.maxMinutes * 60) {
                 summary.stoppedEarly = true;
-                if (log) log("time budget reached");
+                if (main && log) log("time budget reached");
                 break;
             }
             StreamBatch batch = streamer.next();
-            resetMemories(memories, batch.reset);
-            auto input = batchTensor(batch.inputs, B, S, impl.device);   // (B, S)
-            auto target = batchTensor(batch.targets, B, S, impl.device); // (B, S)
+            // The loss is the sum over this rank's targets divided by the whole batch's count, so
+            // that the ranks' gradients add up to the mean over the batch.
+            std::int64_t batchTargets = 0;
+            for (std::int64_t t : batch.targets) batchTargets += t != tokens::kPad;
+            std::vector<bool> localReset(batch.reset.begin() + lo, batch.reset.begin() + hi);
+            resetMemories(memories, localReset);
+            auto input = batchTensor(rows(batch.inputs, lo, hi, S), localB, S, impl.device);   // (b, S)
+            auto target = batchTensor(rows(batch.targets, lo, hi, S), localB, S, impl.device); // (b, S)
             const double lr = learningRateAt(o, step, elapsed());
             for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-            auto logits = net->forward(input, memories); // (B, S, V)
+            auto logits = net->forward(input, memories); // (b, S, V)
             auto loss = torch::nn::functional::cross_entropy(
-                logits.view({B * S, cfg.vocabSize}), target.view({B * S}),
-                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad));
+                            logits.view({localB * S, cfg.vocabSize}), target.view({localB * S}),
+                            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad).reduction(torch::kSum)) /
+                        double(std::max<std::int64_t>(1, batchTargets));
             optimizer.zero_grad();
             loss.backward();
+            group->allReduceGradients(parameters);
             torch::nn::utils::clip_grad_norm_(net->parameters(), o.clipNorm);
             optimizer.step();
             ++step;
             tokensSeen += batch.realTokens;
             intervalTokens += batch.realTokens;
-            const double l = loss.item<double>();
+            double l = loss.item<double>();
+            if (ranks > 1) {
+                auto shared = torch::tensor({l, main ? localElapsed() : 0.0, stop && stop->load() ? 1.0 : 0.0}, torch::kFloat64);
+                group->allReduce(shared);
+                l = shared[0].item<double>();
+                agreedElapsed = shared[1].item<double>();
+                stopAgreed = shared[2].item<double>() > 0;
+            }
             if (std::isfinite(l)) {
                 lossSum += l * double(batch.realTokens);
                 lossTokens += batch.realTokens;
             }
             const bool report = step % std::max(1, o.reportEvery) == 0 || step == o.steps;
             const bool doEval = !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
-            if (doEval) {
-                std::vector<Piece> subset(validationPieces.begin(),
-                                          validationPieces.begin() + std::min<long>(o.evalPieces, long(validationPieces.size())));
-                auto r = evaluate(*model, subset, std::min<int>(B, int(subset.size())), stop);
-                net->train();
-                if (r) lastVal = r->nll;
-            }
-            if (report || doEval) {
+            if (doEval)
+                if (double v = validate(); v >= 0) lastVal = v;
+            if (main && (report || doEval)) {
                 const double secs = std::chrono::duration<double>(Clock::now() - intervalStart).count();
                 TrainProgress p;
                 p.step = step;
@@ -304,15 +395,19 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
         }
         // A run that stopped between validations (time budget, Ctrl+C) is validated once more,
         // so that the model's metadata describes the weights it holds.
-        if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps && !(stop && stop->load())) {
-            std::vector<Piece> subset(validationPieces.begin(),
-                                      validationPieces.begin() + std::min<long>(o.evalPieces, long(validationPieces.size())));
-            if (auto r = evaluate(*model, subset, std::min<int>(B, int(subset.size())), stop); r) {
-                lastVal = r->nll;
-                if (log) log("validation at step " + std::to_string(step) + ": NLL " + std::to_string(lastVal));
+        const bool interrupted = ranks == 1 ? stop && stop->load() : stopAgreed;
+        if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps && !interrupted) {
+            if (double v = validate(); v >= 0) {
+                lastVal = v;
+                if (main && log) log("validation at step " + std::to_string(step) + ": NLL " + std::to_string(lastVal));
             }
         }
         if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
+        summary.steps = step;
+        summary.tokensSeen = tokensSeen;
+        summary.wallSeconds = elapsed();
+        summary.validationNll = lastVal;
+        if (!main) return summary;
         auto meta = o.metadata;
         meta["training_steps"] = std::to_string(step);
         meta["training_tokens"] = std::to_string(tokensSeen);
@@ -323,13 +418,13 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
         }
         summary.modelPath = (out + "/model.safetensors").toStdString();
         if (auto r = model->save(summary.modelPath, meta); !r) return Error{r.error()};
-        summary.steps = step;
-        summary.tokensSeen = tokensSeen;
-        summary.wallSeconds = elapsed();
-        summary.validationNll = lastVal;
         return summary;
+    } catch (const PeerLost& e) {
+        return Error{"rank " + std::to_string(rank) + " stopped: a peer left the job (or did not answer within " +
+                     std::to_string(int(o.distributed.timeoutSeconds)) + " s): " + e.what() +
+                     "; the same command with --resume continues from the last checkpoint"};
     } catch (const std::exception& e) {
-        return Error{"training failed: " + torchMessage(e)};
+        return Error{(ranks > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) + "training failed: " + torchMessage(e)};
     }
 }
 

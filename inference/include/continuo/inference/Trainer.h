@@ -13,6 +13,17 @@
 
 namespace continuo::inference {
 
+/// Where this process stands in a data-parallel job (torchrun's RANK, WORLD_SIZE, MASTER_ADDR,
+/// MASTER_PORT). World size 1 is plain single-process training.
+struct DistributedOptions {
+    int rank = 0;
+    int worldSize = 1;
+    std::string masterAddress = "127.0.0.1";
+    int masterPort = 29500;
+    /// How long a collective or the rendezvous may wait for a peer before the job ends.
+    double timeoutSeconds = 300;
+};
+
 struct TrainOptions {
     ModelConfig config;
     std::string outDir;          ///< checkpoint/, model.safetensors, log.csv
@@ -39,6 +50,11 @@ struct TrainOptions {
     std::uint64_t seed = 1;
     RuntimeOptions runtime;
     std::map<std::string, std::string> metadata; ///< licence, training_data, name, ...
+    /// Data parallel: each rank trains on its share of the `batch` streams (rows
+    /// [rank * batch / N, (rank + 1) * batch / N)); gradients are summed over the ranks before
+    /// clipping and the step, so N ranks give the model one process gives with the same batch.
+    /// Rank 0 writes the checkpoints, the log and the model.
+    DistributedOptions distributed;
 };
 
 struct TrainProgress {
