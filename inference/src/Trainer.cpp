@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <ATen/autocast_mode.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -43,6 +45,27 @@ void resetMemories(std::vector<LayerMemory>& memories, const std::vector<bool>& 
         m.valid.index_fill_(0, idx, false);
     }
 }
+
+/// bf16 autocast for the forward pass on CUDA (matrix products in bf16, reductions and the loss
+/// in fp32); nothing on the CPU, where the decode kernels and the checkpoints stay fp32.
+class Autocast {
+public:
+    explicit Autocast(bool on) : on_(on) {
+        if (!on_) return;
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+        at::autocast::set_enabled(true);
+    }
+    ~Autocast() {
+        if (!on_) return;
+        at::autocast::set_enabled(false);
+        at::autocast::clear_cache();
+    }
+    Autocast(const Autocast&) = delete;
+    Autocast& operator=(const Autocast&) = delete;
+
+private:
+    bool on_;
+};
 
 torch::Tensor batchTensor(const std::vector<std::int64_t>& v, int B, int S, torch::Device d) {
     return torch::tensor(v, torch::kLong).view({B, S}).to(d); // (B, S)
@@ -177,6 +200,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     net->recompute = o.recompute;
     const ModelConfig& cfg = net->config;
     const int B = o.batch, S = cfg.segment, localB = hi - lo;
+    if (impl.device.is_cuda() && main && log) log("training on " + o.runtime.device + " with bf16 autocast");
     if (ranks > 1 && main && log)
         log("data parallel: " + std::to_string(ranks) + " processes over " + group->backend() + ", " +
             std::to_string(localB) + " of the " + std::to_string(B) + " streams in each");
@@ -336,11 +360,21 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             auto target = batchTensor(rows(batch.targets, lo, hi, S), localB, S, impl.device); // (b, S)
             const double lr = learningRateAt(o, step, elapsed());
             for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-            auto logits = net->forward(input, memories); // (b, S, V)
-            auto loss = torch::nn::functional::cross_entropy(
-                            logits.view({localB * S, cfg.vocabSize}), target.view({localB * S}),
-                            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad).reduction(torch::kSum)) /
-                        double(std::max<std::int64_t>(1, batchTargets));
+            torch::Tensor loss;
+            {
+                Autocast autocast(impl.device.is_cuda());
+                auto logits = net->forward(input, memories); // (b, S, V)
+                loss = torch::nn::functional::cross_entropy(
+                           logits.view({localB * S, cfg.vocabSize}).to(torch::kFloat32), target.view({localB * S}),
+                           torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad).reduction(torch::kSum)) /
+                       double(std::max<std::int64_t>(1, batchTargets));
+            }
+            // Memories kept from a bf16 forward are cast back, so the next segment and the
+            // checkpoint see fp32 like the weights.
+            for (LayerMemory& m : memories) {
+                if (m.k.defined() && m.k.scalar_type() != torch::kFloat32) m.k = m.k.to(torch::kFloat32);
+                if (m.v.defined() && m.v.scalar_type() != torch::kFloat32) m.v = m.v.to(torch::kFloat32);
+            }
             optimizer.zero_grad();
             loss.backward();
             group->allReduceGradients(parameters);
