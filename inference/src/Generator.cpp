@@ -54,21 +54,13 @@ struct Generator::Primed {
 
 namespace {
 /// The primer as tokens, with silence up to where the continuation starts.
-std::vector<int> primerTokens(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, double* startAt,
+std::vector<int> primerSequence(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, double* startAt,
                               int* velocity) {
-    std::vector<int> toks{tokens::kBos};
-    auto encoded = tokens::encode(primer);
-    toks.insert(toks.end(), encoded.begin(), encoded.end());
+    double notesEnd = 0;
+    std::vector<int> toks = tokens::primerTokens(primer, primerEndSeconds, nullptr, &notesEnd);
     tokens::StreamingDecoder primerClock;
-    for (int t : encoded) primerClock.feed(t);
-    const double start = std::max(primerEndSeconds, primerClock.now());
-    long gap = std::lround((start - primerClock.now()) / tokens::kStepSeconds);
-    while (gap > 0) {
-        int s = int(std::min<long>(gap, tokens::kTimeShiftSteps));
-        toks.push_back(tokens::timeShift(s));
-        gap -= s;
-    }
-    if (startAt) *startAt = start;
+    for (std::size_t i = 1; i < toks.size(); ++i) primerClock.feed(toks[i]);
+    if (startAt) *startAt = std::max(primerEndSeconds, notesEnd);
     if (velocity) *velocity = primerClock.velocity();
     return toks;
 }
@@ -100,7 +92,7 @@ Generator::~Generator() = default;
 void Generator::forgetPrimed() { primed_.reset(); }
 
 bool Generator::isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const {
-    return primed_ && primed_->tokens == primerTokens(primer, primerEndSeconds, nullptr, nullptr);
+    return primed_ && primed_->tokens == primerSequence(primer, primerEndSeconds, nullptr, nullptr);
 }
 
 Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, int threads,
@@ -109,7 +101,7 @@ Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, 
     const auto start = Clock::now();
     double startAt = 0;
     int velocity = 0;
-    auto toks = primerTokens(primer, primerEndSeconds, &startAt, &velocity);
+    auto toks = primerSequence(primer, primerEndSeconds, &startAt, &velocity);
     if (primed_ && primed_->tokens == toks) return 0.0;
     primed_.reset();
     Model::Impl& impl = model_->impl();
@@ -301,7 +293,7 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
     try {
         torch::NoGradGuard noGrad;
         net->eval();
-        auto toks = primerTokens(cut, from, nullptr, nullptr);
+        auto toks = primerSequence(cut, from, nullptr, nullptr);
         auto caches = net->newCaches(1, impl.device);
         const std::size_t first = firstUsefulToken(net->config, toks.size());
         applyThreads(chooseThreads(impl.threads, impl.cpuIdle).prefill);

@@ -277,4 +277,28 @@ std::vector<int> augment(const std::vector<int>& tokens, int semitones, double s
     return out;
 }
 
+std::vector<int> primerTokens(const std::vector<TimedNote>& primer, double primerEndSeconds, std::vector<double>* seconds,
+                              double* notesEnd) {
+    std::vector<int> toks{kBos};
+    const auto encoded = encode(primer);
+    toks.insert(toks.end(), encoded.begin(), encoded.end());
+    if (seconds) seconds->assign(1, 0.0);
+    StreamingDecoder clock;
+    for (int t : encoded) {
+        if (seconds) seconds->push_back(clock.now());
+        clock.feed(t);
+    }
+    if (notesEnd) *notesEnd = clock.now();
+    long gap = std::lround((std::max(primerEndSeconds, clock.now()) - clock.now()) / kStepSeconds);
+    double at = clock.now();
+    while (gap > 0) {
+        const int steps = int(std::min<long>(gap, kTimeShiftSteps));
+        toks.push_back(timeShift(steps));
+        if (seconds) seconds->push_back(at);
+        at += steps * kStepSeconds;
+        gap -= steps;
+    }
+    return toks;
+}
+
 } // namespace continuo::tokens

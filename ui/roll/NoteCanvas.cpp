@@ -5,6 +5,8 @@
 #include "roll/RollPalette.h"
 #include "roll/RollView.h"
 
+#include <QFontMetricsF>
+#include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QUndoStack>
@@ -148,6 +150,74 @@ void NoteCanvas::paintTakeBand(QPainter& p) {
     p.setFont(font());
 }
 
+void NoteCanvas::setListeningSpan(const ListeningSpan& span) {
+    if (span == listening_) return;
+    listening_ = span;
+    update();
+}
+
+void NoteCanvas::setShowListening(bool on) {
+    if (on == showListening_) return;
+    showListening_ = on;
+    update();
+}
+
+void NoteCanvas::paintListening(QPainter& p) {
+    if (!showsListening()) return;
+    const ListeningSpan& s = listening_;
+    const double xEnd = view_->tickToX(s.from);
+    // Layers that reach equally far share a band; nearer spans stack, so the shade deepens
+    // towards the point where Continue starts (the segment being written is heard by all).
+    struct Band {
+        Tick start;
+        int first, last, events;
+    };
+    std::vector<Band> bands;
+    for (int l = 0; l < int(s.layerStarts.size()); ++l) {
+        const Tick t = s.layerStarts[std::size_t(l)];
+        if (!bands.empty() && bands.back().start == t) {
+            bands.back().last = l;
+            continue;
+        }
+        bands.push_back({t, l, l, s.layerEvents[std::size_t(l)]});
+    }
+    for (const Band& b : bands) {
+        const double x0 = view_->tickToX(b.start);
+        p.fillRect(QRectF(x0, 0, xEnd - x0, height()), palette::listening(22));
+    }
+    if (!s.memoryless) {
+        const double xs = view_->tickToX(s.segmentStart);
+        p.fillRect(QRectF(xs, 0, xEnd - xs, height()), palette::listening(14));
+    }
+    // Edges and labels along the top, the farthest reach first; a label that would overlap
+    // the one before it is left out (its edge still shows).
+    std::sort(bands.begin(), bands.end(), [](const Band& a, const Band& b) { return a.start < b.start; });
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * 0.9);
+    p.setFont(f);
+    const QFontMetricsF fm(f);
+    double lastLabelEnd = -1e9;
+    const QLocale locale;
+    for (const Band& b : bands) {
+        const double x = view_->tickToX(b.start);
+        p.setPen(QPen(palette::listening(170), 1, Qt::DashLine));
+        p.drawLine(QPointF(x, 0), QPointF(x, height()));
+        QString who = s.memoryless ? tr("window")
+                      : b.first == b.last ? tr("layer %1").arg(b.first + 1)
+                                          : tr("layers %1–%2").arg(b.first + 1).arg(b.last + 1);
+        const QString label = tr("%1 hears from here · %2 events").arg(who, locale.toString(b.events));
+        const double w = fm.horizontalAdvance(label) + 8;
+        if (x + 4 < lastLabelEnd) continue;
+        p.fillRect(QRectF(x + 1, 22, w, fm.height() + 2), palette::background());
+        p.setPen(palette::listening());
+        p.drawText(QPointF(x + 5, 22 + fm.ascent() + 1), label);
+        lastLabelEnd = x + w + 6;
+    }
+    p.setPen(QPen(palette::listening(220), 2));
+    p.drawLine(QPointF(xEnd, 0), QPointF(xEnd, height()));
+    p.setFont(font());
+}
+
 void NoteCanvas::paintEvent(QPaintEvent*) {
     QElapsedTimer timer;
     timer.start();
@@ -163,6 +233,7 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
         p.fillRect(QRectF(x0, 0, x1 - x0, height()), QColor(0x7d, 0xf0, 0x9a, 14));
     }
     paintTakeBand(p);
+    paintListening(p);
 
     int painted = paintNotes(p, doc_->notes(), doc_->maxNoteLength(), t0, t1, palette::note(), true);
     if (const Take* take = doc_->take(doc_->currentTake())) {

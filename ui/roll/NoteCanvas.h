@@ -4,6 +4,7 @@
 // draw and select tools. Only visible notes are painted: a binary search by start tick over
 // the sorted notes, widened by the longest note so that long notes reaching in are drawn.
 #include "continuo/core/Note.h"
+#include "roll/ListeningSpan.h"
 
 #include <QElapsedTimer>
 #include <QPoint>
@@ -25,6 +26,11 @@ public:
     /// Milliseconds the last paintEvent took (benchmark and diagnostics).
     double lastPaintMs() const { return lastPaintMs_; }
     int lastPaintedNotes() const { return lastPaintedNotes_; }
+    /// Shades the span of the sketch the model will hear from where Continue starts.
+    void setListeningSpan(const ListeningSpan& span);
+    const ListeningSpan& listeningSpan() const { return listening_; }
+    void setShowListening(bool on);
+    bool showsListening() const { return showListening_ && listening_.valid(); }
     /// Hides rows and labels that only matter while editing (screenshots use the default).
     QSize sizeHint() const override { return {800, 480}; }
 
@@ -44,6 +50,7 @@ private:
     int paintNotes(QPainter& p, const std::vector<Note>& notes, Tick maxLen, Tick t0, Tick t1,
                    const QColor& base, bool selectable, Tick drawFrom = 0);
     void paintTakeBand(QPainter& p);
+    void paintListening(QPainter& p);
     const Note* hitNote(QPointF pos, bool* nearEnd) const;
     QRectF noteRect(const Note& n) const;
     Tick snapped(Tick t, Qt::KeyboardModifiers mods) const;
@@ -62,6 +69,8 @@ private:
     std::vector<NoteId> rubberBase_;
     int previewPitch_ = -1;
     double lastPaintMs_ = 0;
+    ListeningSpan listening_;
+    bool showListening_ = true;
     int lastPaintedNotes_ = 0;
 };
 

@@ -17,6 +17,7 @@ inline QColor noteSelected() { return QColor(0xff, 0xd8, 0x66); }
 inline QColor take() { return QColor(0xf2, 0x9e, 0x4c); }
 inline QColor takeBand() { return QColor(0xf2, 0x9e, 0x4c, 28); }
 inline QColor primerBand() { return QColor(0x5a, 0xa9, 0xf6, 22); }
+inline QColor listening(int alpha = 255) { return QColor(0xb3, 0x9d, 0xf5, alpha); }
 inline QColor recording() { return QColor(0xff, 0x5f, 0x6b); }
 inline QColor playhead() { return QColor(0x7d, 0xf0, 0x9a); }
 inline QColor loop() { return QColor(0x7d, 0xf0, 0x9a, 60); }

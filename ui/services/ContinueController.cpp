@@ -36,7 +36,7 @@ ContinueController::ContinueController(Document* doc, ContinuationService* servi
     connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
     // Say how far back the model listens as soon as a model is there, not only after an edit.
     connect(service_, &ContinuationService::modelLoaded, this, [this] {
-        if (settingsSource_) emit listeningChanged(listeningFor(settingsSource_()));
+        if (settingsSource_) announceListening(settingsSource_());
     });
 }
 
@@ -52,59 +52,108 @@ void ContinueController::schedulePrime() {
 void ContinueController::primeNow() {
     if (!settingsSource_ || !service_->isReady()) return;
     const ContinueSettings s = settingsSource_();
-    const ContinuationRequest req = requestFor(s, primerFor(s), nullptr);
-    emit listeningChanged(listeningFor(req));
+    const Primer primer = primerFor(s);
+    double primerStart = 0;
+    const ContinuationRequest req = requestFor(s, primer, &primerStart);
+    const ListeningSpan span = listeningSpanFor(primer, req, primerStart);
+    emit listeningChanged(describeListening(span));
+    emit listeningSpanChanged(span);
     if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
     service_->prime(req);
 }
 
 QString ContinueController::listeningFor(const ContinueSettings& s) const {
-    return listeningFor(requestFor(s, primerFor(s), nullptr));
+    return describeListening(listeningSpanFor(s));
 }
 
-QString ContinueController::listeningFor(const ContinuationRequest& req) const {
-    const ModelDescription m = service_->model();
-    if (!service_->isReady() || m.segment <= 0 || m.horizons.empty()) return {};
-    // Events per second of the primer as the model reads it (the tokenizer's own count), so
-    // that reaches in events can be said in seconds of this piece.
-    double density = 0;
-#ifdef CONTINUO_HAVE_INFERENCE
-    std::vector<tokens::TimedNote> notes;
-    for (const GeneratedNote& n : req.primer) notes.push_back({n.start, n.end, n.pitch, n.velocity});
-    if (req.primerEndSeconds > 1.0 && !notes.empty())
-        density = double(tokens::encode(notes).size()) / req.primerEndSeconds;
-#endif
+QString ContinueController::describeListening(const ListeningSpan& span) const {
+    if (!span.valid()) return {};
+    const TempoMap& tempo = doc_->tempo();
     const QLocale locale;
-    auto seconds = [&](int events) {
-        const double secs = events / density;
+    const double end = tempo.secondsAt(span.from);
+    auto seconds = [&](Tick from) {
+        const double secs = end - tempo.secondsAt(from);
         return secs >= 10 ? QString::number(secs, 'f', 0) : QString::number(secs, 'f', 1);
     };
-    // "the whole primer fits" when even the longest reach covers it.
-    int longest = 0;
-    for (int h : m.horizons) longest = std::max(longest, h + m.segment - 1);
-    const bool fits = density > 0 && longest / density >= req.primerEndSeconds;
-    const QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(req.primerEndSeconds, 0, 'f', 0) : QString();
-    const bool memoryless = std::all_of(m.horizons.begin(), m.horizons.end(), [](int h) { return h == 0; });
-    if (memoryless) {
-        const int lo = m.segment / 2, hi = m.segment - 1;
-        const QString span = density > 0 ? tr("the last %1-%2 events (%3-%4 s here)")
-                                               .arg(locale.toString(lo), locale.toString(hi), seconds(lo), seconds(hi))
-                                         : tr("the last %1-%2 events").arg(locale.toString(lo), locale.toString(hi));
-        return tr("Listens to %1: a sliding window; this model keeps no memory.").arg(span) + tail;
+    const Tick primerStart = span.primerStart;
+    const bool fits = std::all_of(span.layerStarts.begin(), span.layerStarts.end(), [&](Tick t) { return t <= primerStart; });
+    const QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(seconds(primerStart)) : QString();
+    if (span.memoryless) {
+        return tr("Listens to the last %1 events (%2 s here): a sliding window of %3-%4 events; this model keeps no memory.")
+                   .arg(locale.toString(span.layerEvents.front()), seconds(span.layerStarts.front()),
+                        locale.toString(span.window / 2), locale.toString(span.window - 1)) +
+               tail;
     }
     // Group consecutive layers that reach equally far.
     QStringList parts;
-    const int layers = int(m.horizons.size());
+    const int layers = int(span.layerStarts.size());
     for (int l = 0; l < layers;) {
         int e = l;
-        while (e + 1 < layers && m.horizons[std::size_t(e + 1)] == m.horizons[std::size_t(l)]) ++e;
+        while (e + 1 < layers && span.layerEvents[std::size_t(e + 1)] == span.layerEvents[std::size_t(l)]) ++e;
         const QString which = l == e ? tr("layer %1").arg(l + 1) : tr("layers %1-%2").arg(l + 1).arg(e + 1);
-        const int events = m.horizons[std::size_t(l)] + m.segment - 1;
-        parts << (density > 0 ? tr("%1 events (%2 s) in %3").arg(locale.toString(events), seconds(events), which)
-                              : tr("%1 events in %2").arg(locale.toString(events), which));
+        parts << tr("%1 events (%2 s) in %3").arg(locale.toString(span.layerEvents[std::size_t(l)]),
+                                                   seconds(span.layerStarts[std::size_t(l)]), which);
         l = e + 1;
     }
     return tr("Listens back %1.").arg(parts.join(tr(", "))) + tail;
+}
+
+void ContinueController::announceListening(const ContinueSettings& s) {
+    const Primer primer = primerFor(s);
+    double primerStart = 0;
+    const ListeningSpan span = listeningSpanFor(primer, requestFor(s, primer, &primerStart), primerStart);
+    emit listeningChanged(describeListening(span));
+    emit listeningSpanChanged(span);
+}
+
+ListeningSpan ContinueController::listeningSpanFor(const ContinueSettings& s) const {
+    const Primer primer = primerFor(s);
+    double primerStart = 0;
+    const ContinuationRequest req = requestFor(s, primer, &primerStart);
+    return listeningSpanFor(primer, req, primerStart);
+}
+
+ListeningSpan ContinueController::listeningSpanFor(const Primer& primer, const ContinuationRequest& req,
+                                                   double primerStartSeconds) const {
+    ListeningSpan span;
+    const ModelDescription m = service_->model();
+    if (!service_->isReady() || m.segment <= 0 || m.horizons.empty() || primer.end <= primer.start) return span;
+#ifdef CONTINUO_HAVE_INFERENCE
+    std::vector<tokens::TimedNote> notes;
+    for (const GeneratedNote& n : req.primer) notes.push_back({n.start, n.end, n.pitch, n.velocity});
+    std::vector<double> at;
+    const std::vector<int> toks = tokens::primerTokens(notes, req.primerEndSeconds, &at);
+    // The first token written sits at position n: it sees the segment it opens or continues
+    // (from the last multiple of the segment length) and each layer's memory before that. A
+    // model without memory decodes as the engine does: half a segment remembered, half new,
+    // so its window slides between S/2 and S - 1 events.
+    span.memoryless = std::all_of(m.horizons.begin(), m.horizons.end(), [](int h) { return h <= 0; });
+    span.window = m.segment;
+    std::vector<int> horizons = m.horizons;
+    int segment = m.segment;
+    if (span.memoryless && m.segment >= 2) {
+        std::fill(horizons.begin(), horizons.end(), m.segment / 2);
+        segment = m.segment - m.segment / 2;
+    }
+    const std::size_t n = toks.size(), S = std::size_t(segment), segmentStart = n - n % S;
+    const TempoMap& tempo = doc_->tempo();
+    auto tickOf = [&](std::size_t i) {
+        if (i >= n) return primer.end;
+        return std::clamp(tempo.tickAt(primerStartSeconds + at[i]), primer.start, primer.end);
+    };
+    span.from = primer.end;
+    span.primerStart = primer.start;
+    span.segmentStart = tickOf(segmentStart);
+    for (int h : horizons) {
+        const std::size_t first = segmentStart > std::size_t(std::max(0, h)) ? segmentStart - std::size_t(std::max(0, h)) : 0;
+        span.layerStarts.push_back(tickOf(first));
+        span.layerEvents.push_back(int(n - first));
+    }
+#else
+    Q_UNUSED(req);
+    Q_UNUSED(primerStartSeconds);
+#endif
+    return span;
 }
 
 ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, const Primer& primer,

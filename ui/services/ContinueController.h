@@ -3,6 +3,7 @@
 // into takes. While generating, the takes are "live" (shown, not on the undo stack); when
 // the request finishes they become one undoable "Add takes" step. Cancel discards them.
 #include "document/Take.h"
+#include "roll/ListeningSpan.h"
 #include "services/ContinuationService.h"
 
 #include <QElapsedTimer>
@@ -60,6 +61,10 @@ public:
     /// How far back the model listens from where this Continue would start, in words:
     /// each layer's reach in events and, through the primer's own density, in seconds.
     QString listeningFor(const ContinueSettings& settings) const;
+    /// The same reach as a span of the sketch, for the roll to shade: from where Continue
+    /// starts back to the first event each layer attends to, found by tokenising the primer
+    /// exactly as the model will read it.
+    ListeningSpan listeningSpanFor(const ContinueSettings& settings) const;
     /// Milliseconds from the last start() to its first note; < 0 until one came.
     double firstNoteMs() const { return firstNoteMs_; }
 
@@ -74,6 +79,8 @@ signals:
     void firstNote(double ms);
     /// listeningFor() changed (the sketch, the settings or the model did).
     void listeningChanged(const QString& text);
+    /// listeningSpanFor() changed; an invalid span when there is nothing to hear.
+    void listeningSpanChanged(const continuo::ui::ListeningSpan& span);
     /// How the last request ran (prime, threads), for the panel.
     void timed(const continuo::ui::ContinuationTiming& timing);
 
@@ -83,7 +90,9 @@ private:
     void onFinished(quint64 request, bool cancelled, const QString& error, double rate);
     int nextTakeNumber() const;
     ContinuationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
-    QString listeningFor(const ContinuationRequest& request) const;
+    QString describeListening(const ListeningSpan& span) const;
+    ListeningSpan listeningSpanFor(const Primer& primer, const ContinuationRequest& request, double primerStartSeconds) const;
+    void announceListening(const ContinueSettings& settings);
     void primeNow();
 
     Document* doc_;

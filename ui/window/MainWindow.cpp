@@ -203,6 +203,7 @@ void MainWindow::connectServices() {
     connect(controller_, &ContinueController::progressed, continuePanel_, &ContinuePanel::setProgress);
     connect(controller_, &ContinueController::firstNote, continuePanel_, &ContinuePanel::setFirstNote);
     connect(controller_, &ContinueController::listeningChanged, continuePanel_, &ContinuePanel::setListening);
+    connect(controller_, &ContinueController::listeningSpanChanged, roll_->canvas(), &NoteCanvas::setListeningSpan);
     connect(controller_, &ContinueController::timed, this, [this](const ContinuationTiming& t) {
         continuePanel_->setTiming(t);
         lastThreadChoice_ = t.threads;

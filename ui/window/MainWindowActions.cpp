@@ -9,6 +9,7 @@
 #include "panels/TakesPanel.h"
 #include "panels/TransportBar.h"
 #include "playback/PlaybackController.h"
+#include "roll/NoteCanvas.h"
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
@@ -147,6 +148,11 @@ void MainWindow::createActions() {
     follow->setCheckable(true);
     follow->setChecked(true);
     connect(follow, &QAction::toggled, this, [this](bool on) { roll_->setFollowPlayhead(on); });
+    QAction* hears = makeAction("showListening", tr("Show What the Model Hears"), {K(tr("H"))},
+                                tr("Shade the span of the sketch each layer of the model hears from where Continue starts"), nullptr);
+    hears->setCheckable(true);
+    hears->setChecked(true);
+    connect(hears, &QAction::toggled, this, [this](bool on) { roll_->canvas()->setShowListening(on); });
 
     // Transport.
     QAction* play = makeAction("play", tr("Play"), {K(Qt::Key_Space)}, tr("Play or stop"), &MainWindow::togglePlay);
@@ -200,7 +206,7 @@ void MainWindow::createMenus() {
                                           "transposeUp", "transposeDown", "octaveUp", "octaveDown", "moveLeft", "moveRight", "quantize", "",
                                           "toolDraw", "toolSelect"});
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    add(view, {"zoomIn", "zoomOut", "zoomPitchIn", "zoomPitchOut", "zoomFit", "", "follow"});
+    add(view, {"zoomIn", "zoomOut", "zoomPitchIn", "zoomPitchOut", "zoomFit", "", "follow", "showListening"});
     view->addSeparator();
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
     QMenu* transport = menuBar()->addMenu(tr("&Transport"));

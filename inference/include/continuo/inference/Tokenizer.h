@@ -54,6 +54,14 @@ std::vector<TimedNote> performanceNotes(const Sequence& sequence, bool foldSusta
 std::vector<int> encode(const std::vector<TimedNote>& notes);
 inline std::vector<int> encode(const Sequence& s) { return encode(performanceNotes(s)); }
 
+/// The tokens the model reads for a primer that ends at `primerEndSeconds`: BOS, the notes,
+/// then time shifts of silence up to that point (none when the notes run past it). With
+/// `seconds`, also the time at which each token is read (the clock before the token moves it),
+/// so that a reach in tokens can be drawn in time. `notesEnd` receives the clock after the
+/// notes, before the silence.
+std::vector<int> primerTokens(const std::vector<TimedNote>& primer, double primerEndSeconds,
+                              std::vector<double>* seconds = nullptr, double* notesEnd = nullptr);
+
 /// Turns tokens back into notes. Accepts any order: NOTE_OFF with no open note is ignored, a
 /// NOTE_ON of a sounding key ends it first, notes open at the end close at the final time
 /// (at least one step long). Specials are ignored; decoding stops at EOS.

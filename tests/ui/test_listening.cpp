@@ -1,0 +1,191 @@
+// How far back the model listens, shaded in the roll: each layer's reach from where Continue
+// starts, found by tokenising the primer as the model reads it; it follows edits and model
+// changes, says honestly when the model keeps no memory, and the View menu turns it off.
+#include "FakeContinuationService.h"
+#include "document/Document.h"
+#include "roll/NoteCanvas.h"
+#include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
+#include "services/ContinueController.h"
+#include "window/MainWindow.h"
+
+#include "continuo/inference/Tokenizer.h"
+
+#include <QAction>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+namespace {
+
+/// A fake model with a memory schedule of its own.
+class ScheduledService : public testutil::FakeContinuationService {
+public:
+    std::vector<int> horizons{300, 60};
+    int segment = 100;
+    ModelDescription model() const override {
+        ModelDescription d = FakeContinuationService::model();
+        d.horizons = horizons;
+        d.segment = segment;
+        return d;
+    }
+};
+
+/// Quarter notes at 120 bpm: a dense first half (chords of three), a sparse second half.
+Sequence sketch(int beats) {
+    Sequence s;
+    s.ticksPerQuarter = kTicksPerQuarter;
+    Track t;
+    for (int b = 0; b < beats; ++b) {
+        const int voices = b < beats / 2 ? 3 : 1;
+        for (int v = 0; v < voices; ++v) {
+            Note n;
+            n.start = Tick(b) * kTicksPerQuarter;
+            n.length = kTicksPerQuarter / 2;
+            n.pitch = 60 + (b * 5) % 12 + 4 * v;
+            n.velocity = 70 + (b % 4) * 8;
+            t.notes.push_back(n);
+        }
+    }
+    s.tracks.push_back(t);
+    s.updateEndTick();
+    return s;
+}
+
+/// Events the model reads for the notes of [from, to) in ticks (the tokenizer's own count,
+/// computed here from the document's notes).
+int eventsBetween(const Document& doc, Tick from, Tick to) {
+    std::vector<tokens::TimedNote> notes;
+    const double t0 = doc.tempo().secondsAt(from);
+    for (const Note& n : doc.notes())
+        if (n.start >= from && n.start < to)
+            notes.push_back({doc.tempo().secondsAt(n.start) - t0, doc.tempo().secondsAt(std::min(n.end(), to)) - t0, n.pitch, n.velocity});
+    return int(tokens::encode(notes).size());
+}
+
+} // namespace
+
+class TestListening : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+private slots:
+    void spanFollowsTheTokensOfThePrimer() {
+        Document doc;
+        ScheduledService service;
+        ContinueController controller(&doc, &service);
+        ContinueSettings settings;
+        controller.setSettingsSource([&] { return settings; });
+        QSignalSpy spans(&controller, &ContinueController::listeningSpanChanged);
+        doc.reset(sketch(64));
+        QVERIFY(spans.wait(5000));
+        const ListeningSpan span = spans.last().at(0).value<ListeningSpan>();
+        QVERIFY(span.valid());
+        QCOMPARE(span.from, doc.endTick());
+        QCOMPARE(int(span.layerStarts.size()), 2);
+        QVERIFY(!span.memoryless);
+        // Farther horizons reach farther back; both reach past the segment being written.
+        QVERIFY(span.layerStarts[0] < span.layerStarts[1]);
+        QVERIFY(span.layerStarts[1] < span.segmentStart);
+        QVERIFY(span.segmentStart <= span.from);
+        QCOMPARE(span.layerEvents[0] - span.layerEvents[1], 300 - 60);
+        // The panel says the same reach in words, in events and seconds of this sketch.
+        const QString said = controller.listeningFor(settings);
+        QVERIFY2(said.startsWith(QString("Listens back %1 events (").arg(span.layerEvents[0])), qPrintable(said));
+        QVERIFY2(said.contains(QString("%1 events (").arg(span.layerEvents[1])), qPrintable(said));
+        // The span holds as many events as the layer reaches: the tokenizer, run here on the
+        // notes inside the shaded span, agrees within the few events a boundary can split.
+        for (int l = 0; l < 2; ++l) {
+            const int events = eventsBetween(doc, span.layerStarts[std::size_t(l)], span.from);
+            QVERIFY2(std::abs(events - span.layerEvents[std::size_t(l)]) <= 6,
+                     qPrintable(QString("layer %1: %2 events in the span, %3 reached").arg(l).arg(events).arg(span.layerEvents[std::size_t(l)])));
+        }
+        const ListeningSpan before = span;
+
+        // An edit moves it: four more bars of single notes push Continue's start later.
+        std::vector<Note> more;
+        for (int b = 0; b < 16; ++b) {
+            Note n;
+            n.id = doc.allocateNoteId();
+            n.start = doc.endTick() + Tick(b) * kTicksPerQuarter;
+            n.length = kTicksPerQuarter / 2;
+            n.pitch = 72;
+            more.push_back(n);
+        }
+        spans.clear();
+        doc.replaceNotes({}, more);
+        QVERIFY(spans.wait(5000));
+        const ListeningSpan after = spans.last().at(0).value<ListeningSpan>();
+        QVERIFY(after.from > before.from);
+        QVERIFY(after.layerStarts[0] > before.layerStarts[0]);
+
+        // A model without memory: one window, the segment being written, said as such.
+        service.horizons = {0, 0};
+        spans.clear();
+        service.loadModel({});
+        QVERIFY(spans.wait(5000));
+        const ListeningSpan window = spans.last().at(0).value<ListeningSpan>();
+        QVERIFY(window.memoryless);
+        // The engine decodes such a model with half a segment remembered: the window slides
+        // between 50 and 99 events, the same in every layer.
+        QCOMPARE(window.layerStarts[0], window.layerStarts[1]);
+        QVERIFY(window.layerEvents[0] >= 50 && window.layerEvents[0] < 100);
+        const QString saidWindow = controller.listeningFor(settings);
+        QVERIFY2(saidWindow.startsWith(QString("Listens to the last %1 events (").arg(window.layerEvents[0])), qPrintable(saidWindow));
+        QVERIFY2(saidWindow.contains("this model keeps no memory"), qPrintable(saidWindow));
+    }
+
+    void theRollShadesItAndTheViewMenuTurnsItOff() {
+        MainWindowOptions o;
+        o.openAudio = false;
+        o.loadDefaultModel = false;
+        o.exampleMotif = false;
+        o.useSettings = false;
+        o.recoveryDir = dir_.filePath("recovery");
+        auto* service = new ScheduledService;
+        o.service = service;
+        MainWindow w(o);
+        w.resize(1400, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        Document* doc = w.document();
+        NoteCanvas* canvas = w.pianoRoll()->canvas();
+        QSignalSpy spans(w.continueController(), &ContinueController::listeningSpanChanged);
+        doc->reset(sketch(64));
+        w.pianoRoll()->zoomToFit();
+        QTRY_VERIFY_WITH_TIMEOUT(canvas->listeningSpan().valid(), 5000);
+        const ListeningSpan span = canvas->listeningSpan();
+        QVERIFY(canvas->showsListening());
+
+        // Compare a column inside layer 1's span (but before layer 2's) with one before it
+        // all, on a row above the notes: the shade is there and nowhere else.
+        RollView* view = w.pianoRoll()->view();
+        const int y = int(view->pitchToY(83)) + 2; // above every note of the sketch
+        QVERIFY(y > 0 && y < canvas->height());
+        const int inside = int((view->tickToX(span.layerStarts[0]) + view->tickToX(span.layerStarts[1])) / 2);
+        const int outside = int(view->tickToX(span.layerStarts[0])) - 12;
+        QVERIFY(outside > 0);
+        if (qEnvironmentVariableIsSet("CONTINUO_SCREENSHOT_DIR"))
+            w.grab().save(qEnvironmentVariable("CONTINUO_SCREENSHOT_DIR") + "/listening.png");
+        const QImage shaded = canvas->grab().toImage();
+
+        QAction* toggle = w.action("showListening");
+        QVERIFY(toggle && toggle->isCheckable() && toggle->isChecked());
+        toggle->trigger();
+        QVERIFY(!canvas->showsListening());
+        const QImage plain = canvas->grab().toImage();
+        // The same pixels with and without the shade: inside the span they change (towards the
+        // listening colour), before it they do not.
+        QVERIFY2(shaded.pixelColor(inside, y) != plain.pixelColor(inside, y), "the span is not shaded");
+        QVERIFY2(shaded.pixelColor(inside, y).blue() > plain.pixelColor(inside, y).blue(), "the shade is not the listening colour");
+        QCOMPARE(shaded.pixelColor(outside, y), plain.pixelColor(outside, y));
+        toggle->trigger();
+        QVERIFY(canvas->showsListening());
+    }
+};
+
+QTEST_MAIN(TestListening)
+#include "test_listening.moc"
