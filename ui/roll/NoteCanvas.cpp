@@ -182,8 +182,9 @@ void NoteCanvas::paintGapBand(QPainter& p, const Take& take) {
     if (pv.score >= 0) {
         p.setPen(palette::dimText());
         p.drawText(QPointF(gx0 + 6, 32), tr("fit %1").arg(pv.score, 0, 'f', 2) +
-                                             (pv.originalScore >= 0 ? tr(" · as written %1").arg(pv.originalScore, 0, 'f', 2)
-                                                                    : QString()));
+                                             (pv.originalScore >= 0 ? tr(" · your notes %1").arg(pv.originalScore, 0, 'f', 2)
+                                                                    : QString()) +
+                                             tr(" · lower fits better"));
     }
 }
 

@@ -41,6 +41,10 @@ FillGapController::Gap FillGapController::currentGap() const {
 QString FillGapController::describe(const Gap& gap) const {
     if (!gap.isValid()) return tr("No gap: select notes, or drag a loop region on the ruler.");
     auto where = [this](Tick t) {
+        // To the nearest tenth of a beat first, so that an end just short of a bar line reads
+        // as the next bar's first beat.
+        const Tick tenth = std::max<Tick>(1, doc_->barAt(t).beat / 10);
+        t = (t + tenth / 2) / tenth * tenth;
         const Document::Bar b = doc_->barAt(t);
         const double beat = 1.0 + double(t - b.start) / double(std::max<Tick>(1, b.beat));
         const bool whole = std::abs(beat - std::round(beat)) < 0.01;
@@ -182,9 +186,11 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
     else if (cancelled) emit finished(false, tr("Fill Gap cancelled."));
     else if (takes.empty()) emit finished(false, tr("Fill Gap wrote no candidates."));
     else
-        emit finished(true, tr("%n fill(s) written for %1 s of music, best first (%2 s).", nullptr, int(takes.size()))
+        emit finished(true, (takes.size() == 1 ? tr("1 fill written for %1 s of music (%2 s).")
+                                               : tr("%3 fills written for %1 s of music, best first (%2 s)."))
                                 .arg(request_.gapEnd - request_.gapStart, 0, 'f', 1)
-                                .arg(result.seconds, 0, 'f', 1));
+                                .arg(result.seconds, 0, 'f', 1)
+                                .arg(takes.size()));
 }
 
 int FillGapController::nextFillNumber() const {

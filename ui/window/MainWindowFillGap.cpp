@@ -11,8 +11,10 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QLabel>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace continuo::ui {
 
@@ -32,7 +34,15 @@ void MainWindow::createFillGap() {
     dock->setObjectName("fillGapDock");
     dock->setWidget(fillGapPanel_);
     addDockWidget(Qt::RightDockWidgetArea, dock);
-    if (auto* cont = findChild<QDockWidget*>("continueDock")) splitDockWidget(cont, dock, Qt::Vertical); // under Continue
+    auto* cont = findChild<QDockWidget*>("continueDock");
+    if (cont) splitDockWidget(cont, dock, Qt::Vertical); // under Continue, above the takes
+    // Room for the takes list (the Continue panel's controls fit in about 320 pixels), once the
+    // window has its size, unless a saved layout says otherwise.
+    const bool savedLayout = options_.useSettings && QSettings().contains("window/state");
+    if (auto* takes = findChild<QDockWidget*>("takesDock"); cont && takes && !savedLayout)
+        QTimer::singleShot(0, this, [this, cont, dock, takes] {
+            resizeDocks({cont, dock, takes}, {320, 215, 400}, Qt::Vertical);
+        });
 
     auto showGap = [this] { fillGapPanel_->setGapText(fillGap_->describe(fillGap_->currentGap())); };
     for (auto signal : {&Document::selectionChanged, &Document::loopChanged, &Document::notesChanged,
