@@ -88,10 +88,6 @@ QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
     return macro;
 }
 
-} // namespace continuo::ui
-
-namespace continuo::ui {
-
 std::vector<Note> notesInGap(const Document& doc, Tick start, Tick end) {
     std::vector<Note> out;
     const auto& notes = doc.notes();
