@@ -33,7 +33,7 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
     candidates_->setValue(4);
     candidates_->setToolTip(tr("How many fills the model writes; they are ranked by how well the music after the "
                                "gap follows each, best first"));
-    auto* shared = new QLabel(tr("Temperature, top-p and seed as in Continue"), this);
+    auto* shared = new QLabel(tr("Temperature, top-p and seed: those of the Continue tab"), this);
     shared->setStyleSheet("color: #8a93a6;");
     shared->setWordWrap(true);
 

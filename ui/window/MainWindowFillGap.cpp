@@ -1,5 +1,5 @@
-// MainWindow: Generate > Fill Gap. The action (Ctrl+Shift+Enter), its dock under the Continue
-// panel, and the wiring between the FillGapController, the panels and the status bar.
+// MainWindow: Generate > Fill Gap. The action (Ctrl+Shift+Enter), its dock (a tab beside the
+// Continue panel), and the wiring between the FillGapController, the panels and the status bar.
 #include "window/MainWindow.h"
 
 #include "document/Document.h"
@@ -11,10 +11,8 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QLabel>
-#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
-#include <QTimer>
 
 namespace continuo::ui {
 
@@ -34,15 +32,14 @@ void MainWindow::createFillGap() {
     dock->setObjectName("fillGapDock");
     dock->setWidget(fillGapPanel_);
     addDockWidget(Qt::RightDockWidgetArea, dock);
-    auto* cont = findChild<QDockWidget*>("continueDock");
-    if (cont) splitDockWidget(cont, dock, Qt::Vertical); // under Continue, above the takes
-    // Room for the takes list (the Continue panel's controls fit in about 320 pixels), once the
-    // window has its size, unless a saved layout says otherwise.
-    const bool savedLayout = options_.useSettings && QSettings().contains("window/state");
-    if (auto* takes = findChild<QDockWidget*>("takesDock"); cont && takes && !savedLayout)
-        QTimer::singleShot(0, this, [this, cont, dock, takes] {
-            resizeDocks({cont, dock, takes}, {320, 215, 400}, Qt::Vertical);
-        });
+    // A tab beside Continue: the takes list keeps its room, and whichever of the two runs comes
+    // to the front.
+    if (auto* cont = findChild<QDockWidget*>("continueDock")) {
+        tabifyDockWidget(cont, dock);
+        cont->raise();
+        connect(controller_, &ContinueController::started, cont, &QWidget::raise);
+    }
+    connect(fillGap_, &FillGapController::started, dock, &QWidget::raise);
 
     auto showGap = [this] { fillGapPanel_->setGapText(fillGap_->describe(fillGap_->currentGap())); };
     for (auto signal : {&Document::selectionChanged, &Document::loopChanged, &Document::notesChanged,
@@ -58,7 +55,12 @@ void MainWindow::createFillGap() {
     });
     connect(fillGap_, &FillGapController::started, this, [this](quint64 seed, int n) {
         continuePanel_->showSeed(seed);
-        fillGapPanel_->setMessage({});
+        const InfillRequest& r = fillGap_->lastRequest();
+        fillGapPanel_->setMessage(tr("Writing %1 · temperature %2 · top-p %3 · seed %4")
+                                      .arg(n == 1 ? tr("1 fill") : tr("%1 fills").arg(n))
+                                      .arg(r.temperature, 0, 'f', 2)
+                                      .arg(r.topP, 0, 'f', 2)
+                                      .arg(seed));
         statusBar()->showMessage(tr("Filling the gap: %n candidate(s) with seed %1…", nullptr, n).arg(seed), 6000);
     });
     connect(fillGap_, &FillGapController::progressed, fillGapPanel_, &FillGapPanel::setProgress);
