@@ -1,7 +1,8 @@
 // Continuo desktop application.
 //   continuo [file.continuo|file.mid] [--no-audio] [--no-model] [--random-model]
 //            [--model PATH] [--recovery-dir DIR] [--restore] [--autosave-ms MS] [--no-settings]
-//            [--take N] [--fit] [--select-all] [--continue] [--command NAME]   (scripting and screenshots)
+//            [--take N] [--fit] [--select-all] [--select-bars A-B] [--continue] [--fill-gap]
+//            [--command NAME]   (scripting and screenshots)
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "roll/PianoRollWidget.h"
@@ -75,10 +76,12 @@ int main(int argc, char** argv) {
     QCommandLineOption take("take", "Audition take N (1-based) after opening", "n");
     QCommandLineOption fit("fit", "Zoom to fit the piece after opening");
     QCommandLineOption selectAll("select-all", "Select every note after opening");
+    QCommandLineOption selectBars("select-bars", "Select the notes whose onsets lie in bars A to B (1-based) after opening", "A-B");
     QCommandLineOption runContinue("continue", "Press Continue once the model is loaded");
+    QCommandLineOption runFillGap("fill-gap", "Press Fill Gap once the model is loaded (the selection's span, else the loop region)");
     QCommandLineOption command("command", "Trigger a menu command once started (e.g. audioSettings)", "name");
     parser.addOptions({noAudio, noModel, randomModel, model, recoveryDir, restore, autosave, noSettings,
-                       take, fit, selectAll, runContinue, command});
+                       take, fit, selectAll, selectBars, runContinue, runFillGap, command});
     parser.process(app);
 
     continuo::ui::MainWindowOptions options;
@@ -103,10 +106,25 @@ int main(int argc, char** argv) {
     if (takeIndex >= 0 && takeIndex < int(doc->takes().size()))
         doc->setCurrentTake(doc->takes()[std::size_t(takeIndex)].id);
     if (parser.isSet(selectAll)) continuo::ui::edit::selectAll(*doc);
+    if (parser.isSet(selectBars)) {
+        const QStringList bars = parser.value(selectBars).split('-');
+        const int first = bars.value(0).toInt(), last = bars.value(1, bars.value(0)).toInt();
+        continuo::ui::NoteIdSet ids;
+        for (const continuo::Note& n : doc->notes()) {
+            const int bar = int(doc->barAt(n.start).index) + 1;
+            if (bar >= first && bar <= last) ids.insert(n.id);
+        }
+        doc->setSelection(ids);
+    }
     if (parser.isSet(fit)) window.pianoRoll()->zoomToFit();
     if (parser.isSet(runContinue)) {
         QObject::connect(window.continuationService(), &continuo::ui::ContinuationService::modelLoaded,
                          &window, [&window] { window.action("continue")->trigger(); },
+                         Qt::QueuedConnection);
+    }
+    if (parser.isSet(runFillGap)) {
+        QObject::connect(window.continuationService(), &continuo::ui::ContinuationService::modelLoaded,
+                         &window, [&window] { window.action("fillGap")->trigger(); },
                          Qt::QueuedConnection);
     }
     if (parser.isSet(command)) {

@@ -350,7 +350,16 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         if (!nll) return Error{nll.error()};
         result.originalAfterNll = nll.value();
     }
-    auto sampled = run(context, gapStart, o, {}, cancel);
+    constexpr double kSamplingShare = 0.9; // of the progress fraction; scoring takes the rest
+    ContinueProgress last;
+    ContinueCallbacks callbacks;
+    if (options.onProgress)
+        callbacks.onProgress = [&](const ContinueProgress& p) {
+            last = p;
+            last.fraction = p.fraction * kSamplingShare;
+            options.onProgress(last);
+        };
+    auto sampled = run(context, gapStart, o, callbacks, cancel);
     if (!sampled) return Error{sampled.error()};
     if (sampled->cancelled) {
         result.cancelled = true;
@@ -366,6 +375,10 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         cand.afterNll = nll.value();
         result.afterTokens = cand.afterTokens;
         result.candidates.push_back(std::move(cand));
+        if (options.onProgress) {
+            last.fraction = kSamplingShare + (1 - kSamplingShare) * double(c + 1) / o.variations;
+            options.onProgress(last);
+        }
         if (cancel && cancel->load()) {
             result.cancelled = true;
             break;

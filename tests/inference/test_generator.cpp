@@ -288,11 +288,19 @@ private slots:
             QVERIFY(std::abs(again.value() - c.afterNll) < 1e-9);
         }
         QCOMPARE(int(indices.size()), 3);
-        // The same seed gives the same candidates.
+        // The same seed gives the same candidates, whether progress is reported or not: the
+        // fraction only grows, sampling takes it to 0.9 and ranking the three candidates to 1.
+        std::vector<ContinueProgress> progress;
+        o.onProgress = [&progress](const ContinueProgress& p) { progress.push_back(p); };
         auto r2 = Generator(model).infill(before, 4.0, 6.0, after, o);
         QVERIFY(r2.ok());
         QCOMPARE(r2->candidates.front().index, r->candidates.front().index);
         QCOMPARE(r2->candidates.front().notes.size(), r->candidates.front().notes.size());
+        QVERIFY(progress.size() > 3);
+        for (std::size_t i = 1; i < progress.size(); ++i) QVERIFY(progress[i].fraction >= progress[i - 1].fraction);
+        QVERIFY(progress[progress.size() - 4].fraction <= 0.9 + 1e-9);
+        QVERIFY(progress[progress.size() - 4].tokens > 0);
+        QCOMPARE(progress.back().fraction, 1.0);
         QVERIFY(!Generator(model).infill(before, 6.0, 4.0, after, o).ok());
     }
 

@@ -1,6 +1,8 @@
 #pragma once
 // A deterministic ContinuationService for tests: writes one note per variation every few
-// milliseconds from a timer (the UI thread keeps running), honours cancel at once.
+// milliseconds from a timer (the UI thread keeps running), honours cancel at once. Fill Gap:
+// `notesPerVariation` progress steps, then candidates whose scores rank the last one best
+// (candidate c: score 3 - 0.1 c; a note every quarter second of the gap, pitch 72 + c + k % 3).
 #include "services/ContinuationService.h"
 
 #include <QTimer>
@@ -14,9 +16,11 @@ public:
         registerContinuationTypes();
         timer_.setInterval(5);
         QObject::connect(&timer_, &QTimer::timeout, this, [this] { step(); });
+        infillTimer_.setInterval(5);
+        QObject::connect(&infillTimer_, &QTimer::timeout, this, [this] { infillStep(); });
     }
     bool isReady() const override { return true; }
-    bool isBusy() const override { return timer_.isActive(); }
+    bool isBusy() const override { return timer_.isActive() || infillTimer_.isActive(); }
     ModelDescription model() const override {
         ModelDescription d;
         d.name = "fake";
@@ -33,11 +37,22 @@ public:
         timer_.start();
     }
     void cancel() override {
+        if (infillTimer_.isActive()) {
+            infillTimer_.stop();
+            emit infillFinished(infill_.id, {}, true, {});
+        }
         if (!timer_.isActive()) return;
         timer_.stop();
         emit finished(request_.id, true, {}, 0);
     }
+    void startInfill(const InfillRequest& r) override {
+        infill_ = r;
+        lastInfill = r;
+        infillSteps_ = 0;
+        infillTimer_.start();
+    }
     ContinuationRequest lastRequest;
+    InfillRequest lastInfill;
 
 private:
     void step() {
@@ -57,7 +72,30 @@ private:
             emit finished(request_.id, false, {}, 500.0);
         }
     }
+    void infillStep() {
+        ++infillSteps_;
+        emit progress(infill_.id, ContinuationProgress{infillSteps_ * 4, 400.0, 0, double(infillSteps_) / notes_});
+        if (infillSteps_ < notes_) return;
+        infillTimer_.stop();
+        InfillResult result;
+        for (int c = infill_.candidates - 1; c >= 0; --c) { // best (lowest score) first
+            InfillCandidateResult cand;
+            cand.index = c;
+            cand.score = 3.0 - 0.1 * c;
+            cand.scoredTokens = 40;
+            int k = 0;
+            for (double t = infill_.gapStart + 0.05; t < infill_.gapEnd; t += 0.25, ++k)
+                cand.notes.push_back({t, t + 0.2, 72 + c + k % 3, 64 + c});
+            result.candidates.push_back(cand);
+        }
+        result.originalScore = 2.5;
+        result.seconds = 0.1;
+        emit infillFinished(infill_.id, result, false, {});
+    }
     QTimer timer_;
+    QTimer infillTimer_;
+    InfillRequest infill_;
+    int infillSteps_ = 0;
     ContinuationRequest request_;
     int notes_;
     int written_ = 0;

@@ -38,3 +38,9 @@ shot demo-take3 5 --no-audio $MODEL_ARGS --take 3 --fit --select-all "$WORK/demo
 shot tracks 5 --no-audio $MODEL_ARGS --fit "$WORK/pop909.mid"
 shot audio-settings 4 --no-audio $MODEL_ARGS --command audioSettings
 shot continue-random-model 9 --no-audio --random-model --fit --continue "$WORK/demo.continuo"
+# Fill Gap over bar 3 of the demo with the bundled model: the gap marked in the roll, the
+# ranked fills in the takes list, the best one auditioned.
+FILL_MODEL=${CONTINUO_SCREENSHOT_MODEL:-$(dirname "$0")/../../resources/models/continuo-default.safetensors}
+if [ -f "$FILL_MODEL" ]; then
+    shot fill-gap 9 --no-audio --model "$(realpath "$FILL_MODEL")" --fit --select-bars 3-3 --fill-gap "$WORK/demo.continuo"
+fi

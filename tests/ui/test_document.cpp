@@ -193,6 +193,45 @@ private slots:
         QCOMPARE(doc.notes().size(), 2u);
     }
 
+    void keepInfillTakeReplacesOnlyTheGap() {
+        Document doc;
+        // Onsets at 0, Q (in the gap [Q, 2Q)), 2Q (the gap's end: outside); a long note from
+        // before the gap reaches into it and stays.
+        edit::addNotes(doc, {mk(60, 0, 3 * Q), mk(62, Q, Q / 2), mk(64, Q + Q / 2, Q / 2), mk(65, 2 * Q, Q)}, "Draw");
+        const std::vector<Note> original = doc.notes();
+        QCOMPARE(notesInGap(doc, Q, 2 * Q).size(), 2u);
+        Take fill;
+        fill.id = doc.allocateTakeId();
+        fill.name = "Fill 1";
+        fill.notes = {mk(70, Q + 10, Q / 4), mk(71, Q + Q / 2, Q / 4), mk(72, 2 * Q - 1, Q)};
+        for (Note& n : fill.notes) n.id = doc.allocateNoteId();
+        fill.provenance.infill = true;
+        fill.provenance.gapStart = Q;
+        fill.provenance.gapEnd = 2 * Q;
+        doc.undoStack()->push(new AddTakesCommand(&doc, {fill}));
+        const int steps = doc.undoStack()->count();
+        doc.undoStack()->push(makeKeepTakeCommand(&doc, fill.id)); // dispatches to the infill keep
+        QCOMPARE(doc.undoStack()->count(), steps + 1);
+        QCOMPARE(doc.tracks().size(), 1u); // no track of its own
+        QCOMPARE(doc.notes().size(), 5u);
+        QCOMPARE(doc.notes().front(), original.front());
+        QCOMPARE(doc.notes().back(), original.back());
+        const std::vector<Note> gap = notesInGap(doc, Q, 2 * Q);
+        QCOMPARE(gap.size(), 3u);
+        for (std::size_t i = 0; i < gap.size(); ++i) {
+            QCOMPARE(gap[i].pitch, fill.notes[i].pitch);
+            QCOMPARE(gap[i].start, fill.notes[i].start);
+            QCOMPARE(gap[i].track, doc.activeTrack());
+        }
+        QVERIFY(doc.takes().empty());
+        doc.undoStack()->undo();
+        QCOMPARE(doc.notes(), original);
+        QCOMPARE(doc.takes().size(), 1u);
+        QCOMPARE(doc.takes().front(), fill);
+        doc.undoStack()->redo();
+        QCOMPARE(notesInGap(doc, Q, 2 * Q).size(), 3u);
+    }
+
     void tempoEditKeepsEveryTempoChange() {
         Document doc;
         TempoMap map(doc.tempo().ticksPerQuarter());

@@ -6,6 +6,7 @@
 #include "document/ProjectFile.h"
 #include "document/TakeCommands.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -125,6 +126,51 @@ private slots:
         QCOMPARE(b.takes()[0].provenance, a.takes()[0].provenance); // every field, "stopped" too
         QCOMPARE(stripIds(b.takes()[0].notes), stripIds(a.takes()[0].notes));
         QVERIFY(!b.isModified());
+    }
+
+    void infillTakeKeepsItsGap() {
+        Document a;
+        fill(a);
+        Take t;
+        t.id = a.allocateTakeId();
+        t.name = "Fill 1";
+        Note n;
+        n.id = a.allocateNoteId();
+        n.pitch = 67;
+        n.start = 4 * Q + 30;
+        n.length = Q / 2;
+        t.notes = {n};
+        TakeProvenance& p = t.provenance;
+        p.primerStart = 0;
+        p.primerEnd = 4 * Q;
+        p.seed = 9;
+        p.variation = 2;
+        p.infill = true;
+        p.gapStart = 4 * Q;
+        p.gapEnd = 6 * Q + 15;
+        p.score = 2.718281828459045;
+        p.originalScore = 2.5;
+        p.scoredTokens = 321;
+        p.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
+        a.undoStack()->push(new AddTakesCommand(&a, {t}));
+        const QJsonObject json = project::projectToJson(a.toProject());
+        // A continuation's provenance has no gap; an infill take's has.
+        const QJsonArray takes = json["takes"].toArray();
+        QVERIFY(!takes[0].toObject()["provenance"].toObject().contains("infill"));
+        QCOMPARE(takes[1].toObject()["provenance"].toObject()["infill"].toObject()["gapEnd"].toInteger(), 6 * Q + 15);
+        auto back = project::projectFromJson(json);
+        QVERIFY2(back.ok(), back.error().c_str());
+        QCOMPARE(back->takes.size(), 2u);
+        QVERIFY(!back->takes[0].provenance.infill);
+        QCOMPARE(back->takes[1].provenance, a.takes()[1].provenance); // gap and scores too
+        // A file at another resolution: the gap is rescaled with the notes.
+        QJsonObject half = json;
+        half["ticksPerQuarter"] = int(Q / 2);
+        auto rescaled = project::projectFromJson(half);
+        QVERIFY2(rescaled.ok(), rescaled.error().c_str());
+        QCOMPARE(rescaled->takes[1].provenance.gapStart, 8 * Q);
+        QCOMPARE(rescaled->takes[1].provenance.gapEnd, 12 * Q + 30);
+        QCOMPARE(rescaled->takes[1].notes.front().start, 8 * Q + 60);
     }
 
     void rejectsGarbage() {

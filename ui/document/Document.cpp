@@ -488,14 +488,18 @@ Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
         seq.tracks.push_back(std::move(t));
     }
     const TrackId fallback = tracks_.front().id;
+    // An auditioned infill take is heard in place of the notes whose onsets lie in its gap.
+    const Take* current = includeCurrentTake ? this->take(currentTake_) : nullptr;
+    const bool fill = current && current->provenance.infill;
     for (Note n : notes_) {
+        if (fill && n.start >= current->provenance.gapStart && n.start < current->provenance.gapEnd) continue;
         auto it = at.find(trackIndex(n.track) < 0 ? fallback : n.track);
         if (it == at.end()) continue; // a muted track
         n.track = 0;
         seq.tracks[it->second].notes.push_back(n);
     }
     if (includeCurrentTake)
-        if (const Take* take = this->take(currentTake_)) {
+        if (const Take* take = current) {
             Track t;
             t.name = take->name.toStdString();
             t.channel = take->notes.empty() ? 0 : take->notes.front().channel;

@@ -145,7 +145,8 @@ public:
     project::Project toProject(const project::PieceSettings& settings = {}) const;
     /// The piece as a Sequence at kTicksPerQuarter: every track with its name, channel,
     /// program, notes and channel events; the tempo map and all time signatures. With
-    /// `includeCurrentTake`, the auditioned take as one more track; with `audibleOnly`, only
+    /// `includeCurrentTake`, the auditioned take as one more track (an infill take replaces the
+    /// notes whose onsets lie in its gap); with `audibleOnly`, only
     /// the tracks that sound (mute/solo), for playback.
     Sequence toSequence(bool includeCurrentTake = false, bool audibleOnly = false) const;
     /// Resolution and format of the MIDI file the piece came from (export defaults).

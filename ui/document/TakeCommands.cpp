@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 
+#include <map>
+
 namespace continuo::ui {
 
 AddTakesCommand::AddTakesCommand(Document* doc, std::vector<Take> takes, QUndoCommand* parent)
@@ -63,6 +65,7 @@ void SetPrimerTakeCommand::undo() { doc_->setPrimerTake(before_); }
 QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
     const Take* t = doc->take(id);
     if (!t) return nullptr;
+    if (t->provenance.infill) return makeKeepInfillTakeCommand(doc, id);
     auto* macro = new QUndoCommand(QCoreApplication::translate("Takes", "Keep take \"%1\"").arg(t->name));
     // The take becomes a track of its own (named after it, the piano of the active track), so
     // that it can be muted, hidden or left out of the next primer.
@@ -81,6 +84,41 @@ QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
         n.channel = track.channel;
     }
     new EditNotesCommand(doc, macro->text(), {}, std::move(notes), 0, macro);
+    new RemoveTakeCommand(doc, id, macro);
+    return macro;
+}
+
+std::vector<Note> notesInGap(const Document& doc, Tick start, Tick end) {
+    std::vector<Note> out;
+    const auto& notes = doc.notes();
+    for (std::size_t i = doc.lowerBound(start); i < notes.size() && notes[i].start < end; ++i) out.push_back(notes[i]);
+    return out;
+}
+
+QUndoCommand* makeKeepInfillTakeCommand(Document* doc, TakeId id) {
+    const Take* t = doc->take(id);
+    if (!t || !t->provenance.infill) return nullptr;
+    const TakeProvenance& p = t->provenance;
+    std::vector<Note> gap = notesInGap(*doc, p.gapStart, p.gapEnd);
+    // The fill goes to the track that held most of the gap (the active track when it was empty).
+    std::map<TrackId, int> count;
+    for (const Note& n : gap) ++count[n.track];
+    TrackId target = doc->activeTrack();
+    int most = 0;
+    for (const auto& [track, n] : count)
+        if (n > most && doc->track(track)) {
+            most = n;
+            target = track;
+        }
+    const TrackInfo* info = doc->track(target);
+    std::vector<Note> fill = t->notes;
+    for (Note& n : fill) {
+        n.id = doc->allocateNoteId();
+        n.track = target;
+        n.channel = info ? info->channel : n.channel;
+    }
+    auto* macro = new QUndoCommand(QCoreApplication::translate("Takes", "Fill the gap with \"%1\"").arg(t->name));
+    new EditNotesCommand(doc, macro->text(), std::move(gap), std::move(fill), 0, macro);
     new RemoveTakeCommand(doc, id, macro);
     return macro;
 }

@@ -65,6 +65,15 @@ private:
 
 /// Keep: the take's notes join the piece (new ids) on a track of their own, and the take
 /// leaves the list. A macro of an AddTrackCommand, an EditNotesCommand and a RemoveTakeCommand.
+/// An infill take is kept with makeKeepInfillTakeCommand instead.
 QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id);
+
+/// The piece's notes whose onsets lie in [start, end), on every track: what keeping an infill
+/// take for that gap replaces.
+std::vector<Note> notesInGap(const Document& doc, Tick start, Tick end);
+/// Keep an infill take: the notes whose onsets lie in its gap are replaced by the take's notes
+/// (new ids, on the track that held most of the gap's notes, else the active track); every
+/// other note keeps its id and values. One step: an EditNotesCommand and a RemoveTakeCommand.
+QUndoCommand* makeKeepInfillTakeCommand(Document* doc, TakeId id);
 
 } // namespace continuo::ui

@@ -10,6 +10,19 @@
 
 namespace continuo::ui {
 
+namespace {
+/// An infill take's score in words: what it measures and how the gap's own notes compare.
+QString fitText(const TakeProvenance& p) {
+    if (!p.infill || p.score < 0) return {};
+    QString s = TakesModel::tr("Fit %1 nats per event of the real music after the gap (%2 events; lower fits better)")
+                    .arg(p.score, 0, 'f', 3)
+                    .arg(p.scoredTokens);
+    if (p.originalScore >= 0)
+        s += TakesModel::tr("; with the notes the gap held: %1").arg(p.originalScore, 0, 'f', 3);
+    return s;
+}
+} // namespace
+
 TakesModel::TakesModel(Document* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
     // Takes come and go as a whole list; a reset keeps the view and the tester consistent.
     connect(doc_, &Document::takesChanged, this, [this] {
@@ -64,7 +77,16 @@ QString TakesModel::provenanceText(const Take& t) {
         .arg(p.lengthSeconds, 0, 'f', 0)
         .arg(t.notes.size())
         .arg(QLocale().toString(p.created, QLocale::ShortFormat))
-        .arg(p.stopped ? tr(" (stopped early)") : QString());
+        .arg(p.stopped ? tr(" (stopped early)") : QString()) + infillText(t);
+}
+
+QString TakesModel::infillText(const Take& t) {
+    const TakeProvenance& p = t.provenance;
+    if (!p.infill) return {};
+    QString s = tr("<br>Fills the gap at ticks %1–%2 (candidate %3)").arg(p.gapStart).arg(p.gapEnd).arg(p.variation + 1);
+    const QString fit = fitText(p);
+    if (!fit.isEmpty()) s += QStringLiteral("<br>") + fit.toHtmlEscaped();
+    return s;
 }
 
 QVariant TakesModel::data(const QModelIndex& index, int role) const {
@@ -80,13 +102,18 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
         case Seed: return QString::number(t.provenance.seed);
         case Temperature: return QString::number(t.provenance.temperature, 'f', 2);
         case TopP: return QString::number(t.provenance.topP, 'f', 2);
+        case Fit:
+            return t.provenance.infill && t.provenance.score >= 0 ? QString::number(t.provenance.score, 'f', 2)
+                                                                 : QString();
         case State:
             if (t.generating) return tr("writing…");
             if (t.id == doc_->primerTake()) return tr("primer");
             return current ? tr("auditioned") : QString();
         }
         return {};
-    case Qt::ToolTipRole: return provenanceText(t);
+    case Qt::ToolTipRole:
+        if (index.column() == Fit && t.provenance.infill) return fitText(t.provenance);
+        return provenanceText(t);
     case Qt::FontRole:
         if (current) {
             QFont f;
@@ -103,6 +130,9 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant TakesModel::headerData(int section, Qt::Orientation o, int role) const {
+    if (o == Qt::Horizontal && role == Qt::ToolTipRole && section == Fit)
+        return tr("Fill Gap takes: how naturally the real music after the gap follows this fill, in the "
+                  "model's nats per event. Lower fits better; the list is ranked by it.");
     if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
     case Name: return tr("Take");
@@ -110,6 +140,7 @@ QVariant TakesModel::headerData(int section, Qt::Orientation o, int role) const 
     case Seed: return tr("Seed");
     case Temperature: return tr("Temp");
     case TopP: return tr("Top-p");
+    case Fit: return tr("Fit");
     case State: return tr("State");
     }
     return {};

@@ -1,6 +1,7 @@
 #pragma once
 // The document's takes as a table: name (editable: rename is undoable), notes, seed,
-// temperature, top-p, state. The tooltip holds the full provenance.
+// temperature, top-p, fit (infill takes: how well the music after the gap follows), state.
+// The tooltip holds the full provenance.
 #include "document/Take.h"
 
 #include <QAbstractTableModel>
@@ -12,7 +13,7 @@ class Document;
 class TakesModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Notes, Seed, Temperature, TopP, State, ColumnCount };
+    enum Column { Name, Notes, Seed, Temperature, TopP, Fit, State, ColumnCount };
     enum Role { TakeIdRole = Qt::UserRole + 1 };
 
     explicit TakesModel(Document* doc, QObject* parent = nullptr);
@@ -27,6 +28,8 @@ public:
     TakeId takeAt(int row) const;
     int rowOf(TakeId id) const;
     static QString provenanceText(const Take& take);
+    /// The gap and the score of an infill take (empty for a continuation).
+    static QString infillText(const Take& take);
 
 private:
     Document* doc_;

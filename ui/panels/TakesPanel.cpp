@@ -28,7 +28,8 @@ TakesPanel::TakesPanel(Document* doc, QWidget* parent)
     view_->setObjectName("takesView");
 
     empty_ = new QLabel(tr("No takes yet. Press <b>Continue</b> (Ctrl+Enter) and the model's "
-                           "variations appear here, one row each."), this);
+                           "variations appear here, one row each; <b>Fill Gap</b> (Ctrl+Shift+Enter) "
+                           "lists its fills for the selected bars here too, best first."), this);
     empty_->setWordWrap(true);
     empty_->setStyleSheet("color: #8a93a6; padding: 6px;");
 

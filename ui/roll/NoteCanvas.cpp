@@ -112,6 +112,16 @@ int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick max
             if (!doc_->isTrackAudible(n.track)) colour = colour.darker(190); // muted, or another track soloed
         }
         const QRectF r = noteRect(n);
+        if (selectable && n.start >= ghostFrom_ && n.start < ghostTo_) {
+            // In the gap of the auditioned infill take: what keeping it would replace.
+            QColor c = colour;
+            c.setAlpha(120);
+            p.setPen(QPen(c, 1, Qt::DashLine));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(r.adjusted(0, 0, -1, -1));
+            ++painted;
+            continue;
+        }
         const bool selected = selectable && doc_->isSelected(n.id);
         p.fillRect(r, palette::byVelocity(selected ? palette::noteSelected() : colour, n.velocity));
         if (r.width() > 3) {
@@ -132,6 +142,10 @@ void NoteCanvas::paintTakeBand(QPainter& p) {
     const Take* take = doc_->take(doc_->currentTake());
     if (!take) return;
     const TakeProvenance& pv = take->provenance;
+    if (pv.infill) {
+        paintGapBand(p, *take);
+        return;
+    }
     // The primer the model listened to, and the take's own region after it.
     const double px0 = view_->tickToX(pv.primerStart);
     const double px1 = view_->tickToX(pv.primerEnd);
@@ -208,14 +222,40 @@ void NoteCanvas::paintListening(QPainter& p) {
         const QString label = tr("%1 hears from here · %2 events").arg(who, locale.toString(b.events));
         const double w = fm.horizontalAdvance(label) + 8;
         if (x + 4 < lastLabelEnd) continue;
-        p.fillRect(QRectF(x + 1, 22, w, fm.height() + 2), palette::background());
+        p.fillRect(QRectF(x + 1, 40, w, fm.height() + 2), palette::background());
         p.setPen(palette::listening());
-        p.drawText(QPointF(x + 5, 22 + fm.ascent() + 1), label);
+        p.drawText(QPointF(x + 5, 40 + fm.ascent() + 1), label);
         lastLabelEnd = x + w + 6;
     }
     p.setPen(QPen(palette::listening(220), 2));
     p.drawLine(QPointF(xEnd, 0), QPointF(xEnd, height()));
     p.setFont(font());
+}
+
+void NoteCanvas::paintGapBand(QPainter& p, const Take& take) {
+    const TakeProvenance& pv = take.provenance;
+    // What the model listened to before the gap, and the gap the take fills, edged both sides.
+    const double px0 = view_->tickToX(pv.primerStart);
+    const double gx0 = view_->tickToX(pv.gapStart);
+    const double gx1 = view_->tickToX(pv.gapEnd);
+    p.fillRect(QRectF(px0, 0, gx0 - px0, height()), palette::primerBand());
+    p.fillRect(QRectF(gx0, 0, gx1 - gx0, height()), palette::takeBand());
+    p.setPen(QPen(palette::take(), 1, Qt::DashLine));
+    p.drawLine(QPointF(gx0, 0), QPointF(gx0, height()));
+    p.drawLine(QPointF(gx1, 0), QPointF(gx1, height()));
+    p.setPen(palette::take());
+    QFont f = font();
+    f.setBold(true);
+    p.setFont(f);
+    p.drawText(QPointF(gx0 + 6, 16), tr("%1 · fills the gap").arg(take.name));
+    p.setFont(font());
+    if (pv.score >= 0) {
+        p.setPen(palette::dimText());
+        p.drawText(QPointF(gx0 + 6, 32), tr("fit %1").arg(pv.score, 0, 'f', 2) +
+                                             (pv.originalScore >= 0 ? tr(" · your notes %1").arg(pv.originalScore, 0, 'f', 2)
+                                                                    : QString()) +
+                                             tr(" · lower fits better"));
+    }
 }
 
 void NoteCanvas::paintEvent(QPaintEvent*) {
@@ -235,6 +275,10 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
     paintTakeBand(p);
     paintListening(p);
 
+    const Take* shown = doc_->take(doc_->currentTake());
+    const bool fill = shown && shown->provenance.infill;
+    ghostFrom_ = fill ? shown->provenance.gapStart : 0;
+    ghostTo_ = fill ? shown->provenance.gapEnd : 0;
     int painted = paintNotes(p, doc_->notes(), doc_->maxNoteLength(), t0, t1, palette::note(), true);
     if (const Take* take = doc_->take(doc_->currentTake())) {
         Tick maxLen = 0;

@@ -13,6 +13,10 @@
 
 #include <vector>
 
+namespace continuo::project {
+struct Take;
+}
+
 namespace continuo::ui {
 
 class Document;
@@ -51,6 +55,7 @@ private:
                    const QColor& base, bool selectable, Tick drawFrom = 0);
     void paintTakeBand(QPainter& p);
     void paintListening(QPainter& p);
+    void paintGapBand(QPainter& p, const project::Take& take);
     const Note* hitNote(QPointF pos, bool* nearEnd) const;
     QRectF noteRect(const Note& n) const;
     Tick snapped(Tick t, Qt::KeyboardModifiers mods) const;
@@ -68,6 +73,8 @@ private:
     QRect rubber_;
     std::vector<NoteId> rubberBase_;
     int previewPitch_ = -1;
+    Tick ghostFrom_ = 0; ///< piece notes with onsets in [ghostFrom_, ghostTo_) are drawn as outlines
+    Tick ghostTo_ = 0;
     double lastPaintMs_ = 0;
     ListeningSpan listening_;
     bool showListening_ = true;

@@ -44,7 +44,8 @@ void RulerWidget::paintEvent(QPaintEvent*) {
         const double x0 = view_->tickToX(take->provenance.primerStart);
         const double x1 = view_->tickToX(take->provenance.primerEnd);
         p.fillRect(QRectF(x0, height() - 4, x1 - x0, 4), palette::note());
-        const double x2 = view_->tickToX(take->endTick());
+        // An infill take's bar is its gap; a continuation's runs to its last note.
+        const double x2 = view_->tickToX(take->provenance.infill ? take->provenance.gapEnd : take->endTick());
         p.fillRect(QRectF(x1, height() - 4, x2 - x1, 4), palette::take());
     }
     // Label every bar when there is room, else every 2nd, 4th, ... Bars follow every time

@@ -31,6 +31,36 @@ struct ContinuationRequest {
     std::uint64_t seed = 0;
 };
 
+/// Fill Gap: candidates for the gap [gapStart, gapEnd), written from the music before it and
+/// ranked by how well the real music after it follows (Generator::infill). Times are seconds
+/// from one origin shared by every field (the controller uses the start of the piece).
+struct InfillRequest {
+    std::uint64_t id = 0;
+    std::vector<GeneratedNote> before;   ///< notes with onsets before the gap (the primer), sorted by start
+    std::vector<GeneratedNote> after;    ///< notes with onsets from gapEnd on, sorted by start
+    std::vector<GeneratedNote> original; ///< what the gap holds now, scored the same way for comparison
+    double gapStart = 0;
+    double gapEnd = 0;
+    int candidates = 4;       ///< 1..8
+    double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
+    double temperature = 1.0;
+    double topP = 0.95;
+    std::uint64_t seed = 0;
+};
+
+struct InfillCandidateResult {
+    int index = 0;                     ///< in sampling order
+    std::vector<GeneratedNote> notes;  ///< onsets in [gapStart, gapEnd), same origin as the request
+    double score = 0;                  ///< mean nats per token of the music after the gap (lower fits better)
+    int scoredTokens = 0;
+};
+
+struct InfillResult {
+    std::vector<InfillCandidateResult> candidates; ///< best (lowest score) first
+    double originalScore = -1;                     ///< the notes the gap held (< 0: not scored)
+    double seconds = 0;                            ///< wall time on the worker
+};
+
 struct ContinuationProgress {
     int tokens = 0;
     double tokensPerSecond = 0;
@@ -80,6 +110,9 @@ public:
     virtual void prime(const ContinuationRequest& request) { Q_UNUSED(request); }
     /// CPU threads for the model: 0 = automatic (one for decoding, idle cores for the primer).
     virtual void setThreads(int threads) { Q_UNUSED(threads); }
+    /// Starts a Fill Gap; answers with progress() and exactly one infillFinished(). cancel()
+    /// stops it too. A service that cannot fill gaps answers with an error.
+    virtual void startInfill(const InfillRequest& request);
 
 signals:
     void modelLoading(const QString& path);
@@ -94,6 +127,9 @@ signals:
     void timing(quint64 request, const continuo::ui::ContinuationTiming& timing);
     /// `error` empty on success. Sent once per start().
     void finished(quint64 request, bool cancelled, const QString& error, double tokensPerSecond);
+    /// Sent once per startInfill(): the ranked candidates (none when cancelled or failed).
+    void infillFinished(quint64 request, const continuo::ui::InfillResult& result, bool cancelled,
+                        const QString& error);
 };
 
 /// Registers the value types above for queued connections (call once, any thread).
@@ -105,3 +141,4 @@ Q_DECLARE_METATYPE(continuo::ui::GeneratedNote)
 Q_DECLARE_METATYPE(continuo::ui::ContinuationProgress)
 Q_DECLARE_METATYPE(continuo::ui::ModelDescription)
 Q_DECLARE_METATYPE(continuo::ui::ContinuationTiming)
+Q_DECLARE_METATYPE(continuo::ui::InfillResult)

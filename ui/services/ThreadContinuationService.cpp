@@ -4,6 +4,8 @@
 #include <QFileInfo>
 #include <QThread>
 
+#include <algorithm>
+
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "continuo/inference/Engine.h"
 #endif
@@ -210,6 +212,65 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
     QMetaObject::invokeMethod(this, [this, id] {
         emit finished(id, false, tr("this build has no inference engine (LibTorch was not found)"), 0);
     }, Qt::QueuedConnection);
+#endif
+}
+
+void ThreadContinuationService::startInfill(const InfillRequest& request) {
+    const quint64 id = request.id;
+    auto refuse = [this, id](const QString& why) {
+        QMetaObject::invokeMethod(this, [this, id, why] { emit infillFinished(id, {}, false, why); },
+                                  Qt::QueuedConnection);
+    };
+    if (busy_) return refuse(tr("the model is busy with another request"));
+#ifdef CONTINUO_HAVE_INFERENCE
+    if (!ready_) return refuse(tr("no model is loaded"));
+    busy_ = true;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = cancel_;
+    auto worker = worker_;
+    const int threads = threads_;
+    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
+        const quint64 id = request.id;
+        inference::InfillOptions options;
+        options.threads = threads;
+        options.candidates = std::clamp(request.candidates, 1, 8);
+        options.scoreSeconds = request.scoreSeconds;
+        options.sampling.temperature = request.temperature;
+        options.sampling.topP = request.topP;
+        options.sampling.seed = request.seed;
+        options.onProgress = [this, id](const inference::ContinueProgress& p) {
+            const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
+            QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); }, Qt::QueuedConnection);
+        };
+        const std::vector<tokens::TimedNote> original = timedNotes(request.original);
+        auto filled = worker->generator->infill(timedNotes(request.before), request.gapStart, request.gapEnd,
+                                                timedNotes(request.after), options, cancel.get(),
+                                                request.original.empty() ? nullptr : &original);
+        InfillResult result;
+        QString error;
+        bool cancelled = cancel->load();
+        if (!filled) error = QString::fromStdString(filled.error());
+        else {
+            cancelled = cancelled || filled->cancelled;
+            result.originalScore = filled->originalAfterNll;
+            result.seconds = filled->wallSeconds;
+            if (!cancelled)
+                for (const inference::InfillCandidate& c : filled->candidates) {
+                    InfillCandidateResult r;
+                    r.index = c.index;
+                    r.score = c.afterNll;
+                    r.scoredTokens = c.afterTokens;
+                    for (const tokens::TimedNote& n : c.notes) r.notes.push_back({n.start, n.end, n.pitch, n.velocity});
+                    result.candidates.push_back(std::move(r));
+                }
+        }
+        QMetaObject::invokeMethod(this, [this, id, result, cancelled, error] {
+            busy_ = false;
+            emit infillFinished(id, result, cancelled, error);
+        }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+#else
+    refuse(tr("this build has no inference engine (LibTorch was not found)"));
 #endif
 }
 

@@ -31,6 +31,7 @@ public:
     void start(const ContinuationRequest& request) override;
     void cancel() override;
     void prime(const ContinuationRequest& request) override;
+    void startInfill(const InfillRequest& request) override;
     void setThreads(int threads) override { threads_ = threads; }
     int threads() const { return threads_; }
 

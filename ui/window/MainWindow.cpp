@@ -11,6 +11,7 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/FillGapController.h"
 #include "services/ThreadContinuationService.h"
 
 #include <QAction>
@@ -70,6 +71,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     transport_->addFields();
 
     createDocks();
+    createFillGap();
     createMenus();
     createStatusBar();
     connectServices();
@@ -255,13 +257,16 @@ void MainWindow::updateTitle() {
 }
 
 void MainWindow::updateActions() {
-    const bool running = controller_->isRunning();
+    const bool running = controller_->isRunning() || fillGap_->isRunning();
     const Take* take = doc_->take(doc_->currentTake());
     const bool takeReady = take && !take->generating;
     action("continue")->setEnabled(!running && modelOk_);
     action("cancel")->setEnabled(running);
     for (const char* n : {"keepTake", "discardTake", "renameTake", "continueFromTake"})
         action(n)->setEnabled(takeReady);
+    action("fillGap")->setEnabled(!running && modelOk_);
+    // An infill take belongs inside the piece, not after it: keep it instead.
+    if (take && take->provenance.infill) action("continueFromTake")->setEnabled(false);
     action("auditionTake")->setEnabled(take != nullptr);
     const bool sel = !doc_->selection().empty();
     for (const char* n : {"cut", "copy", "delete", "duplicate", "transposeUp", "transposeDown",
@@ -311,6 +316,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         return;
     }
     controller_->cancel();
+    fillGap_->cancel();
     playback_->panic();
     saveSettings();
     recovery_->finish();

@@ -23,6 +23,8 @@ class ContinuationService;
 class ContinueController;
 class ContinuePanel;
 class Document;
+class FillGapController;
+class FillGapPanel;
 class PianoRollWidget;
 class PlaybackController;
 class RecoveryManager;
@@ -53,6 +55,8 @@ public:
     TracksPanel* tracksPanel() const { return tracksPanel_; }
     TransportBar* transportBar() const { return transport_; }
     ContinueController* continueController() const { return controller_; }
+    FillGapController* fillGapController() const { return fillGap_; }
+    FillGapPanel* fillGapPanel() const { return fillGapPanel_; }
     ContinuationService* continuationService() const { return service_; }
     PlaybackController* playback() const { return playback_; }
     RecoveryManager* recovery() const { return recovery_; }
@@ -81,6 +85,9 @@ private:
     void createActions();
     void createMenus();
     void createDocks();
+    /// Generate > Fill Gap: its action, panel, controller and their wiring (MainWindowFillGap.cpp).
+    void createFillGap();
+    void startFillGap();
     void createStatusBar();
     void connectServices();
     void restoreSettings();
@@ -129,6 +136,8 @@ private:
     TracksPanel* tracksPanel_;
     ContinuationService* service_;
     ContinueController* controller_;
+    FillGapController* fillGap_ = nullptr;
+    FillGapPanel* fillGapPanel_ = nullptr;
     PlaybackController* playback_;
     RecoveryManager* recovery_;
     QHash<QString, QAction*> actions_;

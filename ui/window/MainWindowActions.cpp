@@ -191,7 +191,8 @@ void MainWindow::createActions() {
     makeAction("keepTake", tr("Keep"), {K(tr("K"))}, tr("Merge the take into the piece after its primer"), &MainWindow::keepTake);
     makeAction("discardTake", tr("Discard"), {K(tr("Shift+Del"))}, tr("Remove the take (undoable)"), &MainWindow::discardTake);
     makeAction("renameTake", tr("Rename…"), {K(tr("F2"))}, tr("Give the take a name"), &MainWindow::renameTake);
-    makeAction("continueFromTake", tr("Continue From"), {K(tr("Ctrl+Shift+Return"))}, tr("Use this take as the primer of the next Continue"), &MainWindow::continueFromTake);
+    // C: Ctrl+Shift+Enter (either Enter key) is Fill Gap's.
+    makeAction("continueFromTake", tr("Continue From"), {K(tr("C"))}, tr("Use this take as the primer of the next Continue"), &MainWindow::continueFromTake);
 }
 
 void MainWindow::createMenus() {
@@ -214,7 +215,7 @@ void MainWindow::createMenus() {
     midiMenu_ = transport->addMenu(tr("MIDI &Input"));
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
     transport->addAction(action("audioSettings"));
-    add(menuBar()->addMenu(tr("&Generate")), {"continue", "cancel", "", "chooseModel", "randomModel"});
+    add(menuBar()->addMenu(tr("&Generate")), {"continue", "fillGap", "cancel", "", "chooseModel", "randomModel"});
     add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake"});
 }
 
@@ -278,7 +279,10 @@ void MainWindow::auditionTake() {
     const Take* t = doc_->take(doc_->currentTake());
     if (!t) return;
     if (playback_->isPlaying()) playback_->stop();
-    playback_->locate(t->provenance.primerStart);
+    // An infill take is heard from the bar before its gap; a continuation with its primer.
+    const TakeProvenance& p = t->provenance;
+    playback_->locate(p.infill ? std::max(p.primerStart, doc_->barAt(p.gapStart).start - doc_->ticksPerBar())
+                               : p.primerStart);
     playback_->play();
     updateActions();
 }

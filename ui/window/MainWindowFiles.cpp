@@ -10,6 +10,7 @@
 #include "playback/PlaybackController.h"
 #include "roll/PianoRollWidget.h"
 #include "services/ContinueController.h"
+#include "services/FillGapController.h"
 #include "window/AudioSettingsDialog.h"
 #include "window/ExportMidiDialog.h"
 #include "window/WavExporter.h"
@@ -71,6 +72,7 @@ void MainWindow::loadExampleMotif() {
 void MainWindow::newFile() {
     if (!maybeSave()) return;
     controller_->cancel();
+    fillGap_->cancel();
     doc_->reset(Sequence{});
     doc_->setTitle(QString());
     path_.clear();
@@ -93,6 +95,7 @@ void MainWindow::importDialog() {
 
 bool MainWindow::openFile(const QString& path) {
     controller_->cancel();
+    fillGap_->cancel();
     playback_->stop();
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == "continuo") {

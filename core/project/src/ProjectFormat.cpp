@@ -13,6 +13,10 @@
 //     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
 //     "primerTake": "0", "settings": {...} }
 //
+// An infill take's provenance has "infill": {"gapStart", "gapEnd" (ticks), "score",
+// "originalScore" (nats per token of the music after the gap), "scoredTokens"}; a take
+// without it is a continuation (every file before Fill Gap).
+//
 // Written compact (no indentation). Event kinds: "cc" (number = controller), "program" (number = program), "bend" (value
 // 0..16383, 8192 = centre), "pressure" (value), "polyPressure" (number = key). Rows keep a
 // piece of a few thousand notes and pedal events compact. Fields this version does not know,
@@ -134,7 +138,7 @@ Expected<TimeSignature> timeSignatureFromJson(const QJsonValue& v, const QString
 }
 
 QJsonObject provenanceToJson(const TakeProvenance& p) {
-    return QJsonObject{{"primerStart", qint64(p.primerStart)},
+    QJsonObject o{{"primerStart", qint64(p.primerStart)},
                        {"primerEnd", qint64(p.primerEnd)},
                        {"primerSource", p.primerSource},
                        {"model", p.modelName},
@@ -147,6 +151,14 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"variation", p.variation},
                        {"stopped", p.stopped},
                        {"created", p.created.toString(Qt::ISODateWithMs)}};
+    // Only infill takes carry the gap; files of continuations stay as they were.
+    if (p.infill)
+        o["infill"] = QJsonObject{{"gapStart", qint64(p.gapStart)},
+                                  {"gapEnd", qint64(p.gapEnd)},
+                                  {"score", p.score},
+                                  {"originalScore", p.originalScore},
+                                  {"scoredTokens", p.scoredTokens}};
+    return o;
 }
 
 TakeProvenance provenanceFromJson(const QJsonObject& p) {
@@ -164,6 +176,15 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     pv.variation = p["variation"].toInt();
     pv.stopped = p["stopped"].toBool(false);
     pv.created = QDateTime::fromString(p["created"].toString(), Qt::ISODateWithMs);
+    const QJsonObject fill = p["infill"].toObject();
+    if (!fill.isEmpty()) {
+        pv.infill = true;
+        pv.gapStart = std::max<qint64>(0, fill["gapStart"].toInteger());
+        pv.gapEnd = std::max<qint64>(pv.gapStart, fill["gapEnd"].toInteger());
+        pv.score = fill["score"].toDouble(-1);
+        pv.originalScore = fill["originalScore"].toDouble(-1);
+        pv.scoredTokens = fill["scoredTokens"].toInt();
+    }
     return pv;
 }
 
@@ -207,6 +228,8 @@ void rescaleProject(Project& p, int from) {
         notes(t.notes);
         t.provenance.primerStart = r(t.provenance.primerStart);
         t.provenance.primerEnd = r(t.provenance.primerEnd);
+        t.provenance.gapStart = r(t.provenance.gapStart);
+        t.provenance.gapEnd = r(t.provenance.gapEnd);
     }
     p.loop.start = r(p.loop.start);
     p.loop.end = r(p.loop.end);

@@ -105,6 +105,9 @@ struct InfillOptions {
     int candidates = 4;       ///< 1..8, sampled side by side from the music before the gap
     double scoreSeconds = 10; ///< how much of the real music after the gap ranks the candidates
     int threads = -1;         ///< as in ContinueOptions
+    /// Progress on the calling thread: sampling takes the fraction up to 0.9 (tokens and
+    /// tokens/s as in Continue), scoring the candidates the rest.
+    std::function<void(const ContinueProgress&)> onProgress;
 };
 
 struct InfillCandidate {

@@ -38,6 +38,15 @@ struct TakeProvenance {
     int variation = 0;         ///< index within its Continue request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
     QDateTime created;
+    /// An infill take (Generate > Fill Gap) fills [gapStart, gapEnd) instead of continuing:
+    /// its notes have onsets in the gap, and keeping it replaces the piece's notes whose onsets
+    /// lie there. Its primer is the music before the gap (primerEnd == gapStart).
+    bool infill = false;
+    Tick gapStart = 0;
+    Tick gapEnd = 0;
+    double score = -1;         ///< mean nats per token of the real music after the gap given this fill (lower fits better; < 0: not scored)
+    double originalScore = -1; ///< the same score with the notes the gap held (< 0: not scored)
+    int scoredTokens = 0;      ///< tokens of the music after the gap that were scored
     bool operator==(const TakeProvenance&) const = default;
 };
 

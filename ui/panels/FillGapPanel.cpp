@@ -1,0 +1,94 @@
+#include "panels/FillGapPanel.h"
+
+#include <QAction>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace continuo::ui {
+
+namespace {
+QToolButton* buttonFor(QAction* a, QWidget* parent) {
+    auto* b = new QToolButton(parent);
+    b->setDefaultAction(a);
+    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    b->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    return b;
+}
+} // namespace
+
+FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* parent) : QWidget(parent) {
+    gap_ = new QLabel(this);
+    gap_->setObjectName("fillGapRange");
+    gap_->setWordWrap(true);
+    gap_->setToolTip(tr("Fill Gap rewrites the notes whose onsets lie in this range. Select notes to set it "
+                        "(from the first onset to the last end), or drag a loop region on the ruler."));
+    candidates_ = new QSpinBox(this);
+    candidates_->setObjectName("fillGapCandidates");
+    candidates_->setRange(1, 8);
+    candidates_->setValue(4);
+    candidates_->setToolTip(tr("How many fills the model writes; they are ranked by how well the music after the "
+                               "gap follows each, best first"));
+    auto* shared = new QLabel(tr("Temperature, top-p and seed: those of the Continue tab"), this);
+    shared->setStyleSheet("color: #8a93a6;");
+    shared->setWordWrap(true);
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Gap"), gap_);
+    form->addRow(tr("Candidates"), candidates_);
+
+    auto* run = new QHBoxLayout;
+    QToolButton* go = buttonFor(fillAction, this);
+    go->setObjectName("fillGapButton");
+    go->setMinimumHeight(28);
+    go->setStyleSheet("QToolButton { font-weight: bold; background: #b5702f; color: white; "
+                      "border-radius: 4px; padding: 3px 10px; } QToolButton:disabled { background: #3a3f4b; color: #8a93a6; }");
+    run->addWidget(go, 2);
+    run->addWidget(buttonFor(cancelAction, this), 1);
+
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setTextVisible(false);
+    progress_->setMaximumHeight(8);
+    rate_ = new QLabel(this);
+    rate_->setStyleSheet("color: #8a93a6;");
+    message_ = new QLabel(this);
+    message_->setWordWrap(true);
+    message_->setStyleSheet("color: #8a93a6;");
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(form);
+    layout->addWidget(shared);
+    layout->addLayout(run);
+    layout->addWidget(progress_);
+    layout->addWidget(rate_);
+    layout->addWidget(message_);
+    layout->addStretch(1);
+}
+
+int FillGapPanel::candidates() const { return candidates_->value(); }
+
+void FillGapPanel::setGapText(const QString& text) { gap_->setText(text); }
+
+void FillGapPanel::setRunning(bool running) {
+    progress_->setValue(0);
+    rate_->setText(running ? tr("Writing the candidates…") : QString());
+}
+
+void FillGapPanel::setProgress(double fraction, double tokensPerSecond, int tokens) {
+    progress_->setValue(int(fraction * 1000));
+    // The engine spends the last tenth of the fraction on ranking (InfillOptions::onProgress).
+    rate_->setText(fraction >= 0.9 ? tr("Ranking: reading the music after the gap after each candidate…")
+                                   : tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
+}
+
+void FillGapPanel::setMessage(const QString& text) { message_->setText(text); }
+
+} // namespace continuo::ui

@@ -1,0 +1,40 @@
+#pragma once
+// Controls of Generate > Fill Gap: the gap it would fill (the selection's span or the loop
+// region, in bars and seconds), how many candidates to write, the Fill Gap / Cancel buttons
+// (MainWindow's actions), progress with tokens/s and the last result. Temperature, top-p and
+// seed are the Continue panel's.
+#include <QWidget>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QSpinBox;
+
+namespace continuo::ui {
+
+class FillGapPanel : public QWidget {
+    Q_OBJECT
+public:
+    FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* parent = nullptr);
+
+    int candidates() const;
+    QSpinBox* candidatesBox() const { return candidates_; }
+    QLabel* gapLabel() const { return gap_; }
+    QLabel* messageLabel() const { return message_; }
+    QProgressBar* progressBar() const { return progress_; }
+
+    /// The gap Fill Gap would fill now, in words (FillGapController::describe).
+    void setGapText(const QString& text);
+    void setRunning(bool running);
+    void setProgress(double fraction, double tokensPerSecond, int tokens);
+    void setMessage(const QString& text);
+
+private:
+    QLabel* gap_;
+    QSpinBox* candidates_;
+    QProgressBar* progress_;
+    QLabel* rate_;
+    QLabel* message_;
+};
+
+} // namespace continuo::ui
