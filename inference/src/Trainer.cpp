@@ -221,6 +221,16 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                                          torch::optim::AdamWOptions(o.learningRate).weight_decay(0.0).betas({0.9, 0.98})));
         torch::optim::AdamW optimizer(groups);
         std::vector<LayerMemory> memories(std::size_t(cfg.layers));
+        // Every rank must stand at the same step: a rank on another machine resumes from its
+        // own copy of the checkpoint.
+        if (ranks > 1) {
+            auto steps = torch::tensor({double(step), -double(step)}, torch::kFloat64);
+            group->allReduce(steps, true);
+            if (steps[0].item<double>() != -steps[1].item<double>())
+                return Error{"the ranks would resume from different steps (rank " + std::to_string(rank) + " is at step " +
+                             std::to_string(step) + ", another at step " + std::to_string(int(steps[0].item<double>())) +
+                             "): copy rank 0's " + ckpt.dir.toStdString() + " to every rank's --out, or start afresh"};
+        }
         // Every rank starts from rank 0's weights, whatever it created or loaded.
         {
             std::vector<torch::Tensor> params;
