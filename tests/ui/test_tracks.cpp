@@ -2,7 +2,8 @@
 // track list, one is muted (from its checkbox), and MIDI export keeps all three with their
 // names, programs and pedal while playback leaves the muted one out. Keeping a take makes a
 // track of its own; the pedal lane draws and erases pedal undoably; the primer leaves out the
-// tracks unticked in the Primer column.
+// tracks unticked in the Primer column; meta and sysex events of an opened file stay at their ticks through edits and come
+// back in the export.
 #include "FakeContinuationService.h"
 #include "Pop909Piece.h"
 
@@ -11,6 +12,8 @@
 #include "window/ExportMidiDialog.h"
 #include "document/TakeCommands.h"
 #include "document/TrackCommands.h"
+#include "document/EditOperations.h"
+#include "document/MetreCommand.h"
 #include "panels/TracksPanel.h"
 #include "roll/PedalLane.h"
 #include "roll/PianoRollWidget.h"
@@ -213,6 +216,57 @@ private slots:
         doc.undoStack()->undo();
         doc.undoStack()->undo();
         QCOMPARE(pedal::regions(doc.track(piano)->events, ch, end), before);
+    }
+
+    void keptEventsStayThroughEditsAndExport() {
+        // Meta and sysex events of an opened file follow the rules of the controllers: notes
+        // moved and the tempo changed leave them at their ticks, on their tracks, and MIDI
+        // export writes them back with the conductor track's name; an empty track stays.
+        Sequence piece = test::pop909Piece();
+        piece.conductorName = "POP909 conductor";
+        piece.conductorEvents = {{0, RawEvent::Kind::Meta, 0x59, std::string("\x00\x00", 2)},
+                                 {1920, RawEvent::Kind::Meta, 0x06, "Chorus"}};
+        piece.tracks[0].rawEvents = {{0, RawEvent::Kind::Sysex, 0, std::string("\x7E\x7F\x09\x01\xF7", 5)},
+                                     {480, RawEvent::Kind::Meta, 0x05, "la"}};
+        piece.tracks[2].rawEvents = {{960, RawEvent::Kind::Meta, 0x01, "pedal here"}};
+        Track empty;
+        empty.name = "Nothing yet";
+        piece.tracks.insert(piece.tracks.begin() + 1, empty);
+        const QString mid = dir_.filePath("kept.mid");
+        QVERIFY(writeMidiFile(mid.toStdString(), piece, {1, 480}).ok());
+        auto w = makeWindow();
+        QVERIFY(w->openFile(mid));
+        Document* doc = w->document();
+        QCOMPARE(doc->tracks().size(), 4u);
+        QCOMPARE(doc->tracks()[1].name, std::string("Nothing yet"));
+
+        edit::selectAll(*doc);
+        QVERIFY(edit::moveSelection(*doc, kTicksPerQuarter));
+        doc->undoStack()->push(MetreCommand::tempo(doc, 120));
+        QCOMPARE(doc->tempo().bpmAt(0), 120.0);
+
+        const QString out = dir_.filePath("kept-export.mid");
+        QVERIFY(w->exportMidi(out, 1, 480));
+        auto back = readMidiFile(out.toStdString());
+        QVERIFY2(back.ok(), back.error().c_str());
+        const Sequence& got = back->sequence;
+        QCOMPARE(got.conductorName, piece.conductorName);
+        QCOMPARE(got.conductorEvents, piece.conductorEvents);
+        QCOMPARE(got.tracks.size(), piece.tracks.size());
+        for (std::size_t i = 0; i < piece.tracks.size(); ++i) {
+            QCOMPARE(got.tracks[i].name, piece.tracks[i].name);
+            QCOMPARE(got.tracks[i].rawEvents, piece.tracks[i].rawEvents);
+        }
+        QCOMPARE(got.tracks[0].notes.front().start, piece.tracks[0].notes.front().start + 480); // the notes moved
+        // Saved as a project and opened again: the same.
+        const QString project = dir_.filePath("kept.continuo");
+        QVERIFY(w->saveTo(project));
+        QVERIFY(w->openFile(project));
+        const project::Project p = w->document()->toProject();
+        QCOMPARE(p.conductorName, piece.conductorName);
+        QCOMPARE(p.tracks[0].rawEvents.size(), 2u);
+        QCOMPARE(p.tracks[0].rawEvents[1].tick, Tick(960)); // 480 at 480 PPQ
+        QCOMPARE(p.tracks[3].rawEvents[0].data, std::string("pedal here"));
     }
 
     void primerLeavesOutUntickedTracks() {
