@@ -2,6 +2,11 @@
 // present; a length field can never make us read past the end or allocate more than the
 // file could hold. Errors carry the byte offset and what was expected there.
 //
+// Meta and sysex events it does not interpret (key signatures, markers, text, lyrics,
+// sysex, ...) are kept verbatim with their ticks (RawEvent), a format-1 file's conductor
+// track as Sequence::conductorName/conductorEvents, and tracks with nothing in them keep
+// their place, so that the writer gives back what it was given.
+//
 // Liberal in what it accepts, and it says so: stray system-common and real-time bytes in a
 // track, a last track cut short by the end of the file and format 2 (sequential patterns)
 // are read, each with a warning naming the byte offset (MidiFileInfo::warnings). What has
@@ -27,6 +32,9 @@ constexpr std::size_t kMaxWarnings = 100;
 /// A file's header counts its tracks in 16 bits. Empty tracks beyond that many (a hostile
 /// file can hold millions of 12-byte ones) are not kept.
 constexpr std::size_t kMaxTracks = 0xFFFF;
+
+/// The largest delta time (a 4-byte variable-length quantity).
+constexpr std::uint32_t kLongestDelta = 0x0FFFFFFF;
 
 struct ParseError {
     std::size_t offset;
@@ -258,7 +266,8 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out, Tick base = 0) 
     try {
         while (!r.atEnd()) {
             eventAt = r.pos();
-            tick += r.vlq("a delta time");
+            const std::uint32_t delta = r.vlq("a delta time");
+            tick += delta;
             const std::size_t statusAt = r.pos();
             const std::uint8_t b = r.u8("an event");
             if (b == 0xFF) {
@@ -289,6 +298,9 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out, Tick base = 0) 
                     // (later, or a second name) is kept as it is.
                     track.name.assign(data.begin(), data.end());
                     named = true;
+                } else if (type == 0x01 && len == 0 && delta == kLongestDelta) {
+                    // An empty text event after the longest delta there is: how the writer
+                    // bridges a gap longer than one delta can say. Time, not an event.
                 } else {
                     keepRaw(out, RawEvent::Kind::Meta, type, tick, data, statusAt);
                 }
@@ -466,6 +478,7 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::s
     OpenNotes open;
     int trackIndex = 0;
     std::size_t droppedEmpty = 0;
+    std::size_t firstDroppedAt = 0;
     while (r.remaining() > 0) {
         if (r.remaining() < 8) {
             file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) +
@@ -534,7 +547,7 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::s
             seq.conductorName = std::move(tp.track.name);
             seq.conductorEvents = std::move(tp.track.rawEvents);
         } else if (silent && seq.tracks.size() >= kMaxTracks) {
-            ++droppedEmpty;
+            if (droppedEmpty++ == 0) firstDroppedAt = chunkAt;
         } else {
             // Every other track, in file order, also one with nothing in it but a name.
             seq.tracks.push_back(std::move(tp.track));
@@ -545,7 +558,8 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::s
     if (droppedEmpty > 0)
         file.info.warnings.push_back("ignored " + std::to_string(droppedEmpty) +
                                      " track(s) without notes or channel events beyond the " +
-                                     std::to_string(kMaxTracks) + " tracks a MIDI file can hold");
+                                     std::to_string(kMaxTracks) + " tracks a MIDI file can hold (first at byte " +
+                                     std::to_string(firstDroppedAt) + ")");
     if (trackIndex == 0) throw ParseError{end, "the file has no track chunk ('MTrk')"};
     if (trackIndex < file.info.declaredTracks)
         file.info.warnings.push_back("header declares " + std::to_string(file.info.declaredTracks) +

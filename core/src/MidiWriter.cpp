@@ -132,7 +132,7 @@ void addTrack(std::vector<Event>& ev, const Track& t) {
 constexpr Tick kMaxDelta = 0x0FFFFFFF;
 
 /// Writes a delta time. A longer gap than one VLQ can hold is bridged with empty text meta
-/// events (FF 01 00) that readers ignore, so no time is lost however far apart events are.
+/// events (FF 01 00) after the longest delta, which readers ignore (ours knows them as such), so no time is lost however far apart events are.
 /// Returns true if it had to write a meta event (which cancels running status).
 bool putDelta(std::vector<std::uint8_t>& body, Tick delta) {
     bool bridged = false;
