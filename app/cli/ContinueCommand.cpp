@@ -27,7 +27,9 @@ Sequence cutPrimer(const Sequence& full, double seconds) {
         std::erase_if(t.notes, [&](const Note& n) { return n.start >= cut; });
         for (Note& n : t.notes) n.length = std::min(n.length, cut - n.start);
         std::erase_if(t.events, [&](const ChannelEvent& e) { return e.tick > cut; });
+        std::erase_if(t.rawEvents, [&](const RawEvent& e) { return e.tick > cut; });
     }
+    std::erase_if(s.conductorEvents, [&](const RawEvent& e) { return e.tick > cut; });
     s.endTick = cut;
     return s;
 }

@@ -19,13 +19,15 @@ namespace {
 constexpr const char* kName = "convert";
 
 struct Counts {
-    std::size_t notes = 0, sustain = 0, controllers = 0, programs = 0, bends = 0, pressure = 0;
+    std::size_t notes = 0, sustain = 0, controllers = 0, programs = 0, bends = 0, pressure = 0, raw = 0;
 };
 
 Counts count(const project::Project& p) {
     Counts c;
+    c.raw = p.conductorEvents.size();
     for (const project::ProjectTrack& t : p.tracks) {
         c.notes += t.notes.size();
+        c.raw += t.rawEvents.size();
         for (const ChannelEvent& e : t.events) switch (e.kind) {
             case ChannelEvent::Kind::Controller:
                 ++c.controllers;
@@ -44,8 +46,10 @@ int runConvert(const QStringList& args) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "Converts between Standard MIDI Files (.mid, .midi) and Continuo projects (.continuo),\n"
-        "either way, keeping tracks with their names and programs, notes, sustain pedal and\n"
-        "other controllers, pitch bend, the tempo map and every time signature. A MIDI file is\n"
+        "either way, keeping tracks (empty ones too, in their order) with their names and\n"
+        "programs, notes, sustain pedal and other controllers, pitch bend, the tempo map, every\n"
+        "time signature, and byte for byte the meta and sysex events (key signatures, markers,\n"
+        "text, lyrics, copyright, sysex, ...) at their ticks on their tracks. A MIDI file is\n"
         "written at the resolution and format of the MIDI file the project came from unless\n"
         "--ppq/--format say otherwise.\n"
         "Exit status: 0 ok, 1 when OUT cannot be written, 2 when IN cannot be read.");
@@ -93,7 +97,8 @@ int runConvert(const QStringList& args) {
                                       {"channel", t.channel},
                                       {"program", t.program},
                                       {"notes", qint64(t.notes.size())},
-                                      {"events", qint64(t.events.size())}});
+                                      {"events", qint64(t.events.size())},
+                                      {"rawEvents", qint64(t.rawEvents.size())}});
         QJsonArray warn;
         for (const std::string& w : warnings) warn.append(QString::fromStdString(w));
         const QJsonObject o{{"in", files[0]},
@@ -107,6 +112,7 @@ int runConvert(const QStringList& args) {
                             {"pressureEvents", qint64(c.pressure)},
                             {"tempoChanges", qint64(p->tempo.changes().size())},
                             {"timeSignatures", qint64(p->timeSignatures.size())},
+                            {"rawEvents", qint64(c.raw)},
                             {"takes", qint64(p->takes.size())},
                             {"warnings", warn}};
         QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
@@ -115,7 +121,8 @@ int runConvert(const QStringList& args) {
         out << files[0] << " -> " << files[1] << ": " << p->tracks.size() << " tracks, " << c.notes
             << " notes, " << c.controllers << " controller events (" << c.sustain << " sustain pedal), "
             << c.programs << " program changes, " << c.bends << " pitch bends, " << p->tempo.changes().size()
-            << " tempo changes, " << p->timeSignatures.size() << " time signatures\n";
+            << " tempo changes, " << p->timeSignatures.size() << " time signatures, " << c.raw
+            << " meta/sysex events kept\n";
         for (const std::string& w : warnings) out << "warning: " << QString::fromStdString(w) << "\n";
     }
     return 0;

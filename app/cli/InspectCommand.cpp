@@ -1,5 +1,5 @@
 // continuo-cli inspect FILE.mid [--json]: what a Standard MIDI File holds, as text or as
-// one JSON object. Exit status 0 on success, 2 when the file cannot be read or parsed.
+// one JSON object (with --json also the meta and sysex events kept, counted per kind). Exit status 0 on success, 2 when the file cannot be read or parsed.
 #include "Command.h"
 
 #include "continuo/core/MidiFile.h"
@@ -11,10 +11,25 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <algorithm>
+#include <map>
+
 namespace continuo::cli {
 namespace {
 
 constexpr const char* kName = "inspect";
+
+/// The meta and sysex events kept from the file (conductor track included), counted per
+/// category ("marker": 3, "sysex": 1, ...); categories with none are left out.
+QJsonObject rawEventCounts(const Sequence& seq) {
+    std::map<std::string, qint64> counts;
+    for (const RawEvent& e : seq.conductorEvents) ++counts[rawEventCategory(e)];
+    for (const Track& t : seq.tracks)
+        for (const RawEvent& e : t.rawEvents) ++counts[rawEventCategory(e)];
+    QJsonObject o;
+    for (const auto& [name, n] : counts) o[QString::fromStdString(name)] = n;
+    return o;
+}
 
 QJsonObject toJson(const QString& path, const MidiFile& file) {
     const Sequence& seq = file.sequence;
@@ -46,6 +61,10 @@ QJsonObject toJson(const QString& path, const MidiFile& file) {
                                       {"numerator", ts.numerator},
                                       {"denominator", ts.denominator}});
     o["timeSignatures"] = signatures;
+    o["emptyTracks"] = qint64(std::count_if(seq.tracks.begin(), seq.tracks.end(), [](const Track& t) {
+        return t.notes.empty() && t.events.empty();
+    }));
+    o["rawEvents"] = rawEventCounts(seq);
     QJsonArray warnings;
     for (const std::string& w : file.info.warnings)
         warnings.append(QString::fromStdString(w));

@@ -2,6 +2,11 @@
 // present; a length field can never make us read past the end or allocate more than the
 // file could hold. Errors carry the byte offset and what was expected there.
 //
+// Meta and sysex events it does not interpret (key signatures, markers, text, lyrics,
+// sysex, ...) are kept verbatim with their ticks (RawEvent), a format-1 file's conductor
+// track as Sequence::conductorName/conductorEvents, and tracks with nothing in them keep
+// their place, so that the writer gives back what it was given.
+//
 // Liberal in what it accepts, and it says so: stray system-common and real-time bytes in a
 // track, a last track cut short by the end of the file and format 2 (sequential patterns)
 // are read, each with a warning naming the byte offset (MidiFileInfo::warnings). What has
@@ -23,6 +28,13 @@ namespace {
 
 /// At most this many warnings per file; the last one says how many more there were.
 constexpr std::size_t kMaxWarnings = 100;
+
+/// A file's header counts its tracks in 16 bits. Empty tracks beyond that many (a hostile
+/// file can hold millions of 12-byte ones) are not kept.
+constexpr std::size_t kMaxTracks = 0xFFFF;
+
+/// The largest delta time (a 4-byte variable-length quantity).
+constexpr std::uint32_t kLongestDelta = 0x0FFFFFFF;
 
 struct ParseError {
     std::size_t offset;
@@ -210,6 +222,24 @@ struct StraySystemMessages {
     std::size_t firstAt = 0;
 };
 
+/// Keeps a meta or sysex event the reader does not interpret, verbatim (RawEvent); one bigger
+/// than kMaxRawEventBytes is dropped with a warning.
+void keepRaw(TrackParse& out, RawEvent::Kind kind, int type, Tick tick, std::span<const std::uint8_t> data,
+             std::size_t statusAt) {
+    if (data.size() > kMaxRawEventBytes) {
+        out.warnings.push_back("dropped a " + std::string(kind == RawEvent::Kind::Meta ? "meta" : "sysex") +
+                               " event of " + std::to_string(data.size()) + " bytes (more than " +
+                               std::to_string(kMaxRawEventBytes) + ") at byte " + std::to_string(statusAt));
+        return;
+    }
+    RawEvent e;
+    e.tick = tick;
+    e.kind = kind;
+    e.type = type;
+    e.data.assign(data.begin(), data.end());
+    out.track.rawEvents.push_back(std::move(e));
+}
+
 /// Reads one track's events from `r`, starting at tick `base`. An event cut off by the end
 /// of the data (a chunk length too short, or a file cut short) ends the track at the last
 /// event read completely; bytes that make no sense are an error.
@@ -231,11 +261,13 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out, Tick base = 0) 
     StraySystemMessages stray[16]; // by the low nibble of 0xF0-0xFF
     std::vector<std::uint8_t> strayOrder;
     std::size_t eventAt = r.pos(); ///< first byte (delta time) of the event being read
+    bool named = false;
 
     try {
         while (!r.atEnd()) {
             eventAt = r.pos();
-            tick += r.vlq("a delta time");
+            const std::uint32_t delta = r.vlq("a delta time");
+            tick += delta;
             const std::size_t statusAt = r.pos();
             const std::uint8_t b = r.u8("an event");
             if (b == 0xFF) {
@@ -261,15 +293,25 @@ void parseTrack(ByteReader& r, OpenNotes& open, TrackParse& out, Tick base = 0) 
                     else
                         out.warnings.push_back("ignored a malformed time signature at byte " +
                                                std::to_string(statusAt));
-                } else if (type == 0x03 && track.name.empty()) {
+                } else if (type == 0x03 && !named && tick == base && len > 0) {
+                    // The track's name: its first name event at its start. Any other one
+                    // (later, or a second name) is kept as it is.
                     track.name.assign(data.begin(), data.end());
+                    named = true;
+                } else if (type == 0x01 && len == 0 && delta == kLongestDelta) {
+                    // An empty text event after the longest delta there is: how the writer
+                    // bridges a gap longer than one delta can say. Time, not an event.
+                } else {
+                    keepRaw(out, RawEvent::Kind::Meta, type, tick, data, statusAt);
                 }
                 continue;
             }
             if (b == 0xF0 || b == 0xF7) {
                 const std::uint32_t len = r.vlq("a sysex length");
-                r.skip(len, "sysex event");
+                auto data = r.take(len, "sysex event");
                 lastTick = tick;
+                keepRaw(out, b == 0xF0 ? RawEvent::Kind::Sysex : RawEvent::Kind::Escape, 0, tick, data,
+                        statusAt);
                 continue;
             }
             if (b > 0xF0) {
@@ -435,6 +477,8 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::s
     std::vector<TimeSignature> signatures;
     OpenNotes open;
     int trackIndex = 0;
+    std::size_t droppedEmpty = 0;
+    std::size_t firstDroppedAt = 0;
     while (r.remaining() > 0) {
         if (r.remaining() < 8) {
             file.info.warnings.push_back("ignored " + std::to_string(r.remaining()) +
@@ -496,11 +540,26 @@ MidiFile parseSmf(std::span<const std::uint8_t> bytes, std::size_t begin, std::s
         seq.endTick = std::max(seq.endTick, tp.endTick);
         tempos.insert(tempos.end(), tp.tempos.begin(), tp.tempos.end());
         signatures.insert(signatures.end(), tp.timeSignatures.begin(), tp.timeSignatures.end());
-        if (!tp.track.notes.empty() || !tp.track.events.empty())
+        const bool silent = tp.track.notes.empty() && tp.track.events.empty();
+        if (trackIndex == 0 && file.info.format != 0 && silent) {
+            // The conductor track (tempo map, metre, and what else it holds): the writer
+            // writes one first, with this name and these events.
+            seq.conductorName = std::move(tp.track.name);
+            seq.conductorEvents = std::move(tp.track.rawEvents);
+        } else if (silent && seq.tracks.size() >= kMaxTracks) {
+            if (droppedEmpty++ == 0) firstDroppedAt = chunkAt;
+        } else {
+            // Every other track, in file order, also one with nothing in it but a name.
             seq.tracks.push_back(std::move(tp.track));
+        }
         ++trackIndex;
     }
     file.info.trackChunks = trackIndex;
+    if (droppedEmpty > 0)
+        file.info.warnings.push_back("ignored " + std::to_string(droppedEmpty) +
+                                     " track(s) without notes or channel events beyond the " +
+                                     std::to_string(kMaxTracks) + " tracks a MIDI file can hold (first at byte " +
+                                     std::to_string(firstDroppedAt) + ")");
     if (trackIndex == 0) throw ParseError{end, "the file has no track chunk ('MTrk')"};
     if (trackIndex < file.info.declaredTracks)
         file.info.warnings.push_back("header declares " + std::to_string(file.info.declaredTracks) +

@@ -1,5 +1,6 @@
 // Standard MIDI File writer: format 1 (conductor track, then one track per part) or
-// format 0 (everything in one track), at a chosen resolution.
+// format 0 (everything in one track), at a chosen resolution. Meta and sysex events the
+// reader kept (RawEvent) are written back byte for byte at their ticks on their tracks.
 #include "continuo/core/MidiFile.h"
 
 #include <algorithm>
@@ -34,7 +35,40 @@ std::uint8_t clamp7(int v) {
     return std::uint8_t(std::clamp(v, 0, 127));
 }
 
+/// A track name (FF 03) at tick 0, first at that tick.
+void addName(std::vector<Event>& ev, const std::string& name) {
+    if (name.empty()) return;
+    std::vector<std::uint8_t> b{0xFF, 0x03};
+    putVlq(b, std::uint32_t(name.size()));
+    b.insert(b.end(), name.begin(), name.end());
+    ev.push_back({0, 0, std::move(b)});
+}
+
+/// Kept meta and sysex events, byte for byte, at their ticks; at one tick before the channel
+/// messages added after them (a reset sysex comes before the program changes it would undo).
+void addRaw(std::vector<Event>& ev, const std::vector<RawEvent>& raw) {
+    for (const RawEvent& e : raw) {
+        std::vector<std::uint8_t> b;
+        b.reserve(e.data.size() + 7);
+        switch (e.kind) {
+        case RawEvent::Kind::Meta:
+            b.push_back(0xFF);
+            b.push_back(std::uint8_t(e.type));
+            break;
+        case RawEvent::Kind::Sysex: b.push_back(0xF0); break;
+        case RawEvent::Kind::Escape: b.push_back(0xF7); break;
+        }
+        // A length is one variable-length quantity (28 bits); kMaxRawEventBytes is far below.
+        const std::size_t n = std::min<std::size_t>(e.data.size(), 0x0FFFFFFF);
+        putVlq(b, std::uint32_t(n));
+        b.insert(b.end(), e.data.begin(), e.data.begin() + std::ptrdiff_t(n));
+        ev.push_back({e.tick, 1, std::move(b)});
+    }
+}
+
 void addConductor(std::vector<Event>& ev, const Sequence& s) {
+    addName(ev, s.conductorName);
+    addRaw(ev, s.conductorEvents);
     for (const TempoChange& t : s.tempo.changes()) {
         auto us = std::uint32_t(std::clamp(std::lround(t.microsPerQuarter), 1L, 0xFFFFFFL));
         ev.push_back(
@@ -52,12 +86,8 @@ void addConductor(std::vector<Event>& ev, const Sequence& s) {
 }
 
 void addTrack(std::vector<Event>& ev, const Track& t) {
-    if (!t.name.empty()) {
-        std::vector<std::uint8_t> b{0xFF, 0x03};
-        putVlq(b, std::uint32_t(t.name.size()));
-        b.insert(b.end(), t.name.begin(), t.name.end());
-        ev.push_back({0, 0, std::move(b)});
-    }
+    addName(ev, t.name);
+    addRaw(ev, t.rawEvents);
     bool hasProgram = std::any_of(t.events.begin(), t.events.end(), [](const ChannelEvent& e) {
         return e.kind == ChannelEvent::Kind::Program;
     });
@@ -102,7 +132,7 @@ void addTrack(std::vector<Event>& ev, const Track& t) {
 constexpr Tick kMaxDelta = 0x0FFFFFFF;
 
 /// Writes a delta time. A longer gap than one VLQ can hold is bridged with empty text meta
-/// events (FF 01 00) that readers ignore, so no time is lost however far apart events are.
+/// events (FF 01 00) after the longest delta, which readers ignore (ours knows them as such), so no time is lost however far apart events are.
 /// Returns true if it had to write a meta event (which cancels running status).
 bool putDelta(std::vector<std::uint8_t>& body, Tick delta) {
     bool bridged = false;

@@ -37,7 +37,11 @@ Sequence Sequence::rescaled(int to) const {
         }
         for (ChannelEvent& e : t.events)
             e.tick = rescaleTick(e.tick, from, to);
+        for (RawEvent& e : t.rawEvents)
+            e.tick = rescaleTick(e.tick, from, to);
     }
+    for (RawEvent& e : out.conductorEvents)
+        e.tick = rescaleTick(e.tick, from, to);
     out.endTick = rescaleTick(endTick, from, to);
     return out;
 }
@@ -49,6 +53,8 @@ void Sequence::updateEndTick() {
         endTick = std::max(endTick, c.tick);
     for (const TimeSignature& ts : timeSignatures)
         endTick = std::max(endTick, ts.tick);
+    for (const RawEvent& e : conductorEvents)
+        endTick = std::max(endTick, e.tick);
 }
 
 } // namespace continuo

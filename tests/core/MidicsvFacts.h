@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -175,6 +176,38 @@ inline CsvFacts parseCsv(const QByteArray& csv) {
     std::sort(f.notes.begin(), f.notes.end(), noteLess);
     std::sort(f.events.begin(), f.events.end(), eventLess);
     return f;
+}
+
+/// midicsv's records of meta and sysex events (every record but the header, track starts
+/// and ends, the end of file and channel messages), sorted: a multiset of "track, tick, type,
+/// values..." lines to compare two files by.
+inline std::vector<std::string> metaAndSysexRecords(const QByteArray& csv) {
+    static const std::string_view skip[] = {"Header",    "Start_track",  "End_track",    "End_of_file",
+                                            "Note_on_c", "Note_off_c",   "Control_c",    "Program_c",
+                                            "Pitch_bend_c", "Channel_aftertouch_c", "Poly_aftertouch_c"};
+    std::vector<std::string> out;
+    std::string_view rest(csv.constData(), std::size_t(csv.size()));
+    while (!rest.empty()) {
+        const std::size_t eol = rest.find('\n');
+        std::string_view line = rest.substr(0, eol);
+        rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+        while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) continue;
+        const Fields v = split(line);
+        if (v.count < 3 || std::find(std::begin(skip), std::end(skip), v.v[2]) != std::end(skip)) continue;
+        out.emplace_back(line);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+/// How many tracks midicsv found (its Start_track records).
+inline int trackCount(const QByteArray& csv) {
+    int n = 0;
+    const std::string_view all(csv.constData(), std::size_t(csv.size()));
+    for (std::size_t at = all.find(", Start_track"); at != std::string_view::npos; at = all.find(", Start_track", at + 1))
+        ++n;
+    return n;
 }
 
 } // namespace midicsv

@@ -57,6 +57,8 @@ class TestMidiReader : public QObject {
     void readsTempoAndTimeSignatures();
     void readsChannelEvents();
     void trackNameEndTickAndEmptyTracks();
+    void keepsMetaAndSysexVerbatim();
+    void keepsEmptyTracksInOrder();
     void warnsAboutToleratedProblems();
     void manyTinyTracks();
     void everyPrefixIsHandled();
@@ -468,10 +470,55 @@ void TestMidiReader::trackNameEndTickAndEmptyTracks() {
     const Sequence& seq = result->sequence;
     QCOMPARE(result->info.trackChunks, 2);
     QCOMPARE(seq.tracks.size(), std::size_t(1)); // the conductor holds no notes or events
+    QCOMPARE(seq.conductorName, std::string("Cond")); // kept as the conductor track's name
     QCOMPARE(seq.tracks[0].name, std::string("Piano"));
     QCOMPARE(seq.endTick, Tick(16 + 480));
     QVERIFY(qAbs(seq.durationSeconds() - 496.0 / 96 * 0.5) < 1e-12);
     QVERIFY(result->info.warnings.empty());
+}
+
+void TestMidiReader::keepsMetaAndSysexVerbatim() {
+    // Format 0: no conductor track, everything is the one track's.
+    const QByteArray events = bytes({0x00, 0xFF, 0x03, 0x02, 'P', 'n',             // its name
+                                     0x00, 0xF0, 0x03, 0x43, 0x10, 0xF7,           // sysex
+                                     0x00, 0xFF, 0x59, 0x02, 0xFE, 0x00,           // B-flat major
+                                     0x00, 0x90, 60, 100,
+                                     0x10, 0xF7, 0x02, 0xF3, 0x01,                 // escape
+                                     0x00, 0xFF, 0x03, 0x01, 'X',                  // a later name
+                                     0x00, 0xFF, 0x60, 0x00,                       // unknown, empty
+                                     0x10, 0x80, 60, 0,
+                                     0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20,     // tempo: the map's
+                                     0x00, 0xFF, 0x06, 0x03, 'E', 'n', 'd'});      // marker
+    auto result = readMidi(span(smf::file0(events)));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const Sequence& seq = result->sequence;
+    QCOMPARE(seq.tracks.size(), std::size_t(1));
+    QVERIFY(seq.conductorName.empty() && seq.conductorEvents.empty());
+    QCOMPARE(seq.tracks[0].name, std::string("Pn"));
+    using K = RawEvent::Kind;
+    const std::vector<RawEvent> expected{{0, K::Sysex, 0, std::string("\x43\x10\xF7", 3)},
+                                         {0, K::Meta, 0x59, std::string("\xFE\x00", 2)},
+                                         {16, K::Escape, 0, std::string("\xF3\x01", 2)},
+                                         {16, K::Meta, 0x03, "X"},
+                                         {16, K::Meta, 0x60, ""},
+                                         {32, K::Meta, 0x06, "End"}};
+    QVERIFY(seq.tracks[0].rawEvents == expected); // not the tempo: that is the tempo map's
+    QVERIFY(result->info.warnings.empty());
+}
+
+void TestMidiReader::keepsEmptyTracksInOrder() {
+    const QByteArray file = smf::header(1, 4, 96) + smf::track(bytes({0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20})) +
+                            smf::track(bytes({0x00, 0xFF, 0x03, 0x01, 'A'})) + smf::track(QByteArray()) +
+                            smf::track(bytes({0x00, 0xFF, 0x03, 0x01, 'B', 0x00, 0x90, 60, 100, 0x10, 0x80, 60, 0}));
+    auto result = readMidi(span(file));
+    QVERIFY2(result.ok(), result.error().c_str());
+    const Sequence& seq = result->sequence;
+    QVERIFY(seq.conductorName.empty());
+    QCOMPARE(seq.tracks.size(), std::size_t(3));
+    QCOMPARE(seq.tracks[0].name, std::string("A"));
+    QCOMPARE(seq.tracks[1].name, std::string());
+    QCOMPARE(seq.tracks[2].name, std::string("B"));
+    QCOMPARE(seq.tracks[2].notes.size(), std::size_t(1));
 }
 
 void TestMidiReader::warnsAboutToleratedProblems() {
@@ -491,7 +538,9 @@ void TestMidiReader::warnsAboutToleratedProblems() {
 }
 
 void TestMidiReader::manyTinyTracks() {
-    // 100,000 empty tracks: each costs its 12 bytes, not a per-track table of open notes.
+    // 100,000 empty tracks: each costs its 12 bytes and an empty Track, not a per-track table
+    // of open notes; beyond the 65,535 tracks a file's header can count, empty ones are not
+    // kept (one warning), and a track with notes after them still is.
     QByteArray file = smf::header(1, 100000, 96);
     for (int i = 0; i < 100000; ++i)
         file += smf::track(QByteArray());
@@ -500,6 +549,11 @@ void TestMidiReader::manyTinyTracks() {
     QVERIFY2(result.ok(), result.error().c_str());
     QCOMPARE(result->info.trackChunks, 100001);
     QCOMPARE(noteText(result->sequence), QStringLiteral("60:100:0:16:0"));
+    QCOMPARE(result->sequence.tracks.size(), std::size_t(65536)); // the first one is the conductor
+    QCOMPARE(result->info.warnings.size(), std::size_t(1));
+    QCOMPARE(result->info.warnings[0],
+             "ignored 34464 track(s) without notes or channel events beyond the 65535 tracks a MIDI file can hold (first at byte " +
+                 std::to_string(14 + 65536 * 12) + ")");
 }
 
 void TestMidiReader::everyPrefixIsHandled() {

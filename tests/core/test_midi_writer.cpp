@@ -210,11 +210,16 @@ void TestMidiWriter::bridgesGapsLongerThanAVlq() {
     Track t;
     const Tick far = (Tick(1) << 29) + 12345; // two whole VLQ ranges and then some
     t.notes = {note(60, 100, 0, 10), note(62, 90, far, 20)};
+    t.rawEvents = {{far, RawEvent::Kind::Meta, 0x06, "there"}};
     s.tracks = {t};
     s.updateEndTick();
     const Sequence back = readBack(writeMidi(s, {1, s.ticksPerQuarter}));
     QCOMPARE(noteText(back), noteText(s));
     QCOMPARE(back.endTick, far + 20);
+    // The bridges are time to the reader: the one marker comes back, nothing else.
+    QCOMPARE(back.tracks.size(), std::size_t(1));
+    QVERIFY(back.tracks[0].rawEvents == t.rawEvents);
+    QVERIFY(back.conductorEvents.empty());
 }
 
 void TestMidiWriter::writesFileAtomically() {

@@ -1,7 +1,9 @@
 // The project and its file format (continuo/project): a three-track piece with names,
 // programs, pitch bend, pedal, two tempo changes and two time-signature changes goes
 // .mid -> .continuo -> .mid unchanged, in process and through `continuo-cli convert`; a
-// version-1 project written by the notes-only format still opens; fields this version does
+// version-1 project written by the notes-only format and a version-2 one written before raw
+// meta/sysex events were kept still open; raw events, the conductor track and names that are
+// not UTF-8 survive save and load; a project file too large is refused before it is read; fields this version does
 // not know are written back; damaged projects are refused with where and why.
 #include "continuo/core/MidiFile.h"
 #include "continuo/project/Project.h"
@@ -126,7 +128,7 @@ private slots:
         QCOMPARE(p->midiTicksPerQuarter, int(Q));
         const QString project = dir.filePath("piece.continuo");
         QVERIFY(saveProjectOrMidi(project, p.value()).ok());
-        QVERIFY(readAll(project).contains("\"version\":2"));
+        QVERIFY(readAll(project).contains("\"version\":3"));
 
         auto again = openProjectOrMidi(project);
         QVERIFY2(again.ok(), again.error().c_str());
@@ -203,7 +205,7 @@ private slots:
             for (const Note& n : t.notes) ids.insert(n.id);
         QCOMPARE(ids.size(), 26u + 30u + 36u + 20u);
         QVERIFY(!ids.count(0));
-        // Saved again it is a version-2 file that reads back the same.
+        // Saved again it is a version-3 file that reads back the same.
         QTemporaryDir dir;
         QVERIFY(saveProject(dir.filePath("v2.continuo"), p.value()).ok());
         auto v2 = loadProject(dir.filePath("v2.continuo"));
@@ -211,6 +213,113 @@ private slots:
         QCOMPARE(v2->tracks, p->tracks);
         QCOMPARE(v2->takes, p->takes);
         QCOMPARE(v2->settings, p->settings);
+    }
+
+    void versionTwoProjectStillOpens() {
+        // Written with the version-2 code (before meta/sysex events and the conductor track
+        // were kept): two tracks at 480 PPQ (a non-ASCII name, bend, pedal; the second muted
+        // and out of the primer), two tempos, two metres, a take that is the primer, a loop.
+        auto p = loadProject(QStringLiteral(CONTINUO_TEST_DATA "/project-v2-two-tracks.continuo"));
+        QVERIFY2(p.ok(), p.error().c_str());
+        QCOMPARE(p->title, QString("Version 2: two tracks, bend, pedal and a take"));
+        QCOMPARE(p->tracks.size(), 2u);
+        QCOMPARE(p->tracks[0].name, std::string("Flûte"));
+        QCOMPARE(p->tracks[0].program, 73);
+        QCOMPARE(p->tracks[0].notes.size(), 8u);
+        QCOMPARE(p->tracks[0].events.size(), 3u);
+        QCOMPARE(p->tracks[0].events[1], (ChannelEvent{1920, ChannelEvent::Kind::PitchBend, 0, 0, 12000}));
+        QCOMPARE(p->tracks[1].name, std::string("Piano"));
+        QCOMPARE(p->tracks[1].channel, 1);
+        QVERIFY(p->tracks[1].muted);
+        QVERIFY(!p->tracks[1].inPrimer);
+        QCOMPARE(p->tracks[1].events.size(), 2u);
+        QCOMPARE(p->tracks[1].notes.front().start, Tick(30));
+        QVERIFY(p->tracks[0].rawEvents.empty() && p->tracks[1].rawEvents.empty());
+        QVERIFY(p->conductorName.empty() && p->conductorEvents.empty());
+        QCOMPARE(p->tempo.changes().size(), 2u);
+        QCOMPARE(p->timeSignatures, (std::vector<TimeSignature>{{0, 4, 4}, {7680, 3, 4}}));
+        QCOMPARE(p->midiTicksPerQuarter, 480);
+        QCOMPARE(p->endTick, Tick(8640));
+        QCOMPARE(p->takes.size(), 1u);
+        QCOMPARE(p->primerTake, TakeId(1));
+        QCOMPARE(p->takes[0].provenance.seed, 42u);
+        QVERIFY(p->hasLoop && p->loop.enabled);
+        QCOMPARE(p->settings.variations, 2);
+        // Saved again it is a version-3 file that reads back the same.
+        QTemporaryDir dir;
+        QVERIFY(saveProject(dir.filePath("v3.continuo"), p.value()).ok());
+        QVERIFY(readAll(dir.filePath("v3.continuo")).contains("\"version\":3"));
+        auto v3 = loadProject(dir.filePath("v3.continuo"));
+        QVERIFY2(v3.ok(), v3.error().c_str());
+        QCOMPARE(v3->tracks, p->tracks);
+        QCOMPARE(v3->takes, p->takes);
+        QCOMPARE(v3->tempo.changes(), p->tempo.changes());
+        QCOMPARE(v3->timeSignatures, p->timeSignatures);
+    }
+
+    void rawEventsAndNamesSurviveSaveAndLoad() {
+        Project p = Project::fromSequence(threeTrackPiece());
+        p.conductorName = "Conductor";
+        p.conductorEvents = {{0, RawEvent::Kind::Meta, 0x59, std::string("\x02\x00", 2)},
+                             {4 * Q, RawEvent::Kind::Meta, 0x06, "Verse"}};
+        p.tracks[0].rawEvents = {{0, RawEvent::Kind::Sysex, 0, std::string("\x7E\x7F\x09\x01\xF7", 5)},
+                                 {10, RawEvent::Kind::Escape, 0, std::string("\xF3\x01", 2)},
+                                 {10, RawEvent::Kind::Meta, 0x05, "La"},
+                                 {10, RawEvent::Kind::Meta, 0x4B, std::string()}};
+        p.tracks[1].name = "\xC9t\xE9"; // Latin-1, not UTF-8: kept as bytes
+        p.tracks.push_back(ProjectTrack{});
+        p.tracks.back().id = 4;
+        const QByteArray bytes = projectToBytes(p);
+        QVERIFY(bytes.contains("\"nameHex\":\"c974e9\""));
+        auto back = projectFromBytes(bytes);
+        QVERIFY2(back.ok(), back.error().c_str());
+        QCOMPARE(back->tracks, p.tracks); // file order of events at one tick too; the empty track
+        QCOMPARE(back->conductorName, p.conductorName);
+        QCOMPARE(back->conductorEvents, p.conductorEvents);
+
+        // A file at another resolution has its raw ticks rescaled with everything else.
+        QJsonObject json = projectToJson(p);
+        QJsonObject conductor = json["conductor"].toObject();
+        conductor["raw"] = QJsonArray{QJsonArray{960, "meta", 6, "4869"}};
+        json["conductor"] = conductor;
+        json["ticksPerQuarter"] = 480;
+        auto half = projectFromJson(json);
+        QVERIFY2(half.ok(), half.error().c_str());
+        QCOMPARE(half->conductorEvents.size(), 1u);
+        QCOMPARE(half->conductorEvents[0].tick, Tick(1920));
+        QCOMPARE(half->tracks[0].rawEvents[1].tick, Tick(20));
+
+        // Written as a MIDI file and read back: the same events on the same tracks.
+        QTemporaryDir dir;
+        QVERIFY(saveProjectOrMidi(dir.filePath("raw.mid"), p).ok());
+        auto reread = openProjectOrMidi(dir.filePath("raw.mid"));
+        QVERIFY2(reread.ok(), reread.error().c_str());
+        QCOMPARE(reread->conductorName, p.conductorName);
+        QCOMPARE(reread->conductorEvents, p.conductorEvents);
+        QCOMPARE(reread->tracks.size(), 4u);
+        for (std::size_t i = 0; i < 4; ++i) {
+            QCOMPARE(reread->tracks[i].name, p.tracks[i].name);
+            QCOMPARE(reread->tracks[i].rawEvents, p.tracks[i].rawEvents);
+        }
+    }
+
+    void refusesAProjectFileTooLargeToRead() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("huge.continuo");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.write("{") == 1);
+        QVERIFY(f.resize(kMaxProjectFileBytes + 1)); // sparse: no disk, no memory
+        f.close();
+        auto p = loadProject(path);
+        QVERIFY(!p.ok());
+        QCOMPARE(QString::fromStdString(p.error()),
+                 QStringLiteral("%1: the file is %2 bytes, more than the 256 MiB a project file may be")
+                     .arg(path)
+                     .arg(kMaxProjectFileBytes + 1));
+        auto viaOpen = openProjectOrMidi(path);
+        QVERIFY(!viaOpen.ok());
+        QVERIFY(QString::fromStdString(viaOpen.error()).contains("more than the 256 MiB"));
     }
 
     void unknownFieldsAreKept() {
@@ -237,8 +346,35 @@ private slots:
                                     << "tracks[0].notes[0]: expected [start, length, pitch, velocity, channel]";
         QTest::newRow("metre") << QByteArray(R"({"format":"continuo","version":2,"timeSignatures":[{"tick":0,"numerator":3,"denominator":3}]})")
                                << "timeSignatures[0]: time signature denominator must be 1, 2, 4, 8, 16, 32 or 64";
-        QTest::newRow("newer") << QByteArray(R"({"format":"continuo","version":3})")
-                               << "project format version 3 is newer than this program reads (2)";
+        QTest::newRow("newer") << QByteArray(R"({"format":"continuo","version":4})")
+                               << "project format version 4 is newer than this program reads (3)";
+        const QByteArray track = R"({"format":"continuo","version":3,"tracks":[{},{"raw":[[0,"meta",6,"41"],%1]}]})";
+        auto raw = [&](const char* row) { return QByteArray(track).replace("%1", row); };
+        QTest::newRow("raw kind") << raw(R"([5,"sysx","f07e"])")
+                                  << "tracks[1].raw[1]: unknown raw event kind \"sysx\" (expected meta, sysex or escape)";
+        QTest::newRow("raw tick") << raw(R"([-1,"sysex","7e"])") << "tracks[1].raw[1]: tick must be 0..2^40";
+        QTest::newRow("raw odd hex") << raw(R"([5,"sysex","7e7"])") << "tracks[1].raw[1]: hex string of odd length";
+        QTest::newRow("raw not hex") << raw(R"([5,"escape","7g"])") << "tracks[1].raw[1]: not a hex string (0-9, a-f)";
+        QTest::newRow("raw no bytes") << raw(R"([5,"sysex",126])") << "tracks[1].raw[1]: expected the bytes as a hex string";
+        QTest::newRow("raw meta type") << raw(R"([5,"meta",256,""])") << "tracks[1].raw[1]: meta event type must be 0..255";
+        QTest::newRow("raw meta row") << raw(R"([5,"meta","41"])") << "tracks[1].raw[1]: expected [tick, \"meta\", type, hex]";
+        QTest::newRow("raw tempo") << raw(R"([5,"meta",81,"07a120"])")
+                                   << "tracks[1].raw[1]: meta event type 81 (end of track, tempo or time signature) is not kept as a raw event";
+        QTest::newRow("raw end of track") << raw(R"([5,"meta",47,""])")
+                                          << "tracks[1].raw[1]: meta event type 47 (end of track, tempo or time signature) is not kept as a raw event";
+        QTest::newRow("raw not array") << QByteArray(R"({"format":"continuo","version":3,"tracks":[{"raw":{}}]})")
+                                       << "tracks[0].raw: expected an array of meta and sysex events";
+        QTest::newRow("conductor") << QByteArray(R"({"format":"continuo","version":3,"conductor":[1]})")
+                                   << "conductor: expected an object";
+        QTest::newRow("conductor raw") << QByteArray(R"({"format":"continuo","version":3,"conductor":{"raw":[[0,"meta",89]]}})")
+                                       << "conductor.raw[0]: expected [tick, \"meta\", type, hex]";
+        QTest::newRow("name hex") << QByteArray(R"({"format":"continuo","version":3,"tracks":[{"name":"x","nameHex":"zz"}]})")
+                                  << "tracks[0].nameHex: not a hex string (0-9, a-f)";
+        // One byte more than an event may hold (kMaxRawEventBytes).
+        QTest::newRow("raw too large") << raw(("[5,\"sysex\",\"" + QByteArray(2 * qsizetype(kMaxRawEventBytes) + 2, '7') + "\"]").constData())
+                                       << QStringLiteral("tracks[1].raw[1]: %1 bytes, more than the %2 an event may hold")
+                                              .arg(kMaxRawEventBytes + 1)
+                                              .arg(kMaxRawEventBytes);
     }
     void refusesDamageWithWhereAndWhy() {
         QFETCH(QByteArray, json);

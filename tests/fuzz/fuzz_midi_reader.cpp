@@ -43,5 +43,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!back) finding("cannot read what was written", back.error());
     if (back->sequence.allNotes() != seq.allNotes())
         finding("notes changed through write -> read", "");
+    // Meta and sysex events kept from the file come back on their tracks, byte for byte.
+    if (back->sequence.conductorName != seq.conductorName || back->sequence.conductorEvents != seq.conductorEvents)
+        finding("conductor track changed through write -> read", "");
+    if (back->sequence.tracks.size() != seq.tracks.size()) finding("tracks lost or added through write -> read", "");
+    for (std::size_t i = 0; i < seq.tracks.size(); ++i)
+        if (back->sequence.tracks[i].name != seq.tracks[i].name ||
+            back->sequence.tracks[i].rawEvents != seq.tracks[i].rawEvents)
+            finding("a track's name or raw events changed through write -> read", std::to_string(i));
     return 0;
 }

@@ -1,7 +1,7 @@
 // libFuzzer target for the .continuo project loader (continuo::project::projectFromBytes,
 // what the app and continuo-cli open files with). Any input must give either a project or
-// an error message; a project must save and load back to the same tracks, takes, metre,
-// loop and settings. Anything else (crash, sanitizer report, hang, huge allocation) is a
+// an error message; a project must save and load back to the same tracks (with their raw
+// meta/sysex events), conductor track, takes, metre, loop and settings. Anything else (crash, sanitizer report, hang, huge allocation) is a
 // finding.
 #include "continuo/project/Project.h"
 
@@ -34,6 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!back) finding("cannot load what was saved", back.error());
     const Project& q = back.value();
     if (q.tracks != p.tracks) finding("tracks changed through save -> load", "");
+    if (q.conductorName != p.conductorName || q.conductorEvents != p.conductorEvents)
+        finding("conductor track changed through save -> load", "");
     if (q.takes != p.takes) finding("takes changed through save -> load", "");
     if (q.timeSignatures != p.timeSignatures) finding("metre changed through save -> load", "");
     if (q.tempo.changes() != p.tempo.changes()) finding("tempo changed through save -> load", "");

@@ -2,7 +2,9 @@
 // track list, one is muted (from its checkbox), and MIDI export keeps all three with their
 // names, programs and pedal while playback leaves the muted one out. Keeping a take makes a
 // track of its own; the pedal lane draws and erases pedal undoably; the primer leaves out the
-// tracks unticked in the Primer column.
+// tracks unticked in the Primer column or in the Continue panel's "Primer:" menu, which stay
+// in step; meta and sysex events of an opened file stay at their ticks through edits and come
+// back in the export.
 #include "FakeContinuationService.h"
 #include "Pop909Piece.h"
 
@@ -11,6 +13,10 @@
 #include "window/ExportMidiDialog.h"
 #include "document/TakeCommands.h"
 #include "document/TrackCommands.h"
+#include "document/EditOperations.h"
+#include "document/MetreCommand.h"
+#include "panels/ContinuePanel.h"
+#include "panels/PrimerTracksButton.h"
 #include "panels/TracksPanel.h"
 #include "roll/PedalLane.h"
 #include "roll/PianoRollWidget.h"
@@ -23,6 +29,8 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
+
+#include <set>
 
 using namespace continuo;
 using namespace continuo::ui;
@@ -213,6 +221,139 @@ private slots:
         doc.undoStack()->undo();
         doc.undoStack()->undo();
         QCOMPARE(pedal::regions(doc.track(piano)->events, ch, end), before);
+    }
+
+    void primerButtonAndTracksColumnStayInStep() {
+        // The Continue panel's "Primer:" menu and the track list's Primer column are two views
+        // of one flag per track; Continue's primer leaves out what either unticks.
+        auto* service = new testutil::FakeContinuationService;
+        MainWindowOptions o;
+        o.openAudio = false;
+        o.loadDefaultModel = false;
+        o.exampleMotif = false;
+        o.useSettings = false;
+        o.recoveryDir = dir_.filePath("recovery-primer");
+        o.service = service;
+        MainWindow w(o);
+        w.show();
+        const QString mid = dir_.filePath("primer.mid");
+        QVERIFY(writeMidiFile(mid.toStdString(), test::pop909Piece(), {1, 480}).ok());
+        QVERIFY(w.openFile(mid));
+        Document* doc = w.document();
+        PrimerTracksButton* button = w.continuePanel()->primerTracksButton();
+        QVERIFY(button);
+        QTableWidget* table = w.tracksPanel()->table();
+        const TrackId melody = doc->tracks()[0].id, bridge = doc->tracks()[1].id, piano = doc->tracks()[2].id;
+        QCOMPARE(button->text(), QString("Primer: all tracks"));
+        QVERIFY(button->actionFor(bridge) && button->actionFor(bridge)->isChecked());
+        QCOMPARE(button->actionFor(bridge)->text(), QString("BRIDGE"));
+        QVERIFY(!button->allTracksAction()->isEnabled());
+
+        // Unticked in the menu: out of the primer, unticked in the list.
+        button->actionFor(bridge)->trigger();
+        QVERIFY(!doc->isTrackInPrimer(bridge));
+        QCOMPARE(table->item(1, TracksPanel::Primer)->checkState(), Qt::Unchecked);
+        QCOMPARE(button->text(), QString("Primer: 2 of 3 tracks"));
+        QVERIFY(button->allTracksAction()->isEnabled());
+
+        // Continue: the request's primer holds the melody's and the piano's notes, not the bridge's.
+        auto played = [&](std::initializer_list<TrackId> ids) {
+            std::multiset<std::pair<int, int>> out; // (pitch, velocity)
+            for (const Note& n : doc->notes())
+                if (std::find(ids.begin(), ids.end(), n.track) != ids.end()) out.insert({n.pitch, n.velocity});
+            return out;
+        };
+        auto primed = [&] {
+            std::multiset<std::pair<int, int>> out;
+            for (const GeneratedNote& n : service->lastRequest.primer) out.insert({n.pitch, n.velocity});
+            return out;
+        };
+        QVERIFY(w.action("continue")->isEnabled());
+        w.action("continue")->trigger();
+        QTRY_VERIFY(!w.continueController()->isRunning());
+        QCOMPARE(service->lastRequest.primer.size(), doc->notes().size() - 8); // the bridge's eight notes
+        QCOMPARE(primed(), played({melody, piano}));
+
+        // Ticked again in the list, the other two unticked there: the menu follows.
+        table->item(1, TracksPanel::Primer)->setCheckState(Qt::Checked);
+        table->item(0, TracksPanel::Primer)->setCheckState(Qt::Unchecked);
+        table->item(2, TracksPanel::Primer)->setCheckState(Qt::Unchecked);
+        QVERIFY(button->actionFor(bridge)->isChecked());
+        QVERIFY(!button->actionFor(melody)->isChecked());
+        QVERIFY(!button->actionFor(piano)->isChecked());
+        QCOMPARE(button->text(), QString("Primer: BRIDGE"));
+        w.action("continue")->trigger();
+        QTRY_VERIFY(!w.continueController()->isRunning());
+        QCOMPARE(primed(), played({bridge}));
+
+        // Like the column, the menu is not an undo step; "All tracks" puts every track back.
+        const int undoIndex = doc->undoStack()->index();
+        button->allTracksAction()->trigger();
+        QCOMPARE(doc->undoStack()->index(), undoIndex);
+        for (const TrackInfo& t : doc->tracks()) QVERIFY(t.inPrimer);
+        for (int row = 0; row < 3; ++row) QCOMPARE(table->item(row, TracksPanel::Primer)->checkState(), Qt::Checked);
+        QCOMPARE(button->text(), QString("Primer: all tracks"));
+
+        // Renamed or added tracks appear in the menu; the choice is saved with the project.
+        doc->undoStack()->push(new TrackHeaderCommand(doc, piano, "Keys", 2, 0));
+        QCOMPARE(button->actionFor(piano)->text(), QString("Keys"));
+        button->actionFor(melody)->trigger();
+        const QString project = dir_.filePath("primer.continuo");
+        QVERIFY(w.saveTo(project));
+        QVERIFY(w.openFile(project));
+        QCOMPARE(w.continuePanel()->primerTracksButton()->text(), QString("Primer: 2 of 3 tracks"));
+        QVERIFY(!w.continuePanel()->primerTracksButton()->actionFor(w.document()->tracks()[0].id)->isChecked());
+    }
+
+    void keptEventsStayThroughEditsAndExport() {
+        // Meta and sysex events of an opened file follow the rules of the controllers: notes
+        // moved and the tempo changed leave them at their ticks, on their tracks, and MIDI
+        // export writes them back with the conductor track's name; an empty track stays.
+        Sequence piece = test::pop909Piece();
+        piece.conductorName = "POP909 conductor";
+        piece.conductorEvents = {{0, RawEvent::Kind::Meta, 0x59, std::string("\x00\x00", 2)},
+                                 {1920, RawEvent::Kind::Meta, 0x06, "Chorus"}};
+        piece.tracks[0].rawEvents = {{0, RawEvent::Kind::Sysex, 0, std::string("\x7E\x7F\x09\x01\xF7", 5)},
+                                     {480, RawEvent::Kind::Meta, 0x05, "la"}};
+        piece.tracks[2].rawEvents = {{960, RawEvent::Kind::Meta, 0x01, "pedal here"}};
+        Track empty;
+        empty.name = "Nothing yet";
+        piece.tracks.insert(piece.tracks.begin() + 1, empty);
+        const QString mid = dir_.filePath("kept.mid");
+        QVERIFY(writeMidiFile(mid.toStdString(), piece, {1, 480}).ok());
+        auto w = makeWindow();
+        QVERIFY(w->openFile(mid));
+        Document* doc = w->document();
+        QCOMPARE(doc->tracks().size(), 4u);
+        QCOMPARE(doc->tracks()[1].name, std::string("Nothing yet"));
+
+        edit::selectAll(*doc);
+        QVERIFY(edit::moveSelection(*doc, kTicksPerQuarter));
+        doc->undoStack()->push(MetreCommand::tempo(doc, 120));
+        QCOMPARE(doc->tempo().bpmAt(0), 120.0);
+
+        const QString out = dir_.filePath("kept-export.mid");
+        QVERIFY(w->exportMidi(out, 1, 480));
+        auto back = readMidiFile(out.toStdString());
+        QVERIFY2(back.ok(), back.error().c_str());
+        const Sequence& got = back->sequence;
+        QCOMPARE(got.conductorName, piece.conductorName);
+        QCOMPARE(got.conductorEvents, piece.conductorEvents);
+        QCOMPARE(got.tracks.size(), piece.tracks.size());
+        for (std::size_t i = 0; i < piece.tracks.size(); ++i) {
+            QCOMPARE(got.tracks[i].name, piece.tracks[i].name);
+            QCOMPARE(got.tracks[i].rawEvents, piece.tracks[i].rawEvents);
+        }
+        QCOMPARE(got.tracks[0].notes.front().start, piece.tracks[0].notes.front().start + 480); // the notes moved
+        // Saved as a project and opened again: the same.
+        const QString project = dir_.filePath("kept.continuo");
+        QVERIFY(w->saveTo(project));
+        QVERIFY(w->openFile(project));
+        const project::Project p = w->document()->toProject();
+        QCOMPARE(p.conductorName, piece.conductorName);
+        QCOMPARE(p.tracks[0].rawEvents.size(), 2u);
+        QCOMPARE(p.tracks[0].rawEvents[1].tick, Tick(960)); // 480 at 480 PPQ
+        QCOMPARE(p.tracks[3].rawEvents[0].data, std::string("pedal here"));
     }
 
     void primerLeavesOutUntickedTracks() {

@@ -420,6 +420,8 @@ void Document::reset(const project::Project& p) {
     fileEnd_ = p.endTick;
     midiTicksPerQuarter_ = p.midiTicksPerQuarter;
     midiFormat_ = p.midiFormat;
+    conductorName_ = p.conductorName;
+    conductorEvents_ = p.conductorEvents;
     extra_ = p.extra;
     title_ = p.title;
     if (p.hasLoop) {
@@ -461,6 +463,8 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
     p.endTick = fileEnd_;
     p.midiTicksPerQuarter = midiTicksPerQuarter_;
     p.midiFormat = midiFormat_;
+    p.conductorName = conductorName_;
+    p.conductorEvents = conductorEvents_;
     p.hasLoop = true;
     p.loop = {loopStart_, loopEnd_, loopEnabled_};
     for (const Take& t : takes_)
@@ -476,6 +480,10 @@ Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
     seq.ticksPerQuarter = kTicksPerQuarter;
     seq.tempo = tempo_;
     seq.timeSignatures = timeSignatures_;
+    if (!audibleOnly) {
+        seq.conductorName = conductorName_;
+        seq.conductorEvents = conductorEvents_;
+    }
     std::unordered_map<TrackId, std::size_t> at;
     for (const TrackInfo& info : tracks_) {
         if (audibleOnly && !isTrackAudible(info.id)) continue;
@@ -484,6 +492,7 @@ Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
         t.channel = info.channel;
         t.program = info.program;
         t.events = info.events;
+        if (!audibleOnly) t.rawEvents = info.rawEvents; // nothing to hear; they would move the end
         at[info.id] = seq.tracks.size();
         seq.tracks.push_back(std::move(t));
     }

@@ -21,8 +21,10 @@ namespace continuo::ui {
 using NoteIdSet = std::unordered_set<NoteId>;
 using project::TrackId;
 /// A track as the document holds it: its notes live in Document::notes() (Note::track names
-/// the track), so `notes` here is always empty; name, channel, program, mute/solo/visible and
-/// the channel events (pedal, controllers, pitch bend) are here.
+/// the track), so `notes` here is always empty; name, channel, program, mute/solo/visible,
+/// the channel events (pedal, controllers, pitch bend) and the meta/sysex events kept from its
+/// file are here. Like the channel events, those stay at their ticks when notes move or the
+/// tempo changes.
 using TrackInfo = project::ProjectTrack;
 
 class Document : public QObject {
@@ -144,9 +146,10 @@ public:
     /// The whole piece as a project (save, recovery, convert).
     project::Project toProject(const project::PieceSettings& settings = {}) const;
     /// The piece as a Sequence at kTicksPerQuarter: every track with its name, channel,
-    /// program, notes and channel events; the tempo map and all time signatures. With
-    /// `includeCurrentTake`, the auditioned take as one more track (an infill take replaces the
-    /// notes whose onsets lie in its gap); with `audibleOnly`, only
+    /// program, notes, channel events and the meta/sysex events kept from its file; the tempo
+    /// map, all time signatures and the file's conductor track. With `includeCurrentTake`, the
+    /// auditioned take as one more track (an infill take replaces the notes whose onsets lie in
+    /// its gap); with `audibleOnly`, only
     /// the tracks that sound (mute/solo), for playback.
     Sequence toSequence(bool includeCurrentTake = false, bool audibleOnly = false) const;
     /// Resolution and format of the MIDI file the piece came from (export defaults).
@@ -191,6 +194,8 @@ private:
     Tick fileEnd_ = 0;
     int midiTicksPerQuarter_ = kTicksPerQuarter;
     int midiFormat_ = 1;
+    std::string conductorName_;            ///< the MIDI file's conductor track (kept, not edited)
+    std::vector<RawEvent> conductorEvents_;
     QJsonObject extra_;
     Tick loopStart_ = 0;
     Tick loopEnd_ = 4 * 4 * kTicksPerQuarter;

@@ -1,5 +1,7 @@
 #include "panels/ContinuePanel.h"
 
+#include "panels/PrimerTracksButton.h"
+
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
@@ -69,6 +71,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     seedRow->addWidget(randomSeed_);
 
     auto* form = new QFormLayout;
+    form_ = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Primer"), primer_);
     form->addRow(tr("Length"), length_);
@@ -148,6 +151,15 @@ void ContinuePanel::setPieceSettings(const PieceSettings& p) {
     variations_->setValue(p.variations);
     randomSeed_->setChecked(p.seed < 0);
     if (p.seed >= 0) seed_->setText(QString::number(p.seed));
+}
+
+void ContinuePanel::setDocument(Document* doc) {
+    if (primerTracks_ || !doc) return;
+    primerTracks_ = new PrimerTracksButton(doc, this);
+    int row = -1;
+    QFormLayout::ItemRole role;
+    form_->getWidgetPosition(primer_, &row, &role);
+    form_->insertRow(row + 1, primerTracks_); // says "Primer: ..." itself: the whole row
 }
 
 void ContinuePanel::showSeed(quint64 seed) { seed_->setText(QString::number(seed)); }

@@ -1,6 +1,7 @@
 #pragma once
-// Controls of a Continue: length, temperature, top-p, variations, seed, primer; the
-// Continue / Cancel buttons (MainWindow's actions), progress with tokens/s, and the model.
+// Controls of a Continue: length, temperature, top-p, variations, seed, primer (and the tracks
+// it is made of, PrimerTracksButton); the Continue / Cancel buttons (MainWindow's actions),
+// progress with tokens/s, and the model.
 #include "document/ProjectFile.h"
 #include "services/ContinueController.h"
 
@@ -10,6 +11,7 @@ class QAction;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -17,6 +19,9 @@ class QSpinBox;
 class QToolButton;
 
 namespace continuo::ui {
+
+class Document;
+class PrimerTracksButton;
 
 class ContinuePanel : public QWidget {
     Q_OBJECT
@@ -48,6 +53,11 @@ public:
     QLineEdit* seedEdit() const { return seed_; }
     QCheckBox* randomSeedBox() const { return randomSeed_; }
 
+    /// Adds, below the primer choice, the button that picks the tracks the primer is made of
+    /// (in step with the track list's Primer column). Once, for the document of the window.
+    void setDocument(Document* doc);
+    PrimerTracksButton* primerTracksButton() const { return primerTracks_; }
+
 private:
     QDoubleSpinBox* length_;
     QDoubleSpinBox* temperature_;
@@ -56,6 +66,8 @@ private:
     QLineEdit* seed_;
     QCheckBox* randomSeed_;
     QComboBox* primer_;
+    QFormLayout* form_;
+    PrimerTracksButton* primerTracks_ = nullptr;
     QProgressBar* progress_;
     QLabel* rate_;
     QLabel* model_;

@@ -123,6 +123,7 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::createDocks() {
     continuePanel_ = new ContinuePanel(action("continue"), action("cancel"), action("chooseModel"), this);
+    continuePanel_->setDocument(doc_);
     auto* cdock = new QDockWidget(tr("Continue"), this);
     cdock->setObjectName("continueDock");
     cdock->setWidget(continuePanel_);

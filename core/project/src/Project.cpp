@@ -42,6 +42,9 @@ Project Project::fromSequence(const Sequence& source) {
     if (p.timeSignatures.empty()) p.timeSignatures.push_back(TimeSignature{});
     p.midiTicksPerQuarter = source.ticksPerQuarter;
     p.endTick = seq.endTick;
+    p.conductorName = seq.conductorName;
+    p.conductorEvents = seq.conductorEvents;
+    sortRawEvents(p.conductorEvents);
     NoteId nextNote = 1;
     p.tracks.reserve(seq.tracks.size());
     for (const Track& t : seq.tracks) {
@@ -59,6 +62,8 @@ Project Project::fromSequence(const Sequence& source) {
         pt.events = t.events;
         std::stable_sort(pt.events.begin(), pt.events.end(),
                          [](const ChannelEvent& a, const ChannelEvent& b) { return a.tick < b.tick; });
+        pt.rawEvents = t.rawEvents;
+        sortRawEvents(pt.rawEvents);
         p.tracks.push_back(std::move(pt));
     }
     return p;
@@ -70,6 +75,8 @@ Sequence Project::toSequence() const {
     s.tempo = tempo;
     s.timeSignatures = timeSignatures;
     if (s.timeSignatures.empty()) s.timeSignatures.push_back(TimeSignature{});
+    s.conductorName = conductorName;
+    s.conductorEvents = conductorEvents;
     s.tracks.reserve(tracks.size());
     for (const ProjectTrack& pt : tracks) {
         Track t;
@@ -79,6 +86,7 @@ Sequence Project::toSequence() const {
         t.notes = pt.notes;
         for (Note& n : t.notes) n.track = 0;
         t.events = pt.events;
+        t.rawEvents = pt.rawEvents;
         t.sort();
         s.tracks.push_back(std::move(t));
     }

@@ -1,6 +1,6 @@
-// The .continuo file: JSON. Version 2:
+// The .continuo file: JSON. Version 3:
 //
-//   { "format": "continuo", "version": 2, "title": "...", "ticksPerQuarter": 960,
+//   { "format": "continuo", "version": 3, "title": "...", "ticksPerQuarter": 960,
 //     "midi": {"ticksPerQuarter": 384, "format": 1},      // the MIDI file it came from
 //     "tempo": [{"tick": 0, "microsPerQuarter": 500000}, ...],
 //     "timeSignatures": [{"tick": 0, "numerator": 4, "denominator": 4}, ...],
@@ -9,7 +9,9 @@
 //     "tracks": [{"name": "Piano", "channel": 0, "program": 0,
 //                 "muted": false, "solo": false, "visible": true, "primer": true,
 //                 "notes": [[start, length, pitch, velocity, channel], ...],
-//                 "events": [[tick, kind, channel, number, value], ...]}, ...],
+//                 "events": [[tick, kind, channel, number, value], ...],
+//                 "raw": [[tick, "meta", type, "hex"], [tick, "sysex", "hex"], ...]}, ...],
+//     "conductor": {"name": "...", "raw": [...]},          // the MIDI file's conductor track
 //     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
 //     "primerTake": "0", "settings": {...} }
 //
@@ -22,7 +24,16 @@
 // piece of a few thousand notes and pedal events compact. Fields this version does not know,
 // at the top level and in a track, are kept and written back.
 //
-// Version 1 (notes only, one time signature) is read as one track per channel used.
+// "raw" holds the meta and sysex events of a MIDI track that Continuo keeps without editing
+// them, each with its tick and its bytes after the length, in hex: "meta" (type 0..255, not
+// end of track, tempo or time signature, which live elsewhere), "sysex" (F0) or "escape" (F7).
+// At most kMaxRawEventBytes per event. A name that is not UTF-8 (a MIDI file's bytes in some
+// other encoding) is also written as "nameHex", which wins over "name" when read.
+//
+// Version 3 added "raw" and "conductor"; version 2 files read the same without them (a
+// version-3 file in a version-2 build would be refused rather than have its raw events left
+// behind when notes and tempo are edited). Version 1 (notes only, one time signature) is read
+// as one track per channel used.
 #include "continuo/project/Project.h"
 
 #include <QFile>
@@ -127,6 +138,100 @@ Expected<std::vector<ChannelEvent>> eventsFromJson(const QJsonValue& v, const QS
     return out;
 }
 
+const char* rawKindName(RawEvent::Kind k) {
+    switch (k) {
+    case RawEvent::Kind::Meta: return "meta";
+    case RawEvent::Kind::Sysex: return "sysex";
+    case RawEvent::Kind::Escape: return "escape";
+    }
+    return "meta";
+}
+
+QString toHex(const std::string& bytes) {
+    return QString::fromLatin1(QByteArray::fromRawData(bytes.data(), qsizetype(bytes.size())).toHex());
+}
+
+/// Strict hex (pairs of 0-9, a-f, A-F) of at most kMaxRawEventBytes bytes.
+Expected<std::string> fromHex(const QJsonValue& v, const QString& where) {
+    if (!v.isString()) return at(where, "expected the bytes as a hex string");
+    const QString hex = v.toString();
+    if (hex.size() % 2 != 0) return at(where, "hex string of odd length");
+    if (std::size_t(hex.size()) / 2 > kMaxRawEventBytes)
+        return at(where, QStringLiteral("%1 bytes, more than the %2 an event may hold")
+                             .arg(hex.size() / 2)
+                             .arg(qulonglong(kMaxRawEventBytes)));
+    auto digit = [](QChar c) {
+        const char16_t u = c.unicode();
+        return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'f') || (u >= 'A' && u <= 'F');
+    };
+    if (!std::all_of(hex.begin(), hex.end(), digit)) return at(where, "not a hex string (0-9, a-f)");
+    const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
+    return std::string(bytes.constData(), std::size_t(bytes.size()));
+}
+
+QJsonArray rawEventsToJson(const std::vector<RawEvent>& events) {
+    QJsonArray arr;
+    for (const RawEvent& e : events) {
+        if (e.kind == RawEvent::Kind::Meta)
+            arr.append(QJsonArray{qint64(e.tick), "meta", e.type, toHex(e.data)});
+        else
+            arr.append(QJsonArray{qint64(e.tick), rawKindName(e.kind), toHex(e.data)});
+    }
+    return arr;
+}
+
+Expected<std::vector<RawEvent>> rawEventsFromJson(const QJsonValue& v, const QString& where) {
+    if (v.isUndefined()) return std::vector<RawEvent>{};
+    if (!v.isArray()) return at(where, "expected an array of meta and sysex events");
+    std::vector<RawEvent> out;
+    const QJsonArray arr = v.toArray();
+    out.reserve(std::size_t(arr.size()));
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QJsonArray row = arr[i].toArray();
+        const QString here = QStringLiteral("%1[%2]").arg(where).arg(i);
+        if (row.size() < 2) return at(here, "expected [tick, \"meta\", type, hex] or [tick, \"sysex\"|\"escape\", hex]");
+        RawEvent e;
+        e.tick = row[0].toInteger(-1);
+        if (e.tick < 0 || e.tick > kMaxTicks) return at(here, "tick must be 0..2^40");
+        const QString kind = row[1].toString();
+        qsizetype dataAt = 2;
+        if (kind == QLatin1String("meta")) {
+            if (row.size() != 4) return at(here, "expected [tick, \"meta\", type, hex]");
+            e.kind = RawEvent::Kind::Meta;
+            e.type = row[2].toInt(-1);
+            if (e.type < 0 || e.type > 255) return at(here, "meta event type must be 0..255");
+            if (isInterpretedMeta(e.type))
+                return at(here, QStringLiteral("meta event type %1 (end of track, tempo or time signature) "
+                                               "is not kept as a raw event")
+                                    .arg(e.type));
+            dataAt = 3;
+        } else if (kind == QLatin1String("sysex") || kind == QLatin1String("escape")) {
+            if (row.size() != 3) return at(here, QStringLiteral("expected [tick, \"%1\", hex]").arg(kind));
+            e.kind = kind == QLatin1String("sysex") ? RawEvent::Kind::Sysex : RawEvent::Kind::Escape;
+        } else {
+            return at(here, QStringLiteral("unknown raw event kind \"%1\" (expected meta, sysex or escape)").arg(kind));
+        }
+        auto data = fromHex(row[dataAt], here);
+        if (!data) return Error{data.error()};
+        e.data = std::move(data.value());
+        out.push_back(std::move(e));
+    }
+    sortRawEvents(out);
+    return out;
+}
+
+/// "name", plus "nameHex" when the bytes are not UTF-8 (JSON strings are).
+void putName(QJsonObject& o, const std::string& name) {
+    const QString text = QString::fromStdString(name);
+    o["name"] = text;
+    if (text.toStdString() != name) o["nameHex"] = toHex(name);
+}
+
+Expected<std::string> nameFromJson(const QJsonObject& o, const QString& where) {
+    if (!o.contains("nameHex")) return o["name"].toString().toStdString();
+    return fromHex(o["nameHex"], where + ".nameHex");
+}
+
 Expected<TimeSignature> timeSignatureFromJson(const QJsonValue& v, const QString& where) {
     TimeSignature ts;
     ts.tick = std::clamp<qint64>(v["tick"].toInteger(0), 0, kMaxTicks);
@@ -190,8 +295,9 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
 
 const char* const kTopLevelKeys[] = {"format", "version", "title", "ticksPerQuarter", "midi", "tempo",
                                      "timeSignatures", "timeSignature", "end", "loop", "tracks", "notes",
-                                     "takes", "primerTake", "settings"};
-const char* const kTrackKeys[] = {"name", "channel", "program", "muted", "solo", "visible", "primer", "notes", "events"};
+                                     "takes", "primerTake", "settings", "conductor"};
+const char* const kTrackKeys[] = {"name",    "nameHex", "channel", "program", "muted", "solo",
+                                  "visible", "primer",  "notes",   "events",  "raw"};
 
 template <std::size_t N> QJsonObject unknownFields(const QJsonObject& o, const char* const (&known)[N]) {
     QJsonObject extra;
@@ -223,7 +329,9 @@ void rescaleProject(Project& p, int from) {
     for (ProjectTrack& t : p.tracks) {
         notes(t.notes);
         for (ChannelEvent& e : t.events) e.tick = r(e.tick);
+        for (RawEvent& e : t.rawEvents) e.tick = r(e.tick);
     }
+    for (RawEvent& e : p.conductorEvents) e.tick = r(e.tick);
     for (Take& t : p.takes) {
         notes(t.notes);
         t.provenance.primerStart = r(t.provenance.primerStart);
@@ -256,10 +364,14 @@ QJsonObject projectToJson(const Project& p) {
     root["end"] = qint64(p.endTick);
     if (p.hasLoop)
         root["loop"] = QJsonObject{{"start", qint64(p.loop.start)}, {"end", qint64(p.loop.end)}, {"enabled", p.loop.enabled}};
+    if (!p.conductorName.empty() || !p.conductorEvents.empty()) {
+        QJsonObject conductor{{"raw", rawEventsToJson(p.conductorEvents)}};
+        putName(conductor, p.conductorName);
+        root["conductor"] = conductor;
+    }
     QJsonArray tracks;
     for (const ProjectTrack& t : p.tracks) {
-        QJsonObject o{{"name", QString::fromStdString(t.name)},
-                      {"channel", t.channel},
+        QJsonObject o{{"channel", t.channel},
                       {"program", t.program},
                       {"muted", t.muted},
                       {"solo", t.solo},
@@ -267,6 +379,8 @@ QJsonObject projectToJson(const Project& p) {
                       {"primer", t.inPrimer},
                       {"notes", notesToJson(t.notes)},
                       {"events", eventsToJson(t.events)}};
+        putName(o, t.name);
+        if (!t.rawEvents.empty()) o["raw"] = rawEventsToJson(t.rawEvents);
         putUnknown(o, t.extra);
         tracks.append(o);
     }
@@ -348,7 +462,9 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
             const QString where = QStringLiteral("tracks[%1]").arg(i);
             ProjectTrack t;
             t.id = TrackId(i + 1);
-            t.name = o["name"].toString().toStdString();
+            auto name = nameFromJson(o, where);
+            if (!name) return Error{name.error()};
+            t.name = std::move(name.value());
             t.channel = std::clamp(o["channel"].toInt(0), 0, 15);
             t.program = std::clamp(o["program"].toInt(0), 0, 127);
             t.muted = o["muted"].toBool(false);
@@ -362,6 +478,9 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
             auto events = eventsFromJson(o["events"], where + ".events");
             if (!events) return Error{events.error()};
             t.events = std::move(events.value());
+            auto raw = rawEventsFromJson(o["raw"], where + ".raw");
+            if (!raw) return Error{raw.error()};
+            t.rawEvents = std::move(raw.value());
             t.extra = unknownFields(o, kTrackKeys);
             p.tracks.push_back(std::move(t));
         }
@@ -378,6 +497,17 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
             std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
             p.tracks.push_back(std::move(t));
         }
+    }
+
+    if (root.contains("conductor")) {
+        if (!root["conductor"].isObject()) return Error{"conductor: expected an object"};
+        const QJsonObject conductor = root["conductor"].toObject();
+        auto name = nameFromJson(conductor, "conductor");
+        if (!name) return Error{name.error()};
+        p.conductorName = std::move(name.value());
+        auto raw = rawEventsFromJson(conductor["raw"], "conductor.raw");
+        if (!raw) return Error{raw.error()};
+        p.conductorEvents = std::move(raw.value());
     }
 
     const QJsonArray takeArr = root["takes"].toArray();
@@ -453,7 +583,27 @@ Expected<Project> loadProject(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return Error{QStringLiteral("cannot open %1: %2").arg(path, file.errorString()).toStdString()};
-    auto p = projectFromBytes(file.readAll());
+    auto tooLarge = [&](qint64 bytes) {
+        return Error{QStringLiteral("%1: the file is %2 bytes, more than the %3 MiB a project file may be")
+                         .arg(path)
+                         .arg(bytes)
+                         .arg(kMaxProjectFileBytes >> 20)
+                         .toStdString()};
+    };
+    // Refused before reading when its size says so; read no further than the bound in any
+    // case (a pipe or a device has no size, a file can grow while it is read).
+    if (file.size() > kMaxProjectFileBytes) return tooLarge(file.size());
+    QByteArray bytes;
+    if (!file.isSequential()) bytes.reserve(qsizetype(file.size()));
+    for (;;) {
+        const QByteArray chunk = file.read(qint64(4) << 20);
+        if (chunk.isEmpty()) break;
+        bytes += chunk;
+        if (bytes.size() > kMaxProjectFileBytes) return tooLarge(bytes.size());
+    }
+    if (file.error() != QFileDevice::NoError)
+        return Error{QStringLiteral("cannot read %1: %2").arg(path, file.errorString()).toStdString()};
+    auto p = projectFromBytes(bytes);
     if (!p) return Error{QStringLiteral("%1: %2").arg(path, QString::fromStdString(p.error())).toStdString()};
     return p;
 }

@@ -49,16 +49,47 @@ struct ChannelEvent {
 
 constexpr int kSustainController = 64;
 
-/// One instrument part: notes sorted by noteLess, channel events sorted by tick.
+/// An event of a MIDI file that Continuo does not interpret but keeps, to write it back byte
+/// for byte at its tick on its track: a meta event other than tempo, time signature, end of
+/// track and the track's name (key signatures, markers, text, lyrics, copyright, cue points,
+/// instrument names, sequencer-specific and unknown types), or a system-exclusive message
+/// (F0, or an F7 escape).
+struct RawEvent {
+    enum class Kind : std::uint8_t { Meta, Sysex, Escape };
+    Tick tick = 0;
+    Kind kind = Kind::Meta;
+    int type = 0;     ///< meta event type 0..255 (Meta only)
+    std::string data; ///< the bytes after the length, verbatim (sysex: after F0/F7)
+    bool operator==(const RawEvent&) const = default;
+};
+
+/// Largest payload of one kept meta or sysex event. A bigger one (a MIDI file may claim up
+/// to 256 MiB) is dropped by the reader with a warning and refused in a project file.
+constexpr std::size_t kMaxRawEventBytes = std::size_t(16) << 20;
+/// What a raw event is, as one camel-case word: "keySignature", "marker", "text", "lyric",
+/// "copyright", "cuePoint", "instrumentName", "trackName", "sequencerSpecific", ...,
+/// "otherMeta" for a type without a name, "sysex" and "sysexEscape".
+const char* rawEventCategory(const RawEvent& e);
+
+/// Meta types that are never kept as raw events: end of track, tempo and time signature
+/// are what the tempo map, the metre and the track end say.
+constexpr bool isInterpretedMeta(int type) { return type == 0x2F || type == 0x51 || type == 0x58; }
+
+/// One instrument part: notes sorted by noteLess, channel events and raw events each sorted
+/// by tick (stable: file order at one tick).
 struct Track {
     std::string name;
     int channel = 0;
     int program = 0; ///< GM program 0..127 (shown 1..128)
     std::vector<Note> notes;
     std::vector<ChannelEvent> events;
+    std::vector<RawEvent> rawEvents;
 
     void sort();
     Tick endTick() const;
 };
+
+/// Sorts raw events by tick, keeping the file order of events at one tick.
+void sortRawEvents(std::vector<RawEvent>& events);
 
 } // namespace continuo

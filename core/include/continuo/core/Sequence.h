@@ -12,6 +12,11 @@ struct Sequence {
     TempoMap tempo{kTicksPerQuarter};
     std::vector<TimeSignature> timeSignatures{TimeSignature{}};
     std::vector<Track> tracks;
+    /// The conductor track of a format-1 file (its first track, when it holds no notes and no
+    /// channel events): its name and the raw events kept from it. Tempo and time signatures
+    /// are in `tempo` and `timeSignatures`.
+    std::string conductorName;
+    std::vector<RawEvent> conductorEvents;
     Tick endTick = 0; ///< end of the piece (last event or end-of-track marker)
 
     std::size_t noteCount() const;

@@ -1,7 +1,10 @@
 #pragma once
-// A Continuo project: everything a Standard MIDI File holds that Continuo reads (tracks with
-// their names, channels, programs, notes, controllers, pitch bend and pressure; the whole tempo
-// map; every time signature), plus what only a project has (takes with provenance, the loop,
+// A Continuo project: everything a Standard MIDI File holds (tracks in file order, empty ones
+// too, with their names, channels, programs, notes, controllers, pitch bend and pressure; the
+// whole tempo map; every time signature; the conductor track's name; and, kept byte for byte
+// at their ticks on their tracks, the meta and sysex events Continuo does not edit: key
+// signatures, markers, text, lyrics, copyright, cue points, instrument names,
+// sequencer-specific and unknown meta events, F0 sysex and F7 escapes), plus what only a project has (takes with provenance, the loop,
 // the Continue settings, per-track mute/solo/visibility). Fields of a newer project file that
 // this version does not know are kept and written back unchanged.
 //
@@ -86,6 +89,10 @@ struct ProjectTrack {
     bool inPrimer = true;      ///< its notes are part of what Continue continues
     std::vector<Note> notes;   ///< sorted by noteLess
     std::vector<ChannelEvent> events; ///< sorted by tick (stable: file order at one tick)
+    /// Meta and sysex events kept from its MIDI track, sorted by tick (stable). Like the channel
+    /// events they stay at their ticks when notes move or the tempo changes, and go with the
+    /// track when it is removed or restored.
+    std::vector<RawEvent> rawEvents;
     QJsonObject extra;         ///< fields of the track object this version does not know
 
     bool operator==(const ProjectTrack&) const = default;
@@ -104,6 +111,10 @@ struct Project {
     TempoMap tempo{kTicksPerQuarter};
     std::vector<TimeSignature> timeSignatures{TimeSignature{}}; ///< sorted, first at tick 0
     std::vector<ProjectTrack> tracks;
+    /// The MIDI file's conductor track: its name and the raw events it held (the tempo map and
+    /// the time signatures are above). Written first in a format-1 export.
+    std::string conductorName;
+    std::vector<RawEvent> conductorEvents; ///< sorted by tick (stable)
     Tick endTick = 0;                      ///< end of the piece as its file said (>= last event)
     int midiTicksPerQuarter = kTicksPerQuarter; ///< resolution of the MIDI file it came from
     int midiFormat = 1;                    ///< format of the MIDI file it came from (0 or 1)
@@ -124,15 +135,19 @@ struct Project {
     /// resolution remembered for export. Notes get ids 1..N, tracks ids 1..T.
     static Project fromSequence(const Sequence& sequence);
     /// The piece as a Sequence at kTicksPerQuarter: every track (muted ones too) with its
-    /// name, channel, program, notes and channel events; the tempo map and time signatures.
+    /// name, channel, program, notes, channel events and raw events; the tempo map, time
+    /// signatures and conductor track.
     Sequence toSequence() const;
     /// The same, at the resolution of the MIDI file it came from (what export writes).
     Sequence toMidiSequence() const;
 };
 
-/// The .continuo JSON format. Version 2 holds tracks and controllers; version 1 files (notes
-/// only, one time signature) still open.
-constexpr int kProjectFormatVersion = 2;
+/// The .continuo JSON format. Version 3 adds the raw meta/sysex events and the conductor
+/// track; version 2 (tracks and controllers) and version 1 (notes only, one time signature)
+/// files still open.
+constexpr int kProjectFormatVersion = 3;
+/// A project file larger than this is refused before it is read.
+constexpr qint64 kMaxProjectFileBytes = qint64(256) << 20;
 QJsonObject projectToJson(const Project& project);
 /// Errors say what is wrong and where ("tracks[1].notes[3]: ...").
 Expected<Project> projectFromJson(const QJsonObject& json);
