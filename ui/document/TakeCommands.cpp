@@ -62,26 +62,38 @@ SetPrimerTakeCommand::SetPrimerTakeCommand(Document* doc, TakeId id, QUndoComman
 void SetPrimerTakeCommand::redo() { doc_->setPrimerTake(after_); }
 void SetPrimerTakeCommand::undo() { doc_->setPrimerTake(before_); }
 
-QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id) {
+QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id, TrackId into) {
     const Take* t = doc->take(id);
     if (!t) return nullptr;
     if (t->provenance.infill) return makeKeepInfillTakeCommand(doc, id);
-    auto* macro = new QUndoCommand(QCoreApplication::translate("Takes", "Keep take \"%1\"").arg(t->name));
-    // The take becomes a track of its own (named after it, the piano of the active track), so
-    // that it can be muted, hidden or left out of the next primer.
-    TrackInfo track;
-    track.id = doc->allocateTrackId();
-    track.name = t->name.toStdString();
-    if (const TrackInfo* active = doc->track(doc->activeTrack())) {
-        track.channel = active->channel;
-        track.program = active->program;
+    const TrackInfo* target = into ? doc->track(into) : nullptr;
+    auto* macro = new QUndoCommand(
+        target ? QCoreApplication::translate("Takes", "Keep take \"%1\" into \"%2\"").arg(t->name, QString::fromStdString(target->name))
+               : QCoreApplication::translate("Takes", "Keep take \"%1\"").arg(t->name));
+    // By default the take becomes a track of its own (named after it, the piano of the active
+    // track), so that it can be muted, hidden or left out of the next primer.
+    TrackId trackId = 0;
+    int channel = 0;
+    if (target) {
+        trackId = target->id;
+        channel = target->channel;
+    } else {
+        TrackInfo track;
+        track.id = doc->allocateTrackId();
+        track.name = t->name.toStdString();
+        if (const TrackInfo* active = doc->track(doc->activeTrack())) {
+            track.channel = active->channel;
+            track.program = active->program;
+        }
+        new AddTrackCommand(doc, track, int(doc->tracks().size()), macro);
+        trackId = track.id;
+        channel = track.channel;
     }
-    new AddTrackCommand(doc, track, int(doc->tracks().size()), macro);
     std::vector<Note> notes = t->notes;
     for (Note& n : notes) {
         n.id = doc->allocateNoteId();
-        n.track = track.id;
-        n.channel = track.channel;
+        n.track = trackId;
+        n.channel = channel;
     }
     new EditNotesCommand(doc, macro->text(), {}, std::move(notes), 0, macro);
     new RemoveTakeCommand(doc, id, macro);

@@ -63,10 +63,12 @@ private:
     TakeId after_;
 };
 
-/// Keep: the take's notes join the piece (new ids) on a track of their own, and the take
-/// leaves the list. A macro of an AddTrackCommand, an EditNotesCommand and a RemoveTakeCommand.
-/// An infill take is kept with makeKeepInfillTakeCommand instead.
-QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id);
+/// Keep: the take's notes join the piece (new ids) on a track of their own, or on the track
+/// `into` when it names one, and the take leaves the list. A macro of an AddTrackCommand (for
+/// a track of its own), an EditNotesCommand and a RemoveTakeCommand. An infill take is kept
+/// with makeKeepInfillTakeCommand instead (`into` does not apply: a fill replaces notes where
+/// they are).
+QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id, project::TrackId into = 0);
 
 /// The piece's notes whose onsets lie in [start, end), on every track: what keeping an infill
 /// take for that gap replaces.

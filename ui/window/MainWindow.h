@@ -113,6 +113,8 @@ private:
     void nextTake();
     void previousTake();
     void keepTake();
+    /// Keeps the auditioned take on `track` (0: a track of its own), in one undo step.
+    void keepTakeInto(project::TrackId track);
     void discardTake();
     void renameTake();
     void continueFromTake();
@@ -125,6 +127,7 @@ private:
     void togglePlay();
     void stopAndPanic();
     void rebuildMidiMenu();
+    void rebuildKeepIntoMenu();
     bool maybeSave();
 
     MainWindowOptions options_;
@@ -142,6 +145,7 @@ private:
     RecoveryManager* recovery_;
     QHash<QString, QAction*> actions_;
     QMenu* midiMenu_ = nullptr;
+    QMenu* keepIntoMenu_ = nullptr;
     QPointer<AudioSettingsDialog> audioDialog_;
     int modelThreads_ = 0;         ///< 0 = automatic
     QString lastThreadChoice_;     ///< how the last Continue chose, in words

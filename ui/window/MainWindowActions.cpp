@@ -216,7 +216,13 @@ void MainWindow::createMenus() {
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
     transport->addAction(action("audioSettings"));
     add(menuBar()->addMenu(tr("&Generate")), {"continue", "fillGap", "cancel", "", "chooseModel", "randomModel"});
-    add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake"});
+    QMenu* takes = menuBar()->addMenu(tr("Ta&kes"));
+    add(takes, {"auditionTake", "nextTake", "previousTake", "", "keepTake"});
+    // Keep Into: the take's notes join a track the musician picks instead of a new one.
+    keepIntoMenu_ = takes->addMenu(tr("Keep &Into"));
+    keepIntoMenu_->setObjectName("keepIntoMenu");
+    connect(keepIntoMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildKeepIntoMenu);
+    add(takes, {"discardTake", "renameTake", "continueFromTake"});
 }
 
 void MainWindow::rebuildMidiMenu() {
@@ -302,9 +308,26 @@ void MainWindow::previousTake() {
     doc_->setCurrentTake(takes[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].id);
 }
 
-void MainWindow::keepTake() {
+void MainWindow::rebuildKeepIntoMenu() {
+    keepIntoMenu_->clear();
+    const Take* take = doc_->take(doc_->currentTake());
+    if (!take || take->provenance.infill) {
+        keepIntoMenu_->addAction(take ? tr("A fill is kept where its gap is") : tr("No take to keep"))->setEnabled(false);
+        return;
+    }
+    keepIntoMenu_->addAction(tr("A New Track"), this, [this] { keepTakeInto(0); });
+    keepIntoMenu_->addSeparator();
+    for (const TrackInfo& t : doc_->tracks()) {
+        const QString name = t.name.empty() ? tr("Track %1").arg(t.id) : QString::fromStdString(t.name);
+        keepIntoMenu_->addAction(name, this, [this, id = t.id] { keepTakeInto(id); });
+    }
+}
+
+void MainWindow::keepTake() { keepTakeInto(0); }
+
+void MainWindow::keepTakeInto(TrackId track) {
     const int i = doc_->takeIndex(doc_->currentTake());
-    QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake());
+    QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake(), track);
     if (!c) return;
     doc_->undoStack()->push(c);
     const auto& takes = doc_->takes();
