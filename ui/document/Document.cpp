@@ -1,5 +1,6 @@
 #include "document/Document.h"
 
+#include <QRegularExpression>
 #include <QUndoStack>
 
 #include <algorithm>
@@ -293,6 +294,16 @@ int Document::takeIndex(TakeId id) const {
     for (std::size_t i = 0; i < takes_.size(); ++i)
         if (takes_[i].id == id) return int(i);
     return -1;
+}
+
+int Document::nextTakeNumber(const QString& prefix) const {
+    const QRegularExpression re("^" + QRegularExpression::escape(prefix) + " (\\d+)$");
+    int n = 0;
+    for (const Take& t : takes_) {
+        const auto m = re.match(t.name);
+        if (m.hasMatch()) n = std::max(n, m.captured(1).toInt());
+    }
+    return n + 1;
 }
 
 void Document::insertTake(int index, const Take& take) {

@@ -119,6 +119,9 @@ public:
     const std::vector<Take>& takes() const { return takes_; }
     const Take* take(TakeId id) const;
     int takeIndex(TakeId id) const;
+    /// One more than the highest N among takes named "`prefix` N" (1 when there is none), so
+    /// that new takes are numbered on from the ones the list holds.
+    int nextTakeNumber(const QString& prefix) const;
     TakeId allocateTakeId() { return nextTakeId_++; }
     void insertTake(int index, const Take& take);
     Take removeTake(TakeId id);

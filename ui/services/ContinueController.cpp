@@ -233,7 +233,7 @@ bool ContinueController::start(const ContinueSettings& s) {
     lastSeed_ = req.seed;
 
     const ModelDescription model = service_->model();
-    int number = nextTakeNumber();
+    int number = doc_->nextTakeNumber(QStringLiteral("Take"));
     live_.clear();
     for (int v = 0; v < req.variations; ++v) {
         Take t;
@@ -318,16 +318,6 @@ void ContinueController::onFinished(quint64 request, bool cancelled, const QStri
     else
         emit finished(true, tr("%n take(s) written (%1 tokens/s).", nullptr, int(done.size()))
                                 .arg(rate, 0, 'f', 0));
-}
-
-int ContinueController::nextTakeNumber() const {
-    static const QRegularExpression re(QStringLiteral("^Take (\\d+)$"));
-    int n = 0;
-    for (const Take& t : doc_->takes()) {
-        const auto m = re.match(t.name);
-        if (m.hasMatch()) n = std::max(n, m.captured(1).toInt());
-    }
-    return n + 1;
 }
 
 } // namespace continuo::ui

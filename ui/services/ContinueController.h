@@ -88,7 +88,6 @@ private:
     void onNote(quint64 request, int variation, const GeneratedNote& note);
     void onProgress(quint64 request, const ContinuationProgress& p);
     void onFinished(quint64 request, bool cancelled, const QString& error, double rate);
-    int nextTakeNumber() const;
     ContinuationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
     QString describeListening(const ListeningSpan& span) const;
     ListeningSpan listeningSpanFor(const Primer& primer, const ContinuationRequest& request, double primerStartSeconds) const;

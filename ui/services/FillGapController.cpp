@@ -138,7 +138,7 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
         const TempoMap& tempo = doc_->tempo();
         const ModelDescription model = service_->model();
         const QDateTime now = QDateTime::currentDateTime();
-        int number = nextFillNumber();
+        int number = doc_->nextTakeNumber(QStringLiteral("Fill"));
         for (const InfillCandidateResult& c : result.candidates) { // best first
             Take t;
             t.id = doc_->allocateTakeId();
@@ -191,16 +191,6 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
                                 .arg(request_.gapEnd - request_.gapStart, 0, 'f', 1)
                                 .arg(result.seconds, 0, 'f', 1)
                                 .arg(takes.size()));
-}
-
-int FillGapController::nextFillNumber() const {
-    static const QRegularExpression re(QStringLiteral("^Fill (\\d+)$"));
-    int n = 0;
-    for (const Take& t : doc_->takes()) {
-        const auto m = re.match(t.name);
-        if (m.hasMatch()) n = std::max(n, m.captured(1).toInt());
-    }
-    return n + 1;
 }
 
 } // namespace continuo::ui

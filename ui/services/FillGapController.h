@@ -59,7 +59,6 @@ signals:
 private:
     void onProgress(quint64 request, const ContinuationProgress& p);
     void onFinished(quint64 request, const InfillResult& result, bool cancelled, const QString& error);
-    int nextFillNumber() const;
 
     Document* doc_;
     ContinuationService* service_;
