@@ -324,6 +324,25 @@ void Document::renameTake(TakeId id, const QString& name) {
     emit takeRenamed(id);
 }
 
+void Document::setTakeParent(TakeId id, TakeId parent) {
+    const int i = takeIndex(id);
+    if (i < 0 || parent == id) return;
+    TakeProvenance& p = takes_[std::size_t(i)].provenance;
+    if (p.parentTake == parent) return;
+    p.parentTake = parent;
+    emit takesChanged();
+}
+
+std::vector<TakeId> Document::childTakes(TakeId parent) const {
+    std::vector<TakeId> out;
+    for (const Take& t : takes_) {
+        // A take whose parent has gone (never on the undo stack) hangs from the sketch.
+        const TakeId p = t.provenance.parentTake != 0 && takeIndex(t.provenance.parentTake) >= 0 ? t.provenance.parentTake : 0;
+        if (p == parent && t.id != parent) out.push_back(t.id);
+    }
+    return out;
+}
+
 void Document::appendTakeNotes(TakeId id, const std::vector<Note>& notes) {
     int i = takeIndex(id);
     if (i < 0 || notes.empty()) return;

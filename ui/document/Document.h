@@ -123,6 +123,10 @@ public:
     void insertTake(int index, const Take& take);
     Take removeTake(TakeId id);
     void renameTake(TakeId id, const QString& name);
+    /// Re-parents a take in the takes tree (0 = the sketch). For undo commands.
+    void setTakeParent(TakeId id, TakeId parent);
+    /// The takes whose parent is `parent` (0 = the sketch), in list order.
+    std::vector<TakeId> childTakes(TakeId parent) const;
     /// Streaming: notes arriving for a take that is being generated.
     void appendTakeNotes(TakeId id, const std::vector<Note>& notes);
     void setTakeGenerating(TakeId id, bool generating);

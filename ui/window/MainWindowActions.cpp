@@ -193,6 +193,10 @@ void MainWindow::createActions() {
     makeAction("renameTake", tr("Rename…"), {K(tr("F2"))}, tr("Give the take a name"), &MainWindow::renameTake);
     // C: Ctrl+Shift+Enter (either Enter key) is Fill Gap's.
     makeAction("continueFromTake", tr("Continue From"), {K(tr("C"))}, tr("Use this take as the primer of the next Continue"), &MainWindow::continueFromTake);
+    QAction* compare = makeAction("compareWithParent", tr("Compare with Parent"), {K(tr("P"))},
+                                  tr("Highlight the notes the take added after the take it continued from"), nullptr);
+    compare->setCheckable(true);
+    connect(compare, &QAction::toggled, this, [this](bool on) { roll_->canvas()->setCompareWithParent(on); });
 }
 
 void MainWindow::createMenus() {
@@ -216,7 +220,7 @@ void MainWindow::createMenus() {
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
     transport->addAction(action("audioSettings"));
     add(menuBar()->addMenu(tr("&Generate")), {"continue", "fillGap", "cancel", "", "chooseModel", "randomModel"});
-    add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake"});
+    add(menuBar()->addMenu(tr("Ta&kes")), {"auditionTake", "nextTake", "previousTake", "", "keepTake", "discardTake", "renameTake", "continueFromTake", "", "compareWithParent"});
 }
 
 void MainWindow::rebuildMidiMenu() {

@@ -1,0 +1,138 @@
+// The takes as a tree in the main window: Continue From a take puts the next takes under it,
+// the Takes panel shows the tree under the sketch, Compare with Parent highlights what a take
+// added after its parent, and discarding or keeping a parent moves its children up (undoably).
+#include "FakeContinuationService.h"
+#include "document/Document.h"
+#include "document/ProjectFile.h"
+#include "panels/ContinuePanel.h"
+#include "panels/TakesModel.h"
+#include "panels/TakesPanel.h"
+#include "roll/NoteCanvas.h"
+#include "roll/PianoRollWidget.h"
+#include "services/ContinueController.h"
+#include "window/MainWindow.h"
+
+#include <QAction>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTreeView>
+#include <QUndoStack>
+#include <QtTest>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+class TestTakesTree : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    std::unique_ptr<MainWindow> makeWindow(ContinuationService* service) {
+        MainWindowOptions o;
+        o.openAudio = false;
+        o.loadDefaultModel = false;
+        o.exampleMotif = true;
+        o.useSettings = false;
+        o.recoveryDir = dir_.filePath("recovery");
+        o.service = service;
+        auto w = std::make_unique<MainWindow>(o);
+        w->resize(1400, 860);
+        w->show();
+        return w;
+    }
+
+    static void screenshot(QWidget* w, const QString& name) {
+        if (!qEnvironmentVariableIsSet("CONTINUO_SCREENSHOT_DIR")) return;
+        const QString path = qEnvironmentVariable("CONTINUO_SCREENSHOT_DIR") + "/" + name;
+        QVERIFY2(w->grab().save(path), qPrintable(path));
+        qInfo("screenshot: %s", qPrintable(path));
+    }
+
+private slots:
+    void continueFromBuildsATree() {
+        auto* fake = new testutil::FakeContinuationService(12);
+        auto w = makeWindow(fake);
+        QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+        Document* doc = w->document();
+        QUndoStack* stack = doc->undoStack();
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        w->continuePanel()->variationsBox()->setValue(2);
+
+        // Two takes of the sketch.
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(doc->takes().size(), 2u);
+        const TakeId first = doc->takes()[0].id;
+        for (const Take& t : doc->takes()) QCOMPARE(t.provenance.parentTake, TakeId(0));
+
+        // Continue from the first: the next two hang under it.
+        doc->setCurrentTake(first);
+        w->action("continueFromTake")->trigger();
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(doc->takes().size(), 4u);
+        const TakeId child = doc->takes()[2].id;
+        QCOMPARE(doc->take(child)->provenance.parentTake, first);
+        QCOMPARE(doc->takes()[3].provenance.parentTake, first);
+        QVERIFY(doc->take(child)->provenance.primerSource.contains(doc->take(first)->name));
+
+        // The panel: the sketch at the root, the first take's children under it, all open.
+        TakesModel* model = w->takesPanel()->model();
+        QTreeView* view = w->takesPanel()->view();
+        QCOMPARE(model->rowCount(), 1);
+        QCOMPARE(model->rowCount(model->sketchIndex()), 2);
+        const QModelIndex firstRow = model->indexOf(first);
+        QCOMPARE(model->rowCount(firstRow), 2);
+        QVERIFY(view->isExpanded(firstRow));
+        QVERIFY(view->visualRect(model->indexOf(child)).left() > view->visualRect(firstRow).left());
+        // Selecting a child in the tree auditions it; the sketch row auditions no take.
+        view->setCurrentIndex(model->indexOf(child));
+        QCOMPARE(doc->currentTake(), child);
+        view->setCurrentIndex(model->sketchIndex());
+        QCOMPARE(doc->currentTake(), TakeId(0));
+        doc->setCurrentTake(child);
+        QCOMPARE(view->currentIndex().internalId(), quintptr(child));
+
+        // Compare with Parent: the child's notes stand out, its parent's are outlined.
+        NoteCanvas* canvas = w->pianoRoll()->canvas();
+        w->pianoRoll()->zoomToFit();
+        QVERIFY(!canvas->comparesWithParent());
+        w->action("compareWithParent")->trigger();
+        QVERIFY(canvas->comparesWithParent());
+        const QImage compared = canvas->grab().toImage();
+        QCOMPARE(canvas->lastComparedAdded(), int(doc->take(child)->notes.size()));
+        QCOMPARE(canvas->lastComparedParent(), int(doc->take(first)->notes.size()));
+        screenshot(w.get(), "takes-tree-compare.png");
+        w->action("compareWithParent")->trigger();
+        QVERIFY(!canvas->comparesWithParent());
+        QVERIFY(canvas->grab().toImage() != compared);
+
+        // Saved with the project, and read back as a tree.
+        const QString path = dir_.filePath("tree.continuo");
+        QVERIFY(ProjectFile::save(path, *doc).ok());
+        Document back;
+        QVERIFY(ProjectFile::load(path, back).ok());
+        QCOMPARE(back.take(child)->provenance.parentTake, first);
+        QCOMPARE(back.childTakes(first), doc->childTakes(first));
+
+        // Discard the parent: its children move up to the sketch; undo puts them back.
+        doc->setCurrentTake(first);
+        w->action("discardTake")->trigger();
+        QCOMPARE(doc->take(child)->provenance.parentTake, TakeId(0));
+        QCOMPARE(model->rowCount(model->sketchIndex()), 3);
+        stack->undo();
+        QCOMPARE(doc->take(child)->provenance.parentTake, first);
+        QCOMPARE(model->rowCount(model->indexOf(first)), 2);
+        // Keep it: its notes join the piece and its children continue the sketch; undo again.
+        doc->setCurrentTake(first);
+        w->action("keepTake")->trigger();
+        QVERIFY(!doc->take(first));
+        QCOMPARE(doc->take(child)->provenance.parentTake, TakeId(0));
+        stack->undo();
+        QCOMPARE(doc->take(child)->provenance.parentTake, first);
+    }
+
+};
+
+QTEST_MAIN(TestTakesTree)
+#include "test_takes_tree.moc"
