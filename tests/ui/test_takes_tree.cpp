@@ -9,6 +9,8 @@
 #include "panels/TakesPanel.h"
 #include "roll/NoteCanvas.h"
 #include "roll/PianoRollWidget.h"
+#include "roll/RollView.h"
+#include "roll/TakeLanes.h"
 #include "services/ContinueController.h"
 #include "window/MainWindow.h"
 
@@ -132,6 +134,64 @@ private slots:
         QCOMPARE(doc->take(child)->provenance.parentTake, first);
     }
 
+    void lanesUnderTheRoll() {
+        auto* fake = new testutil::FakeContinuationService(16);
+        auto w = makeWindow(fake);
+        QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+        Document* doc = w->document();
+        TakeLanes* lanes = w->pianoRoll()->takeLanes();
+        RollView* view = w->pianoRoll()->view();
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        QCOMPARE(lanes->laneCount(), 0);
+        w->continuePanel()->variationsBox()->setValue(3);
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        doc->setCurrentTake(doc->takes()[1].id);
+        w->action("continueFromTake")->trigger();
+        w->continuePanel()->variationsBox()->setValue(2);
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        // One lane per take, in the tree's order: 1, 2, its children 4 and 5, then 3.
+        QCOMPARE(lanes->laneCount(), int(doc->takes().size()));
+        QCOMPARE(lanes->takeAt(2), doc->takes()[3].id);
+        QCOMPARE(lanes->takeAt(4), doc->takes()[2].id);
+        QVERIFY(lanes->isVisible());
+        QVERIFY(lanes->height() >= 5 * 14);
+
+        // Clicking lane k auditions its take, as the panel does.
+        w->pianoRoll()->zoomToFit();
+        for (int k : {0, 3, 4}) {
+            const QPoint at = lanes->laneRect(k).center().toPoint();
+            QTest::mouseClick(lanes, Qt::LeftButton, {}, at);
+            QCOMPARE(doc->currentTake(), lanes->takeAt(k));
+            QCOMPARE(w->takesPanel()->model()->takeAt(w->takesPanel()->view()->currentIndex()), lanes->takeAt(k));
+        }
+        screenshot(w.get(), "takes-lanes.png");
+
+        // The lanes share the roll's time axis: zoom and scroll move their notes with it.
+        const Take* take = doc->take(lanes->takeAt(3));
+        const Note n = take->notes[3];
+        QCOMPARE(lanes->noteRect(3, n).left(), view->tickToX(n.start));
+        const double before = lanes->noteRect(3, n).left();
+        const double widthBefore = lanes->noteRect(3, n).width();
+        w->pianoRoll()->zoomTime(2.0);
+        QCOMPARE(lanes->noteRect(3, n).left(), view->tickToX(n.start));
+        QVERIFY(lanes->noteRect(3, n).width() > widthBefore * 1.5);
+        view->setScrollX(view->scrollX() + 40);
+        QCOMPARE(lanes->noteRect(3, n).left(), view->tickToX(n.start));
+        QVERIFY(lanes->noteRect(3, n).left() != before);
+        // And paint there: the note's stroke is in the take's colour in the lane.
+        const QImage img = lanes->grab().toImage();
+        const QRectF r = lanes->noteRect(3, n);
+        if (r.left() > 200 && r.left() < lanes->width() - 4) {
+            const QColor c = img.pixelColor(QPointF(r.left() + 1, r.center().y()).toPoint());
+            QVERIFY2(c.red() > 180 && c.green() > 100 && c.blue() < 120, qPrintable(c.name()));
+        }
+
+        // Discarding a take removes its lane.
+        w->action("discardTake")->trigger();
+        QCOMPARE(lanes->laneCount(), int(doc->takes().size()));
+    }
 };
 
 QTEST_MAIN(TestTakesTree)
