@@ -167,6 +167,16 @@ private slots:
             QCOMPARE(w->takesPanel()->model()->takeAt(w->takesPanel()->view()->currentIndex()), lanes->takeAt(k));
         }
         screenshot(w.get(), "takes-lanes.png");
+        // B walks the takes in the lanes' order.
+        QCOMPARE(doc->currentTake(), lanes->takeAt(4));
+        w->action("nextTake")->trigger();
+        QCOMPARE(doc->currentTake(), lanes->takeAt(0));
+        w->action("nextTake")->trigger();
+        w->action("nextTake")->trigger();
+        QCOMPARE(doc->currentTake(), lanes->takeAt(2));
+        w->action("previousTake")->trigger();
+        QCOMPARE(doc->currentTake(), lanes->takeAt(1));
+        doc->setCurrentTake(lanes->takeAt(3));
 
         // The lanes share the roll's time axis: zoom and scroll move their notes with it.
         const Take* take = doc->take(lanes->takeAt(3));

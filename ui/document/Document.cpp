@@ -343,6 +343,19 @@ std::vector<TakeId> Document::childTakes(TakeId parent) const {
     return out;
 }
 
+std::vector<std::pair<TakeId, int>> Document::takeTree() const {
+    std::vector<std::pair<TakeId, int>> out;
+    std::vector<std::pair<TakeId, int>> stack{{0, -1}};
+    while (!stack.empty()) {
+        const auto [id, depth] = stack.back();
+        stack.pop_back();
+        if (id != 0) out.emplace_back(id, depth);
+        const std::vector<TakeId> children = childTakes(id);
+        for (auto it = children.rbegin(); it != children.rend(); ++it) stack.emplace_back(*it, depth + 1);
+    }
+    return out;
+}
+
 void Document::appendTakeNotes(TakeId id, const std::vector<Note>& notes) {
     int i = takeIndex(id);
     if (i < 0 || notes.empty()) return;

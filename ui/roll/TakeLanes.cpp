@@ -8,7 +8,6 @@
 #include <QPainter>
 
 #include <algorithm>
-#include <functional>
 
 namespace continuo::ui {
 
@@ -32,13 +31,7 @@ TakeLanes::TakeLanes(Document* doc, RollView* view, QWidget* parent) : QWidget(p
 
 void TakeLanes::rebuild() {
     lanes_.clear();
-    std::function<void(TakeId, int)> walk = [&](TakeId parent, int depth) {
-        for (TakeId id : doc_->childTakes(parent)) {
-            lanes_.push_back({id, depth});
-            walk(id, depth + 1);
-        }
-    };
-    walk(0, 0);
+    for (const auto& [id, depth] : doc_->takeTree()) lanes_.push_back({id, depth});
     const int shown = std::clamp(int(lanes_.size()), 1, kMaxShownLanes);
     setFixedHeight(shown * kLaneHeight + 2);
     updateGeometry();

@@ -291,19 +291,29 @@ void MainWindow::auditionTake() {
     updateActions();
 }
 
+namespace {
+/// Where `id` is in the takes tree's order (-1: not there).
+int treeIndex(const std::vector<std::pair<TakeId, int>>& tree, TakeId id) {
+    for (std::size_t i = 0; i < tree.size(); ++i)
+        if (tree[i].first == id) return int(i);
+    return -1;
+}
+} // namespace
+
+// B and Shift+B walk the takes as the Takes panel and the take lanes list them.
 void MainWindow::nextTake() {
-    const auto& takes = doc_->takes();
-    if (takes.empty()) return;
-    const int i = doc_->takeIndex(doc_->currentTake());
-    doc_->setCurrentTake(takes[std::size_t((i + 1) % int(takes.size()))].id);
+    const auto tree = doc_->takeTree();
+    if (tree.empty()) return;
+    const int i = treeIndex(tree, doc_->currentTake());
+    doc_->setCurrentTake(tree[std::size_t((i + 1) % int(tree.size()))].first);
 }
 
 void MainWindow::previousTake() {
-    const auto& takes = doc_->takes();
-    if (takes.empty()) return;
-    const int i = doc_->takeIndex(doc_->currentTake());
-    const int n = int(takes.size());
-    doc_->setCurrentTake(takes[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].id);
+    const auto tree = doc_->takeTree();
+    if (tree.empty()) return;
+    const int i = treeIndex(tree, doc_->currentTake());
+    const int n = int(tree.size());
+    doc_->setCurrentTake(tree[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].first);
 }
 
 void MainWindow::keepTake() {
