@@ -228,6 +228,17 @@ private slots:
         auto self = withParent(2, QString::number(c));
         QVERIFY(!self.ok());
         QVERIFY2(QString::fromStdString(self.error()).startsWith("takes[2].provenance.parentTake: take"), self.error().c_str());
+
+        // A take whose parent is not in the document is saved under the sketch: the file opens.
+        Take orphan;
+        orphan.id = a.allocateTakeId();
+        orphan.name = "Orphan";
+        orphan.provenance.parentTake = 999;
+        a.insertTake(int(a.takes().size()), orphan);
+        QCOMPARE(a.childTakes(0).back(), orphan.id);
+        const project::Project saved = a.toProject();
+        QCOMPARE(saved.takes.back().provenance.parentTake, TakeId(0));
+        QVERIFY(project::projectFromJson(project::projectToJson(saved)).ok());
     }
 
     void rejectsGarbage() {

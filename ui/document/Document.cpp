@@ -501,6 +501,13 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
     p.loop = {loopStart_, loopEnd_, loopEnabled_};
     for (const Take& t : takes_)
         if (!t.generating) p.takes.push_back(t);
+    // A take whose parent is not saved with it hangs from the sketch (a file names only takes
+    // it holds as parents).
+    for (Take& t : p.takes) {
+        const TakeId parent = t.provenance.parentTake;
+        if (parent != 0 && std::none_of(p.takes.begin(), p.takes.end(), [parent](const Take& o) { return o.id == parent; }))
+            t.provenance.parentTake = 0;
+    }
     p.primerTake = primerTake_;
     p.settings = settings;
     p.extra = extra_;
