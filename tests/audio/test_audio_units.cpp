@@ -1,14 +1,17 @@
 // Unit tests of the engine's device-free parts: playback snapshot order, tempo and beat
-// grid, the SPSC queue, turning MIDI into notes, and the soundfont search.
+// grid, the SPSC queue, turning MIDI into notes, the soundfont search, and the transport's
+// switch of snapshot at the loop boundary (A/B while looping), on its sample clock.
 #include "continuo/audio/PlaybackSnapshot.h"
 #include "continuo/audio/RecordingBuffer.h"
 #include "continuo/audio/SoundFontLocator.h"
 #include "continuo/audio/SpscQueue.h"
 #include "continuo/audio/Synth.h"
+#include "continuo/audio/Transport.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -17,7 +20,82 @@ using namespace continuo::audio;
 
 class TestAudioUnits : public QObject {
     Q_OBJECT
+    /// Eighths filling one bar at 120 BPM from `pitch` up (960 ppq: a bar is 3840 ticks).
+    static std::unique_ptr<PlaybackSnapshot> bar(int pitch) {
+        Track t;
+        for (int i = 0; i < 8; ++i) t.notes.push_back(Note{NoteId(i + 1), pitch + i, 80, Tick(i) * 480, 480, 0});
+        return PlaybackSnapshot::build({t}, TempoMap{}, {TimeSignature{}}, 3840);
+    }
+
 private slots:
+    void loopSnapshotTakesOverAtTheLoopBoundary() {
+        Transport transport(48000.0);
+        SpscQueue<TransportEvent> log(1 << 12);
+        transport.setEventLog(&log);
+        transport.setSnapshot(bar(60));
+        transport.post({TransportCommand::Type::SetLoop, 0, 3840, true});
+        transport.post({TransportCommand::Type::Play});
+        std::vector<float> out(2 * 64);
+        std::int64_t ns = 0;
+        auto run = [&](int buffers) {
+            for (int i = 0; i < buffers; ++i) transport.process(out.data(), 64, ns += 1333333, false);
+        };
+        run(700); // 44,800 samples: most of the first pass (96,000)
+        transport.setSnapshotAtLoop(bar(84));
+        run(10);
+        QCOMPARE(transport.loopSwitches(), std::uint64_t(0)); // still playing the old one
+        run(1000);                                              // past the boundary
+        QCOMPARE(transport.loopSwitches(), std::uint64_t(1));
+        std::vector<TransportEvent> events;
+        TransportEvent e;
+        while (log.pop(e)) events.push_back(e);
+        auto sw = std::find_if(events.begin(), events.end(), [](const TransportEvent& x) { return x.kind == TransportEvent::Kind::LoopSwitch; });
+        QVERIFY(sw != events.end());
+        QCOMPARE(sw->sample, std::int64_t(96000)); // exactly at the loop end of the first pass
+        QCOMPARE(sw->frame, std::int64_t(96000));
+        // Before: the old bar's eight notes, the last an eighth before the end; after: the new
+        // bar's first note at the very same sample, from the loop start.
+        int oldNotes = 0;
+        std::int64_t lastOld = -1;
+        for (auto it = events.begin(); it != sw; ++it)
+            if (it->kind == TransportEvent::Kind::Message && it->message.isNoteOn()) {
+                QVERIFY(it->message.data1 < 84);
+                ++oldNotes;
+                lastOld = it->sample;
+            }
+        QCOMPARE(oldNotes, 8);
+        QCOMPARE(lastOld, std::int64_t(96000 - 12000));
+        auto first = std::find_if(sw, events.end(), [](const TransportEvent& x) {
+            return x.kind == TransportEvent::Kind::Message && x.message.isNoteOn();
+        });
+        QVERIFY(first != events.end());
+        QCOMPARE(int(first->message.data1), 84);
+        QCOMPARE(first->sample, sw->sample);
+        QCOMPARE(first->frame, std::int64_t(0));
+        QVERIFY(transport.isPlaying());
+    }
+
+    void loopSnapshotTakesOverAtOnceWhenNotLooping() {
+        Transport transport(48000.0);
+        SpscQueue<TransportEvent> log(1 << 12);
+        transport.setEventLog(&log);
+        transport.setSnapshot(bar(60));
+        transport.post({TransportCommand::Type::Play});
+        std::vector<float> out(2 * 64);
+        for (int i = 0; i < 100; ++i) transport.process(out.data(), 64, 0, false);
+        transport.setSnapshotAtLoop(bar(84));
+        transport.process(out.data(), 64, 0, false);
+        QCOMPARE(transport.loopSwitches(), std::uint64_t(1));
+        // Not looping: it goes on from the same place in the new one.
+        for (int i = 0; i < 200; ++i) transport.process(out.data(), 64, 0, false);
+        std::vector<TransportEvent> events;
+        TransportEvent e;
+        while (log.pop(e)) events.push_back(e);
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const TransportEvent& x) {
+            return x.kind == TransportEvent::Kind::Message && x.message.isNoteOn() && x.message.data1 == 85 && x.frame == 12000;
+        }));
+    }
+
     void snapshotOrdersOffBeforeOnAndControllersFirst() {
         Track t;
         t.program = 5;

@@ -51,7 +51,7 @@ class TestContinueFlow : public QObject {
         doc->setCurrentTake(first.id);
         // Rename through the model (as the view's editor does).
         TakesModel* model = w.takesPanel()->model();
-        QVERIFY(model->setData(model->index(0, TakesModel::Name), "Lyrical"));
+        QVERIFY(model->setData(model->indexOf(first.id, TakesModel::Name), "Lyrical"));
         QCOMPARE(doc->take(first.id)->name, QString("Lyrical"));
         // Continue from it.
         w.action("continueFromTake")->trigger();

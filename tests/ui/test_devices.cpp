@@ -11,6 +11,8 @@
 #include "window/AudioSettingsDialog.h"
 #include "window/MainWindow.h"
 
+#include "continuo/audio/Transport.h"
+
 #include <QAction>
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -22,6 +24,8 @@
 
 #include <RtMidi.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 using namespace continuo::ui;
@@ -250,6 +254,110 @@ private slots:
         QVERIFY(playback->isPlaying());
         w->action("stop")->trigger();
         QVERIFY(!playback->isPlaying());
+    }
+
+    void switchTakesAtTheLoopBoundary() {
+        QSettings().clear();
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        QVERIFY(playback->hasSound());
+        continuo::audio::Transport* transport = playback->transport();
+        QVERIFY(transport);
+        Document* doc = w->document();
+        constexpr continuo::Tick Q = continuo::kTicksPerQuarter;
+        const continuo::Tick bar = doc->ticksPerBar();
+        // Two takes filling a one-bar loop with eighths: A low (60..), B high (84..), both
+        // starting at the loop start.
+        std::vector<Take> takes;
+        for (int t = 0; t < 2; ++t) {
+            Take take;
+            take.id = doc->allocateTakeId();
+            take.name = QString(t == 0 ? "A" : "B");
+            for (continuo::Tick at = 0, i = 0; at < bar; at += Q / 2, ++i) {
+                continuo::Note n;
+                n.id = doc->allocateNoteId();
+                n.pitch = int((t == 0 ? 60 : 84) + i);
+                n.start = at;
+                n.length = Q / 2;
+                n.velocity = 80;
+                take.notes.push_back(n);
+            }
+            takes.push_back(take);
+        }
+        const int lastOfA = takes[0].notes.back().pitch;
+        auto isA = [](const continuo::audio::MidiMessage& m) { return m.isNoteOn() && m.data1 < 80; };
+        auto isB = [](const continuo::audio::MidiMessage& m) { return m.isNoteOn() && m.data1 >= 84; };
+        doc->undoStack()->push(new AddTakesCommand(doc, takes));
+        doc->setLoop(0, bar);
+        doc->setLoopEnabled(true);
+        doc->setCurrentTake(takes[0].id);
+
+        using continuo::audio::TransportEvent;
+        auto log = std::make_unique<continuo::audio::SpscQueue<TransportEvent>>(1 << 15);
+        std::vector<TransportEvent> events;
+        auto drain = [&] {
+            TransportEvent e;
+            while (log->pop(e)) events.push_back(e);
+        };
+        transport->setEventLog(log.get());
+        playback->locate(0);
+        w->action("play")->trigger();
+        QVERIFY(playback->isPlaying());
+        // Mid-way through a pass of A, switch to B (the B key).
+        QTRY_VERIFY(playback->position() > Q && playback->position() < bar - Q);
+        const std::uint64_t switchesBefore = transport->loopSwitches();
+        w->action("nextTake")->trigger();
+        QCOMPARE(doc->currentTake(), takes[1].id);
+        QTRY_VERIFY_WITH_TIMEOUT(transport->loopSwitches() > switchesBefore, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((drain(), std::any_of(events.begin(), events.end(), [&](const TransportEvent& e) {
+                                     return e.kind == TransportEvent::Kind::Message && isB(e.message);
+                                 })),
+                                 10000);
+        QVERIFY(playback->isPlaying()); // never stopped
+        w->action("stop")->trigger();
+        transport->setEventLog(nullptr);
+        const std::uint64_t buffers = transport->buffersProcessed();
+        QTRY_VERIFY(transport->buffersProcessed() > buffers + 1); // the audio thread let go of the log
+        drain();
+
+        // On the engine's sample clock: the switch happened at a loop wrap; up to it only A
+        // played, through its last note of the pass; from it B, its first note at once.
+        const auto sw = std::find_if(events.begin(), events.end(),
+                                     [](const TransportEvent& e) { return e.kind == TransportEvent::Kind::LoopSwitch; });
+        QVERIFY(sw != events.end());
+        QVERIFY(sw != events.begin());
+        QVERIFY((sw - 1)->kind == TransportEvent::Kind::LoopWrap);
+        QCOMPARE((sw - 1)->sample, sw->sample);
+        const std::int64_t wrapSample = sw->sample;
+        const TransportEvent* lastA = nullptr;
+        for (auto it = events.begin(); it != sw; ++it) {
+            if (it->kind != TransportEvent::Kind::Message) continue;
+            QVERIFY2(!isB(it->message), "B sounded before the loop boundary");
+            if (isA(it->message)) lastA = &*it;
+        }
+        QVERIFY(lastA);
+        QCOMPARE(int(lastA->message.data1), lastOfA); // A played to the end of its pass
+        const auto firstB = std::find_if(sw, events.end(), [&](const TransportEvent& e) {
+            return e.kind == TransportEvent::Kind::Message && isB(e.message);
+        });
+        QVERIFY(firstB != events.end());
+        QCOMPARE(int(firstB->message.data1), 84); // B from its first note, at the loop start
+        for (auto it = sw; it != firstB; ++it)
+            QVERIFY2(!(it->kind == TransportEvent::Kind::Message && isA(it->message)), "A sounded after the switch");
+        const double rate = transport->sampleRate();
+        const std::int64_t loopStartFrame = 0;
+        const std::int64_t eighth = std::llround(rate * doc->tempo().secondsAt(Q / 2));
+        // The last A note began one eighth before the loop end; B's first note is at the loop
+        // start of the next pass. The gap is what lies between them beyond that eighth.
+        const std::int64_t gap = (firstB->sample - wrapSample) - (firstB->frame - loopStartFrame);
+        const std::int64_t aToEnd = wrapSample - lastA->sample;
+        qInfo("A/B at the loop boundary: A's last note %lld samples before the loop end (an eighth is %lld); "
+              "B's first note %lld samples after it; gap %lld samples (period %u)",
+              qlonglong(aToEnd), qlonglong(eighth), qlonglong(firstB->sample - wrapSample), qlonglong(gap),
+              playback->bufferFrames());
+        QVERIFY2(std::llabs(aToEnd - eighth) <= 1, qPrintable(QString("A's last note %1 samples before the end").arg(aToEnd)));
+        QVERIFY2(std::llabs(gap) <= std::int64_t(std::max(1u, playback->bufferFrames())),
+                 qPrintable(QString("gap of %1 samples").arg(gap)));
     }
 };
 

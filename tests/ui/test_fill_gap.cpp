@@ -234,9 +234,9 @@ private slots:
             QCOMPARE(t.provenance.originalScore, 2.5);
             QCOMPARE(t.notes.size(), 8u);
             for (const Note& n : t.notes) QVERIFY(n.start >= g0 && n.start < g1);
-            QCOMPARE(model->data(model->index(i, TakesModel::Fit)).toString(), QString::number(2.7 + 0.1 * i, 'f', 2));
-            QVERIFY(model->data(model->index(i, TakesModel::Fit), Qt::ToolTipRole).toString().contains("lower fits better"));
-            QVERIFY(model->data(model->index(i, TakesModel::Name), Qt::ToolTipRole).toString().contains("Fills the gap"));
+            QCOMPARE(model->data(model->indexOf(t.id, TakesModel::Fit)).toString(), QString::number(2.7 + 0.1 * i, 'f', 2));
+            QVERIFY(model->data(model->indexOf(t.id, TakesModel::Fit), Qt::ToolTipRole).toString().contains("lower fits better"));
+            QVERIFY(model->data(model->indexOf(t.id, TakesModel::Name), Qt::ToolTipRole).toString().contains("Fills the gap"));
         }
         QCOMPARE(doc->currentTake(), doc->takes().front().id);
         QVERIFY(!w->action("continueFromTake")->isEnabled());

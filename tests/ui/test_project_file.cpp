@@ -173,6 +173,74 @@ private slots:
         QCOMPARE(rescaled->takes[1].notes.front().start, 8 * Q + 60);
     }
 
+    void takesTreeRoundTrips() {
+        Document a;
+        fill(a);
+        // Take 1 continued the sketch; two takes continued from it, one more from one of those.
+        auto add = [&a](const QString& name, TakeId parent) {
+            Take t;
+            t.id = a.allocateTakeId();
+            t.name = name;
+            t.provenance.parentTake = parent;
+            a.undoStack()->push(new AddTakesCommand(&a, {t}));
+            return t.id;
+        };
+        const TakeId first = a.takes()[0].id;
+        const TakeId b = add("Take 2", first);
+        const TakeId c = add("Take 3", first);
+        const TakeId d = add("Take 4", c);
+        const QJsonObject json = project::projectToJson(a.toProject());
+        // Takes of the sketch name no parent: their files stay as they were.
+        const QJsonArray takes = json["takes"].toArray();
+        QVERIFY(!takes[0].toObject()["provenance"].toObject().contains("parentTake"));
+        QCOMPARE(takes[3].toObject()["provenance"].toObject()["parentTake"].toString(), QString::number(c));
+        Document back;
+        auto r = ProjectFile::fromJson(json, back);
+        QVERIFY2(r.ok(), r.error().c_str());
+        QCOMPARE(back.take(first)->provenance.parentTake, TakeId(0));
+        QCOMPARE(back.take(b)->provenance.parentTake, first);
+        QCOMPARE(back.take(d)->provenance.parentTake, c);
+        QCOMPARE(back.childTakes(first), (std::vector<TakeId>{b, c}));
+        QCOMPARE(back.takes(), a.takes());
+
+        // Files that name a parent that is not there, or a cycle, are refused with the place.
+        auto withParent = [&json](int take, const QJsonValue& parent) {
+            QJsonObject j = json;
+            QJsonArray ts = j["takes"].toArray();
+            QJsonObject t = ts[take].toObject();
+            QJsonObject prov = t["provenance"].toObject();
+            prov["parentTake"] = parent;
+            t["provenance"] = prov;
+            ts[take] = t;
+            j["takes"] = ts;
+            return project::projectFromJson(j);
+        };
+        auto missing = withParent(1, "77");
+        QVERIFY(!missing.ok());
+        QCOMPARE(QString::fromStdString(missing.error()), QStringLiteral("takes[1].provenance.parentTake: no take with id 77"));
+        auto notAnId = withParent(1, 3);
+        QVERIFY(!notAnId.ok());
+        QCOMPARE(QString::fromStdString(notAnId.error()),
+                 QStringLiteral("takes[1].provenance.parentTake: expected a take id (a string of digits)"));
+        auto cycle = withParent(0, QString::number(d)); // Take 1 under its own grandchild
+        QVERIFY(!cycle.ok());
+        QVERIFY2(QString::fromStdString(cycle.error()).contains("is its own ancestor"), cycle.error().c_str());
+        auto self = withParent(2, QString::number(c));
+        QVERIFY(!self.ok());
+        QVERIFY2(QString::fromStdString(self.error()).startsWith("takes[2].provenance.parentTake: take"), self.error().c_str());
+
+        // A take whose parent is not in the document is saved under the sketch: the file opens.
+        Take orphan;
+        orphan.id = a.allocateTakeId();
+        orphan.name = "Orphan";
+        orphan.provenance.parentTake = 999;
+        a.insertTake(int(a.takes().size()), orphan);
+        QCOMPARE(a.childTakes(0).back(), orphan.id);
+        const project::Project saved = a.toProject();
+        QCOMPARE(saved.takes.back().provenance.parentTake, TakeId(0));
+        QVERIFY(project::projectFromJson(project::projectToJson(saved)).ok());
+    }
+
     void rejectsGarbage() {
         QTemporaryDir dir;
         const QString path = dir.filePath("bad.continuo");
@@ -209,6 +277,9 @@ private slots:
         QCOMPARE(doc.bpm(), 96.0);
         QCOMPARE(doc.takes().size(), 3u);
         QCOMPARE(doc.takes()[2].name, QString("Take 3"));
+        // Files from before the takes tree: every take continued the sketch.
+        for (const Take& t : doc.takes()) QCOMPARE(t.provenance.parentTake, TakeId(0));
+        QCOMPARE(doc.childTakes(0).size(), 3u);
         QCOMPARE(s.seed, 271828);
         QVERIFY(!doc.isModified());
         // Keeping a take still works on an old project, and its notes get ids of their own.

@@ -26,29 +26,80 @@ private slots:
             t.provenance.seed = 10 + i;
             takes.push_back(t);
         }
+        // The sketch is the one root; takes continued from it hang under it.
+        QCOMPARE(model.rowCount(), 1);
+        const QModelIndex sketch = model.sketchIndex();
+        QCOMPARE(model.data(sketch).toString(), QString("Sketch"));
+        QCOMPARE(model.takeAt(sketch), TakeId(0));
         doc.undoStack()->push(new AddTakesCommand(&doc, takes));
-        QCOMPARE(model.rowCount(), 4);
-        QCOMPARE(model.data(model.index(2, TakesModel::Seed)).toString(), QString("12"));
-        QVERIFY(model.data(model.index(0, TakesModel::Name), Qt::ToolTipRole).toString().contains("Seed 10"));
+        QCOMPARE(model.rowCount(sketch), 4);
+        QCOMPARE(model.data(model.index(2, TakesModel::Seed, sketch)).toString(), QString("12"));
+        QVERIFY(model.data(model.index(0, TakesModel::Name, sketch), Qt::ToolTipRole).toString().contains("Seed 10"));
         Note n;
         n.start = 100;
         n.length = 50;
         doc.appendTakeNotes(takes[1].id, {n, n.withPitch(64)});
-        QCOMPARE(model.data(model.index(1, TakesModel::Notes)).toULongLong(), 2u);
-        QVERIFY(model.setData(model.index(3, TakesModel::Name), "Dark"));
-        QCOMPARE(model.data(model.index(3, TakesModel::Name)).toString(), QString("Dark"));
-        QVERIFY(!model.setData(model.index(3, TakesModel::Seed), "1"));
+        QCOMPARE(model.data(model.index(1, TakesModel::Notes, sketch)).toULongLong(), 2u);
+        QVERIFY(model.setData(model.index(3, TakesModel::Name, sketch), "Dark"));
+        QCOMPARE(model.data(model.index(3, TakesModel::Name, sketch)).toString(), QString("Dark"));
+        QVERIFY(!model.setData(model.index(3, TakesModel::Seed, sketch), "1"));
         doc.setCurrentTake(takes[0].id);
-        QCOMPARE(model.data(model.index(0, TakesModel::State)).toString(), QString("auditioned"));
+        QCOMPARE(model.data(model.index(0, TakesModel::State, sketch)).toString(), QString("auditioned"));
         doc.undoStack()->push(new RemoveTakeCommand(&doc, takes[0].id));
-        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.rowCount(sketch), 3);
         doc.undoStack()->push(makeKeepTakeCommand(&doc, takes[1].id));
-        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.rowCount(sketch), 2);
         QCOMPARE(doc.notes().size(), 2u);
         while (doc.undoStack()->canUndo()) doc.undoStack()->undo();
-        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.rowCount(sketch), 0);
         while (doc.undoStack()->canRedo()) doc.undoStack()->redo();
-        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.rowCount(sketch), 2);
+    }
+
+    void takesFormATree() {
+        Document doc;
+        TakesModel model(&doc);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // a and b continue the sketch; c and d continue a; e continues c.
+        auto add = [&doc](const QString& name, TakeId parent) {
+            Take t;
+            t.id = doc.allocateTakeId();
+            t.name = name;
+            t.provenance.parentTake = parent;
+            doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
+            return t.id;
+        };
+        const TakeId a = add("A", 0), b = add("B", 0), c = add("C", a), d = add("D", a), e = add("E", c);
+        const QModelIndex sketch = model.sketchIndex();
+        QCOMPARE(model.rowCount(sketch), 2);
+        const QModelIndex ia = model.indexOf(a);
+        QCOMPARE(ia.parent(), sketch);
+        QCOMPARE(model.rowCount(ia), 2);
+        QCOMPARE(model.takeAt(model.index(1, 0, ia)), d);
+        QCOMPARE(model.indexOf(e).parent(), model.indexOf(c));
+        QCOMPARE(model.data(model.indexOf(e, TakesModel::Name)).toString(), QString("E"));
+        QCOMPARE(model.rowCount(model.indexOf(b)), 0);
+
+        // Discarding a parent: its children move up to the grandparent, and back on undo.
+        doc.undoStack()->push(new RemoveTakeCommand(&doc, c));
+        QCOMPARE(doc.take(e)->provenance.parentTake, a);
+        QCOMPARE(model.indexOf(e).parent(), model.indexOf(a));
+        QCOMPARE(model.rowCount(model.indexOf(a)), 2); // d, e
+        doc.undoStack()->undo();
+        QCOMPARE(doc.take(e)->provenance.parentTake, c);
+        QCOMPARE(model.indexOf(e).parent(), model.indexOf(c));
+        // Keeping a take of the sketch: its notes join the piece, its children hang from the sketch.
+        doc.undoStack()->push(makeKeepTakeCommand(&doc, a));
+        QCOMPARE(doc.take(c)->provenance.parentTake, TakeId(0));
+        QCOMPARE(doc.take(d)->provenance.parentTake, TakeId(0));
+        QCOMPARE(doc.take(e)->provenance.parentTake, c);
+        QCOMPARE(model.rowCount(sketch), 3); // b, c, d
+        doc.undoStack()->undo();
+        QCOMPARE(doc.take(c)->provenance.parentTake, a);
+        QCOMPARE(doc.take(d)->provenance.parentTake, a);
+        QCOMPARE(model.rowCount(sketch), 2);
+        doc.undoStack()->redo();
+        QCOMPARE(doc.take(d)->provenance.parentTake, TakeId(0));
     }
 };
 

@@ -335,6 +335,38 @@ void Document::renameTake(TakeId id, const QString& name) {
     emit takeRenamed(id);
 }
 
+void Document::setTakeParent(TakeId id, TakeId parent) {
+    const int i = takeIndex(id);
+    if (i < 0 || parent == id) return;
+    TakeProvenance& p = takes_[std::size_t(i)].provenance;
+    if (p.parentTake == parent) return;
+    p.parentTake = parent;
+    emit takesChanged();
+}
+
+std::vector<TakeId> Document::childTakes(TakeId parent) const {
+    std::vector<TakeId> out;
+    for (const Take& t : takes_) {
+        // A take whose parent has gone (never on the undo stack) hangs from the sketch.
+        const TakeId p = t.provenance.parentTake != 0 && takeIndex(t.provenance.parentTake) >= 0 ? t.provenance.parentTake : 0;
+        if (p == parent && t.id != parent) out.push_back(t.id);
+    }
+    return out;
+}
+
+std::vector<std::pair<TakeId, int>> Document::takeTree() const {
+    std::vector<std::pair<TakeId, int>> out;
+    std::vector<std::pair<TakeId, int>> stack{{0, -1}};
+    while (!stack.empty()) {
+        const auto [id, depth] = stack.back();
+        stack.pop_back();
+        if (id != 0) out.emplace_back(id, depth);
+        const std::vector<TakeId> children = childTakes(id);
+        for (auto it = children.rbegin(); it != children.rend(); ++it) stack.emplace_back(*it, depth + 1);
+    }
+    return out;
+}
+
 void Document::appendTakeNotes(TakeId id, const std::vector<Note>& notes) {
     int i = takeIndex(id);
     if (i < 0 || notes.empty()) return;
@@ -480,6 +512,13 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
     p.loop = {loopStart_, loopEnd_, loopEnabled_};
     for (const Take& t : takes_)
         if (!t.generating) p.takes.push_back(t);
+    // A take whose parent is not saved with it hangs from the sketch (a file names only takes
+    // it holds as parents).
+    for (Take& t : p.takes) {
+        const TakeId parent = t.provenance.parentTake;
+        if (parent != 0 && std::none_of(p.takes.begin(), p.takes.end(), [parent](const Take& o) { return o.id == parent; }))
+            t.provenance.parentTake = 0;
+    }
     p.primerTake = primerTake_;
     p.settings = settings;
     p.extra = extra_;

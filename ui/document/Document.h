@@ -12,6 +12,7 @@
 
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 class QUndoStack;
@@ -126,6 +127,13 @@ public:
     void insertTake(int index, const Take& take);
     Take removeTake(TakeId id);
     void renameTake(TakeId id, const QString& name);
+    /// Re-parents a take in the takes tree (0 = the sketch). For undo commands.
+    void setTakeParent(TakeId id, TakeId parent);
+    /// The takes whose parent is `parent` (0 = the sketch), in list order.
+    std::vector<TakeId> childTakes(TakeId parent) const;
+    /// Every take in the tree's order (each followed by the takes continued from it) with its
+    /// depth (0: continued the sketch): the order of the Takes panel, the take lanes and B.
+    std::vector<std::pair<TakeId, int>> takeTree() const;
     /// Streaming: notes arriving for a take that is being generated.
     void appendTakeNotes(TakeId id, const std::vector<Note>& notes);
     void setTakeGenerating(TakeId id, bool generating);

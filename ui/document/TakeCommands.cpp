@@ -34,11 +34,18 @@ RemoveTakeCommand::RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* par
 void RemoveTakeCommand::redo() {
     wasCurrent_ = doc_->currentTake() == take_.id;
     wasPrimer_ = doc_->primerTake() == take_.id;
+    // Its children move up to its own parent: a discarded take's continuations hang from the
+    // take it continued, a kept take's from that (its notes are now part of the piece).
+    children_ = doc_->childTakes(take_.id);
+    const Take* t = doc_->take(take_.id);
+    const TakeId grandparent = t ? t->provenance.parentTake : 0;
+    for (TakeId child : children_) doc_->setTakeParent(child, grandparent);
     doc_->removeTake(take_.id);
 }
 
 void RemoveTakeCommand::undo() {
     doc_->insertTake(index_, take_);
+    for (TakeId child : children_) doc_->setTakeParent(child, take_.id);
     if (wasCurrent_) doc_->setCurrentTake(take_.id);
     if (wasPrimer_) doc_->setPrimerTake(take_.id);
 }

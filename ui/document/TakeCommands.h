@@ -22,7 +22,8 @@ private:
     std::vector<Take> takes_;
 };
 
-/// Removes one take (discard); undo puts it back where it was.
+/// Removes one take (discard); undo puts it back where it was. Its children in the takes tree
+/// move up to its parent (the sketch for a take continued from the sketch), and back on undo.
 class RemoveTakeCommand : public QUndoCommand {
 public:
     RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* parent = nullptr);
@@ -33,6 +34,7 @@ private:
     Document* doc_;
     Take take_;
     int index_;
+    std::vector<TakeId> children_;
     bool wasCurrent_ = false;
     bool wasPrimer_ = false;
 };

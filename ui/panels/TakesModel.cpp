@@ -8,6 +8,8 @@
 #include <QFont>
 #include <QUndoStack>
 
+#include <algorithm>
+
 namespace continuo::ui {
 
 namespace {
@@ -23,40 +25,74 @@ QString fitText(const TakeProvenance& p) {
 }
 } // namespace
 
-TakesModel::TakesModel(Document* doc, QObject* parent) : QAbstractTableModel(parent), doc_(doc) {
+TakesModel::TakesModel(Document* doc, QObject* parent) : QAbstractItemModel(parent), doc_(doc) {
     // Takes come and go as a whole list; a reset keeps the view and the tester consistent.
     connect(doc_, &Document::takesChanged, this, [this] {
         beginResetModel();
         endResetModel();
     });
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
-        const int row = rowOf(id);
-        if (row >= 0) emit dataChanged(index(row, Notes), index(row, Notes), {Qt::DisplayRole});
+        const QModelIndex i = indexOf(id, Notes);
+        if (i.isValid()) emit dataChanged(i, i, {Qt::DisplayRole});
     });
     connect(doc_, &Document::takeRenamed, this, [this](TakeId id) {
-        const int row = rowOf(id);
-        if (row >= 0) emit dataChanged(index(row, Name), index(row, Name));
+        const QModelIndex i = indexOf(id, Name);
+        if (i.isValid()) emit dataChanged(i, i);
     });
+    connect(doc_, &Document::notesChanged, this, [this] {
+        emit dataChanged(sketchIndex(Notes), sketchIndex(Notes), {Qt::DisplayRole});
+    });
+    // Bold and the state column follow the auditioned take and the primer take everywhere.
     auto refreshAll = [this] {
-        if (rowCount() > 0) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        emit dataChanged(sketchIndex(0), sketchIndex(ColumnCount - 1));
+        for (const Take& t : doc_->takes())
+            emit dataChanged(indexOf(t.id, 0), indexOf(t.id, ColumnCount - 1));
     };
     connect(doc_, &Document::currentTakeChanged, this, refreshAll);
     connect(doc_, &Document::primerTakeChanged, this, refreshAll);
 }
 
+TakeId TakesModel::shownParent(TakeId id) const {
+    const Take* t = doc_->take(id);
+    if (!t) return 0;
+    const TakeId p = t->provenance.parentTake;
+    return p != id && doc_->take(p) ? p : 0;
+}
+
+QModelIndex TakesModel::index(int row, int column, const QModelIndex& parent) const {
+    if (column < 0 || column >= ColumnCount || row < 0) return {};
+    if (!parent.isValid()) return row == 0 ? createIndex(0, column, quintptr(0)) : QModelIndex();
+    if (parent.model() != this || parent.column() != 0) return {};
+    const std::vector<TakeId> children = doc_->childTakes(TakeId(parent.internalId()));
+    if (row >= int(children.size())) return {};
+    return createIndex(row, column, quintptr(children[std::size_t(row)]));
+}
+
+QModelIndex TakesModel::parent(const QModelIndex& child) const {
+    if (!child.isValid() || child.internalId() == 0) return {};
+    return indexOf(shownParent(TakeId(child.internalId())));
+}
+
 int TakesModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(doc_->takes().size());
+    if (!parent.isValid()) return 1;
+    if (parent.column() != 0) return 0;
+    return int(doc_->childTakes(TakeId(parent.internalId())).size());
 }
 
-int TakesModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
+int TakesModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+
+TakeId TakesModel::takeAt(const QModelIndex& index) const {
+    return index.isValid() && index.model() == this ? TakeId(index.internalId()) : 0;
 }
 
-TakeId TakesModel::takeAt(int row) const {
-    return row >= 0 && row < rowCount() ? doc_->takes()[std::size_t(row)].id : 0;
+QModelIndex TakesModel::indexOf(TakeId id, int column) const {
+    if (id == 0) return sketchIndex(column);
+    if (!doc_->take(id)) return {};
+    const std::vector<TakeId> siblings = doc_->childTakes(shownParent(id));
+    const auto it = std::find(siblings.begin(), siblings.end(), id);
+    if (it == siblings.end()) return {};
+    return createIndex(int(it - siblings.begin()), column, quintptr(id));
 }
-
-int TakesModel::rowOf(TakeId id) const { return doc_->takeIndex(id); }
 
 QString TakesModel::provenanceText(const Take& t) {
     const TakeProvenance& p = t.provenance;
@@ -90,8 +126,33 @@ QString TakesModel::infillText(const Take& t) {
 }
 
 QVariant TakesModel::data(const QModelIndex& index, int role) const {
-    if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) return {};
-    const Take& t = doc_->takes()[std::size_t(index.row())];
+    if (!index.isValid() || index.column() >= ColumnCount) return {};
+    if (index.internalId() == 0) {
+        // The sketch: the root every take grows from.
+        const bool current = doc_->currentTake() == 0;
+        switch (role) {
+        case Qt::DisplayRole:
+            if (index.column() == Name) return tr("Sketch");
+            if (index.column() == Notes) return qulonglong(doc_->notes().size());
+            if (index.column() == State) return current ? tr("heard alone") : QString();
+            return {};
+        case Qt::ToolTipRole:
+            return tr("<b>The sketch</b><br>Takes continued from the sketch hang here; <b>Continue From</b> "
+                      "a take puts the next Continue's takes under it.");
+        case Qt::FontRole: {
+            QFont f;
+            f.setBold(current);
+            f.setItalic(true);
+            return f;
+        }
+        case Qt::ForegroundRole: return QBrush(QColor(0x5a, 0xa9, 0xf6));
+        case TakeIdRole: return qulonglong(0);
+        }
+        return {};
+    }
+    const Take* found = doc_->take(TakeId(index.internalId()));
+    if (!found) return {};
+    const Take& t = *found;
     const bool current = t.id == doc_->currentTake();
     switch (role) {
     case Qt::DisplayRole:
@@ -148,16 +209,16 @@ QVariant TakesModel::headerData(int section, Qt::Orientation o, int role) const 
 
 Qt::ItemFlags TakesModel::flags(const QModelIndex& index) const {
     if (!index.isValid()) return Qt::NoItemFlags;
-    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren;
-    if (index.column() == Name && !doc_->takes()[std::size_t(index.row())].generating)
-        f |= Qt::ItemIsEditable;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    const Take* t = doc_->take(takeAt(index));
+    if (index.column() == Name && t && !t->generating) f |= Qt::ItemIsEditable;
     return f;
 }
 
 bool TakesModel::setData(const QModelIndex& index, const QVariant& value, int role) {
     if (!index.isValid() || index.column() != Name || role != Qt::EditRole) return false;
     const QString name = value.toString().trimmed();
-    const TakeId id = takeAt(index.row());
+    const TakeId id = takeAt(index);
     const Take* t = doc_->take(id);
     if (!t || name.isEmpty() || name == t->name) return false;
     doc_->undoStack()->push(new RenameTakeCommand(doc_, id, name));

@@ -1,16 +1,17 @@
 #pragma once
-// The document's takes as a table: name (editable: rename is undoable), notes, seed,
-// temperature, top-p, fit (infill takes: how well the music after the gap follows), state.
-// The tooltip holds the full provenance.
+// The document's takes as a tree: the sketch is the one top-level row, each take hangs under
+// the take it continued from (Takes > Continue From), or under the sketch. Columns: name
+// (editable: rename is undoable), notes, seed, temperature, top-p, fit (infill takes: how well
+// the music after the gap follows), state. The tooltip holds the full provenance.
 #include "document/Take.h"
 
-#include <QAbstractTableModel>
+#include <QAbstractItemModel>
 
 namespace continuo::ui {
 
 class Document;
 
-class TakesModel : public QAbstractTableModel {
+class TakesModel : public QAbstractItemModel {
     Q_OBJECT
 public:
     enum Column { Name, Notes, Seed, Temperature, TopP, Fit, State, ColumnCount };
@@ -18,6 +19,8 @@ public:
 
     explicit TakesModel(Document* doc, QObject* parent = nullptr);
 
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
@@ -25,13 +28,20 @@ public:
     Qt::ItemFlags flags(const QModelIndex& index) const override;
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
-    TakeId takeAt(int row) const;
-    int rowOf(TakeId id) const;
+    /// The sketch's row: the root of the tree (take id 0).
+    QModelIndex sketchIndex(int column = 0) const { return index(0, column); }
+    /// The take of a row (0 for the sketch or an invalid index).
+    TakeId takeAt(const QModelIndex& index) const;
+    /// The row of a take (the sketch's for 0; invalid for a take not in the document).
+    QModelIndex indexOf(TakeId id, int column = 0) const;
     static QString provenanceText(const Take& take);
     /// The gap and the score of an infill take (empty for a continuation).
     static QString infillText(const Take& take);
 
 private:
+    /// The parent of a take in the tree as shown: 0 when it has none or its parent has gone.
+    TakeId shownParent(TakeId id) const;
+
     Document* doc_;
 };
 

@@ -7,23 +7,26 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QTableView>
+#include <QTreeView>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 namespace continuo::ui {
 
 TakesPanel::TakesPanel(Document* doc, QWidget* parent)
-    : QWidget(parent), doc_(doc), model_(new TakesModel(doc, this)), view_(new QTableView(this)) {
+    : QWidget(parent), doc_(doc), model_(new TakesModel(doc, this)), view_(new QTreeView(this)) {
     view_->setModel(model_);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     view_->setSelectionMode(QAbstractItemView::SingleSelection);
     view_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
-    view_->verticalHeader()->hide();
-    view_->horizontalHeader()->setStretchLastSection(true);
-    view_->horizontalHeader()->setSectionResizeMode(TakesModel::Name, QHeaderView::Stretch);
+    view_->setRootIsDecorated(true);
+    view_->setUniformRowHeights(true);
+    view_->setIndentation(14);
+    view_->setExpandsOnDoubleClick(false); // double click renames
+    view_->header()->setStretchLastSection(false);
+    view_->header()->setSectionResizeMode(TakesModel::Name, QHeaderView::Stretch);
     for (int c = 1; c < TakesModel::ColumnCount; ++c)
-        view_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+        view_->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     view_->setAlternatingRowColors(true);
     view_->setObjectName("takesView");
 
@@ -46,7 +49,7 @@ TakesPanel::TakesPanel(Document* doc, QWidget* parent)
 
     connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
-                if (!syncing_) doc_->setCurrentTake(model_->takeAt(current.row()));
+                if (!syncing_) doc_->setCurrentTake(model_->takeAt(current));
             });
     connect(model_, &QAbstractItemModel::modelReset, this, &TakesPanel::syncSelection);
     connect(doc_, &Document::currentTakeChanged, this, &TakesPanel::syncSelection);
@@ -61,17 +64,18 @@ void TakesPanel::addActionButton(QAction* action) {
 }
 
 void TakesPanel::editCurrentName() {
-    const int row = model_->rowOf(doc_->currentTake());
-    if (row >= 0) view_->edit(model_->index(row, TakesModel::Name));
+    const QModelIndex i = model_->indexOf(doc_->currentTake(), TakesModel::Name);
+    if (i.isValid() && doc_->currentTake() != 0) view_->edit(i);
 }
 
 void TakesPanel::syncSelection() {
     syncing_ = true;
-    const int row = model_->rowOf(doc_->currentTake());
-    if (row >= 0) view_->selectionModel()->setCurrentIndex(
-        model_->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    // The whole tree stays open: a musician sees every branch at once.
+    view_->expandAll();
+    const QModelIndex i = model_->indexOf(doc_->currentTake());
+    if (i.isValid()) view_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     else view_->selectionModel()->clearSelection();
-    empty_->setVisible(model_->rowCount() == 0);
+    empty_->setVisible(doc_->takes().empty());
     syncing_ = false;
 }
 

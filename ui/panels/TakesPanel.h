@@ -1,12 +1,13 @@
 #pragma once
-// The takes timeline beside the roll: one row per take (select to audition it over the
-// primer), and the take actions as buttons (their actions live in MainWindow).
+// The takes beside the roll as a tree: the sketch at the root, each take under the take it
+// continued from (select a row to audition it over the primer; the sketch row auditions no
+// take), and the take actions as buttons (their actions live in MainWindow).
 #include "document/Take.h"
 
 #include <QWidget>
 
 class QAction;
-class QTableView;
+class QTreeView;
 class QLabel;
 
 namespace continuo::ui {
@@ -20,7 +21,7 @@ public:
     TakesPanel(Document* doc, QWidget* parent = nullptr);
 
     TakesModel* model() const { return model_; }
-    QTableView* view() const { return view_; }
+    QTreeView* view() const { return view_; }
     /// Adds a button for `action` under the list.
     void addActionButton(QAction* action);
     /// Opens the name editor of the current take.
@@ -31,7 +32,7 @@ private:
 
     Document* doc_;
     TakesModel* model_;
-    QTableView* view_;
+    QTreeView* view_;
     QWidget* buttons_;
     QLabel* empty_;
     bool syncing_ = false;

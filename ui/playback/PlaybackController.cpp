@@ -7,9 +7,12 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <utility>
+
 #ifdef CONTINUO_HAVE_AUDIO
 #include "continuo/audio/AudioEngine.h"
 #include "continuo/audio/MidiInput.h"
+#include "continuo/audio/Transport.h"
 #endif
 
 namespace continuo::ui {
@@ -32,7 +35,10 @@ PlaybackController::PlaybackController(Document* doc, QObject* parent)
     connect(doc_, &Document::tempoChanged, this, &PlaybackController::scheduleSnapshot);
     connect(doc_, &Document::tracksChanged, this, &PlaybackController::scheduleSnapshot); // mute, solo, programs
     connect(doc_, &Document::trackEventsChanged, this, &PlaybackController::scheduleSnapshot); // the pedal
-    connect(doc_, &Document::currentTakeChanged, this, &PlaybackController::scheduleSnapshot);
+    connect(doc_, &Document::currentTakeChanged, this, [this] {
+        takeSwitched_ = true;
+        scheduleSnapshot();
+    });
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
         if (id == doc_->currentTake()) scheduleSnapshot();
     });
@@ -141,8 +147,27 @@ void PlaybackController::scheduleSnapshot() {
 
 void PlaybackController::rebuildSnapshot() {
 #ifdef CONTINUO_HAVE_AUDIO
+    const bool takeSwitched = std::exchange(takeSwitched_, false);
+    if (!engine_) return;
     // The tracks that sound (mute/solo) with their programs, pedal and controllers.
-    if (engine_) engine_->engine.setSnapshot(doc_->toSequence(true, true));
+    const Sequence sequence = doc_->toSequence(true, true);
+    audio::AudioEngine& e = engine_->engine;
+    audio::Transport& transport = e.transport();
+    const bool looping = playing_ && e.isPlaying() && doc_->loopEnabled() && doc_->loopEnd() > doc_->loopStart();
+    if (takeSwitched && looping) {
+        // A/B in a loop: the take heard now plays to the loop end, the new one from the loop
+        // start of the next pass (on the engine's sample clock, without a gap).
+        e.setSnapshotAtLoop(sequence);
+        loopSwitchesBefore_ = transport.loopSwitches();
+        loopSwitchPending_ = true;
+        return;
+    }
+    e.setSnapshot(sequence);
+    // An edit while a switch waits for the boundary: what takes over there must have it too.
+    if (loopSwitchPending_ && transport.loopSwitches() == loopSwitchesBefore_) e.setSnapshotAtLoop(sequence);
+    else loopSwitchPending_ = false;
+#else
+    takeSwitched_ = false;
 #endif
 }
 
@@ -332,6 +357,20 @@ void PlaybackController::tick() {
         return;
     }
     emit positionChanged(t);
+}
+
+audio::Transport* PlaybackController::transport() const {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) return &engine_->engine.transport();
+#endif
+    return nullptr;
+}
+
+unsigned PlaybackController::bufferFrames() const {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_) return engine_->engine.bufferFrames();
+#endif
+    return 0;
 }
 
 void PlaybackController::previewNote(int pitch, int velocity, bool on) {

@@ -3,7 +3,8 @@
 // has it (CONTINUO_HAVE_AUDIO); otherwise, or when no device can be opened, a silent clock
 // keeps the transport moving so everything but the sound works. What plays is the piece
 // plus the auditioned take; switching the take while playing swaps the engine's snapshot
-// without stopping (A/B).
+// without stopping (A/B): at once, or, playing in a loop, at the next loop boundary (the old
+// take plays to the loop end, the new one from the loop start, sample-exact).
 #include "continuo/core/Note.h"
 
 #include <QElapsedTimer>
@@ -11,9 +12,14 @@
 #include <QString>
 #include <QStringList>
 
+#include <cstdint>
 #include <memory>
 
 class QTimer;
+
+namespace continuo::audio {
+class Transport;
+}
 
 namespace continuo::ui {
 
@@ -71,6 +77,11 @@ public:
     void setRememberedMidiInput(const QString& name) { setup_.midiInput = name; }
 
     void previewNote(int pitch, int velocity, bool on);
+    /// The engine's real-time transport (its sample clock and event log, for tests); nullptr
+    /// without an engine.
+    audio::Transport* transport() const;
+    /// Frames per audio period of the open device (0 without one).
+    unsigned bufferFrames() const;
 
 signals:
     void positionChanged(continuo::Tick tick);
@@ -97,6 +108,9 @@ private:
     bool playing_ = false;
     bool recording_ = false;
     bool metronome_ = false;
+    bool takeSwitched_ = false;       ///< the auditioned take changed since the last snapshot
+    bool loopSwitchPending_ = false;  ///< a snapshot waits for the loop boundary
+    std::uint64_t loopSwitchesBefore_ = 0;
     int countIn_ = 1;
     // Silent clock (no engine): position = startTick_ + elapsed, in seconds on the tempo map.
     QElapsedTimer clock_;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace continuo::ui {
 
@@ -164,6 +165,74 @@ void NoteCanvas::paintTakeBand(QPainter& p) {
     p.setFont(font());
 }
 
+void NoteCanvas::setCompareWithParent(bool on) {
+    if (on == compare_) return;
+    compare_ = on;
+    update();
+}
+
+void NoteCanvas::paintCompare(QPainter& p, const Take& take, Tick t0, Tick t1) {
+    const Take* parent = doc_->take(take.provenance.parentTake);
+    const std::vector<Note> added = notesAddedAfterParent(take, parent);
+    // Everything drawn so far (grid, bands, the sketch) fades behind the comparison.
+    p.fillRect(rect(), QColor(palette::background().red(), palette::background().green(),
+                              palette::background().blue(), 150));
+    const int topPitch = view_->yToPitch(0);
+    const int bottomPitch = view_->yToPitch(height());
+    auto visible = [&](const Note& n) {
+        return n.end() >= t0 && n.start <= t1 && n.pitch <= topPitch && n.pitch >= bottomPitch;
+    };
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setBrush(Qt::NoBrush);
+    int outlined = 0;
+    // The parent's notes (the sketch's when it continued the sketch, already faded above):
+    // outlines in the parent's colour, what the take heard before it began.
+    QColor was = parent ? palette::take() : palette::note();
+    was.setAlpha(200);
+    p.setPen(QPen(was, 1));
+    if (parent)
+        for (const Note& n : parent->notes)
+            if (visible(n)) {
+                p.drawRect(noteRect(n).adjusted(0, 0, -1, -1));
+                ++outlined;
+            }
+    // Notes of the take that the parent already had: outlined too.
+    if (parent && added.size() != take.notes.size()) {
+        std::set<std::pair<Tick, int>> isNew;
+        for (const Note& n : added) isNew.emplace(n.start, n.pitch);
+        for (const Note& n : take.notes)
+            if (!isNew.count({n.start, n.pitch}) && visible(n)) p.drawRect(noteRect(n).adjusted(0, 0, -1, -1));
+    }
+    // What the take added: bright, with a light edge.
+    int highlighted = 0;
+    for (const Note& n : added) {
+        if (!visible(n)) continue;
+        const QRectF r = noteRect(n);
+        p.fillRect(r, palette::byVelocity(palette::compareAdded(), std::max(n.velocity, 90)));
+        if (r.width() > 3) {
+            p.setPen(palette::compareAdded().lighter(140));
+            p.drawRect(r.adjusted(0, 0, -1, -1));
+        }
+        ++highlighted;
+    }
+    lastComparedAdded_ = highlighted;
+    lastComparedParent_ = outlined;
+    // Say what is compared with what, under the take's label.
+    const QString label = parent ? tr("\"%1\" added %n note(s) after \"%2\" (outlined)", nullptr, int(added.size()))
+                                       .arg(take.name, parent->name)
+                                 : tr("\"%1\" added %n note(s) to the sketch (faded)", nullptr, int(added.size()))
+                                       .arg(take.name);
+    QFont f = font();
+    f.setBold(true);
+    p.setFont(f);
+    const QFontMetricsF fm(f);
+    const QRectF box(6, 22, fm.horizontalAdvance(label) + 12, fm.height() + 4);
+    p.fillRect(box, QColor(0x1e, 0x21, 0x29, 220));
+    p.setPen(palette::compareAdded());
+    p.drawText(box.adjusted(6, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, label);
+    p.setFont(font());
+}
+
 void NoteCanvas::setListeningSpan(const ListeningSpan& span) {
     if (span == listening_) return;
     listening_ = span;
@@ -281,9 +350,13 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
     ghostTo_ = fill ? shown->provenance.gapEnd : 0;
     int painted = paintNotes(p, doc_->notes(), doc_->maxNoteLength(), t0, t1, palette::note(), true);
     if (const Take* take = doc_->take(doc_->currentTake())) {
-        Tick maxLen = 0;
-        for (const Note& n : take->notes) maxLen = std::max(maxLen, n.length);
-        painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
+        if (compare_) {
+            paintCompare(p, *take, t0, t1);
+        } else {
+            Tick maxLen = 0;
+            for (const Note& n : take->notes) maxLen = std::max(maxLen, n.length);
+            painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
+        }
     }
     if (!doc_->liveNotes().empty()) {
         Tick maxLen = 0;

@@ -35,6 +35,14 @@ public:
     const ListeningSpan& listeningSpan() const { return listening_; }
     void setShowListening(bool on);
     bool showsListening() const { return showListening_ && listening_.valid(); }
+    /// Compare with parent: the auditioned take's notes that it added after the take it
+    /// continued from stand out; the parent take's notes are drawn as outlines and the sketch
+    /// fades (when the take continued the sketch, the sketch is its parent).
+    void setCompareWithParent(bool on);
+    bool comparesWithParent() const { return compare_; }
+    /// Notes highlighted and outlined by the last paint in compare mode (tests).
+    int lastComparedAdded() const { return lastComparedAdded_; }
+    int lastComparedParent() const { return lastComparedParent_; }
     /// Hides rows and labels that only matter while editing (screenshots use the default).
     QSize sizeHint() const override { return {800, 480}; }
 
@@ -56,6 +64,7 @@ private:
     void paintTakeBand(QPainter& p);
     void paintListening(QPainter& p);
     void paintGapBand(QPainter& p, const project::Take& take);
+    void paintCompare(QPainter& p, const project::Take& take, Tick t0, Tick t1);
     const Note* hitNote(QPointF pos, bool* nearEnd) const;
     QRectF noteRect(const Note& n) const;
     Tick snapped(Tick t, Qt::KeyboardModifiers mods) const;
@@ -79,6 +88,9 @@ private:
     ListeningSpan listening_;
     bool showListening_ = true;
     int lastPaintedNotes_ = 0;
+    bool compare_ = false;
+    int lastComparedAdded_ = 0;
+    int lastComparedParent_ = 0;
 };
 
 } // namespace continuo::ui

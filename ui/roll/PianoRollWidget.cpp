@@ -6,6 +6,7 @@
 #include "roll/RollView.h"
 #include "roll/RulerWidget.h"
 #include "roll/PedalLane.h"
+#include "roll/TakeLanes.h"
 #include "roll/VelocityLane.h"
 
 #include <QGridLayout>
@@ -26,6 +27,7 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     canvas_ = new NoteCanvas(doc_, view_, this);
     velocity_ = new VelocityLane(doc_, view_, this);
     pedal_ = new PedalLane(doc_, view_, this);
+    lanes_ = new TakeLanes(doc_, view_, this);
     hbar_ = new QScrollBar(Qt::Horizontal, this);
     vbar_ = new QScrollBar(Qt::Vertical, this);
     setFocusProxy(canvas_);
@@ -57,7 +59,13 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     pedalLabel->setFixedWidth(keyboard_->width());
     bl->addWidget(pedalLabel, 1, 0);
     bl->addWidget(pedal_, 1, 1);
-    bl->addWidget(hbar_, 2, 1);
+    auto* takesLabel = new QLabel(tr("Takes"), this);
+    takesLabel->setFixedWidth(keyboard_->width());
+    takesLabel->setAlignment(Qt::AlignRight | Qt::AlignTop);
+    takesLabel->setStyleSheet("color: #8a93a6; padding: 2px 6px 0 0;");
+    bl->addWidget(takesLabel, 2, 0);
+    bl->addWidget(lanes_, 2, 1);
+    bl->addWidget(hbar_, 3, 1);
 
     auto* split = new QSplitter(Qt::Vertical, this);
     split->setObjectName("rollSplitter");
@@ -87,7 +95,7 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     connect(ruler_, &RulerWidget::locateRequested, this, &PianoRollWidget::locateRequested);
     for (QWidget* w : {static_cast<QWidget*>(keyboard_), static_cast<QWidget*>(ruler_),
                        static_cast<QWidget*>(canvas_), static_cast<QWidget*>(velocity_),
-                       static_cast<QWidget*>(pedal_)})
+                       static_cast<QWidget*>(pedal_), static_cast<QWidget*>(lanes_)})
         w->installEventFilter(this);
     view_->centerOnPitch(64, 480);
 }

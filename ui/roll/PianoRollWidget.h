@@ -1,5 +1,5 @@
 #pragma once
-// The piano roll: keyboard, ruler, note canvas, velocity lane and scroll bars around one
+// The piano roll: keyboard, ruler, note canvas, velocity, pedal and take lanes and scroll bars around one
 // RollView. Ctrl+wheel zooms time, Ctrl+Shift+wheel zooms pitch, wheel scrolls pitch,
 // Shift+wheel scrolls time.
 #include "continuo/core/Note.h"
@@ -16,6 +16,7 @@ class NoteCanvas;
 class RollView;
 class RulerWidget;
 class PedalLane;
+class TakeLanes;
 class VelocityLane;
 
 class PianoRollWidget : public QWidget {
@@ -29,6 +30,7 @@ public:
     RulerWidget* ruler() const { return ruler_; }
     VelocityLane* velocityLane() const { return velocity_; }
     PedalLane* pedalLane() const { return pedal_; }
+    TakeLanes* takeLanes() const { return lanes_; }
 
     bool followPlayhead() const { return follow_; }
     void setFollowPlayhead(bool on) { follow_ = on; }
@@ -63,6 +65,7 @@ private:
     NoteCanvas* canvas_;
     VelocityLane* velocity_;
     PedalLane* pedal_;
+    TakeLanes* lanes_;
     QScrollBar* hbar_;
     QScrollBar* vbar_;
     bool follow_ = true;

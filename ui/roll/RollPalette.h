@@ -15,6 +15,8 @@ inline QColor gridLine() { return QColor(0x2c, 0x31, 0x3c); }
 inline QColor note() { return QColor(0x5a, 0xa9, 0xf6); }
 inline QColor noteSelected() { return QColor(0xff, 0xd8, 0x66); }
 inline QColor take() { return QColor(0xf2, 0x9e, 0x4c); }
+/// Compare with parent: the notes a take added after the take it continued from.
+inline QColor compareAdded() { return QColor(0xff, 0xf3, 0xd6); }
 inline QColor takeBand() { return QColor(0xf2, 0x9e, 0x4c, 28); }
 inline QColor primerBand() { return QColor(0x5a, 0xa9, 0xf6, 22); }
 inline QColor listening(int alpha = 255) { return QColor(0xb3, 0x9d, 0xf5, alpha); }

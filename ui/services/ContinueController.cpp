@@ -244,6 +244,7 @@ bool ContinueController::start(const ContinueSettings& s) {
         p.primerStart = primer.start;
         p.primerEnd = primer.end;
         p.primerSource = primer.source;
+        p.parentTake = doc_->take(doc_->primerTake()) ? doc_->primerTake() : 0;
         p.modelName = model.name;
         p.modelHash = model.sha256;
         p.device = model.device;

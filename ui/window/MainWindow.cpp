@@ -130,7 +130,7 @@ void MainWindow::createDocks() {
     addDockWidget(Qt::RightDockWidgetArea, cdock);
 
     takesPanel_ = new TakesPanel(doc_, this);
-    for (const char* name : {"auditionTake", "keepTake", "discardTake", "continueFromTake"})
+    for (const char* name : {"auditionTake", "keepTake", "discardTake", "continueFromTake", "compareWithParent"})
         takesPanel_->addActionButton(action(name));
     auto* tdock = new QDockWidget(tr("Takes"), this);
     tdock->setObjectName("takesDock");

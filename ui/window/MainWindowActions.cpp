@@ -193,6 +193,10 @@ void MainWindow::createActions() {
     makeAction("renameTake", tr("Rename…"), {K(tr("F2"))}, tr("Give the take a name"), &MainWindow::renameTake);
     // C: Ctrl+Shift+Enter (either Enter key) is Fill Gap's.
     makeAction("continueFromTake", tr("Continue From"), {K(tr("C"))}, tr("Use this take as the primer of the next Continue"), &MainWindow::continueFromTake);
+    QAction* compare = makeAction("compareWithParent", tr("Compare with Parent"), {K(tr("P"))},
+                                  tr("Highlight the notes the take added after the take it continued from"), nullptr);
+    compare->setCheckable(true);
+    connect(compare, &QAction::toggled, this, [this](bool on) { roll_->canvas()->setCompareWithParent(on); });
 }
 
 void MainWindow::createMenus() {
@@ -222,7 +226,7 @@ void MainWindow::createMenus() {
     keepIntoMenu_ = takes->addMenu(tr("Keep &Into"));
     keepIntoMenu_->setObjectName("keepIntoMenu");
     connect(keepIntoMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildKeepIntoMenu);
-    add(takes, {"discardTake", "renameTake", "continueFromTake"});
+    add(takes, {"discardTake", "renameTake", "continueFromTake", "", "compareWithParent"});
 }
 
 void MainWindow::rebuildMidiMenu() {
@@ -293,19 +297,29 @@ void MainWindow::auditionTake() {
     updateActions();
 }
 
+namespace {
+/// Where `id` is in the takes tree's order (-1: not there).
+int treeIndex(const std::vector<std::pair<TakeId, int>>& tree, TakeId id) {
+    for (std::size_t i = 0; i < tree.size(); ++i)
+        if (tree[i].first == id) return int(i);
+    return -1;
+}
+} // namespace
+
+// B and Shift+B walk the takes as the Takes panel and the take lanes list them.
 void MainWindow::nextTake() {
-    const auto& takes = doc_->takes();
-    if (takes.empty()) return;
-    const int i = doc_->takeIndex(doc_->currentTake());
-    doc_->setCurrentTake(takes[std::size_t((i + 1) % int(takes.size()))].id);
+    const auto tree = doc_->takeTree();
+    if (tree.empty()) return;
+    const int i = treeIndex(tree, doc_->currentTake());
+    doc_->setCurrentTake(tree[std::size_t((i + 1) % int(tree.size()))].first);
 }
 
 void MainWindow::previousTake() {
-    const auto& takes = doc_->takes();
-    if (takes.empty()) return;
-    const int i = doc_->takeIndex(doc_->currentTake());
-    const int n = int(takes.size());
-    doc_->setCurrentTake(takes[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].id);
+    const auto tree = doc_->takeTree();
+    if (tree.empty()) return;
+    const int i = treeIndex(tree, doc_->currentTake());
+    const int n = int(tree.size());
+    doc_->setCurrentTake(tree[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].first);
 }
 
 void MainWindow::rebuildKeepIntoMenu() {

@@ -287,6 +287,10 @@ void AudioEngine::setSnapshot(const std::vector<Track>& tracks, const TempoMap& 
     setSnapshot(PlaybackSnapshot::build(tracks, tempo, signatures, endTick));
 }
 
+void AudioEngine::setSnapshotAtLoop(const Sequence& sequence) {
+    d->transport.setSnapshotAtLoop(PlaybackSnapshot::build(sequence));
+}
+
 void AudioEngine::setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot) {
     d->transport.setSnapshot(std::move(snapshot));
 }

@@ -32,12 +32,31 @@ void Transport::setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot) {
     if (snapshot) snapshots_.publish(std::move(snapshot));
 }
 
+void Transport::setSnapshotAtLoop(std::unique_ptr<PlaybackSnapshot> snapshot) {
+    if (snapshot) atLoop_.publish(std::move(snapshot));
+}
+
+void Transport::log(TransportEvent::Kind kind, const MidiMessage& message) noexcept {
+    if (SpscQueue<TransportEvent>* q = log_.load(std::memory_order_acquire)) q->push({kind, sample_, pos_, message});
+}
+
+void Transport::takeLoopSnapshot(PlaybackSnapshot* next) noexcept {
+    // atLoop_ keeps `next` alive until the next one replaces it; the one it replaced (if it
+    // was playing) is not touched again.
+    snap_ = next;
+    fromLoop_ = true;
+    recomputeLoop();
+    loopSwitches_.fetch_add(1, std::memory_order_acq_rel);
+    log(TransportEvent::Kind::LoopSwitch);
+}
+
 void Transport::setSynth(std::unique_ptr<Synth> synth) {
     if (synth) synths_.publish(std::move(synth));
 }
 
 void Transport::collect() {
     snapshots_.collect();
+    atLoop_.collect();
     synths_.collect();
 }
 
@@ -67,7 +86,11 @@ void Transport::process(float* out, int frames, std::int64_t steadyNs, bool audi
     audible_ = audible;
 
     bool changed = false;
-    snap_ = snapshots_.acquire(changed);
+    PlaybackSnapshot* regular = snapshots_.acquire(changed);
+    if (changed || !fromLoop_) {
+        snap_ = regular;
+        fromLoop_ = false;
+    }
     if (changed) {
         recomputeLoop();
         if (playingRt_) {
@@ -84,6 +107,17 @@ void Transport::process(float* out, int frames, std::int64_t steadyNs, bool audi
 
     TransportCommand command;
     while (commands_.pop(command)) handleCommand(command);
+    // A snapshot meant for the loop boundary takes over now when no boundary is coming.
+    if (!(playingRt_ && loopEnabled_ && loopEnd_ > loopStart_ && pos_ < loopEnd_)) {
+        PlaybackSnapshot* next = atLoop_.acquire(changed);
+        if (changed) {
+            takeLoopSnapshot(next);
+            if (playingRt_) {
+                if (synth_) synth_->allNotesOff();
+                seekTo(pos_);
+            }
+        }
+    }
     MidiMessage live;
     while (thru_.pop(live))
         if (synth_) synth_->send(live);
@@ -108,6 +142,7 @@ void Transport::processChunked(float* out, int frames) noexcept {
         if (done == frames) break;
         if (!playingRt_) {
             render(out + 2 * done, frames - done);
+            sample_ += frames - done;
             break;
         }
         // Render up to the next thing that must happen at an exact sample.
@@ -124,6 +159,7 @@ void Transport::processChunked(float* out, int frames) noexcept {
         const int n = int(std::max<std::int64_t>(1, next - pos_));
         render(out + 2 * done, n);
         pos_ += n;
+        sample_ += n;
         done += n;
     }
 }
@@ -132,11 +168,17 @@ void Transport::fireDue() noexcept {
     const bool looping = loopEnabled_ && loopEnd_ > loopStart_ && pos_ >= countInEnd_;
     if (looping && pos_ == loopEnd_) {
         if (synth_) synth_->allNotesOff();
+        log(TransportEvent::Kind::LoopWrap);
+        // A/B: the take switched during this pass plays from the loop start of the next.
+        bool changed = false;
+        PlaybackSnapshot* next = atLoop_.acquire(changed);
+        if (changed) takeLoopSnapshot(next);
         seekTo(loopStart_);
     }
     const auto& messages = snap_->messages();
     while (nextMessage_ < messages.size() && frameAt(messages[nextMessage_].seconds) <= pos_) {
         if (synth_) synth_->send(messages[nextMessage_].message);
+        log(TransportEvent::Kind::Message, messages[nextMessage_].message);
         ++nextMessage_;
     }
     while (nextBeatFrame_ <= pos_) {

@@ -15,6 +15,8 @@
 //     "takes": [{"id": "1", "name": "...", "provenance": {...}, "notes": [...]}, ...],
 //     "primerTake": "0", "settings": {...} }
 //
+// A take continued from another take names it in its provenance's "parentTake" (the id as a
+// string; absent: the sketch); parents must be takes of the file, without cycles.
 // An infill take's provenance has "infill": {"gapStart", "gapEnd" (ticks), "score",
 // "originalScore" (nats per token of the music after the gap), "scoredTokens"}; a take
 // without it is a continuation (every file before Fill Gap).
@@ -43,6 +45,7 @@
 #include <QSaveFile>
 
 #include <algorithm>
+#include <unordered_map>
 #include <map>
 
 namespace continuo::project {
@@ -256,6 +259,8 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"variation", p.variation},
                        {"stopped", p.stopped},
                        {"created", p.created.toString(Qt::ISODateWithMs)}};
+    // Only takes continued from another take name their parent; the sketch is the default.
+    if (p.parentTake != 0) o["parentTake"] = QString::number(p.parentTake);
     // Only infill takes carry the gap; files of continuations stay as they were.
     if (p.infill)
         o["infill"] = QJsonObject{{"gapStart", qint64(p.gapStart)},
@@ -521,8 +526,37 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
         if (!tn) return Error{tn.error()};
         t.notes = std::move(tn.value());
         std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
-        t.provenance = provenanceFromJson(o["provenance"].toObject());
+        const QJsonObject prov = o["provenance"].toObject();
+        t.provenance = provenanceFromJson(prov);
+        if (prov.contains("parentTake")) {
+            const QString where = QStringLiteral("takes[%1].provenance.parentTake").arg(i);
+            bool ok = false;
+            const QJsonValue v = prov["parentTake"];
+            t.provenance.parentTake = v.isString() ? v.toString().toULongLong(&ok) : 0;
+            if (!ok) return at(where, "expected a take id (a string of digits)");
+        }
         p.takes.push_back(std::move(t));
+    }
+    // The takes form a tree under the sketch: every parent is another take of this file, and
+    // following parents always reaches the sketch (no take is its own ancestor).
+    std::unordered_map<TakeId, std::size_t> takeById;
+    for (std::size_t i = 0; i < p.takes.size(); ++i) takeById.emplace(p.takes[i].id, i);
+    std::vector<char> reachesSketch(p.takes.size(), 0); // 0 unknown, 1 on the current path, 2 reaches it
+    for (std::size_t i = 0; i < p.takes.size(); ++i) {
+        const QString where = QStringLiteral("takes[%1].provenance.parentTake").arg(i);
+        std::vector<std::size_t> path;
+        std::size_t k = i;
+        while (reachesSketch[k] == 0) {
+            reachesSketch[k] = 1;
+            path.push_back(k);
+            const TakeId parent = p.takes[k].provenance.parentTake;
+            if (parent == 0) break;
+            const auto found = takeById.find(parent);
+            if (found == takeById.end()) return at(where, QStringLiteral("no take with id %1").arg(parent));
+            k = found->second;
+            if (reachesSketch[k] == 1) return at(where, QStringLiteral("take %1 is its own ancestor").arg(p.takes[k].id));
+        }
+        for (std::size_t j : path) reachesSketch[j] = 2;
     }
     p.primerTake = root["primerTake"].toString().toULongLong();
 

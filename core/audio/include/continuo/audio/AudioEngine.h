@@ -85,6 +85,9 @@ public:
     void setSnapshot(const std::vector<Track>& tracks, const TempoMap& tempo,
                      const std::vector<TimeSignature>& signatures, Tick endTick = 0);
     void setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot);
+    /// A/B while looping: `sequence` plays from the loop start of the next pass, what plays now
+    /// goes on to the loop end (at once when not looping; see Transport::setSnapshotAtLoop).
+    void setSnapshotAtLoop(const Sequence& sequence);
 
     // ---- transport (ticks at the snapshot's resolution: 960 per quarter in a document)
     void play();

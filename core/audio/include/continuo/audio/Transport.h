@@ -31,6 +31,15 @@ struct TransportCommand {
     MidiMessage midi;  ///< Midi (note previews)
 };
 
+/// What the audio thread did, on its sample clock (tests: Transport::setEventLog).
+struct TransportEvent {
+    enum class Kind : std::uint8_t { Message, LoopWrap, LoopSwitch };
+    Kind kind = Kind::Message;
+    std::int64_t sample = 0; ///< frames rendered since the transport was made (never goes back)
+    std::int64_t frame = 0;  ///< the transport position (jumps back at a loop)
+    MidiMessage message;     ///< Message: what was sent to the synth from the snapshot
+};
+
 class Transport {
 public:
     /// Allocates everything the audio thread will need (queues, click waveforms).
@@ -46,6 +55,16 @@ public:
     /// False when the queue is full (the command is dropped; the UI may retry).
     bool post(const TransportCommand& command);
     void setSnapshot(std::unique_ptr<PlaybackSnapshot> snapshot);
+    /// A snapshot that takes over at the next loop boundary (A/B while looping): what plays
+    /// now goes on to the loop end, and this one plays from the loop start of the next pass,
+    /// sample-exact, without a gap. When the transport is not looping inside the loop, it
+    /// takes over at once, as setSnapshot() would.
+    void setSnapshotAtLoop(std::unique_ptr<PlaybackSnapshot> snapshot);
+    /// How many setSnapshotAtLoop() snapshots have taken over so far (any thread).
+    std::uint64_t loopSwitches() const { return loopSwitches_.load(std::memory_order_acquire); }
+    /// Tests: the audio thread pushes every snapshot message it sends, every loop wrap and
+    /// every loop switch into `log` (dropped when full); nullptr stops. Set it before playing.
+    void setEventLog(SpscQueue<TransportEvent>* log) { log_.store(log, std::memory_order_release); }
     void setSynth(std::unique_ptr<Synth> synth);
     /// Frees replaced snapshots and synths (call now and then, e.g. from a UI timer).
     void collect();
@@ -88,6 +107,8 @@ private:
     void render(float* out, int frames) noexcept;
     void fireDue() noexcept;
     void publish(std::int64_t steadyNs) noexcept;
+    void log(TransportEvent::Kind kind, const MidiMessage& message = {}) noexcept;
+    void takeLoopSnapshot(PlaybackSnapshot* next) noexcept;
     std::int64_t frameAt(double seconds) const noexcept;
     double secondsAtFrame(std::int64_t frame) const noexcept { return double(frame) / sampleRate_; }
 
@@ -95,11 +116,14 @@ private:
     SpscQueue<TransportCommand> commands_;
     SpscQueue<MidiMessage> thru_;
     Handoff<PlaybackSnapshot> snapshots_;
+    Handoff<PlaybackSnapshot> atLoop_; ///< snapshots waiting for the loop boundary
     Handoff<Synth> synths_;
     Metronome metronome_;
 
     // Audio-thread state.
     const PlaybackSnapshot* snap_ = nullptr;
+    bool fromLoop_ = false;      ///< snap_ is atLoop_'s current (else snapshots_')
+    std::int64_t sample_ = 0;    ///< monotonic sample clock at pos_
     Synth* owned_ = nullptr; ///< the synth acquired from synths_
     Synth* synth_ = nullptr; ///< owned_, or nullptr while inaudible
     bool audible_ = true;
@@ -124,6 +148,8 @@ private:
     std::atomic<Tick> positionTick_{0};
     std::atomic<std::int64_t> positionFrame_{0};
     std::atomic<std::uint64_t> buffers_{0};
+    std::atomic<std::uint64_t> loopSwitches_{0};
+    std::atomic<SpscQueue<TransportEvent>*> log_{nullptr};
     std::atomic<double> latencyCompensation_{0.0};
     // Seqlock-protected clock anchor: (steady ns at a buffer start, transport seconds there).
     std::atomic<std::uint64_t> anchorSeq_{0};

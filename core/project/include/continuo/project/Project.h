@@ -41,6 +41,9 @@ struct TakeProvenance {
     int variation = 0;         ///< index within its Continue request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
     QDateTime created;
+    /// The take this one continued from (Takes > Continue From): its notes were part of the
+    /// primer. 0: the sketch itself is the parent (the root of the takes tree).
+    TakeId parentTake = 0;
     /// An infill take (Generate > Fill Gap) fills [gapStart, gapEnd) instead of continuing:
     /// its notes have onsets in the gap, and keeping it replaces the piece's notes whose onsets
     /// lie there. Its primer is the music before the gap (primerEnd == gapStart).
