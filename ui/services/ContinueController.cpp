@@ -78,6 +78,11 @@ QString ContinueController::describeListening(const ListeningSpan& span) const {
     const Tick primerStart = span.primerStart;
     const bool fits = std::all_of(span.layerStarts.begin(), span.layerStarts.end(), [&](Tick t) { return t <= primerStart; });
     const QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(seconds(primerStart)) : QString();
+    if (span.memoryless && fits)
+        return tr("Hears all %1 events of the primer (%2 s). This model keeps no memory: it listens to a sliding window of "
+                  "%3-%4 events.")
+            .arg(locale.toString(span.layerEvents.front()), seconds(primerStart), locale.toString(span.window / 2),
+                 locale.toString(span.window - 1));
     if (span.memoryless) {
         return tr("Listens to the last %1 events (%2 s here): a sliding window of %3-%4 events; this model keeps no memory.")
                    .arg(locale.toString(span.layerEvents.front()), seconds(span.layerStarts.front()),
