@@ -34,12 +34,17 @@ int runBench(const QStringList& args) {
         {"primers", "Primer lengths for the first-token latency.", "list", "512,2048"},
         {"attention-length", "L for the attention memory comparison.", "n", "2048"},
         {"only", "Run only some parts: decode,latency,end-to-end,attention,schedules.", "list"},
+        {"precision", "What decoding stores its weights and caches as: float16 (reads half the memory) or float32.",
+         "name", "float16"},
         {"json", "Print one JSON object."},
     });
     if (!p.parse(args)) return continuo::cli::fail("bench", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     const std::string path = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
-    auto model = Model::load(path, {"cpu", 0});
+    const QString precision = p.value("precision");
+    if (precision != "float16" && precision != "float32")
+        return continuo::cli::fail("bench", "--precision is float16 or float32", 2);
+    auto model = Model::load(path, {"cpu", 0, precision == "float16"});
     if (!model) return continuo::cli::fail("bench", QString::fromStdString(model.error()), 2);
     BenchmarkOptions o;
     o.threads = intList(p.value("threads"));

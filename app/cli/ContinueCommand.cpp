@@ -60,6 +60,8 @@ int runContinue(const QStringList& args) {
         {"max-tokens", "Hard cap on sampled tokens per variation.", "n", "0"},
         {"threads", "CPU threads (0 = automatic: decoding on one thread, the primer also on the cores found idle).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
+        {"precision", "What decoding on the CPU stores its weights and caches as: float16 (reads half the memory; "
+                      "arithmetic stays float32) or float32.", "name", "float16"},
         {"json", "Print one JSON object."},
     });
     p.addPositionalArgument("primer", "Primer MIDI file.");
@@ -83,7 +85,10 @@ int runContinue(const QStringList& args) {
         return cli::fail("continue", "--seconds and --temperature must be positive, --top-p in (0, 1]", 2);
 
     const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
-    auto model = Model::load(modelPath, {p.value("device").toStdString(), p.value("threads").toInt()});
+    if (p.value("precision") != "float16" && p.value("precision") != "float32")
+        return cli::fail("continue", "--precision is float16 or float32", 2);
+    auto model = Model::load(modelPath, {p.value("device").toStdString(), p.value("threads").toInt(),
+                                         p.value("precision") == "float16"});
     if (!model) return cli::fail("continue", QString::fromStdString(model.error()), 2);
 
     auto primer = tokens::performanceNotes(primerSeq);

@@ -224,6 +224,7 @@ Expected<BenchmarkReport> runBenchmarks(const std::shared_ptr<Model>& model, con
     r.cpu = cpuName();
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     r.waitPolicy = policy ? policy : "";
+    r.precision = model->impl().net->halfDecoding && model->impl().device.is_cpu() ? "float16" : "float32";
     try {
         // The same figures on an idle machine and then with `busy` processes competing.
         for (int busy : o.busy > 0 ? std::vector<int>{0, o.busy} : std::vector<int>{0}) {
@@ -303,6 +304,7 @@ std::string BenchmarkReport::toJson() const {
                              {"thread_choice", QString::fromStdString(x.threadChoice)}});
     o["cpu"] = QString::fromStdString(cpu);
     o["omp_wait_policy"] = QString::fromStdString(waitPolicy);
+    o["precision"] = QString::fromStdString(precision);
     o["end_to_end"] = e;
     for (const auto& x : schedules)
         s.append(QJsonObject{{"schedule", QString::fromStdString(x.schedule)}, {"cache_bytes", qint64(x.cacheBytes)},
@@ -322,6 +324,7 @@ std::string BenchmarkReport::toText() const {
     auto threadsName = [](int n) { return n > 0 ? std::to_string(n) : std::string("auto"); };
     t << "model " << model << " (" << parameters << " parameters) on " << cpu << "\n";
     t << "OpenMP waiting threads: " << (waitPolicy.empty() ? std::string("spin, then sleep (default)") : waitPolicy) << "\n";
+    t << "decoding stores weights and caches as " << precision << " (arithmetic in float32)\n";
     if (!decode.empty()) {
         t << "\ndecode (sampling from an empty primer)\n  busy  threads  after tokens  tokens/s  ms/token  x real time  RSS MiB\n";
         for (const auto& w : decode)

@@ -3,6 +3,7 @@
 #include "SmallBatch.h"
 
 #include "DecodeKernels.h"
+#include "HalfKernels.h"
 #include "SparseAttention.h"
 
 #include <algorithm>
@@ -21,7 +22,20 @@ torch::Tensor skew(const torch::Tensor& qe) {
     return shifted.reshape({B, H, T, K});
 }
 
-torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
+const torch::Tensor& HalfCopy::of(const torch::Tensor& w) {
+    if (!half.defined() || version != std::int64_t(w._version()) || source != w.unsafeGetTensorImpl()) {
+        half = w.detach().to(torch::kHalf).contiguous();
+        version = std::int64_t(w._version());
+        source = w.unsafeGetTensorImpl();
+    }
+    return half;
+}
+
+namespace {
+const std::uint16_t* halves(const torch::Tensor& t) { return reinterpret_cast<const std::uint16_t*>(t.data_ptr<at::Half>()); }
+} // namespace
+
+torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x, HalfCopy* half) {
     const auto in = x.size(-1);
     const auto rows = in > 0 ? x.numel() / in : 0;
     if (rows < 1 || rows > kernels::kMaxSmallBatch || x.requires_grad() || torch::GradMode::is_enabled() || !x.is_cpu() ||
@@ -29,6 +43,14 @@ torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
         return layer->forward(x);
     std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = layer->weight.size(0);
+    if (rows == 1 && half && layer->weight.is_cpu()) {
+        const auto& w = half->of(layer->weight); // (out, in) halves
+        const auto xc = x.reshape({in}).contiguous();
+        auto y = torch::empty({w.size(0)}, x.options());
+        kernels::linearHalf(xc.data_ptr<float>(), in, halves(w), w.size(0),
+                            layer->bias.defined() ? layer->bias.contiguous().data_ptr<float>() : nullptr, y.data_ptr<float>());
+        return y.view(shape);
+    }
     if (rows == 1) {
         // One token being decoded: OpenBLAS's matrix-vector product (what earlier versions
         // used, so a seed still gives the same music).
@@ -69,8 +91,31 @@ torch::Tensor attendOne(const torch::Tensor& q, const torch::Tensor& k, const to
     return y;
 }
 
-bool rowsContiguous(const torch::Tensor& t) {
-    return t.is_cpu() && t.scalar_type() == torch::kFloat && t.stride(-1) == 1 && t.stride(-2) == t.size(-1);
+/// attendOne over half keys, values and table (reversedHalf (H, K, D) halves).
+torch::Tensor attendOneHalf(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                            const torch::Tensor& reversedHalf, const torch::Tensor& reversedBias) {
+    const auto B = q.size(0), H = q.size(1), K = k.size(2), D = q.size(3);
+    const auto qc = q.contiguous();
+    auto y = torch::empty({B, 1, H * D}, q.options());
+    std::vector<float> scratch(static_cast<std::size_t>(K));
+    const float scale = 1.0f / std::sqrt(float(D));
+    const std::uint16_t* kp = halves(k);
+    const std::uint16_t* vp = halves(v);
+    const std::uint16_t* ep = halves(reversedHalf);
+    for (std::int64_t b = 0; b < B; ++b)
+        for (std::int64_t h = 0; h < H; ++h)
+            kernels::attendOneHeadHalf(qc.data_ptr<float>() + (b * H + h) * D, kp + b * k.stride(0) + h * k.stride(1),
+                                       k.stride(2), ep + h * reversedHalf.stride(0), reversedHalf.stride(1),
+                                       vp + b * v.stride(0) + h * v.stride(1), v.stride(2),
+                                       reversedBias.defined()
+                                           ? reversedBias.data_ptr<float>() + h * reversedBias.stride(0)
+                                           : nullptr,
+                                       K, D, scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
+    return y;
+}
+
+bool rowsContiguous(const torch::Tensor& t, torch::ScalarType type = torch::kFloat) {
+    return t.is_cpu() && t.scalar_type() == type && t.stride(-1) == 1 && t.stride(-2) == t.size(-1);
 }
 } // namespace
 
@@ -152,7 +197,8 @@ torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const Layer
 
 torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& cache) {
     const auto B = x.size(0), T = x.size(1), C = x.size(2);
-    auto parts = linear(qkv, x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
+    const bool half = cache.k.scalar_type() == torch::kHalf; // converted as it is stored and read
+    auto parts = linear(qkv, x, half ? &qkvHalf : nullptr).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4}); // (3, B, H, T, D)
     const int at = cache.length();
     cache.k.narrow(2, at, T).copy_(parts[1]);
     cache.v.narrow(2, at, T).copy_(parts[2]);
@@ -160,11 +206,13 @@ torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& ca
     auto keys = cache.k.narrow(2, 0, K);   // (B, H, K, D)
     auto values = cache.v.narrow(2, 0, K); // (B, H, K, D)
     cache.segment += int(T);
-    if (T == 1 && layout == AttentionLayout::Dense && !torch::GradMode::is_enabled() && rowsContiguous(keys) &&
-        rowsContiguous(values) && rowsContiguous(table)) {
+    const auto cacheType = half ? torch::kHalf : torch::kFloat;
+    if (T == 1 && layout == AttentionLayout::Dense && !torch::GradMode::is_enabled() && rowsContiguous(keys, cacheType) &&
+        rowsContiguous(values, cacheType) && rowsContiguous(table)) {
         if (!flipped.defined() || flippedVersion != std::int64_t(table._version())) {
             flipped = table.flip({1}).contiguous();
             flippedVersion = std::int64_t(table._version());
+            flippedHalf = {};
         }
         if (distanceBias.defined() &&
             (!flippedBias.defined() || flippedBiasVersion != std::int64_t(distanceBias._version()))) {
@@ -172,11 +220,18 @@ torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& ca
             flippedBiasVersion = std::int64_t(distanceBias._version());
         }
         const auto R = flipped.size(1);
-        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, R - K, K),
-                                     distanceBias.defined() ? flippedBias.narrow(1, R - K, K) : torch::Tensor()));
+        const auto bias = distanceBias.defined() ? flippedBias.narrow(1, R - K, K) : torch::Tensor();
+        if (half)
+            return linear(out, attendOneHalf(parts[0], keys, values, flippedHalf.of(flipped).narrow(1, R - K, K), bias),
+                          &outHalf);
+        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, R - K, K), bias));
+    }
+    if (half) { // several tokens (a primer), or a sparse layout: in float
+        keys = keys.to(torch::kFloat);
+        values = values.to(torch::kFloat);
     }
     auto y = relativeAttention(parts[0], keys, values, table, biasByDistance(), {}, layout, stride, summary);
-    return linear(out, y.transpose(1, 2).reshape({B, T, C})); // (B, T, C)
+    return linear(out, y.transpose(1, 2).reshape({B, T, C}), half ? &outHalf : nullptr); // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c, int layer) {
@@ -198,8 +253,9 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const LayerMemory& memo
 }
 
 torch::Tensor BlockImpl::step(const torch::Tensor& x, LayerCache& cache) {
+    const bool half = cache.k.scalar_type() == torch::kHalf;
     auto h = x + attention->step(norm1(x), cache);
-    return h + linear(ff2, torch::gelu(linear(ff1, norm2(h))));
+    return h + linear(ff2, torch::gelu(linear(ff1, norm2(h), half ? &ff1Half : nullptr)), half ? &ff2Half : nullptr);
 }
 
 namespace {
@@ -299,6 +355,14 @@ torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache
     auto x = embed(tokens); // (B, T, C)
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
     auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)
+    if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu() && !caches.empty() &&
+        caches[0].k.scalar_type() == torch::kHalf && last.scalar_type() == torch::kFloat) {
+        const auto& w = embedHalf.of(embed->weight); // (V, C) halves
+        const auto lc = last.reshape({-1}).contiguous();
+        auto logits = torch::empty({1, w.size(0)}, last.options());
+        kernels::linearHalf(lc.data_ptr<float>(), lc.size(0), halves(w), w.size(0), nullptr, logits.data_ptr<float>());
+        return logits; // (1, V)
+    }
     if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu())
         return torch::mv(embed->weight, last.reshape({-1})).unsqueeze(0); // (1, V)
     return torch::matmul(last, embed->weight.t()); // (B, V)
@@ -306,7 +370,8 @@ torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache
 
 std::vector<LayerCache> DsmrImpl::newCaches(int batch, torch::Device device) const {
     std::vector<LayerCache> caches(std::size_t(config.layers));
-    auto opts = torch::TensorOptions().dtype(embed->weight.dtype()).device(device);
+    const bool half = halfDecoding && device.is_cpu() && embed->weight.scalar_type() == torch::kFloat;
+    auto opts = torch::TensorOptions().dtype(half ? torch::kHalf : embed->weight.scalar_type()).device(device);
     for (int l = 0; l < config.layers; ++l) {
         auto& c = caches[std::size_t(l)];
         c.k = torch::zeros({batch, config.heads, config.horizon(l) + config.segment, config.headDim()}, opts);

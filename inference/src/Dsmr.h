@@ -19,10 +19,19 @@ struct LayerMemory {
     torch::Tensor valid; ///< (B, M) bool; undefined = all valid
 };
 
+/// A half-float copy of a weight for decoding (kernels::linearHalf), made on first use and
+/// again whenever the weight changes.
+struct HalfCopy {
+    torch::Tensor half;
+    std::int64_t version = -1;
+    const void* source = nullptr;
+    const torch::Tensor& of(const torch::Tensor& w);
+};
+
 /// Decoding cache of one layer, allocated once: [memory (<= m_l) ; current segment (< S)].
 /// Mirrors training exactly: when the segment fills, the last m_l keys become the memory.
 struct LayerCache {
-    torch::Tensor k, v; ///< (B, H, m_l + S, D)
+    torch::Tensor k, v; ///< (B, H, m_l + S, D), float, or half where the model decodes in half
     int memory = 0;     ///< keys from earlier segments
     int segment = 0;    ///< keys of the current segment
     int length() const { return memory + segment; }
@@ -60,6 +69,7 @@ struct RelativeAttentionImpl : torch::nn::Module {
     /// so that each step takes a view instead of copying; rebuilt when the weights change.
     torch::Tensor flipped, flippedBias;
     std::int64_t flippedVersion = -1, flippedBiasVersion = -1;
+    HalfCopy flippedHalf, qkvHalf, outHalf; ///< half decoding (the cache holds halves)
     torch::nn::Dropout drop{nullptr};
     int heads, headDim, horizon, segment, stride, summary;
     AttentionLayout layout;
@@ -75,6 +85,7 @@ struct BlockImpl : torch::nn::Module {
     RelativeAttention attention{nullptr};
     torch::nn::Linear ff1{nullptr}, ff2{nullptr};
     torch::nn::Dropout drop{nullptr};
+    HalfCopy ff1Half, ff2Half;
 };
 TORCH_MODULE(Block);
 
@@ -86,6 +97,9 @@ struct DsmrImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories);
     /// Decoding: tokens (B, T) appended to the caches -> logits of the last position (B, V).
     torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
+    /// Caches of float, or of half on the CPU where `halfDecoding` is set; a half cache makes
+    /// step() read half copies of the weights for single rows (kernels::linearHalf) and the
+    /// cache itself through kernels::attendOneHeadHalf.
     std::vector<LayerCache> newCaches(int batch, torch::Device device) const;
     /// Rolls each cache whose segment is full (its last m_l keys become its memory).
     static void rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment);
@@ -98,6 +112,9 @@ struct DsmrImpl : torch::nn::Module {
     /// again (with the same dropout draws). Activation memory then stays flat in depth, for
     /// about a third more compute (Sparse Transformer's recomputation).
     bool recompute = false;
+    /// Decoding keeps its caches and weight copies in half (RuntimeOptions::halfDecoding).
+    bool halfDecoding = false;
+    HalfCopy embedHalf;
 };
 TORCH_MODULE(Dsmr);
 
@@ -116,7 +133,8 @@ DecodePlan decodePlan(const ModelConfig& c);
 /// matrix-vector product and two to eight rows (variations side by side) through
 /// kernels::linearRows, one pass over the weights for all rows: decoding is bound by reading
 /// the weights, and GEMM's packing costs more than the arithmetic.
-torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x);
+/// With `half`, one row goes through kernels::linearHalf on a half copy of the weights.
+torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x, HalfCopy* half = nullptr);
 
 /// Bytes held by decoding caches for `batch` streams (float32), per the config's schedule.
 std::int64_t cacheBytes(const ModelConfig& c, int batch);

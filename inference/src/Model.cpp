@@ -64,6 +64,7 @@ Expected<std::shared_ptr<Model>> Model::create(const ModelConfig& config, std::u
         impl->net = Dsmr(config);
         impl->net->to(device.value());
         impl->net->eval();
+        impl->net->halfDecoding = runtime.halfDecoding;
         impl->device = device.value();
         impl->threads = runtime.threads;
         impl->info.config = config;

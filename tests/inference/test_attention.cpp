@@ -1,5 +1,6 @@
 // The model's attention and caches against naive references written for this test.
 #include "Dsmr.h"
+#include "ModelImpl.h"
 #include "SparseAttention.h"
 #include "TinyModel.h"
 
@@ -212,6 +213,86 @@ private slots:
             at += n;
         }
         QVERIFY(maxDiff(last, decodeOneByOne(net, tokens)[tokens.size(1) - 1]) < 1e-4);
+    }
+
+    void halfDecodingFollowsFloatDecoding_data() {
+        QTest::addColumn<bool>("bias");
+        QTest::addColumn<int>("layout");
+        QTest::newRow("dense") << false << int(AttentionLayout::Dense);
+        QTest::newRow("dense + distance bias") << true << int(AttentionLayout::Dense);
+        QTest::newRow("strided + distance bias") << true << int(AttentionLayout::Strided);
+    }
+    void halfDecodingFollowsFloatDecoding() {
+        // The same network decoding with half caches and half weight copies against decoding in
+        // float. Storing a value as half moves it by at most 2^-11 of itself.
+        QFETCH(bool, bias);
+        QFETCH(int, layout);
+        torch::NoGradGuard g;
+        torch::manual_seed(1);
+        ModelConfig c = tiny(3, {12, 5, 0}, 8);
+        if (bias) c = withBias(c);
+        c.sparseStride = 4;
+        c.sparseSummary = 2;
+        if (layout != int(AttentionLayout::Dense)) c.layouts = {AttentionLayout(layout), AttentionLayout::Dense, AttentionLayout(layout)};
+        Dsmr net(c);
+        net->eval();
+        if (bias) randomiseBias(net, 21);
+        auto tokens = randomTokens(8 * 4 + 5, 2);
+        const auto reference = decodeOneByOne(net, tokens); // float caches: halfDecoding is off
+        net->halfDecoding = true;
+        QCOMPARE(net->newCaches(1, torch::kCPU)[0].k.scalar_type(), torch::kHalf);
+        const auto half = decodeOneByOne(net, tokens);
+        const double diff = maxDiff(reference, half);
+        QVERIFY2(diff > 0, "the half path did not run"); // rounding to half always shows somewhere
+        QVERIFY2(diff < 1e-3, qPrintable(QString("logits differ by %1").arg(diff)));
+        // Priming in chunks over half caches (attention in float over the converted keys) ends
+        // where decoding one by one in half does.
+        auto caches = net->newCaches(1, torch::kCPU);
+        torch::Tensor last;
+        for (int64_t at = 0; at < tokens.size(1);) {
+            int64_t n = std::min<int64_t>(8 - caches[0].segment, tokens.size(1) - at);
+            last = net->step(tokens.narrow(1, at, n), caches)[0];
+            DsmrImpl::rollFull(caches, net->config.horizons, 8);
+            at += n;
+        }
+        QVERIFY(maxDiff(last, half[tokens.size(1) - 1]) < 1e-3);
+        QCOMPARE(caches[1].k.scalar_type(), torch::kHalf);
+    }
+
+    void halfDecodingKeepsTheBundledModelsDistribution() {
+        // The bundled model on music it writes itself (1,000 events, four segments, so that the
+        // window slides): next-event probabilities decoded in half against float.
+        torch::NoGradGuard g;
+        auto loaded = Model::load(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors", {"cpu", 1, false});
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().c_str());
+        Dsmr& net = loaded.value()->impl().net;
+        const DecodePlan plan = decodePlan(net->config);
+        torch::manual_seed(17);
+        auto run = [&](bool half, const std::vector<std::int64_t>* given, std::vector<std::int64_t>* written) {
+            net->halfDecoding = half;
+            auto caches = net->newCaches(1, torch::kCPU);
+            std::vector<torch::Tensor> probabilities;
+            std::int64_t token = 1; // BOS
+            for (int i = 0; i < 1000; ++i) {
+                auto logits = net->step(torch::tensor({token}, torch::kLong).view({1, 1}), caches)[0];
+                DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
+                auto p = torch::softmax(logits, -1);
+                probabilities.push_back(p);
+                token = given ? (*given)[std::size_t(i)] : torch::multinomial(p, 1).item<std::int64_t>();
+                if (written) written->push_back(token);
+            }
+            return torch::stack(probabilities); // (1000, V)
+        };
+        std::vector<std::int64_t> music;
+        const auto inFloat = run(false, nullptr, &music);
+        const auto inHalf = run(true, &music, nullptr);
+        // Total variation distance between the two next-event distributions, at every step.
+        const auto tv = (inFloat - inHalf).abs().sum(-1) / 2; // (1000)
+        const double worst = tv.max().item<double>(), mean = tv.mean().item<double>();
+        qInfo("total variation, half against float: mean %.2e, largest %.2e", mean, worst);
+        QVERIFY(worst > 0);
+        QVERIFY2(worst < 1e-2, qPrintable(QString("largest %1").arg(worst)));
+        QVERIFY2(mean < 1e-3, qPrintable(QString("mean %1").arg(mean)));
     }
 
     void recomputationGivesTheSameGradients() {

@@ -85,6 +85,8 @@ struct BenchmarkReport {
     std::vector<EndToEnd> endToEnd;
     std::string cpu;        ///< the CPU's model name
     std::string waitPolicy; ///< OMP_WAIT_POLICY as this process runs with it (empty: unset)
+    /// What decoding keeps its weights and caches in: "float16" or "float32".
+    std::string precision;
     std::string toJson() const;
     std::string toText() const;
 };

@@ -20,6 +20,10 @@ struct RuntimeOptions {
     /// CPU threads. 0 = automatic: decoding on one thread, the primer on one thread plus the
     /// cores measured idle when it starts (ThreadPolicy.h). Train and eval read 0 as all cores.
     int threads = 0;
+    /// Decoding on the CPU keeps the weights it multiplies, the cached keys and values and the
+    /// relative tables as half floats (arithmetic stays float): decoding waits on memory, and
+    /// this halves what it reads per token. False decodes in float throughout.
+    bool halfDecoding = true;
 };
 
 struct ModelInfo {
