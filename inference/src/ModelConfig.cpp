@@ -28,6 +28,13 @@ std::string ModelConfig::scheduleName() const {
         if (rest && k > 0)
             return "two-scale " + std::to_string(k) + "x" + std::to_string(longH) + " + " +
                    std::to_string(horizons.size() - k) + "x" + std::to_string(shortH);
+        // the other way up: short horizons at the bottom, the long ones on top
+        std::size_t s = 0;
+        while (s < horizons.size() && horizons[s] == shortH) ++s;
+        bool top = std::all_of(horizons.begin() + long(s), horizons.end(), [&](int h) { return h == longH; });
+        if (top && s > 0)
+            return "two-scale " + std::to_string(s) + "x" + std::to_string(shortH) + " + " +
+                   std::to_string(horizons.size() - s) + "x" + std::to_string(longH) + " on top";
     }
     return "custom";
 }

@@ -68,6 +68,17 @@ class TestLongContext : public QObject {
 private slots:
     void initTestCase() { at::set_num_threads(1); }
 
+    void scheduleNames() {
+        auto name = [](std::vector<int> h) { return small(std::move(h), 256).scheduleName(); };
+        QCOMPARE(name({0, 0, 0, 0}), std::string("none"));
+        QCOMPARE(name({448, 448, 448, 448}), std::string("uniform 448"));
+        QCOMPARE(name({1024, 256, 256, 256}), std::string("two-scale 1x1024 + 3x256"));
+        QCOMPARE(name({256, 256, 256, 1024}), std::string("two-scale 3x256 + 1x1024 on top"));
+        QCOMPARE(name({256, 1024, 1024, 1024}), std::string("two-scale 1x256 + 3x1024 on top"));
+        QCOMPARE(name({256, 1024, 256, 1024}), std::string("custom"));
+        QCOMPARE(name({0, 0, 0, 512}), std::string("two-scale 3x0 + 1x512 on top"));
+    }
+
     void bucketsAndPrior() {
         ModelConfig c = small({0, 0}, 256);
         c.biasBuckets = 32; // the defaults: 16 exact, log-spaced to 2048
