@@ -28,9 +28,7 @@ void attendOneHead(const float* __restrict q, const float* __restrict k, std::in
         scratch[j] = s;
         top = std::max(top, s);
     }
-    float sum = 0;
-    for (std::int64_t j = 0; j < K; ++j) sum += (scratch[j] = std::exp(scratch[j] - top));
-    const float inv = 1.0f / sum;
+    const float inv = exponentiate(scratch, K, top);
     for (std::int64_t d = 0; d < D; ++d) y[d] = 0;
     for (std::int64_t j = 0; j < K; ++j) {
         const float w = scratch[j] * inv;

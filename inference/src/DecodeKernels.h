@@ -1,9 +1,18 @@
 #pragma once
 // Plain-float kernels for decoding one token at a time, where LibTorch's per-operation
 // dispatch and GEMM packing cost more than the arithmetic. Torch-free.
+#include <cmath>
 #include <cstdint>
 
 namespace continuo::inference::kernels {
+
+/// The softmax's middle step, shared by the attention kernels: scratch[j] = exp(scratch[j] -
+/// top) for j < K (top = the largest logit); returns 1 / the sum of them.
+inline float exponentiate(float* scratch, std::int64_t K, float top) {
+    float sum = 0;
+    for (std::int64_t j = 0; j < K; ++j) sum += (scratch[j] = std::exp(scratch[j] - top));
+    return 1.0f / sum;
+}
 
 /// One head of single-query relative attention. Key j sits at distance K-1-j from the query,
 /// so its logit is q . (k_j + e_j) * scale + bias_j with e_j the relative-table row and bias_j

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace continuo::inference {
@@ -68,49 +69,33 @@ torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x, HalfCopy*
 }
 
 namespace {
-/// Single-query dense attention (decoding), one fused pass per head (kernels::attendOneHead):
-/// at one query, the dozen tensor operations it replaces cost far more in dispatch and GEMM
-/// packing than the arithmetic. q (B, H, 1, D); k, v (B, H, K, D) and reversed (H, K, D) with
-/// contiguous rows; reversedBias (H, K) contiguous rows, or undefined. Returns (B, 1, H*D), heads side by side, as the output projection wants.
+/// Single-query dense attention (decoding), one fused pass per head (kernels::attendOneHead,
+/// or kernels::attendOneHeadHalf where the cache holds halves, T = std::uint16_t): at one
+/// query, the dozen tensor operations it replaces cost far more in dispatch and GEMM packing
+/// than the arithmetic. q (B, H, 1, D) float; k, v (B, H, K, D) and reversed (H, K, D) with
+/// contiguous rows, of T; reversedBias (H, K) float rows, or undefined. Returns (B, 1, H*D),
+/// heads side by side, as the output projection wants.
+template <typename T, typename Kernel>
 torch::Tensor attendOne(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& reversed, const torch::Tensor& reversedBias) {
+                        const torch::Tensor& reversed, const torch::Tensor& reversedBias, Kernel kernel) {
     const auto B = q.size(0), H = q.size(1), K = k.size(2), D = q.size(3);
     const auto qc = q.contiguous();
     auto y = torch::empty({B, 1, H * D}, q.options());
     std::vector<float> scratch(static_cast<std::size_t>(K));
     const float scale = 1.0f / std::sqrt(float(D));
+    auto values = [](const torch::Tensor& t) {
+        if constexpr (std::is_same_v<T, float>) return t.data_ptr<float>();
+        else return halves(t);
+    };
+    const T* kp = values(k);
+    const T* vp = values(v);
+    const T* ep = values(reversed);
     for (std::int64_t b = 0; b < B; ++b)
         for (std::int64_t h = 0; h < H; ++h)
-            kernels::attendOneHead(qc.data_ptr<float>() + (b * H + h) * D,
-                                   k.data_ptr<float>() + b * k.stride(0) + h * k.stride(1), k.stride(2),
-                                   reversed.data_ptr<float>() + h * reversed.stride(0), reversed.stride(1),
-                                   v.data_ptr<float>() + b * v.stride(0) + h * v.stride(1), v.stride(2),
-                                   reversedBias.defined() ? reversedBias.data_ptr<float>() + h * reversedBias.stride(0)
-                                                          : nullptr,
-                                   K, D, scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
-    return y;
-}
-
-/// attendOne over half keys, values and table (reversedHalf (H, K, D) halves).
-torch::Tensor attendOneHalf(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                            const torch::Tensor& reversedHalf, const torch::Tensor& reversedBias) {
-    const auto B = q.size(0), H = q.size(1), K = k.size(2), D = q.size(3);
-    const auto qc = q.contiguous();
-    auto y = torch::empty({B, 1, H * D}, q.options());
-    std::vector<float> scratch(static_cast<std::size_t>(K));
-    const float scale = 1.0f / std::sqrt(float(D));
-    const std::uint16_t* kp = halves(k);
-    const std::uint16_t* vp = halves(v);
-    const std::uint16_t* ep = halves(reversedHalf);
-    for (std::int64_t b = 0; b < B; ++b)
-        for (std::int64_t h = 0; h < H; ++h)
-            kernels::attendOneHeadHalf(qc.data_ptr<float>() + (b * H + h) * D, kp + b * k.stride(0) + h * k.stride(1),
-                                       k.stride(2), ep + h * reversedHalf.stride(0), reversedHalf.stride(1),
-                                       vp + b * v.stride(0) + h * v.stride(1), v.stride(2),
-                                       reversedBias.defined()
-                                           ? reversedBias.data_ptr<float>() + h * reversedBias.stride(0)
-                                           : nullptr,
-                                       K, D, scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
+            kernel(qc.data_ptr<float>() + (b * H + h) * D, kp + b * k.stride(0) + h * k.stride(1), k.stride(2),
+                   ep + h * reversed.stride(0), reversed.stride(1), vp + b * v.stride(0) + h * v.stride(1), v.stride(2),
+                   reversedBias.defined() ? reversedBias.data_ptr<float>() + h * reversedBias.stride(0) : nullptr, K, D,
+                   scale, scratch.data(), y.data_ptr<float>() + (b * H + h) * D);
     return y;
 }
 
@@ -222,9 +207,12 @@ torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& ca
         const auto R = flipped.size(1);
         const auto bias = distanceBias.defined() ? flippedBias.narrow(1, R - K, K) : torch::Tensor();
         if (half)
-            return linear(out, attendOneHalf(parts[0], keys, values, flippedHalf.of(flipped).narrow(1, R - K, K), bias),
+            return linear(out,
+                          attendOne<std::uint16_t>(parts[0], keys, values, flippedHalf.of(flipped).narrow(1, R - K, K),
+                                                   bias, kernels::attendOneHeadHalf),
                           &outHalf);
-        return linear(out, attendOne(parts[0], keys, values, flipped.narrow(1, R - K, K), bias));
+        return linear(out, attendOne<float>(parts[0], keys, values, flipped.narrow(1, R - K, K), bias,
+                                            kernels::attendOneHead));
     }
     if (half) { // several tokens (a primer), or a sparse layout: in float
         keys = keys.to(torch::kFloat);

@@ -1,5 +1,7 @@
 #include "HalfKernels.h"
 
+#include "DecodeKernels.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -77,9 +79,7 @@ void attendPlain(const float* q, const std::uint16_t* k, std::int64_t kStride, c
         scratch[j] = s;
         top = std::max(top, s);
     }
-    float sum = 0;
-    for (std::int64_t j = 0; j < K; ++j) sum += (scratch[j] = std::exp(scratch[j] - top));
-    const float inv = 1.0f / sum;
+    const float inv = exponentiate(scratch, K, top);
     for (std::int64_t d = 0; d < D; ++d) y[d] = 0;
     for (std::int64_t j = 0; j < K; ++j) {
         const float wj = scratch[j] * inv;
@@ -153,9 +153,7 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
         scratch[j] = s;
         top = std::max(top, s);
     }
-    float sum = 0;
-    for (std::int64_t j = 0; j < K; ++j) sum += (scratch[j] = std::exp(scratch[j] - top));
-    const float inv = 1.0f / sum;
+    const float inv = exponentiate(scratch, K, top);
     __m256 acc[NV];
     for (int n = 0; n < NV; ++n) acc[n] = _mm256_setzero_ps();
     for (std::int64_t j = 0; j < K; ++j) {

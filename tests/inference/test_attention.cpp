@@ -68,6 +68,49 @@ torch::Tensor decodeOneByOne(Dsmr& net, const torch::Tensor& tokens) {
 
 double maxDiff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
+/// Three layers, memory in two of them (12, 5, 0), segments of 8; the layout (and the bias)
+/// of the first and last layers as given.
+ModelConfig decodingConfig(bool bias, int layout) {
+    ModelConfig c = tiny(3, {12, 5, 0}, 8);
+    if (bias) c = withBias(c);
+    c.sparseStride = 4;
+    c.sparseSummary = 2;
+    if (layout != int(AttentionLayout::Dense)) c.layouts = {AttentionLayout(layout), AttentionLayout::Dense, AttentionLayout(layout)};
+    return c;
+}
+
+/// decodingConfig's network, seeded, in evaluation mode, with a random distance bias.
+Dsmr decodingNet(bool bias, int layout) {
+    torch::manual_seed(1);
+    Dsmr net(decodingConfig(bias, layout));
+    net->eval();
+    if (bias) randomiseBias(net, 21);
+    return net;
+}
+
+/// The rows of the decoding tests: dense with and without the bias, sparse layouts with it.
+void decodingRows(bool withFixed) {
+    QTest::addColumn<bool>("bias");
+    QTest::addColumn<int>("layout");
+    QTest::newRow("dense") << false << int(AttentionLayout::Dense);
+    QTest::newRow("dense + distance bias") << true << int(AttentionLayout::Dense);
+    QTest::newRow("strided + distance bias") << true << int(AttentionLayout::Strided);
+    if (withFixed) QTest::newRow("fixed + distance bias") << true << int(AttentionLayout::Fixed);
+}
+
+/// The last logits after priming in chunks that fill each segment, as the generator does.
+torch::Tensor primeInChunks(Dsmr& net, const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
+    const int S = net->config.segment;
+    torch::Tensor last;
+    for (int64_t at = 0; at < tokens.size(1);) {
+        int64_t n = std::min<int64_t>(S - caches[0].segment, tokens.size(1) - at);
+        last = net->step(tokens.narrow(1, at, n), caches)[0];
+        DsmrImpl::rollFull(caches, net->config.horizons, S);
+        at += n;
+    }
+    return last;
+}
+
 } // namespace
 
 class TestAttention : public QObject {
@@ -178,65 +221,29 @@ private slots:
         QVERIFY(maxDiff(plain, fast) > 1e-3);
     }
 
-    void decodingEqualsSegmentForward_data() {
-        QTest::addColumn<bool>("bias");
-        QTest::addColumn<int>("layout");
-        QTest::newRow("dense") << false << int(AttentionLayout::Dense);
-        QTest::newRow("dense + distance bias") << true << int(AttentionLayout::Dense);
-        QTest::newRow("strided + distance bias") << true << int(AttentionLayout::Strided);
-        QTest::newRow("fixed + distance bias") << true << int(AttentionLayout::Fixed);
-    }
+    void decodingEqualsSegmentForward_data() { decodingRows(true); }
     void decodingEqualsSegmentForward() {
         // Step by step (the fused single-query kernel for dense layers) against the segment
         // forward pass, with memory in two of three layers.
         QFETCH(bool, bias);
         QFETCH(int, layout);
         torch::NoGradGuard g;
-        torch::manual_seed(1);
-        ModelConfig c = tiny(3, {12, 5, 0}, 8);
-        if (bias) c = withBias(c);
-        c.sparseStride = 4;
-        c.sparseSummary = 2;
-        if (layout != int(AttentionLayout::Dense)) c.layouts = {AttentionLayout(layout), AttentionLayout::Dense, AttentionLayout(layout)};
-        Dsmr net(c);
-        net->eval();
-        if (bias) randomiseBias(net, 21);
+        Dsmr net = decodingNet(bias, layout);
         auto tokens = randomTokens(8 * 4 + 5, 2);
         QVERIFY(maxDiff(forwardBySegments(net, tokens), decodeOneByOne(net, tokens)) < 1e-4);
         // Priming in chunks (as the generator does) gives the same last logits.
         auto caches = net->newCaches(1, torch::kCPU);
-        torch::Tensor last;
-        for (int64_t at = 0; at < tokens.size(1);) {
-            int64_t n = std::min<int64_t>(8 - caches[0].segment, tokens.size(1) - at);
-            last = net->step(tokens.narrow(1, at, n), caches)[0];
-            DsmrImpl::rollFull(caches, net->config.horizons, 8);
-            at += n;
-        }
-        QVERIFY(maxDiff(last, decodeOneByOne(net, tokens)[tokens.size(1) - 1]) < 1e-4);
+        QVERIFY(maxDiff(primeInChunks(net, tokens, caches), decodeOneByOne(net, tokens)[tokens.size(1) - 1]) < 1e-4);
     }
 
-    void halfDecodingFollowsFloatDecoding_data() {
-        QTest::addColumn<bool>("bias");
-        QTest::addColumn<int>("layout");
-        QTest::newRow("dense") << false << int(AttentionLayout::Dense);
-        QTest::newRow("dense + distance bias") << true << int(AttentionLayout::Dense);
-        QTest::newRow("strided + distance bias") << true << int(AttentionLayout::Strided);
-    }
+    void halfDecodingFollowsFloatDecoding_data() { decodingRows(false); }
     void halfDecodingFollowsFloatDecoding() {
         // The same network decoding with half caches and half weight copies against decoding in
         // float. Storing a value as half moves it by at most 2^-11 of itself.
         QFETCH(bool, bias);
         QFETCH(int, layout);
         torch::NoGradGuard g;
-        torch::manual_seed(1);
-        ModelConfig c = tiny(3, {12, 5, 0}, 8);
-        if (bias) c = withBias(c);
-        c.sparseStride = 4;
-        c.sparseSummary = 2;
-        if (layout != int(AttentionLayout::Dense)) c.layouts = {AttentionLayout(layout), AttentionLayout::Dense, AttentionLayout(layout)};
-        Dsmr net(c);
-        net->eval();
-        if (bias) randomiseBias(net, 21);
+        Dsmr net = decodingNet(bias, layout);
         auto tokens = randomTokens(8 * 4 + 5, 2);
         const auto reference = decodeOneByOne(net, tokens); // float caches: halfDecoding is off
         net->halfDecoding = true;
@@ -248,14 +255,7 @@ private slots:
         // Priming in chunks over half caches (attention in float over the converted keys) ends
         // where decoding one by one in half does.
         auto caches = net->newCaches(1, torch::kCPU);
-        torch::Tensor last;
-        for (int64_t at = 0; at < tokens.size(1);) {
-            int64_t n = std::min<int64_t>(8 - caches[0].segment, tokens.size(1) - at);
-            last = net->step(tokens.narrow(1, at, n), caches)[0];
-            DsmrImpl::rollFull(caches, net->config.horizons, 8);
-            at += n;
-        }
-        QVERIFY(maxDiff(last, half[tokens.size(1) - 1]) < 1e-3);
+        QVERIFY(maxDiff(primeInChunks(net, tokens, caches), half[tokens.size(1) - 1]) < 1e-3);
         QCOMPARE(caches[1].k.scalar_type(), torch::kHalf);
     }
 
