@@ -35,7 +35,12 @@ Sequence primer(QString* name) {
             for (Track& t : s.tracks) {
                 std::erase_if(t.notes, [&](const Note& n) { return n.start >= cut; });
                 for (Note& n : t.notes) n.length = std::min(n.length, cut - n.start);
+                std::erase_if(t.events, [&](const ChannelEvent& e) { return e.tick >= cut; });
+                std::erase_if(t.rawEvents, [&](const RawEvent& e) { return e.tick >= cut; });
             }
+            // The file's end (minutes later) goes too: the marker note of each run lands right
+            // after these 20 s, not after minutes of silence.
+            s.endTick = 0;
             s.updateEndTick();
             *name = f[f.size() - 2] + " (first 20 s)";
             return s;
