@@ -81,6 +81,24 @@ class TestContinueFlow : public QObject {
     }
 
 private slots:
+    // The first start shows a hint above the roll; it must wrap, not widen the window past a
+    // laptop's screen and push the Continue panel off its right edge.
+    void firstStartFitsALaptopScreen() {
+        auto w = makeWindow(new testutil::FakeContinuationService(1));
+        QWidget* hint = w->findChild<QWidget*>("hint");
+        QVERIFY(hint && hint->isVisible());
+        QVERIFY2(w->minimumSizeHint().width() <= 1280, qPrintable(QString::number(w->minimumSizeHint().width())));
+        w->resize(1280, 720);
+        QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+        QTRY_COMPARE(w->width(), 1280);
+        QWidget* panel = w->continuePanel();
+        const QRect inWindow(panel->mapTo(w.get(), QPoint(0, 0)), panel->size());
+        QVERIFY2(w->rect().contains(inWindow),
+                 qPrintable(QString("panel %1,%2 %3x%4 in a %5-wide window").arg(inWindow.x()).arg(inWindow.y())
+                                .arg(inWindow.width()).arg(inWindow.height()).arg(w->width())));
+        QVERIFY(hint->height() < 100); // wrapped onto a few lines, not a column of words
+    }
+
     void scriptedServiceStreamsTakes() {
         auto* fake = new testutil::FakeContinuationService(10);
         auto w = makeWindow(fake);

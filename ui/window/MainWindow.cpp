@@ -54,6 +54,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
                       "To record your own, pick a keyboard in Transport ▸ MIDI Input, press <b>R</b>, "
                       "play, then <b>Space</b>. Draw with the pencil (<b>D</b>)."));
     hint_->setStyleSheet("background: #263145; color: #c8d6ee; padding: 5px 10px;");
+    hint_->setWordWrap(true); // one line on a wide screen, two on a laptop; never wider than the window
     hint_->setVisible(false);
     layout->addWidget(hint_);
     layout->addWidget(roll_, 1);
