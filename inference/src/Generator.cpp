@@ -86,6 +86,11 @@ std::size_t firstUsefulToken(const ModelConfig& config, std::size_t n) {
 }
 } // namespace
 
+int defaultTokenCap(double seconds) {
+    constexpr double kTokensPerSecond = 200.0; // see the header; test_tokenizer_maestro measures it
+    return std::max(64, int(std::ceil(std::max(0.0, seconds) * kTokensPerSecond)));
+}
+
 Generator::Generator(std::shared_ptr<Model> model) : model_(std::move(model)) {}
 Generator::~Generator() = default;
 
@@ -185,8 +190,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         }
         torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
 
-        const int maxTokens = options.maxTokens > 0 ? options.maxTokens
-                                                    : std::max(64, int(std::ceil(options.seconds * 40)));
+        const int maxTokens = options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(options.seconds);
         const double stopAt = startAt + options.seconds;
         std::vector<tokens::StreamingDecoder> decoders;
         std::vector<Random> randoms;

@@ -1,10 +1,13 @@
 // Encode -> decode of real MAESTRO performances keeps every note.
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Dataset.h"
+#include "continuo/inference/Engine.h"
 #include "continuo/inference/Tokenizer.h"
 
 #include <QtTest>
 
+#include <algorithm>
+#include <deque>
 #include <map>
 
 using namespace continuo;
@@ -53,6 +56,43 @@ private slots:
         qInfo("%d files, %lld notes, %lld tokens, %.1f tokens per second of music, %.2f tokens per note, %lld same-step re-strikes merged",
               files, (long long)totalNotes, (long long)totalTokens, totalTokens / totalSeconds,
               double(totalTokens) / double(totalNotes), (long long)sameStep);
+    }
+
+    // A continuation stops at its length or at the token cap, whichever comes first. The default
+    // cap must not be the one that stops it: the densest ten seconds of real performances (fast
+    // passages with the pedal, every strike and release a token) must fit inside it.
+    void defaultTokenCapFitsTheDensestPlaying() {
+        const QString csv = QString(CONTINUO_SHARED_DATA) + "/maestro-v2/maestro-v2.0.0-train-validation.csv";
+        if (!QFile::exists(csv)) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        auto list = inference::listMidiFiles(csv.toStdString(), "");
+        QVERIFY(list.ok());
+        constexpr double kWindow = 10.0;
+        std::size_t densest = 0;
+        std::string where;
+        int files = 0;
+        for (std::size_t f = 0; f < list->files.size(); f += 20, ++files) {
+            auto midi = readMidiFile(list->files[f]);
+            QVERIFY2(midi.ok(), midi.error().c_str());
+            const auto toks = encode(performanceNotes(midi->sequence));
+            StreamingDecoder clock;
+            std::deque<double> window; // times of the tokens in the last kWindow seconds
+            for (int t : toks) {
+                clock.feed(t);
+                window.push_back(clock.now());
+                while (window.front() <= clock.now() - kWindow) window.pop_front();
+                if (window.size() > densest) {
+                    densest = window.size();
+                    where = list->files[f] + " at " + std::to_string(int(clock.now())) + " s";
+                }
+            }
+        }
+        QVERIFY(files >= 50);
+        const int cap = inference::defaultTokenCap(kWindow);
+        qInfo("densest %.0f s over %d performances: %zu tokens (%.0f per second) in %s; default cap %d",
+              kWindow, files, densest, double(densest) / kWindow, where.c_str(), cap);
+        QVERIFY(densest > std::size_t(40 * kWindow)); // the old cap of 40 per second was too low
+        QVERIFY(std::size_t(cap) >= densest);
+        QCOMPARE(inference::defaultTokenCap(0.1), 64); // short requests still get room to start
     }
 };
 

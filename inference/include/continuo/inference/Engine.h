@@ -67,10 +67,16 @@ struct SamplingOptions {
     std::uint64_t seed = 0;
 };
 
+/// The default cap on sampled tokens for `seconds` of music: 200 per second, at least 64. The
+/// densest ten seconds of MAESTRO playing hold about 150 tokens per second (fast passages,
+/// every strike and release a token), so the length, not the cap, ends a continuation, while a
+/// model that never moves time on still stops.
+int defaultTokenCap(double seconds);
+
 struct ContinueOptions {
     SamplingOptions sampling;
     double seconds = 15.0; ///< length of music to write (stop when time passes it)
-    int maxTokens = 0;     ///< hard cap on sampled tokens (0 = 40 per second of music, at least 64)
+    int maxTokens = 0;     ///< hard cap on sampled tokens (0 = defaultTokenCap(seconds))
     int variations = 1;    ///< 1..8, sampled side by side from one primed state
     int threads = -1;      ///< CPU threads; -1 = the model's RuntimeOptions::threads, 0 = automatic
 };
