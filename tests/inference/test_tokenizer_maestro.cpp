@@ -15,11 +15,14 @@ using namespace continuo::tokens;
 
 class TestTokenizerMaestro : public QObject {
     Q_OBJECT
+    static QString maestroCsv() {
+        return QString(CONTINUO_SHARED_DATA) + "/maestro-v2/maestro-v2.0.0-train-validation.csv";
+    }
+
 private slots:
     void everyNoteSurvives() {
-        const QString csv = QString(CONTINUO_SHARED_DATA) + "/maestro-v2/maestro-v2.0.0-train-validation.csv";
-        if (!QFile::exists(csv)) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
-        auto list = inference::listMidiFiles(csv.toStdString(), "");
+        if (!QFile::exists(maestroCsv())) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        auto list = inference::listMidiFiles(maestroCsv().toStdString(), "");
         QVERIFY(list.ok());
         // A fixed sample spread over the whole list (years and composers): every 40th file.
         std::int64_t totalNotes = 0, totalTokens = 0, sameStep = 0;
@@ -62,9 +65,8 @@ private slots:
     // cap must not be the one that stops it: the densest ten seconds of real performances (fast
     // passages with the pedal, every strike and release a token) must fit inside it.
     void defaultTokenCapFitsTheDensestPlaying() {
-        const QString csv = QString(CONTINUO_SHARED_DATA) + "/maestro-v2/maestro-v2.0.0-train-validation.csv";
-        if (!QFile::exists(csv)) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
-        auto list = inference::listMidiFiles(csv.toStdString(), "");
+        if (!QFile::exists(maestroCsv())) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        auto list = inference::listMidiFiles(maestroCsv().toStdString(), "");
         QVERIFY(list.ok());
         constexpr double kWindow = 10.0;
         std::size_t densest = 0;
