@@ -344,7 +344,7 @@ torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
     auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)
     if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu() && !caches.empty() &&
-        caches[0].k.scalar_type() == torch::kHalf && last.scalar_type() == torch::kFloat) {
+        caches.back().k.scalar_type() == torch::kHalf && last.scalar_type() == torch::kFloat) {
         const auto& w = embedHalf.of(embed->weight); // (V, C) halves
         const auto lc = last.reshape({-1}).contiguous();
         auto logits = torch::empty({1, w.size(0)}, last.options());
@@ -359,13 +359,25 @@ torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache
 std::vector<LayerCache> DsmrImpl::newCaches(int batch, torch::Device device) const {
     std::vector<LayerCache> caches(std::size_t(config.layers));
     const bool half = halfDecoding && device.is_cpu() && embed->weight.scalar_type() == torch::kFloat;
-    auto opts = torch::TensorOptions().dtype(half ? torch::kHalf : embed->weight.scalar_type()).device(device);
     for (int l = 0; l < config.layers; ++l) {
         auto& c = caches[std::size_t(l)];
+        const bool layerHalf = half && keyBound(l) <= kHalfKeyLimit;
+        auto opts = torch::TensorOptions().dtype(layerHalf ? torch::kHalf : embed->weight.scalar_type()).device(device);
         c.k = torch::zeros({batch, config.heads, config.horizon(l) + config.segment, config.headDim()}, opts);
         c.v = torch::zeros_like(c.k);
     }
     return caches;
+}
+
+double DsmrImpl::keyBound(int l) const {
+    torch::NoGradGuard g;
+    auto* block = (*blocks.ptr())[std::size_t(l)]->as<Block>(); // the list holder is const here, its blocks are not
+    const auto C = config.dModel;
+    const auto w = block->attention->qkv->weight.narrow(0, C, C).to(torch::kDouble); // (C, C), the key rows
+    const auto b = block->attention->qkv->bias.narrow(0, C, C).to(torch::kDouble);
+    const auto gain = block->norm1->weight.to(torch::kDouble), shift = block->norm1->bias.to(torch::kDouble);
+    const auto bound = (w * gain.unsqueeze(0)).norm(2, {1}) * std::sqrt(double(C)) + (torch::mv(w, shift) + b).abs();
+    return bound.max().item<double>();
 }
 
 void DsmrImpl::rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment) {

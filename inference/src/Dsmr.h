@@ -99,8 +99,15 @@ struct DsmrImpl : torch::nn::Module {
     torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
     /// Caches of float, or of half on the CPU where `halfDecoding` is set; a half cache makes
     /// step() read half copies of the weights for single rows (kernels::linearHalf) and the
-    /// cache itself through kernels::attendOneHeadHalf.
+    /// cache itself through kernels::attendOneHeadHalf. A layer whose keys can grow past
+    /// kHalfKeyLimit (keyBound) keeps float caches and weights: there half's coarse spacing
+    /// would move its attention logits.
     std::vector<LayerCache> newCaches(int batch, torch::Device device) const;
+    /// The largest |key| that layer l can produce, from its weights alone: LayerNorm gives
+    /// every input the norm sqrt(C) before the gain, so key channel i is at most
+    /// ||W_i * gain|| sqrt(C) + |W_i . shift + b_i|.
+    double keyBound(int l) const;
+    static constexpr double kHalfKeyLimit = 256; // half's spacing there is 1/8
     /// Rolls each cache whose segment is full (its last m_l keys become its memory).
     static void rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment);
 

@@ -259,6 +259,42 @@ private slots:
         QCOMPARE(caches[1].k.scalar_type(), torch::kHalf);
     }
 
+    void keyBoundHoldsAndLargeKeysStayInFloat() {
+        // keyBound is a true bound: no key the bundled model computes exceeds it, in any layer.
+        torch::NoGradGuard g;
+        auto loaded = Model::load(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors", {"cpu", 1, false});
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().c_str());
+        Dsmr& net = loaded.value()->impl().net;
+        auto caches = net->newCaches(1, torch::kCPU); // float: halfDecoding is off
+        const auto tokens = randomTokens(net->config.segment, 5);
+        net->step(tokens, caches);
+        for (int l = 0; l < net->config.layers; ++l) {
+            const auto& c = caches[std::size_t(l)];
+            const double largest = c.k.narrow(2, 0, c.length()).abs().max().item<double>();
+            const double bound = net->keyBound(l);
+            QVERIFY2(largest > 0 && largest <= bound, qPrintable(QString("layer %1: key %2, bound %3").arg(l).arg(largest).arg(bound)));
+        }
+        // A small network whose second layer's keys are scaled far past half's fine range: that
+        // layer keeps float caches, the others decode in half, and the logits still follow float.
+        torch::manual_seed(3);
+        Dsmr tinyNet(tiny(3, {8, 8, 8}, 8));
+        tinyNet->eval();
+        auto* block = tinyNet->blocks[1]->as<Block>();
+        const auto C = tinyNet->config.dModel;
+        block->attention->qkv->weight.narrow(0, C, C).mul_(1000.0);
+        QVERIFY(tinyNet->keyBound(1) > DsmrImpl::kHalfKeyLimit);
+        QVERIFY(tinyNet->keyBound(0) <= DsmrImpl::kHalfKeyLimit);
+        auto sequence = randomTokens(8 * 3 + 3, 4);
+        const auto reference = decodeOneByOne(tinyNet, sequence);
+        tinyNet->halfDecoding = true;
+        auto mixed = tinyNet->newCaches(1, torch::kCPU);
+        QCOMPARE(mixed[0].k.scalar_type(), torch::kHalf);
+        QCOMPARE(mixed[1].k.scalar_type(), torch::kFloat);
+        QCOMPARE(mixed[2].k.scalar_type(), torch::kHalf);
+        const double diff = maxDiff(reference, decodeOneByOne(tinyNet, sequence));
+        QVERIFY2(diff > 0 && diff < 1e-3, qPrintable(QString("logits differ by %1").arg(diff)));
+    }
+
     void halfDecodingKeepsTheBundledModelsDistribution() {
         // The bundled model on music it writes itself (1,000 events, four segments, so that the
         // window slides): next-event probabilities decoded in half against float.
