@@ -343,8 +343,11 @@ torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache
     auto x = embed(tokens); // (B, T, C)
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
     auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)
-    if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu() && !caches.empty() &&
-        caches.back().k.scalar_type() == torch::kHalf && last.scalar_type() == torch::kFloat) {
+    // The output embedding reads half copies whenever the model decodes in half, even where
+    // some layers keep float (keyBound).
+    const bool anyHalf = std::any_of(caches.begin(), caches.end(),
+                                     [](const LayerCache& c) { return c.k.scalar_type() == torch::kHalf; });
+    if (last.size(0) == 1 && !last.requires_grad() && last.is_cpu() && anyHalf && last.scalar_type() == torch::kFloat) {
         const auto& w = embedHalf.of(embed->weight); // (V, C) halves
         const auto lc = last.reshape({-1}).contiguous();
         auto logits = torch::empty({1, w.size(0)}, last.options());

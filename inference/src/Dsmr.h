@@ -107,7 +107,7 @@ struct DsmrImpl : torch::nn::Module {
     /// every input the norm sqrt(C) before the gain, so key channel i is at most
     /// ||W_i * gain|| sqrt(C) + |W_i . shift + b_i|.
     double keyBound(int l) const;
-    static constexpr double kHalfKeyLimit = 256; // half's spacing there is 1/8
+    static constexpr double kHalfKeyLimit = 256; // below it, half's spacing is at most 1/8
     /// Rolls each cache whose segment is full (its last m_l keys become its memory).
     static void rollFull(std::vector<LayerCache>& caches, const std::vector<int>& horizons, int segment);
 
