@@ -37,4 +37,18 @@ void attendOneHead(const float* __restrict q, const float* __restrict k, std::in
     }
 }
 
+void layerNormRow(const float* x, std::int64_t n, const float* gain, const float* shift, float eps, float* y) {
+    double sum = 0, squares = 0;
+    for (std::int64_t i = 0; i < n; ++i) sum += x[i];
+    const double mean = sum / double(n);
+    for (std::int64_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
+    const float m = float(mean), inv = float(1.0 / std::sqrt(squares / double(n) + double(eps)));
+    for (std::int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * inv * (gain ? gain[i] : 1.0f) + (shift ? shift[i] : 0.0f);
+}
+
+void geluInPlace(float* x, std::int64_t n) {
+    constexpr float kInvSqrt2 = 0.70710678118654752f;
+    for (std::int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+}
+
 } // namespace continuo::inference::kernels

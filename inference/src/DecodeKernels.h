@@ -23,4 +23,11 @@ void attendOneHead(const float* q, const float* k, std::int64_t kStride, const f
                    const float* v, std::int64_t vStride, const float* bias, std::int64_t K, std::int64_t D,
                    float scale, float* scratch, float* y);
 
+/// LayerNorm of one row of n floats, as torch::nn::LayerNorm computes it (biased variance,
+/// `eps` inside the square root): y = (x - mean) / sqrt(var + eps) * gain + shift. y may be x.
+void layerNormRow(const float* x, std::int64_t n, const float* gain, const float* shift, float eps, float* y);
+
+/// x = x * Phi(x) in place for n floats: GELU with the exact normal CDF, torch::gelu's default.
+void geluInPlace(float* x, std::int64_t n);
+
 } // namespace continuo::inference::kernels

@@ -167,6 +167,19 @@ torch::Tensor RelativeAttentionImpl::biasByDistance() const {
     return distanceBias.index_select(1, bucketOf.to(distanceBias.device())); // (H, R)
 }
 
+void RelativeAttentionImpl::refreshDecodingTables() {
+    if (!flipped.defined() || flippedVersion != std::int64_t(table._version())) {
+        flipped = table.detach().flip({1}).contiguous();
+        flippedVersion = std::int64_t(table._version());
+        flippedHalf = {};
+    }
+    if (distanceBias.defined() &&
+        (!flippedBias.defined() || flippedBiasVersion != std::int64_t(distanceBias._version()))) {
+        flippedBias = biasByDistance().detach().flip({1}).contiguous(); // (H, R), column c: distance R-1-c
+        flippedBiasVersion = std::int64_t(distanceBias._version());
+    }
+}
+
 torch::Tensor RelativeAttentionImpl::forward(const torch::Tensor& x, const LayerMemory& memory,
                                              torch::Tensor* k, torch::Tensor* v) {
     const auto B = x.size(0), T = x.size(1), C = x.size(2);
@@ -194,16 +207,7 @@ torch::Tensor RelativeAttentionImpl::step(const torch::Tensor& x, LayerCache& ca
     const auto cacheType = half ? torch::kHalf : torch::kFloat;
     if (T == 1 && layout == AttentionLayout::Dense && !torch::GradMode::is_enabled() && rowsContiguous(keys, cacheType) &&
         rowsContiguous(values, cacheType) && rowsContiguous(table)) {
-        if (!flipped.defined() || flippedVersion != std::int64_t(table._version())) {
-            flipped = table.flip({1}).contiguous();
-            flippedVersion = std::int64_t(table._version());
-            flippedHalf = {};
-        }
-        if (distanceBias.defined() &&
-            (!flippedBias.defined() || flippedBiasVersion != std::int64_t(distanceBias._version()))) {
-            flippedBias = biasByDistance().flip({1}).contiguous(); // (H, R), column c: distance R-1-c
-            flippedBiasVersion = std::int64_t(distanceBias._version());
-        }
+        refreshDecodingTables();
         const auto R = flipped.size(1);
         const auto bias = distanceBias.defined() ? flippedBias.narrow(1, R - K, K) : torch::Tensor();
         if (half)
@@ -339,7 +343,129 @@ torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMe
     return torch::matmul(x, embed->weight.t()); // (B, T, V), output tied to the embedding
 }
 
+namespace {
+/// y (rows x out) = x (rows x in) W^T + b through the small-batch kernels: the half copy where
+/// `half` is given, else the float weights.
+void project(torch::nn::Linear& layer, HalfCopy* half, const float* x, std::int64_t rows, float* y) {
+    const auto& w = layer->weight;
+    const float* bias = layer->bias.defined() ? layer->bias.data_ptr<float>() : nullptr;
+    if (half)
+        kernels::linearHalfRows(x, rows, w.size(1), halves(half->of(w)), w.size(0), bias, y);
+    else
+        kernels::linearRows(x, rows, w.size(1), w.data_ptr<float>(), w.size(0), bias, y);
+}
+
+bool plainFloat(const torch::Tensor& t) {
+    return t.defined() && t.is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
+}
+bool plainLinear(const torch::nn::Linear& layer) {
+    return plainFloat(layer->weight) && (!layer->bias.defined() || plainFloat(layer->bias));
+}
+bool plainNorm(const torch::nn::LayerNorm& norm) {
+    return plainFloat(norm->weight) && plainFloat(norm->bias);
+}
+} // namespace
+
+torch::Tensor DsmrImpl::stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
+    if (!fusedDecoding || tokens.dim() != 2 || tokens.size(1) != 1 || !tokens.is_cpu() || is_training() || torch::GradMode::is_enabled() ||
+        caches.size() != std::size_t(config.layers) || !plainFloat(embed->weight) || !plainNorm(norm))
+        return {};
+    const std::int64_t B = tokens.size(0);
+    if (B < 1 || B > kernels::kMaxSmallBatch) return {};
+    bool anyHalf = false;
+    for (int l = 0; l < config.layers; ++l) {
+        const LayerCache& c = caches[std::size_t(l)];
+        auto* block = blocks[std::size_t(l)]->as<Block>();
+        const auto& a = *block->attention;
+        const bool half = c.k.defined() && c.k.scalar_type() == torch::kHalf;
+        if (a.layout != AttentionLayout::Dense || !c.k.defined() || !c.v.defined() || !c.k.is_cpu() ||
+            !c.k.is_contiguous() || !c.v.is_contiguous() || c.v.scalar_type() != c.k.scalar_type() ||
+            (!half && c.k.scalar_type() != torch::kFloat) || c.k.size(0) != B || c.length() >= c.k.size(2) ||
+            !plainLinear(a.qkv) || !plainLinear(a.out) || !plainLinear(block->ff1) || !plainLinear(block->ff2) ||
+            !plainNorm(block->norm1) || !plainNorm(block->norm2) || !plainFloat(a.table))
+            return {};
+        anyHalf = anyHalf || half;
+    }
+    if (!anyHalf) return {}; // float decoding keeps its tensor path, and so its exact results
+
+    const std::int64_t C = config.dModel, H = config.heads, D = config.headDim(), F = config.ffDim;
+    const std::int64_t V = embed->weight.size(0);
+    const auto ids = tokens.to(torch::kLong).contiguous();
+    std::vector<float> x(std::size_t(B * C)), h(x.size()), att(x.size()), o(x.size());
+    std::vector<float> qkv(std::size_t(B * 3 * C)), ff(std::size_t(B * F)), scratch;
+    const float* table = embed->weight.data_ptr<float>();
+    for (std::int64_t b = 0; b < B; ++b) {
+        const std::int64_t id = ids.data_ptr<std::int64_t>()[b];
+        if (id < 0 || id >= V) return {}; // the tensor path raises the error
+        std::copy(table + id * C, table + (id + 1) * C, x.begin() + b * C);
+    }
+    auto normRows = [&](torch::nn::LayerNorm& n, const float* in, float* out) {
+        const float eps = float(n->options.eps());
+        for (std::int64_t b = 0; b < B; ++b)
+            kernels::layerNormRow(in + b * C, C, n->weight.data_ptr<float>(), n->bias.data_ptr<float>(), eps, out + b * C);
+    };
+    const float scale = 1.0f / std::sqrt(float(D));
+    for (int l = 0; l < config.layers; ++l) {
+        auto* block = blocks[std::size_t(l)]->as<Block>();
+        RelativeAttentionImpl& a = *block->attention;
+        LayerCache& c = caches[std::size_t(l)];
+        const bool half = c.k.scalar_type() == torch::kHalf;
+        normRows(block->norm1, x.data(), h.data());
+        project(a.qkv, half ? &a.qkvHalf : nullptr, h.data(), B, qkv.data());
+        // This token's key and value join the cache, (B, H, rows, D).
+        const std::int64_t rows = c.k.size(2), at = c.length(), K = at + 1;
+        for (std::int64_t b = 0; b < B; ++b)
+            for (std::int64_t hd = 0; hd < H; ++hd) {
+                const float* key = qkv.data() + b * 3 * C + C + hd * D;
+                const float* value = key + C;
+                const std::int64_t offset = ((b * H + hd) * rows + at) * D;
+                if (half) {
+                    kernels::floatsToHalves(key, D, reinterpret_cast<std::uint16_t*>(c.k.data_ptr<at::Half>()) + offset);
+                    kernels::floatsToHalves(value, D, reinterpret_cast<std::uint16_t*>(c.v.data_ptr<at::Half>()) + offset);
+                } else {
+                    std::copy(key, key + D, c.k.data_ptr<float>() + offset);
+                    std::copy(value, value + D, c.v.data_ptr<float>() + offset);
+                }
+            }
+        c.segment += 1;
+        a.refreshDecodingTables();
+        const std::int64_t R = a.flipped.size(1); // row r: distance R-1-r; the key at distance d = K-1-j reads row R-K+j
+        const float* bias = a.distanceBias.defined() ? a.flippedBias.data_ptr<float>() + (R - K) : nullptr;
+        scratch.resize(std::size_t(K));
+        for (std::int64_t b = 0; b < B; ++b)
+            for (std::int64_t hd = 0; hd < H; ++hd) {
+                const float* q = qkv.data() + b * 3 * C + hd * D;
+                const std::int64_t head = (b * H + hd) * rows * D;
+                float* y = att.data() + b * C + hd * D;
+                const float* headBias = bias ? bias + hd * R : nullptr;
+                if (half) {
+                    const std::uint16_t* e = halves(a.flippedHalf.of(a.flipped)) + (hd * R + R - K) * D;
+                    const auto* k = reinterpret_cast<const std::uint16_t*>(c.k.data_ptr<at::Half>()) + head;
+                    const auto* v = reinterpret_cast<const std::uint16_t*>(c.v.data_ptr<at::Half>()) + head;
+                    kernels::attendOneHeadHalf(q, k, D, e, D, v, D, headBias, K, D, scale, scratch.data(), y);
+                } else {
+                    const float* e = a.flipped.data_ptr<float>() + (hd * R + R - K) * D;
+                    kernels::attendOneHead(q, c.k.data_ptr<float>() + head, D, e, D, c.v.data_ptr<float>() + head, D,
+                                           headBias, K, D, scale, scratch.data(), y);
+                }
+            }
+        project(a.out, half ? &a.outHalf : nullptr, att.data(), B, o.data());
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+        normRows(block->norm2, x.data(), h.data());
+        project(block->ff1, half ? &block->ff1Half : nullptr, h.data(), B, ff.data());
+        kernels::geluInPlace(ff.data(), B * F);
+        project(block->ff2, half ? &block->ff2Half : nullptr, ff.data(), B, o.data());
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+    }
+    normRows(norm, x.data(), h.data());
+    auto logits = torch::empty({B, V}, embed->weight.options());
+    // Tied output embedding, read as half as in step().
+    kernels::linearHalfRows(h.data(), B, C, halves(embedHalf.of(embed->weight)), V, nullptr, logits.data_ptr<float>());
+    return logits; // (B, V)
+}
+
 torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
+    if (auto fused = stepFused(tokens, caches); fused.defined()) return fused;
     auto x = embed(tokens); // (B, T, C)
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
     auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)

@@ -59,6 +59,8 @@ struct RelativeAttentionImpl : torch::nn::Module {
 
     /// The distance bias spread over distances (H, R), column = distance; undefined = none.
     torch::Tensor biasByDistance() const;
+    /// Brings `flipped` and `flippedBias` up to date with the weights (decoding).
+    void refreshDecodingTables();
 
     torch::nn::Linear qkv{nullptr}, out{nullptr};
     torch::Tensor table; ///< (H, R, D) relative embeddings, row = distance
@@ -97,6 +99,13 @@ struct DsmrImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories);
     /// Decoding: tokens (B, T) appended to the caches -> logits of the last position (B, V).
     torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
+    /// step() for one token per stream (B <= kernels::kMaxSmallBatch) where the model decodes
+    /// in half on the CPU with dense layouts and no gradients: the whole network in plain
+    /// loops over the weights and caches, with the kernels step() uses, and no tensor
+    /// operation per layer. At this size LibTorch's dispatch and allocations cost more than
+    /// the arithmetic. Returns the logits (B, V), or an undefined tensor where it does not
+    /// apply (step() then takes the tensor path, which it matches to float rounding).
+    torch::Tensor stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
     /// Caches of float, or of half on the CPU where `halfDecoding` is set; a half cache makes
     /// step() read half copies of the weights for single rows (kernels::linearHalf) and the
     /// cache itself through kernels::attendOneHeadHalf. A layer whose keys can grow past
@@ -121,6 +130,8 @@ struct DsmrImpl : torch::nn::Module {
     bool recompute = false;
     /// Decoding keeps its caches and weight copies in half (RuntimeOptions::halfDecoding).
     bool halfDecoding = false;
+    /// step() may take stepFused(); false keeps every step on the tensor path (tests compare).
+    bool fusedDecoding = true;
     HalfCopy embedHalf;
 };
 TORCH_MODULE(Dsmr);

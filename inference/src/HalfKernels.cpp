@@ -67,6 +67,11 @@ void linearHalfPlain(const float* x, std::int64_t in, const std::uint16_t* w, st
     }
 }
 
+void linearHalfRowsPlain(const float* x, std::int64_t rows, std::int64_t in, const std::uint16_t* w, std::int64_t out,
+                         const float* bias, float* y) {
+    for (std::int64_t r = 0; r < rows; ++r) linearHalfPlain(x + r * in, in, w, out, bias, y + r * out);
+}
+
 void attendPlain(const float* q, const std::uint16_t* k, std::int64_t kStride, const std::uint16_t* e,
                  std::int64_t eStride, const std::uint16_t* v, std::int64_t vStride, const float* bias, std::int64_t K,
                  std::int64_t D, float scale, float* scratch, float* y) {
@@ -164,6 +169,36 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
     for (int n = 0; n < NV; ++n) _mm256_storeu_ps(y + 8 * n, acc[n]);
 }
 
+/// R rows (2..4) against one weight row at a time: each weight is converted once for all of
+/// them, and the R sums are independent chains.
+template <int R>
+CONTINUO_F16C void linearHalfRowsFast(const float* x, std::int64_t in, const std::uint16_t* w, std::int64_t out,
+                                      const float* bias, float* y) {
+    const std::int64_t in8 = in & ~std::int64_t(7);
+    for (std::int64_t o = 0; o < out; ++o) {
+        const std::uint16_t* wo = w + o * in;
+        __m256 acc[R];
+        for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+        for (std::int64_t i = 0; i < in8; i += 8) {
+            const __m256 wv = load8(wo + i);
+            for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + r * in + i), acc[r]);
+        }
+        for (int r = 0; r < R; ++r) {
+            float s = total(acc[r]);
+            for (std::int64_t i = in8; i < in; ++i) s += halfToFloat(wo[i]) * x[r * in + i];
+            y[r * out + o] = s + (bias ? bias[o] : 0.0f);
+        }
+    }
+}
+
+CONTINUO_F16C void floatsToHalvesFast(const float* in, std::int64_t n, std::uint16_t* out) {
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; ++i) out[i] = floatToHalf(in[i]);
+}
+
 bool detectF16c() {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -193,6 +228,33 @@ void linearHalf(const float* x, std::int64_t in, const std::uint16_t* w, std::in
     if (halfKernelsAccelerated()) return linearHalfFast(x, in, w, out, bias, y);
 #endif
     linearHalfPlain(x, in, w, out, bias, y);
+}
+
+void linearHalfRows(const float* x, std::int64_t rows, std::int64_t in, const std::uint16_t* w, std::int64_t out,
+                    const float* bias, float* y) {
+#if defined(CONTINUO_HALF_X86)
+    if (halfKernelsAccelerated()) {
+        // Up to four rows share one pass over the weights; more rows take further passes.
+        for (std::int64_t r = 0; r < rows;) {
+            const std::int64_t n = rows - r;
+            const float* xr = x + r * in;
+            float* yr = y + r * out;
+            if (n >= 4) linearHalfRowsFast<4>(xr, in, w, out, bias, yr), r += 4;
+            else if (n == 3) linearHalfRowsFast<3>(xr, in, w, out, bias, yr), r += 3;
+            else if (n == 2) linearHalfRowsFast<2>(xr, in, w, out, bias, yr), r += 2;
+            else linearHalfFast(xr, in, w, out, bias, yr), r += 1;
+        }
+        return;
+    }
+#endif
+    linearHalfRowsPlain(x, rows, in, w, out, bias, y);
+}
+
+void floatsToHalves(const float* in, std::int64_t n, std::uint16_t* out) {
+#if defined(CONTINUO_HALF_X86)
+    if (halfKernelsAccelerated()) return floatsToHalvesFast(in, n, out);
+#endif
+    for (std::int64_t i = 0; i < n; ++i) out[i] = floatToHalf(in[i]);
 }
 
 void attendOneHeadHalf(const float* q, const std::uint16_t* k, std::int64_t kStride, const std::uint16_t* e,

@@ -24,6 +24,12 @@ void allowAcceleratedHalfKernels(bool allowed);
 void linearHalf(const float* x, std::int64_t in, const std::uint16_t* w, std::int64_t out, const float* bias,
                 float* y);
 
+/// linearHalf for `rows` rows at once (x rows x in, y rows x out, contiguous): each weight is
+/// read and converted once for all rows, as kernels::linearRows does in float.
+void linearHalfRows(const float* x, std::int64_t rows, std::int64_t in, const std::uint16_t* w, std::int64_t out,
+                    const float* bias, float* y);
+/// out[i] = floatToHalf(in[i]) for i < n.
+void floatsToHalves(const float* in, std::int64_t n, std::uint16_t* out);
 /// kernels::attendOneHead with k, e and v as halves (rows of D halves, `kStride`, `eStride`,
 /// `vStride` halves apart); q, bias, scratch and y are floats as there.
 void attendOneHeadHalf(const float* q, const std::uint16_t* k, std::int64_t kStride, const std::uint16_t* e,

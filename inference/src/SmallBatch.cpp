@@ -48,6 +48,35 @@ inline void rowsOf(const float* __restrict x, std::int64_t in, const float* __re
         }
     }
 }
+/// One row, four weight rows per pass over it: four independent chains, where one row against
+/// one weight row at a time would wait on each addition.
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void oneRow(const float* __restrict x, std::int64_t in, const float* __restrict w, std::int64_t out,
+                   const float* __restrict bias, float* __restrict y) {
+    std::int64_t o = 0;
+#if defined(__GNUC__)
+    for (; o + 4 <= out; o += 4) {
+        const float* w0 = w + o * in;
+        Lanes a0{}, a1{}, a2{}, a3{};
+        std::int64_t i = 0;
+        for (; i + 8 <= in; i += 8) {
+            const Lanes xv = load(x + i);
+            a0 += load(w0 + i) * xv;
+            a1 += load(w0 + in + i) * xv;
+            a2 += load(w0 + 2 * in + i) * xv;
+            a3 += load(w0 + 3 * in + i) * xv;
+        }
+        float s[4] = {total(a0), total(a1), total(a2), total(a3)};
+        for (int r = 0; r < 4; ++r) {
+            for (std::int64_t j = i; j < in; ++j) s[r] += w0[r * in + j] * x[j];
+            y[o + r] = s[r] + (bias ? bias[o + r] : 0.0f);
+        }
+    }
+#endif
+    if (o < out) rowsOf<1>(x, in, w + o * in, out - o, bias ? bias + o : nullptr, y + o);
+}
 } // namespace
 
 CONTINUO_CLONES
@@ -61,7 +90,7 @@ void linearRows(const float* x, std::int64_t rows, std::int64_t in, const float*
         if (n >= 4) rowsOf<4>(xr, in, w, out, bias, yr), r += 4;
         else if (n == 3) rowsOf<3>(xr, in, w, out, bias, yr), r += 3;
         else if (n == 2) rowsOf<2>(xr, in, w, out, bias, yr), r += 2;
-        else rowsOf<1>(xr, in, w, out, bias, yr), r += 1;
+        else oneRow(xr, in, w, out, bias, yr), r += 1;
     }
 }
 

@@ -259,6 +259,64 @@ private slots:
         QCOMPARE(caches[1].k.scalar_type(), torch::kHalf);
     }
 
+    void fusedDecodingEqualsTheTensorPath() {
+        // stepFused (the whole network in plain loops) against step()'s tensor path, both in
+        // half, one token at a time through four segments with memory; then three streams side
+        // by side against each stream decoded alone. The second layer keeps float caches
+        // (keyBound), so both kinds of layer run.
+        torch::NoGradGuard g;
+        Dsmr net = decodingNet(true, int(AttentionLayout::Dense));
+        auto* block = net->blocks[1]->as<Block>();
+        const auto C = net->config.dModel;
+        block->attention->qkv->weight.narrow(0, C, C).mul_(1000.0);
+        net->halfDecoding = true;
+        const auto tokens = randomTokens(8 * 4 + 5, 6);
+        net->fusedDecoding = false;
+        const auto reference = decodeOneByOne(net, tokens);
+        net->fusedDecoding = true;
+        auto caches = net->newCaches(1, torch::kCPU);
+        QCOMPARE(caches[0].k.scalar_type(), torch::kHalf);
+        QCOMPARE(caches[1].k.scalar_type(), torch::kFloat);
+        std::vector<torch::Tensor> fused;
+        for (int64_t i = 0; i < tokens.size(1); ++i) {
+            auto logits = net->stepFused(tokens.narrow(1, i, 1), caches);
+            QVERIFY2(logits.defined(), "the fused path declined a dense half network");
+            fused.push_back(logits[0]);
+            DsmrImpl::rollFull(caches, net->config.horizons, net->config.segment);
+        }
+        const double diff = maxDiff(reference, torch::stack(fused));
+        QVERIFY2(diff < 1e-4, qPrintable(QString("fused against tensor path: %1").arg(diff)));
+
+        // Three streams at once: each row as that stream alone.
+        const auto three = torch::cat({randomTokens(20, 7), randomTokens(20, 8), randomTokens(20, 9)}, 0); // (3, 20)
+        auto together = net->newCaches(3, torch::kCPU);
+        torch::Tensor last;
+        for (int64_t i = 0; i < three.size(1); ++i) {
+            last = net->stepFused(three.narrow(1, i, 1), together);
+            QVERIFY(last.defined());
+            DsmrImpl::rollFull(together, net->config.horizons, net->config.segment);
+        }
+        for (int64_t b = 0; b < 3; ++b) {
+            auto alone = net->newCaches(1, torch::kCPU);
+            torch::Tensor mine;
+            for (int64_t i = 0; i < three.size(1); ++i) {
+                mine = net->stepFused(three.narrow(0, b, 1).narrow(1, i, 1), alone);
+                DsmrImpl::rollFull(alone, net->config.horizons, net->config.segment);
+            }
+            QVERIFY2(maxDiff(mine[0], last[b]) < 1e-5, qPrintable(QString("stream %1").arg(b)));
+        }
+        QVERIFY(maxDiff(last[0], last[1]) > 1e-2); // the streams really differ
+
+        // Where it does not apply it declines, and step() takes the tensor path.
+        net->halfDecoding = false;
+        auto floatCaches = net->newCaches(1, torch::kCPU);
+        QVERIFY(!net->stepFused(tokens.narrow(1, 0, 1), floatCaches).defined());
+        Dsmr sparse = decodingNet(true, int(AttentionLayout::Strided));
+        sparse->halfDecoding = true;
+        auto sparseCaches = sparse->newCaches(1, torch::kCPU);
+        QVERIFY(!sparse->stepFused(tokens.narrow(1, 0, 1), sparseCaches).defined());
+    }
+
     void keyBoundHoldsAndLargeKeysStayInFloat() {
         // keyBound is a true bound: no key the bundled model computes exceeds it, in any layer.
         torch::NoGradGuard g;

@@ -154,6 +154,91 @@ private slots:
             QVERIFY(std::abs(double(noBias[std::size_t(o)]) + double(bias[std::size_t(o)]) - double(y[std::size_t(o)])) < 1e-5);
     }
 
+    void linearHalfRowsEqualsDoubleReference_data() {
+        QTest::addColumn<bool>("accelerated");
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("in");
+        QTest::addColumn<int>("out");
+        for (bool fast : {true, false}) {
+            const char* path = fast ? "fast path" : "plain path";
+            for (int rows : {1, 2, 3, 4, 7})
+                QTest::newRow(qPrintable(QString("%1, %2 rows, 192 -> 576").arg(path).arg(rows))) << fast << rows << 192 << 576;
+            QTest::newRow(qPrintable(QString("%1, 3 rows, 21 -> 7 (tails)").arg(path))) << fast << 3 << 21 << 7;
+        }
+    }
+    void linearHalfRowsEqualsDoubleReference() {
+        // Several rows through one pass over the weights: each row as its own product.
+        QFETCH(bool, accelerated);
+        QFETCH(int, rows);
+        QFETCH(int, in);
+        QFETCH(int, out);
+        allowAcceleratedHalfKernels(accelerated);
+        std::mt19937 rng(std::uint32_t(rows * 1000 + in * 31 + out));
+        const auto w = randomHalves(std::size_t(in) * std::size_t(out), 0.05f, rng);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> x(static_cast<std::size_t>(rows * in)), bias(static_cast<std::size_t>(out)),
+            y(static_cast<std::size_t>(rows * out), -1.0f);
+        for (auto& f : x) f = normal(rng);
+        for (auto& f : bias) f = normal(rng);
+        linearHalfRows(x.data(), rows, in, w.data(), out, bias.data(), y.data());
+        double worst = 0;
+        for (int r = 0; r < rows; ++r)
+            for (int o = 0; o < out; ++o) {
+                double ref = bias[std::size_t(o)];
+                for (int i = 0; i < in; ++i) ref += halfValue(w[std::size_t(o * in + i)]) * double(x[std::size_t(r * in + i)]);
+                worst = std::max(worst, std::abs(ref - double(y[std::size_t(r * out + o)])));
+            }
+        QVERIFY2(worst < 1e-5, qPrintable(QString("largest error %1").arg(worst)));
+    }
+
+    void floatsToHalvesRoundsLikeFloatToHalf_data() {
+        QTest::addColumn<bool>("accelerated");
+        QTest::newRow("fast path") << true;
+        QTest::newRow("plain path") << false;
+    }
+    void floatsToHalvesRoundsLikeFloatToHalf() {
+        // Ordinary values, ties, subnormals, overflow, infinities and a tail shorter than a vector.
+        QFETCH(bool, accelerated);
+        allowAcceleratedHalfKernels(accelerated);
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal(0.0f, 30.0f);
+        std::vector<float> in;
+        for (int i = 0; i < 997; ++i) in.push_back(normal(rng));
+        for (float f : {0.0f, -0.0f, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, 3e-6f, -7e-8f, 65504.0f, 65520.0f, 1e6f,
+                        -std::numeric_limits<float>::infinity()})
+            in.push_back(f);
+        std::vector<std::uint16_t> out(in.size());
+        floatsToHalves(in.data(), std::int64_t(in.size()), out.data());
+        for (std::size_t i = 0; i < in.size(); ++i)
+            QVERIFY2(out[i] == floatToHalf(in[i]), qPrintable(QString("value %1").arg(double(in[i]))));
+    }
+
+    void layerNormAndGeluEqualDoubleReference() {
+        std::mt19937 rng(9);
+        std::normal_distribution<float> normal(0.5f, 3.0f);
+        const int n = 192;
+        std::vector<float> x(n), gain(n), shift(n), y(n);
+        for (auto& f : x) f = normal(rng);
+        for (auto& f : gain) f = normal(rng);
+        for (auto& f : shift) f = normal(rng);
+        layerNormRow(x.data(), n, gain.data(), shift.data(), 1e-5f, y.data());
+        double mean = 0, var = 0;
+        for (float f : x) mean += f;
+        mean /= n;
+        for (float f : x) var += (f - mean) * (f - mean);
+        var /= n;
+        for (int i = 0; i < n; ++i) {
+            const double ref = (x[std::size_t(i)] - mean) / std::sqrt(var + 1e-5) * gain[std::size_t(i)] + shift[std::size_t(i)];
+            QVERIFY2(std::abs(ref - y[std::size_t(i)]) < 1e-5 * (1 + std::abs(ref)), qPrintable(QString::number(i)));
+        }
+        auto g = x;
+        geluInPlace(g.data(), n);
+        for (int i = 0; i < n; ++i) {
+            const double v = x[std::size_t(i)], ref = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+            QVERIFY(std::abs(ref - g[std::size_t(i)]) < 1e-6 * (1 + std::abs(ref)));
+        }
+    }
+
     void attendHalfEqualsDoubleReference_data() {
         QTest::addColumn<bool>("accelerated");
         QTest::addColumn<int>("D");
