@@ -140,6 +140,41 @@ CONTINUO_F16C void linearHalfFast(const float* x, std::int64_t in, const std::ui
     if (o < out) linearHalfPlain(x, in, w + o * in, out - o, bias ? bias + o : nullptr, y + o);
 }
 
+/// exp(x) for eight floats x <= 0 (logits less their largest): 2^n e^r with |r| <= ln 2 / 2 and
+/// Cephes' degree-6 polynomial for e^r, within 2 ulp of std::exp; below -87 (2^-126, the
+/// smallest normal float) it gives a tiny value instead of a subnormal or zero.
+CONTINUO_F16C_INLINE __m256 exp8(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    const __m256 e = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(e, _mm256_castsi256_ps(bits));
+}
+
+/// kernels::exponentiate, eight logits at a time.
+CONTINUO_F16C float exponentiateFast(float* scratch, std::int64_t K, float top) {
+    const __m256 t = _mm256_set1_ps(top);
+    __m256 sum = _mm256_setzero_ps();
+    std::int64_t j = 0;
+    for (; j + 8 <= K; j += 8) {
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scratch + j), t));
+        _mm256_storeu_ps(scratch + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    float rest = 0;
+    for (; j < K; ++j) rest += (scratch[j] = std::exp(scratch[j] - top));
+    return 1.0f / (total(sum) + rest);
+}
+
 /// D = 8 x NV: the query and the output stay in NV registers each.
 template <int NV>
 CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64_t kStride, const std::uint16_t* e,
@@ -158,7 +193,7 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
         scratch[j] = s;
         top = std::max(top, s);
     }
-    const float inv = exponentiate(scratch, K, top);
+    const float inv = exponentiateFast(scratch, K, top);
     __m256 acc[NV];
     for (int n = 0; n < NV; ++n) acc[n] = _mm256_setzero_ps();
     for (std::int64_t j = 0; j < K; ++j) {
@@ -169,26 +204,35 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
     for (int n = 0; n < NV; ++n) _mm256_storeu_ps(y + 8 * n, acc[n]);
 }
 
-/// R rows (2..4) against one weight row at a time: each weight is converted once for all of
-/// them, and the R sums are independent chains.
-template <int R>
+/// R rows (2..4) against O weight rows per pass: each weight is converted once for all rows,
+/// and the R x O sums are independent chains, enough to hide the latency of each addition.
+template <int R, int O>
 CONTINUO_F16C void linearHalfRowsFast(const float* x, std::int64_t in, const std::uint16_t* w, std::int64_t out,
                                       const float* bias, float* y) {
     const std::int64_t in8 = in & ~std::int64_t(7);
-    for (std::int64_t o = 0; o < out; ++o) {
-        const std::uint16_t* wo = w + o * in;
-        __m256 acc[R];
-        for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    std::int64_t o = 0;
+    for (; o + O <= out; o += O) {
+        __m256 acc[R][O];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) acc[r][c] = _mm256_setzero_ps();
         for (std::int64_t i = 0; i < in8; i += 8) {
-            const __m256 wv = load8(wo + i);
-            for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + r * in + i), acc[r]);
+            __m256 wv[O];
+            for (int c = 0; c < O; ++c) wv[c] = load8(w + (o + c) * in + i);
+            for (int r = 0; r < R; ++r) {
+                const __m256 xv = _mm256_loadu_ps(x + r * in + i);
+                for (int c = 0; c < O; ++c) acc[r][c] = _mm256_fmadd_ps(wv[c], xv, acc[r][c]);
+            }
         }
-        for (int r = 0; r < R; ++r) {
-            float s = total(acc[r]);
-            for (std::int64_t i = in8; i < in; ++i) s += halfToFloat(wo[i]) * x[r * in + i];
-            y[r * out + o] = s + (bias ? bias[o] : 0.0f);
-        }
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) {
+                const std::uint16_t* wo = w + (o + c) * in;
+                float s = total(acc[r][c]);
+                for (std::int64_t i = in8; i < in; ++i) s += halfToFloat(wo[i]) * x[r * in + i];
+                y[r * out + o + c] = s + (bias ? bias[o + c] : 0.0f);
+            }
     }
+    if (o < out)
+        for (int r = 0; r < R; ++r) linearHalfPlain(x + r * in, in, w + o * in, out - o, bias ? bias + o : nullptr, y + r * out + o);
 }
 
 CONTINUO_F16C void floatsToHalvesFast(const float* in, std::int64_t n, std::uint16_t* out) {
@@ -239,9 +283,9 @@ void linearHalfRows(const float* x, std::int64_t rows, std::int64_t in, const st
             const std::int64_t n = rows - r;
             const float* xr = x + r * in;
             float* yr = y + r * out;
-            if (n >= 4) linearHalfRowsFast<4>(xr, in, w, out, bias, yr), r += 4;
-            else if (n == 3) linearHalfRowsFast<3>(xr, in, w, out, bias, yr), r += 3;
-            else if (n == 2) linearHalfRowsFast<2>(xr, in, w, out, bias, yr), r += 2;
+            if (n >= 4) linearHalfRowsFast<4, 2>(xr, in, w, out, bias, yr), r += 4;
+            else if (n == 3) linearHalfRowsFast<3, 2>(xr, in, w, out, bias, yr), r += 3;
+            else if (n == 2) linearHalfRowsFast<2, 4>(xr, in, w, out, bias, yr), r += 2;
             else linearHalfFast(xr, in, w, out, bias, yr), r += 1;
         }
         return;

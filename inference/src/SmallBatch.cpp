@@ -19,64 +19,48 @@ __attribute__((always_inline)) inline Lanes load(const float* p) {
 __attribute__((always_inline)) inline float total(Lanes v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 #endif
 
-/// R rows at once, a compile-time count so that the accumulators stay in registers. Inlined
-/// into linearRows so that each of its clones compiles it for its own instruction set.
-template <int R>
+/// R rows at once against O weight rows per pass, outputs `from` to `out`, compile-time counts
+/// so that the R x O accumulators stay in registers as independent chains. Inlined into linearRows so that each
+/// of its clones compiles it for its own instruction set.
+template <int R, int O = 1>
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-inline void rowsOf(const float* __restrict x, std::int64_t in, const float* __restrict w, std::int64_t out,
-                   const float* __restrict bias, float* __restrict y) {
-    for (std::int64_t o = 0; o < out; ++o) {
-        const float* wo = w + o * in;
-        float sum[R];
+inline void rowsOf(const float* __restrict x, std::int64_t in, const float* __restrict w, std::int64_t from,
+                   std::int64_t out, const float* __restrict bias, float* __restrict y) {
+    std::int64_t o = from;
+    for (; o + O <= out; o += O) {
+        float sum[R][O];
         std::int64_t i = 0;
 #if defined(__GNUC__)
-        Lanes acc[R];
-        for (int r = 0; r < R; ++r) acc[r] = Lanes{};
+        Lanes acc[R][O];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) acc[r][c] = Lanes{};
         for (; i + 8 <= in; i += 8) {
-            const Lanes wv = load(wo + i);
-            for (int r = 0; r < R; ++r) acc[r] += wv * load(x + r * in + i);
+            Lanes wv[O];
+            for (int c = 0; c < O; ++c) wv[c] = load(w + (o + c) * in + i);
+            for (int r = 0; r < R; ++r) {
+                const Lanes xv = load(x + r * in + i);
+                for (int c = 0; c < O; ++c) acc[r][c] += wv[c] * xv;
+            }
         }
-        for (int r = 0; r < R; ++r) sum[r] = total(acc[r]);
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) sum[r][c] = total(acc[r][c]);
 #else
-        for (int r = 0; r < R; ++r) sum[r] = 0;
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) sum[r][c] = 0;
 #endif
-        for (int r = 0; r < R; ++r) {
-            for (std::int64_t j = i; j < in; ++j) sum[r] += wo[j] * x[r * in + j];
-            y[r * out + o] = sum[r] + (bias ? bias[o] : 0.0f);
-        }
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < O; ++c) {
+                const float* wo = w + (o + c) * in;
+                for (std::int64_t j = i; j < in; ++j) sum[r][c] += wo[j] * x[r * in + j];
+                y[r * out + o + c] = sum[r][c] + (bias ? bias[o + c] : 0.0f);
+            }
     }
+    if constexpr (O > 1)
+        if (o < out) rowsOf<R, 1>(x, in, w, o, out, bias, y);
 }
-/// One row, four weight rows per pass over it: four independent chains, where one row against
-/// one weight row at a time would wait on each addition.
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-inline void oneRow(const float* __restrict x, std::int64_t in, const float* __restrict w, std::int64_t out,
-                   const float* __restrict bias, float* __restrict y) {
-    std::int64_t o = 0;
-#if defined(__GNUC__)
-    for (; o + 4 <= out; o += 4) {
-        const float* w0 = w + o * in;
-        Lanes a0{}, a1{}, a2{}, a3{};
-        std::int64_t i = 0;
-        for (; i + 8 <= in; i += 8) {
-            const Lanes xv = load(x + i);
-            a0 += load(w0 + i) * xv;
-            a1 += load(w0 + in + i) * xv;
-            a2 += load(w0 + 2 * in + i) * xv;
-            a3 += load(w0 + 3 * in + i) * xv;
-        }
-        float s[4] = {total(a0), total(a1), total(a2), total(a3)};
-        for (int r = 0; r < 4; ++r) {
-            for (std::int64_t j = i; j < in; ++j) s[r] += w0[r * in + j] * x[j];
-            y[o + r] = s[r] + (bias ? bias[o + r] : 0.0f);
-        }
-    }
-#endif
-    if (o < out) rowsOf<1>(x, in, w + o * in, out - o, bias ? bias + o : nullptr, y + o);
-}
+
 } // namespace
 
 CONTINUO_CLONES
@@ -87,10 +71,10 @@ void linearRows(const float* x, std::int64_t rows, std::int64_t in, const float*
         const std::int64_t n = rows - r;
         const float* xr = x + r * in;
         float* yr = y + r * out;
-        if (n >= 4) rowsOf<4>(xr, in, w, out, bias, yr), r += 4;
-        else if (n == 3) rowsOf<3>(xr, in, w, out, bias, yr), r += 3;
-        else if (n == 2) rowsOf<2>(xr, in, w, out, bias, yr), r += 2;
-        else oneRow(xr, in, w, out, bias, yr), r += 1;
+        if (n >= 4) rowsOf<4, 2>(xr, in, w, 0, out, bias, yr), r += 4;
+        else if (n == 3) rowsOf<3, 2>(xr, in, w, 0, out, bias, yr), r += 3;
+        else if (n == 2) rowsOf<2, 4>(xr, in, w, 0, out, bias, yr), r += 2;
+        else rowsOf<1, 4>(xr, in, w, 0, out, bias, yr), r += 1;
     }
 }
 
