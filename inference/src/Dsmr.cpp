@@ -414,40 +414,44 @@ torch::Tensor DsmrImpl::stepFused(const torch::Tensor& tokens, std::vector<Layer
         project(a.qkv, half ? &a.qkvHalf : nullptr, h.data(), B, qkv.data());
         // This token's key and value join the cache, (B, H, rows, D).
         const std::int64_t rows = c.k.size(2), at = c.length(), K = at + 1;
+        // Raw views of this layer's cache, looked up once per layer rather than per stream and head.
+        std::uint16_t* const keysHalf = half ? reinterpret_cast<std::uint16_t*>(c.k.data_ptr<at::Half>()) : nullptr;
+        std::uint16_t* const valuesHalf = half ? reinterpret_cast<std::uint16_t*>(c.v.data_ptr<at::Half>()) : nullptr;
+        float* const keysFloat = half ? nullptr : c.k.data_ptr<float>();
+        float* const valuesFloat = half ? nullptr : c.v.data_ptr<float>();
         for (std::int64_t b = 0; b < B; ++b)
             for (std::int64_t hd = 0; hd < H; ++hd) {
                 const float* key = qkv.data() + b * 3 * C + C + hd * D;
                 const float* value = key + C;
                 const std::int64_t offset = ((b * H + hd) * rows + at) * D;
                 if (half) {
-                    kernels::floatsToHalves(key, D, reinterpret_cast<std::uint16_t*>(c.k.data_ptr<at::Half>()) + offset);
-                    kernels::floatsToHalves(value, D, reinterpret_cast<std::uint16_t*>(c.v.data_ptr<at::Half>()) + offset);
+                    kernels::floatsToHalves(key, D, keysHalf + offset);
+                    kernels::floatsToHalves(value, D, valuesHalf + offset);
                 } else {
-                    std::copy(key, key + D, c.k.data_ptr<float>() + offset);
-                    std::copy(value, value + D, c.v.data_ptr<float>() + offset);
+                    std::copy(key, key + D, keysFloat + offset);
+                    std::copy(value, value + D, valuesFloat + offset);
                 }
             }
         c.segment += 1;
         a.refreshDecodingTables();
         const std::int64_t R = a.flipped.size(1); // row r: distance R-1-r; the key at distance d = K-1-j reads row R-K+j
         const float* bias = a.distanceBias.defined() ? a.flippedBias.data_ptr<float>() + (R - K) : nullptr;
+        const std::uint16_t* const tableHalf = half ? halves(a.flippedHalf.of(a.flipped)) : nullptr;
+        const float* const tableFloat = half ? nullptr : a.flipped.data_ptr<float>();
         scratch.resize(std::size_t(K));
         for (std::int64_t b = 0; b < B; ++b)
             for (std::int64_t hd = 0; hd < H; ++hd) {
                 const float* q = qkv.data() + b * 3 * C + hd * D;
                 const std::int64_t head = (b * H + hd) * rows * D;
+                const std::int64_t row = (hd * R + R - K) * D;
                 float* y = att.data() + b * C + hd * D;
                 const float* headBias = bias ? bias + hd * R : nullptr;
-                if (half) {
-                    const std::uint16_t* e = halves(a.flippedHalf.of(a.flipped)) + (hd * R + R - K) * D;
-                    const auto* k = reinterpret_cast<const std::uint16_t*>(c.k.data_ptr<at::Half>()) + head;
-                    const auto* v = reinterpret_cast<const std::uint16_t*>(c.v.data_ptr<at::Half>()) + head;
-                    kernels::attendOneHeadHalf(q, k, D, e, D, v, D, headBias, K, D, scale, scratch.data(), y);
-                } else {
-                    const float* e = a.flipped.data_ptr<float>() + (hd * R + R - K) * D;
-                    kernels::attendOneHead(q, c.k.data_ptr<float>() + head, D, e, D, c.v.data_ptr<float>() + head, D,
-                                           headBias, K, D, scale, scratch.data(), y);
-                }
+                if (half)
+                    kernels::attendOneHeadHalf(q, keysHalf + head, D, tableHalf + row, D, valuesHalf + head, D, headBias,
+                                               K, D, scale, scratch.data(), y);
+                else
+                    kernels::attendOneHead(q, keysFloat + head, D, tableFloat + row, D, valuesFloat + head, D, headBias,
+                                           K, D, scale, scratch.data(), y);
             }
         project(a.out, half ? &a.outHalf : nullptr, att.data(), B, o.data());
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
