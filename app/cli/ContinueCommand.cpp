@@ -53,7 +53,7 @@ int runContinue(const QStringList& args) {
         {"seconds", "Seconds of music to write.", "s", "20"},
         {"primer-seconds", "Use only the first S seconds of the primer file (0 = all).", "s", "0"},
         {"temperature", "Sampling temperature.", "t", "1.0"},
-        {"top-p", "Nucleus sampling mass (1 = off).", "p", "0.95"},
+        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p", "1"},
         {"top-k", "Keep the K most likely tokens (0 = off).", "k", "0"},
         {"seed", "Random seed (default: random, printed).", "n"},
         {"variations", "Variations from one primer (1-8).", "n", "1"},

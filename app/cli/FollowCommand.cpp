@@ -125,7 +125,7 @@ int runFollow(const QStringList& args) {
         {"offset-seconds", "Skip this much of each piece before the primer.", "s", "30"},
         {"seconds", "Continuation length.", "s", "20"},
         {"temperature", "Sampling temperature.", "t", "1.0"},
-        {"top-p", "Nucleus mass.", "p", "0.95"},
+        {"top-p", "Nucleus mass (1 = off).", "p", "1"},
         {"seed", "Seed.", "n", "1"},
         {"write", "Write primer + continuation MIDI files into this folder.", "dir"},
         {"threads", "CPU threads.", "n", "0"},

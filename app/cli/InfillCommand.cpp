@@ -36,7 +36,7 @@ int runInfill(const QStringList& args) {
         {"score-seconds", "Seconds of the music after the gap that rank the candidates.", "s", "10"},
         {"seed", "Random seed (default: random, printed).", "n"},
         {"temperature", "Sampling temperature.", "t", "1.0"},
-        {"top-p", "Nucleus sampling mass (1 = off).", "p", "0.95"},
+        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p", "1"},
         {"threads", "CPU threads (0 = automatic).", "n", "0"},
         {"json", "Print one JSON object with every candidate's score."},
     });

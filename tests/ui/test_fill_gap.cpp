@@ -170,6 +170,7 @@ private slots:
         // Continue's temperature, top-p and seed are Fill Gap's too.
         PieceSettings continueSettings = w->continuePanel()->pieceSettings();
         continueSettings.temperature = 0.8;
+        continueSettings.topP = 0.9;
         continueSettings.seed = 77;
         w->continuePanel()->setPieceSettings(continueSettings);
         w->fillGapPanel()->candidatesBox()->setValue(4);
@@ -215,7 +216,7 @@ private slots:
         QCOMPARE(r.candidates, 4);
         QCOMPARE(r.seed, 77u);
         QCOMPARE(r.temperature, 0.8);
-        QCOMPARE(r.topP, 0.95);
+        QCOMPARE(r.topP, 0.9);
 
         // Four infill takes, one undo step, ranked best (lowest score) first; the best is auditioned.
         QCOMPARE(doc->undoStack()->count(), steps + 1);

@@ -46,8 +46,8 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     topP_ = new QDoubleSpinBox(this);
     topP_->setRange(0.05, 1.0);
     topP_->setSingleStep(0.05);
-    topP_->setValue(0.95);
-    topP_->setToolTip(tr("Nucleus sampling: keep the most likely events up to this probability mass"));
+    topP_->setValue(1.0);
+    topP_->setToolTip(tr("Nucleus sampling: keep the most likely events up to this probability mass. 1 samples the model's whole distribution and keeps the piece's pace; lower values cut its rare long pauses, so takes get busier"));
     variations_ = new QSpinBox(this);
     variations_->setRange(1, 8);
     variations_->setValue(3);

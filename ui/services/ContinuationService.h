@@ -26,7 +26,7 @@ struct ContinuationRequest {
     double primerEndSeconds = 0;       ///< continuation begins here
     double seconds = 15;               ///< music to write
     double temperature = 1.0;
-    double topP = 0.95;
+    double topP = 1.0;
     int variations = 3;                ///< 1..8
     std::uint64_t seed = 0;
 };
@@ -44,7 +44,7 @@ struct InfillRequest {
     int candidates = 4;       ///< 1..8
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
     double temperature = 1.0;
-    double topP = 0.95;
+    double topP = 1.0;
     std::uint64_t seed = 0;
 };
 

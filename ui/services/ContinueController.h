@@ -23,7 +23,7 @@ enum class PrimerSource { Sketch, Selection, UpToPlayhead };
 struct ContinueSettings {
     double lengthSeconds = 15;
     double temperature = 1.0;
-    double topP = 0.95;
+    double topP = 1.0;
     int variations = 3;
     qint64 seed = -1; ///< -1 = a fresh random seed
     PrimerSource source = PrimerSource::Sketch;

@@ -15,7 +15,7 @@ class Document;
 struct FillGapSettings {
     int candidates = 4;       ///< 1..8
     double temperature = 1.0; ///< the Continue panel's
-    double topP = 0.95;
+    double topP = 1.0;
     qint64 seed = -1;         ///< -1 = a fresh random seed
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
 };

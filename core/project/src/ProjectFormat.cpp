@@ -570,7 +570,7 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
     const QJsonObject s = root["settings"].toObject();
     p.settings.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
     p.settings.temperature = std::clamp(s["temperature"].toDouble(1.0), 0.05, 3.0);
-    p.settings.topP = std::clamp(s["topP"].toDouble(0.95), 0.01, 1.0);
+    p.settings.topP = std::clamp(s["topP"].toDouble(1.0), 0.01, 1.0);
     p.settings.variations = std::clamp(s["variations"].toInt(3), 1, 8);
     p.settings.seed = s["seed"].toString("-1").toLongLong();
     p.settings.gridIndex = s["grid"].toInt(4);

@@ -62,7 +62,7 @@ private:
 
 struct SamplingOptions {
     double temperature = 1.0; ///< > 0
-    double topP = 0.95;       ///< nucleus mass, (0, 1]; 1 = off
+    double topP = 1.0;        ///< nucleus mass, (0, 1]; 1 = off (the whole distribution)
     int topK = 0;             ///< 0 = off
     std::uint64_t seed = 0;
 };

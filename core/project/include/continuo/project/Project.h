@@ -36,7 +36,7 @@ struct TakeProvenance {
     QString device;            ///< "cpu", "cuda"
     std::uint64_t seed = 0;
     double temperature = 1.0;
-    double topP = 0.95;
+    double topP = 1.0;
     double lengthSeconds = 15.0;
     int variation = 0;         ///< index within its Continue request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
@@ -72,7 +72,7 @@ struct Take {
 struct PieceSettings {
     double lengthSeconds = 15.0;
     double temperature = 1.0;
-    double topP = 0.95;
+    double topP = 1.0;
     int variations = 3;
     qint64 seed = -1; ///< -1 = random
     int gridIndex = 4;
