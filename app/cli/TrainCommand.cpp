@@ -68,6 +68,8 @@ int runTrain(const QStringList& args) {
         {"no-augment", "Turn off transposition and time stretch."},
         {"resume", "Continue from OUT/checkpoint exactly."},
         {"recompute", "Recompute each block's activations in the backward pass: activation memory flat in depth, about a third more compute."},
+        {"precision", "Forward-pass arithmetic: auto (bf16 autocast on CUDA and on CPUs with AMX, fp32 on "
+                      "other CPUs), fp32, or bf16.", "name", "auto"},
         {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule). With --schedule, "
                  "the weights learn another memory schedule.", "file"},
         {"seed", "Random seed.", "n", "1"},
@@ -129,6 +131,10 @@ int runTrain(const QStringList& args) {
     o.augment = !p.isSet("no-augment");
     o.resume = p.isSet("resume");
     o.recompute = p.isSet("recompute");
+    if (const QString precision = p.value("precision"); precision == "auto") o.precision = TrainPrecision::Auto;
+    else if (precision == "fp32") o.precision = TrainPrecision::Fp32;
+    else if (precision == "bf16") o.precision = TrainPrecision::Bf16;
+    else return cli::fail("train", "--precision is auto, fp32 or bf16, not '" + precision + "'", 2);
     o.initFrom = p.value("init").toStdString();
     o.seed = p.value("seed").toULongLong();
     o.runtime.threads = p.value("threads").toInt();

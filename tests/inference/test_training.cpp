@@ -44,6 +44,7 @@ TrainOptions options(const QString& out, int steps) {
     o.evalEvery = 1000;
     o.reportEvery = 1;
     o.runtime = {"cpu", 1};
+    o.precision = TrainPrecision::Fp32; // the same arithmetic on every CPU
     return o;
 }
 } // namespace
@@ -87,6 +88,38 @@ private slots:
         auto ea = evaluate(*a.value(), pieces, 2), eb = evaluate(*b.value(), pieces, 2);
         QVERIFY(ea.ok() && eb.ok());
         QVERIFY2(std::abs(ea->nll - eb->nll) < 1e-6, qPrintable(QString("%1 vs %2").arg(ea->nll).arg(eb->nll)));
+    }
+
+    void bf16AutocastTrainsAndResumesExactly() {
+        auto fp32 = train(options(dir.filePath("fp32"), 40), pieces, {}, {}, {}, nullptr);
+        QVERIFY2(fp32.ok(), fp32.error().c_str());
+        auto o = options(dir.filePath("bf16"), 40);
+        o.precision = TrainPrecision::Bf16;
+        std::vector<double> losses;
+        auto bf16 = train(o, pieces, {}, [&](const TrainProgress& p) { losses.push_back(p.loss); }, {}, nullptr);
+        QVERIFY2(bf16.ok(), bf16.error().c_str());
+        QVERIFY2(losses.back() < losses.front() - 1.0, qPrintable(QString("%1 -> %2").arg(losses.front()).arg(losses.back())));
+        auto a = Model::load(fp32->modelPath, {"cpu", 1}), b = Model::load(bf16->modelPath, {"cpu", 1});
+        QVERIFY(a.ok() && b.ok());
+        auto ea = evaluate(*a.value(), pieces, 2), eb = evaluate(*b.value(), pieces, 2);
+        QVERIFY(ea.ok() && eb.ok());
+        // The products ran in bf16 (the weights moved differently), and the model learned as much.
+        QVERIFY2(std::abs(ea->nll - eb->nll) > 1e-6, qPrintable(QString("%1 vs %2").arg(ea->nll).arg(eb->nll)));
+        QVERIFY2(std::abs(ea->nll - eb->nll) < 0.15, qPrintable(QString("%1 vs %2").arg(ea->nll).arg(eb->nll)));
+        // The kept memories and the checkpoint are fp32, so a bf16 run resumes exactly.
+        std::atomic<bool> stop{false};
+        auto ro = options(dir.filePath("bf16-resumed"), 40);
+        ro.precision = TrainPrecision::Bf16;
+        auto first = train(ro, pieces, {}, [&](const TrainProgress& p) { if (p.step == 17) stop = true; }, {}, &stop);
+        QVERIFY(first.ok() && first->stoppedEarly);
+        ro.resume = true;
+        auto second = train(ro, pieces, {}, {}, {}, nullptr);
+        QVERIFY2(second.ok(), second.error().c_str());
+        auto c = Model::load(second->modelPath, {"cpu", 1});
+        QVERIFY(c.ok());
+        auto ec = evaluate(*c.value(), pieces, 2);
+        QVERIFY(ec.ok());
+        QVERIFY2(std::abs(eb->nll - ec->nll) < 1e-6, qPrintable(QString("%1 vs %2").arg(eb->nll).arg(ec->nll)));
     }
 
     void initLearnsAnotherSchedule() {

@@ -24,6 +24,11 @@ struct DistributedOptions {
     double timeoutSeconds = 300;
 };
 
+/// Arithmetic of the training forward pass. Bf16 autocasts the matrix products and keeps the
+/// weights, the optimiser, the loss and the memories in fp32. Auto: bf16 on CUDA and on CPUs
+/// with AMX, fp32 on other CPUs (where bf16 is emulated and slower).
+enum class TrainPrecision { Auto, Fp32, Bf16 };
+
 struct TrainOptions {
     ModelConfig config;
     std::string outDir;          ///< checkpoint/, model.safetensors, log.csv
@@ -44,6 +49,7 @@ struct TrainOptions {
     /// Recompute each block's activations in the backward pass instead of keeping them:
     /// memory flat in depth for about a third more compute.
     bool recompute = false;
+    TrainPrecision precision = TrainPrecision::Auto;
     /// Start from these weights (fine-tuning, or a second stage of training) with a fresh
     /// optimiser and schedule. The architecture comes from the file; `config`'s is ignored.
     std::string initFrom;
