@@ -35,8 +35,9 @@ int runInfill(const QStringList& args) {
         {"candidates", "Candidates to write and rank (1-8).", "n", "4"},
         {"score-seconds", "Seconds of the music after the gap that rank the candidates.", "s", "10"},
         {"seed", "Random seed (default: random, printed).", "n"},
-        {"temperature", "Sampling temperature.", "t", "1.0"},
-        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p", "1"},
+        {"temperature", "Sampling temperature.", "t", QString::number(kDefaultTemperature)},
+        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p",
+         QString::number(kDefaultTopP)},
         {"threads", "CPU threads (0 = automatic).", "n", "0"},
         {"json", "Print one JSON object with every candidate's score."},
     });

@@ -41,12 +41,12 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     temperature_ = new QDoubleSpinBox(this);
     temperature_->setRange(0.1, 2.0);
     temperature_->setSingleStep(0.05);
-    temperature_->setValue(1.0);
+    temperature_->setValue(kDefaultTemperature);
     temperature_->setToolTip(tr("Lower: safer, more repetitive. Higher: more surprising."));
     topP_ = new QDoubleSpinBox(this);
     topP_->setRange(0.05, 1.0);
     topP_->setSingleStep(0.05);
-    topP_->setValue(1.0);
+    topP_->setValue(kDefaultTopP);
     topP_->setToolTip(tr("Nucleus sampling: keep the most likely events up to this probability mass. 1 samples the model's whole distribution and keeps the piece's pace; lower values cut its rare long pauses, so takes get busier"));
     variations_ = new QSpinBox(this);
     variations_->setRange(1, 8);

@@ -3,6 +3,8 @@
 // Abstract so that the worker could live on a thread (ThreadContinuationService), in another
 // process or on another machine without the UI changing. All signals arrive on the thread
 // that owns the service object (the UI thread); no method blocks.
+#include "continuo/core/Sampling.h"
+
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -25,8 +27,8 @@ struct ContinuationRequest {
     std::vector<GeneratedNote> primer; ///< sorted by start
     double primerEndSeconds = 0;       ///< continuation begins here
     double seconds = 15;               ///< music to write
-    double temperature = 1.0;
-    double topP = 1.0;
+    double temperature = kDefaultTemperature;
+    double topP = kDefaultTopP;
     int variations = 3;                ///< 1..8
     std::uint64_t seed = 0;
 };
@@ -43,8 +45,8 @@ struct InfillRequest {
     double gapEnd = 0;
     int candidates = 4;       ///< 1..8
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
-    double temperature = 1.0;
-    double topP = 1.0;
+    double temperature = kDefaultTemperature;
+    double topP = kDefaultTopP;
     std::uint64_t seed = 0;
 };
 

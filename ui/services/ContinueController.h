@@ -22,8 +22,8 @@ enum class PrimerSource { Sketch, Selection, UpToPlayhead };
 
 struct ContinueSettings {
     double lengthSeconds = 15;
-    double temperature = 1.0;
-    double topP = 1.0;
+    double temperature = kDefaultTemperature;
+    double topP = kDefaultTopP;
     int variations = 3;
     qint64 seed = -1; ///< -1 = a fresh random seed
     PrimerSource source = PrimerSource::Sketch;

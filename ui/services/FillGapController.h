@@ -14,8 +14,8 @@ class Document;
 
 struct FillGapSettings {
     int candidates = 4;       ///< 1..8
-    double temperature = 1.0; ///< the Continue panel's
-    double topP = 1.0;
+    double temperature = kDefaultTemperature; ///< the Continue panel's
+    double topP = kDefaultTopP;
     qint64 seed = -1;         ///< -1 = a fresh random seed
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
 };

@@ -280,8 +280,8 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     pv.modelHash = p["modelSha256"].toString();
     pv.device = p["device"].toString();
     pv.seed = p["seed"].toString().toULongLong();
-    pv.temperature = p["temperature"].toDouble(1.0);
-    pv.topP = p["topP"].toDouble(0.95);
+    pv.temperature = p["temperature"].toDouble(kDefaultTemperature);
+    pv.topP = p["topP"].toDouble(kTopPOfUnrecordedTakes);
     pv.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
     pv.variation = p["variation"].toInt();
     pv.stopped = p["stopped"].toBool(false);
@@ -569,8 +569,8 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
     }
     const QJsonObject s = root["settings"].toObject();
     p.settings.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
-    p.settings.temperature = std::clamp(s["temperature"].toDouble(1.0), 0.05, 3.0);
-    p.settings.topP = std::clamp(s["topP"].toDouble(1.0), 0.01, 1.0);
+    p.settings.temperature = std::clamp(s["temperature"].toDouble(kDefaultTemperature), 0.05, 3.0);
+    p.settings.topP = std::clamp(s["topP"].toDouble(kDefaultTopP), 0.01, 1.0);
     p.settings.variations = std::clamp(s["variations"].toInt(3), 1, 8);
     p.settings.seed = s["seed"].toString("-1").toLongLong();
     p.settings.gridIndex = s["grid"].toInt(4);

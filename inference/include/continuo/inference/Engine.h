@@ -2,6 +2,7 @@
 // Public, torch-free face of the inference engine: load a model, continue a primer.
 // Everything torch lives behind these classes (pimpl); no c10::Error crosses this boundary.
 #include "continuo/core/Expected.h"
+#include "continuo/core/Sampling.h"
 #include "continuo/inference/ModelConfig.h"
 #include "continuo/inference/Tokenizer.h"
 
@@ -61,8 +62,8 @@ private:
 };
 
 struct SamplingOptions {
-    double temperature = 1.0; ///< > 0
-    double topP = 1.0;        ///< nucleus mass, (0, 1]; 1 = off (the whole distribution)
+    double temperature = kDefaultTemperature; ///< > 0
+    double topP = kDefaultTopP; ///< nucleus mass, (0, 1]; 1 = off (the whole distribution)
     int topK = 0;             ///< 0 = off
     std::uint64_t seed = 0;
 };

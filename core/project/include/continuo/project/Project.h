@@ -12,6 +12,7 @@
 // same code (openProjectOrMidi / saveProjectOrMidi).
 #include "continuo/core/Expected.h"
 #include "continuo/core/Sequence.h"
+#include "continuo/core/Sampling.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -35,8 +36,8 @@ struct TakeProvenance {
     QString modelHash;         ///< sha256 of the model file
     QString device;            ///< "cpu", "cuda"
     std::uint64_t seed = 0;
-    double temperature = 1.0;
-    double topP = 1.0;
+    double temperature = kDefaultTemperature;
+    double topP = kDefaultTopP;
     double lengthSeconds = 15.0;
     int variation = 0;         ///< index within its Continue request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
@@ -71,8 +72,8 @@ struct Take {
 /// Settings stored with the piece (the Continue panel's last values).
 struct PieceSettings {
     double lengthSeconds = 15.0;
-    double temperature = 1.0;
-    double topP = 1.0;
+    double temperature = kDefaultTemperature;
+    double topP = kDefaultTopP;
     int variations = 3;
     qint64 seed = -1; ///< -1 = random
     int gridIndex = 4;
