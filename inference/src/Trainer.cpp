@@ -73,8 +73,11 @@ private:
     bool on_, cuda_;
 };
 
-/// Whether this CPU multiplies bf16 in hardware tiles (Intel AMX): there bf16 autocast trains the
-/// shipped network about 2.5 times as fast as fp32 on one thread (docs/performance.md).
+/// Whether this CPU multiplies bf16 in hardware tiles (Intel AMX) and the kernel lets programs
+/// use them: there bf16 autocast trains the shipped network about 2.5 times as fast as fp32 on
+/// one thread (docs/training-speed.md). Read from /proc/cpuinfo rather than with
+/// __builtin_cpu_supports, as HalfKernels.cpp does for AVX2, because clang 14 does not know the
+/// AMX feature names.
 bool cpuHasAmxBf16() {
     QFile f("/proc/cpuinfo");
     if (!f.open(QIODevice::ReadOnly)) return false;
