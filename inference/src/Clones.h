@@ -7,3 +7,14 @@
 #else
 #define CONTINUO_CLONES
 #endif
+
+// CONTINUO_UNROLL before a loop with a constant trip count unrolls it completely and early.
+// GCC otherwise unrolls such loops only after it has decided which local arrays live in
+// registers, so an array of vector accumulators indexed by the loop stays on the stack and
+// every fused multiply-add waits for a store and a reload (docs/performance.md, "Accumulators
+// in registers").
+#if defined(__GNUC__)
+#define CONTINUO_UNROLL _Pragma("GCC unroll 16")
+#else
+#define CONTINUO_UNROLL
+#endif

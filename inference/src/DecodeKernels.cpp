@@ -7,11 +7,43 @@
 
 namespace continuo::inference::kernels {
 
+#if defined(__GNUC__)
+namespace {
+#pragma GCC diagnostic ignored "-Wpsabi" // the helper is always inlined: no vector crosses a call
+typedef float Lanes __attribute__((vector_size(32)));
+
+/// y = sum over j < K of (scratch[j] * inv) v_j for D = 8 x NV, each output a sum in order
+/// of j as the plain loop computes it, with the NV accumulators in registers instead of y.
+/// Inlined into attendOneHead, so each of its clones compiles it for its instruction set.
+template <int NV>
+__attribute__((always_inline)) inline void weightedValues(const float* __restrict scratch, float inv,
+                                                          const float* __restrict v, std::int64_t vStride,
+                                                          std::int64_t K, float* __restrict y) {
+    Lanes acc[NV];
+    CONTINUO_UNROLL
+    for (int n = 0; n < NV; ++n) acc[n] = Lanes{};
+    for (std::int64_t j = 0; j < K; ++j) {
+        const float w = scratch[j] * inv;
+        const float* vj = v + j * vStride;
+        CONTINUO_UNROLL
+        for (int n = 0; n < NV; ++n) {
+            Lanes x;
+            __builtin_memcpy(&x, vj + 8 * n, sizeof x); // unaligned
+            acc[n] += w * x;
+        }
+    }
+    CONTINUO_UNROLL
+    for (int n = 0; n < NV; ++n) __builtin_memcpy(y + 8 * n, &acc[n], sizeof acc[n]);
+}
+} // namespace
+#endif
+
 CONTINUO_CLONES
 void attendOneHead(const float* __restrict q, const float* __restrict k, std::int64_t kStride,
                    const float* __restrict e, std::int64_t eStride, const float* __restrict v,
                    std::int64_t vStride, const float* __restrict bias, std::int64_t K, std::int64_t D, float scale,
                    float* __restrict scratch, float* __restrict y) {
+    const FlushSubnormals flush;
     float top = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = 0; j < K; ++j) {
         const float* kj = k + j * kStride;
@@ -29,6 +61,20 @@ void attendOneHead(const float* __restrict q, const float* __restrict k, std::in
         top = std::max(top, s);
     }
     const float inv = exponentiate(scratch, K, top);
+#if defined(__GNUC__)
+    if (D % 8 == 0 && D >= 8 && D <= 64) {
+        switch (D / 8) {
+        case 1: return weightedValues<1>(scratch, inv, v, vStride, K, y);
+        case 2: return weightedValues<2>(scratch, inv, v, vStride, K, y);
+        case 3: return weightedValues<3>(scratch, inv, v, vStride, K, y);
+        case 4: return weightedValues<4>(scratch, inv, v, vStride, K, y);
+        case 5: return weightedValues<5>(scratch, inv, v, vStride, K, y);
+        case 6: return weightedValues<6>(scratch, inv, v, vStride, K, y);
+        case 7: return weightedValues<7>(scratch, inv, v, vStride, K, y);
+        default: return weightedValues<8>(scratch, inv, v, vStride, K, y);
+        }
+    }
+#endif
     for (std::int64_t d = 0; d < D; ++d) y[d] = 0;
     for (std::int64_t j = 0; j < K; ++j) {
         const float w = scratch[j] * inv;

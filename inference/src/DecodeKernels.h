@@ -3,8 +3,43 @@
 // dispatch and GEMM packing cost more than the arithmetic. Torch-free.
 #include <cmath>
 #include <cstdint>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+#endif
 
 namespace continuo::inference::kernels {
+
+/// While alive, the calling thread treats subnormal floats as zero and flushes subnormal
+/// results to zero (x86's DAZ and FTZ); the previous mode comes back at the end of the scope.
+/// The softmax weight of a key the query ignores falls below 2^-126 and is subnormal, and on
+/// the Intel Xeons measured every multiply-add that reads or makes one takes a microcode
+/// assist of about a hundred cycles: decoding ran 2.2 times slower for it (docs/performance.md,
+/// "Subnormal attention weights"). Each term flushed is below 2^-126. Off x86 it does nothing.
+class FlushSubnormals {
+public:
+#if defined(__x86_64__) || defined(_M_X64)
+    FlushSubnormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero); }
+    ~FlushSubnormals() { _mm_setcsr(saved_); }
+#else
+    FlushSubnormals() = default;
+#endif
+    FlushSubnormals(const FlushSubnormals&) = delete;
+    FlushSubnormals& operator=(const FlushSubnormals&) = delete;
+
+private:
+#if defined(__x86_64__) || defined(_M_X64)
+    static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
+    unsigned saved_;
+#endif
+};
+
+/// What FlushSubnormals does, for the rest of the calling thread's life: the threads that run
+/// a model keep it on (applyThreads).
+inline void flushSubnormalsInThisThread() {
+#if defined(__x86_64__) || defined(_M_X64)
+    _mm_setcsr(_mm_getcsr() | 0x8000 | 0x0040); // FTZ | DAZ
+#endif
+}
 
 /// The softmax's middle step, shared by the attention kernels: scratch[j] = exp(scratch[j] -
 /// top) for j < K (top = the largest logit); returns 1 / the sum of them.

@@ -1,5 +1,6 @@
 #include "HalfKernels.h"
 
+#include "Clones.h"
 #include "DecodeKernels.h"
 
 #include <algorithm>
@@ -181,12 +182,14 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
                               std::int64_t eStride, const std::uint16_t* v, std::int64_t vStride, const float* bias,
                               std::int64_t K, float scale, float* scratch, float* y) {
     __m256 qv[NV];
+    CONTINUO_UNROLL
     for (int n = 0; n < NV; ++n) qv[n] = _mm256_loadu_ps(q + 8 * n);
     float top = -std::numeric_limits<float>::infinity();
     for (std::int64_t j = 0; j < K; ++j) {
         const std::uint16_t* kj = k + j * kStride;
         const std::uint16_t* ej = e + j * eStride;
         __m256 acc = _mm256_mul_ps(qv[0], _mm256_add_ps(load8(kj), load8(ej)));
+        CONTINUO_UNROLL
         for (int n = 1; n < NV; ++n)
             acc = _mm256_fmadd_ps(qv[n], _mm256_add_ps(load8(kj + 8 * n), load8(ej + 8 * n)), acc);
         const float s = total(acc) * scale + (bias ? bias[j] : 0.0f);
@@ -195,12 +198,15 @@ CONTINUO_F16C void attendFast(const float* q, const std::uint16_t* k, std::int64
     }
     const float inv = exponentiateFast(scratch, K, top);
     __m256 acc[NV];
+    CONTINUO_UNROLL
     for (int n = 0; n < NV; ++n) acc[n] = _mm256_setzero_ps();
     for (std::int64_t j = 0; j < K; ++j) {
         const __m256 wj = _mm256_set1_ps(scratch[j] * inv);
         const std::uint16_t* vj = v + j * vStride;
+        CONTINUO_UNROLL
         for (int n = 0; n < NV; ++n) acc[n] = _mm256_fmadd_ps(wj, load8(vj + 8 * n), acc[n]);
     }
+    CONTINUO_UNROLL
     for (int n = 0; n < NV; ++n) _mm256_storeu_ps(y + 8 * n, acc[n]);
 }
 
@@ -213,17 +219,24 @@ CONTINUO_F16C void linearHalfRowsFast(const float* x, std::int64_t in, const std
     std::int64_t o = 0;
     for (; o + O <= out; o += O) {
         __m256 acc[R][O];
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) acc[r][c] = _mm256_setzero_ps();
         for (std::int64_t i = 0; i < in8; i += 8) {
             __m256 wv[O];
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) wv[c] = load8(w + (o + c) * in + i);
+            CONTINUO_UNROLL
             for (int r = 0; r < R; ++r) {
                 const __m256 xv = _mm256_loadu_ps(x + r * in + i);
+                CONTINUO_UNROLL
                 for (int c = 0; c < O; ++c) acc[r][c] = _mm256_fmadd_ps(wv[c], xv, acc[r][c]);
             }
         }
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) {
                 const std::uint16_t* wo = w + (o + c) * in;
                 float s = total(acc[r][c]);
@@ -232,6 +245,7 @@ CONTINUO_F16C void linearHalfRowsFast(const float* x, std::int64_t in, const std
             }
     }
     if (o < out)
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r) linearHalfPlain(x + r * in, in, w + o * in, out - o, bias ? bias + o : nullptr, y + r * out + o);
 }
 
@@ -304,6 +318,7 @@ void floatsToHalves(const float* in, std::int64_t n, std::uint16_t* out) {
 void attendOneHeadHalf(const float* q, const std::uint16_t* k, std::int64_t kStride, const std::uint16_t* e,
                        std::int64_t eStride, const std::uint16_t* v, std::int64_t vStride, const float* bias,
                        std::int64_t K, std::int64_t D, float scale, float* scratch, float* y) {
+    const FlushSubnormals flush;
 #if defined(CONTINUO_HALF_X86)
     if (halfKernelsAccelerated() && D % 8 == 0) {
         switch (D / 8) {

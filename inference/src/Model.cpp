@@ -1,4 +1,5 @@
 // Loading, creating and saving models; the inference boundary where c10::Error becomes a message.
+#include "DecodeKernels.h"
 #include "ModelImpl.h"
 #include "Safetensors.h"
 
@@ -7,6 +8,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+
+#include <ATen/Parallel.h>
 
 #include <set>
 #include <thread>
@@ -40,6 +43,11 @@ Expected<torch::Device> parseDevice(const std::string& name) {
 void applyThreads(int threads) {
     int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
     if (at::get_num_threads() != n) at::set_num_threads(n);
+    // Subnormal floats as zero, here and in every intra-op thread (one index each): softmax
+    // weights of ignored keys underflow into them, and each operation on one costs Intel cores
+    // a microcode assist (kernels::FlushSubnormals; docs/performance.md).
+    kernels::flushSubnormalsInThisThread();
+    if (n > 1) at::parallel_for(0, n, 1, [](std::int64_t, std::int64_t) { kernels::flushSubnormalsInThisThread(); });
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -34,23 +34,34 @@ inline void rowsOf(const float* __restrict x, std::int64_t in, const float* __re
         std::int64_t i = 0;
 #if defined(__GNUC__)
         Lanes acc[R][O];
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) acc[r][c] = Lanes{};
         for (; i + 8 <= in; i += 8) {
             Lanes wv[O];
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) wv[c] = load(w + (o + c) * in + i);
+            CONTINUO_UNROLL
             for (int r = 0; r < R; ++r) {
                 const Lanes xv = load(x + r * in + i);
+                CONTINUO_UNROLL
                 for (int c = 0; c < O; ++c) acc[r][c] += wv[c] * xv;
             }
         }
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) sum[r][c] = total(acc[r][c]);
 #else
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) sum[r][c] = 0;
 #endif
+        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
+            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) {
                 const float* wo = w + (o + c) * in;
                 for (std::int64_t j = i; j < in; ++j) sum[r][c] += wo[j] * x[r * in + j];

@@ -11,6 +11,10 @@
 #include <random>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 using namespace continuo::inference::kernels;
 
 namespace {
@@ -278,6 +282,47 @@ private slots:
         }
         QVERIFY2(worst < 1e-5, qPrintable(QString("largest error %1").arg(worst)));
         QVERIFY(largest > 1e-3); // the comparison is not between zeros
+    }
+
+    void subnormalsFlushOnlyInsideTheKernels() {
+#if defined(__x86_64__)
+        volatile float tiny = 1e-39f; // subnormal (below 2^-126 = 1.18e-38)
+        const auto mode = [] { return _mm_getcsr() & ~0x3fu; }; // the control bits, not the sticky flags
+        const unsigned callers = mode();
+        QVERIFY(tiny * 1.0f > 0.0f); // the test's own thread keeps subnormals
+        {
+            const FlushSubnormals flush;
+            QCOMPARE(tiny * 1.0f, 0.0f);
+        }
+        QCOMPARE(mode(), callers);
+        QVERIFY(tiny * 1.0f > 0.0f);
+        // Attention where most keys are far below the best: their weights underflow, and the
+        // kernels still agree with the double reference and hand the caller's mode back.
+        std::mt19937 rng(11);
+        const int K = 700, D = 48;
+        const auto k = randomHalves(std::size_t(K * D), 1.0f, rng);
+        const auto e = randomHalves(std::size_t(K * D), 0.3f, rng);
+        const auto v = randomHalves(std::size_t(K * D), 1.0f, rng);
+        std::vector<float> kf(k.size()), ef(e.size()), vf(v.size());
+        for (std::size_t i = 0; i < k.size(); ++i) kf[i] = halfToFloat(k[i]), ef[i] = halfToFloat(e[i]), vf[i] = halfToFloat(v[i]);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> q(D), b(K), scratch(K), y(D);
+        for (auto& f : q) f = normal(rng);
+        for (int j = 0; j < K; ++j) b[std::size_t(j)] = j % 7 == 0 ? 0.0f : -86.0f - float(j % 5); // e^-86..-90: 2^-124..-130
+        const auto ref = attendReference(q, k, e, v, b, K, D, D, 0.125);
+        for (int path = 0; path < 3; ++path) {
+            allowAcceleratedHalfKernels(path == 0);
+            if (path < 2)
+                attendOneHeadHalf(q.data(), k.data(), D, e.data(), D, v.data(), D, b.data(), K, D, 0.125f, scratch.data(), y.data());
+            else
+                attendOneHead(q.data(), kf.data(), D, ef.data(), D, vf.data(), D, b.data(), K, D, 0.125f, scratch.data(), y.data());
+            QCOMPARE(mode(), callers);
+            for (int d = 0; d < D; ++d)
+                QVERIFY2(std::abs(ref[std::size_t(d)] - double(y[std::size_t(d)])) < 1e-5, qPrintable(QString("path %1").arg(path)));
+        }
+#else
+        QSKIP("subnormal flushing is x86's MXCSR");
+#endif
     }
 
     void halfMatchesFloatKernelOnTheSameValues() {
