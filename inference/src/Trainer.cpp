@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 namespace continuo::inference {
 
@@ -79,12 +80,12 @@ private:
 /// __builtin_cpu_supports, as HalfKernels.cpp does for AVX2, because clang 14 does not know the
 /// AMX feature names.
 bool cpuHasAmxBf16() {
-    QFile f("/proc/cpuinfo");
-    if (!f.open(QIODevice::ReadOnly)) return false;
-    while (!f.atEnd()) {
-        const QByteArray line = f.readLine();
-        if (line.startsWith("flags")) return line.contains(" amx_bf16") && line.contains(" amx_tile");
-    }
+    // Read with getline: /proc files report a size of 0, so QFile::atEnd() is true before the
+    // first line, and a loop on it read nothing (auto then always chose fp32).
+    std::ifstream f("/proc/cpuinfo");
+    for (std::string line; std::getline(f, line);)
+        if (line.rfind("flags", 0) == 0)
+            return (line + ' ').find(" amx_bf16 ") != std::string::npos && (line + ' ').find(" amx_tile ") != std::string::npos;
     return false;
 }
 
