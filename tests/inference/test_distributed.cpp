@@ -63,14 +63,15 @@ class TestDistributed : public QObject {
     QTemporaryDir dir;
     QString data, val;
 
-    /// A small network on 6 training and 2 validation performances; no dropout, so that the
-    /// only difference between one process and two is the order of float additions.
+    /// A small network on 6 training and 2 validation performances; no dropout and fp32 (auto
+    /// would pick bf16 on an AMX CPU), so that the only difference between one process and two
+    /// is the order of float additions.
     QStringList trainArgs(const QString& out, int steps) const {
         return {"train", "--data", data, "--val", val, "--cache", dir.filePath("tokens.cache"), "--out", out,
                 "--layers", "2", "--d-model", "32", "--heads", "2", "--ff", "64", "--segment", "32",
                 "--schedule", "full:64", "--dropout", "0", "--batch", "4", "--steps", QString::number(steps),
                 "--warmup", "2", "--lr", "1e-3", "--eval-every", "5", "--eval-pieces", "2", "--checkpoint-every", "5",
-                "--seed", "3", "--dist-timeout", "30"};
+                "--seed", "3", "--dist-timeout", "30", "--precision", "fp32"};
     }
 
     /// Runs the CLI to the end; returns its exit status and puts its output in `output`.
