@@ -11,8 +11,8 @@
 // CONTINUO_UNROLL before a loop with a constant trip count unrolls it completely and early.
 // GCC otherwise unrolls such loops only after it has decided which local arrays live in
 // registers, so an array of vector accumulators indexed by the loop stays on the stack and
-// every fused multiply-add waits for a store and a reload (docs/performance.md, "Accumulators
-// in registers").
+// every fused multiply-add waits for a store and a reload (docs/performance.md, "Subnormal
+// attention weights", last paragraph).
 #if defined(__GNUC__)
 #define CONTINUO_UNROLL _Pragma("GCC unroll 16")
 #else

@@ -9,6 +9,11 @@
 
 namespace continuo::inference::kernels {
 
+#if defined(__x86_64__) || defined(_M_X64)
+/// MXCSR's flush-to-zero (FTZ) and denormals-are-zero (DAZ) bits.
+inline constexpr unsigned kFlushSubnormalBits = 0x8000 | 0x0040;
+#endif
+
 /// While alive, the calling thread treats subnormal floats as zero and flushes subnormal
 /// results to zero (x86's DAZ and FTZ); the previous mode comes back at the end of the scope.
 /// The softmax weight of a key the query ignores falls below 2^-126 and is subnormal, and on
@@ -18,7 +23,7 @@ namespace continuo::inference::kernels {
 class FlushSubnormals {
 public:
 #if defined(__x86_64__) || defined(_M_X64)
-    FlushSubnormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero); }
+    FlushSubnormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFlushSubnormalBits); }
     ~FlushSubnormals() { _mm_setcsr(saved_); }
 #else
     FlushSubnormals() = default;
@@ -28,7 +33,6 @@ public:
 
 private:
 #if defined(__x86_64__) || defined(_M_X64)
-    static constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;
     unsigned saved_;
 #endif
 };
@@ -37,7 +41,7 @@ private:
 /// a model keep it on (applyThreads).
 inline void flushSubnormalsInThisThread() {
 #if defined(__x86_64__) || defined(_M_X64)
-    _mm_setcsr(_mm_getcsr() | 0x8000 | 0x0040); // FTZ | DAZ
+    _mm_setcsr(_mm_getcsr() | kFlushSubnormalBits);
 #endif
 }
 

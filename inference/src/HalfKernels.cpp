@@ -245,7 +245,6 @@ CONTINUO_F16C void linearHalfRowsFast(const float* x, std::int64_t in, const std
             }
     }
     if (o < out)
-        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r) linearHalfPlain(x + r * in, in, w + o * in, out - o, bias ? bias + o : nullptr, y + r * out + o);
 }
 

@@ -54,9 +54,7 @@ inline void rowsOf(const float* __restrict x, std::int64_t in, const float* __re
             CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) sum[r][c] = total(acc[r][c]);
 #else
-        CONTINUO_UNROLL
         for (int r = 0; r < R; ++r)
-            CONTINUO_UNROLL
             for (int c = 0; c < O; ++c) sum[r][c] = 0;
 #endif
         CONTINUO_UNROLL

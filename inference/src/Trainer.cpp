@@ -84,8 +84,10 @@ bool cpuHasAmxBf16() {
     // first line, and a loop on it read nothing (auto then always chose fp32).
     std::ifstream f("/proc/cpuinfo");
     for (std::string line; std::getline(f, line);)
-        if (line.rfind("flags", 0) == 0)
-            return (line + ' ').find(" amx_bf16 ") != std::string::npos && (line + ' ').find(" amx_tile ") != std::string::npos;
+        if (line.rfind("flags", 0) == 0) {
+            line += ' '; // every flag then ends in a space
+            return line.find(" amx_bf16 ") != std::string::npos && line.find(" amx_tile ") != std::string::npos;
+        }
     return false;
 }
 

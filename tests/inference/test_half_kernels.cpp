@@ -47,6 +47,22 @@ std::vector<std::uint16_t> randomHalves(std::size_t n, float scale, std::mt19937
     return out;
 }
 
+/// One head's keys, relative-table rows and values as halves (K rows of D), and the same
+/// values as floats, for comparing the half kernel with the float one.
+struct HeadCache {
+    std::vector<std::uint16_t> k, e, v;
+    std::vector<float> kf, ef, vf;
+};
+HeadCache randomHead(int K, int D, std::mt19937& rng) {
+    HeadCache c;
+    c.k = randomHalves(std::size_t(K * D), 1.0f, rng);
+    c.e = randomHalves(std::size_t(K * D), 0.3f, rng);
+    c.v = randomHalves(std::size_t(K * D), 1.0f, rng);
+    for (auto [from, to] : {std::pair{&c.k, &c.kf}, std::pair{&c.e, &c.ef}, std::pair{&c.v, &c.vf}})
+        for (std::uint16_t h : *from) to->push_back(halfToFloat(h));
+    return c;
+}
+
 /// Double-precision single-query attention over half keys, table rows and values, the
 /// definition kernels::attendOneHead documents: logit_j = q . (k_j + e_j) * scale + bias_j.
 std::vector<double> attendReference(const std::vector<float>& q, const std::vector<std::uint16_t>& k,
@@ -300,11 +316,9 @@ private slots:
         // kernels still agree with the double reference and hand the caller's mode back.
         std::mt19937 rng(11);
         const int K = 700, D = 48;
-        const auto k = randomHalves(std::size_t(K * D), 1.0f, rng);
-        const auto e = randomHalves(std::size_t(K * D), 0.3f, rng);
-        const auto v = randomHalves(std::size_t(K * D), 1.0f, rng);
-        std::vector<float> kf(k.size()), ef(e.size()), vf(v.size());
-        for (std::size_t i = 0; i < k.size(); ++i) kf[i] = halfToFloat(k[i]), ef[i] = halfToFloat(e[i]), vf[i] = halfToFloat(v[i]);
+        const HeadCache c = randomHead(K, D, rng);
+        const auto &k = c.k, &e = c.e, &v = c.v;
+        const auto &kf = c.kf, &ef = c.ef, &vf = c.vf;
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<float> q(D), b(K), scratch(K), y(D);
         for (auto& f : q) f = normal(rng);
@@ -330,11 +344,9 @@ private slots:
         // differs from it by how it stores, not by what it computes.
         std::mt19937 rng(3);
         const int K = 517, D = 48;
-        const auto k = randomHalves(std::size_t(K * D), 1.0f, rng);
-        const auto e = randomHalves(std::size_t(K * D), 0.3f, rng);
-        const auto v = randomHalves(std::size_t(K * D), 1.0f, rng);
-        std::vector<float> kf(k.size()), ef(e.size()), vf(v.size());
-        for (std::size_t i = 0; i < k.size(); ++i) kf[i] = halfToFloat(k[i]), ef[i] = halfToFloat(e[i]), vf[i] = halfToFloat(v[i]);
+        const HeadCache c = randomHead(K, D, rng);
+        const auto &k = c.k, &e = c.e, &v = c.v;
+        const auto &kf = c.kf, &ef = c.ef, &vf = c.vf;
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<float> q(D), b(K), scratch(K), yHalf(D), yFloat(D);
         for (auto& f : q) f = normal(rng);
