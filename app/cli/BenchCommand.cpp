@@ -1,6 +1,7 @@
 // continuo-cli bench: decode speed and memory, primer latency, attention memory, schedules.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "RecallFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Benchmark.h"
@@ -38,13 +39,17 @@ int runBench(const QStringList& args) {
          "name", "float16"},
         {"json", "Print one JSON object."},
     });
+    p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return continuo::cli::fail("bench", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     const std::string path = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
     const QString precision = p.value("precision");
     if (precision != "float16" && precision != "float32")
         return continuo::cli::fail("bench", "--precision is float16 or float32", 2);
-    auto model = Model::load(path, {"cpu", 0, precision == "float16"});
+    continuo::inference::RuntimeOptions runtime;
+    if (QString why; !continuo::cli::parseRecallFlags(p, &runtime.recall, &why)) return continuo::cli::fail("bench", why, 2);
+    runtime.halfDecoding = precision == "float16";
+    auto model = Model::load(path, runtime);
     if (!model) return continuo::cli::fail("bench", QString::fromStdString(model.error()), 2);
     BenchmarkOptions o;
     o.threads = intList(p.value("threads"));

@@ -1,6 +1,7 @@
 // continuo-cli continue: writes a continuation of a primer MIDI file with the model.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "RecallFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
@@ -66,6 +67,7 @@ int runContinue(const QStringList& args) {
         {"json", "Print one JSON object."},
     });
     p.addPositionalArgument("primer", "Primer MIDI file.");
+    p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("continue", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     if (p.positionalArguments().size() != 1 || !p.isSet("output"))
@@ -88,8 +90,12 @@ int runContinue(const QStringList& args) {
     const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
     if (p.value("precision") != "float16" && p.value("precision") != "float32")
         return cli::fail("continue", "--precision is float16 or float32", 2);
-    auto model = Model::load(modelPath, {p.value("device").toStdString(), p.value("threads").toInt(),
-                                         p.value("precision") == "float16"});
+    continuo::inference::RuntimeOptions runtime;
+    if (QString why; !continuo::cli::parseRecallFlags(p, &runtime.recall, &why)) return cli::fail("continue", why, 2);
+    runtime.device = p.value("device").toStdString();
+    runtime.threads = p.value("threads").toInt();
+    runtime.halfDecoding = p.value("precision") == "float16";
+    auto model = Model::load(modelPath, runtime);
     if (!model) return cli::fail("continue", QString::fromStdString(model.error()), 2);
 
     auto primer = tokens::performanceNotes(primerSeq);

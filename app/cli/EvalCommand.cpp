@@ -1,6 +1,7 @@
 // continuo-cli eval: negative log-likelihood and perplexity of whole pieces.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "RecallFlags.h"
 
 #include "continuo/inference/Trainer.h"
 
@@ -31,6 +32,7 @@ int runEval(const QStringList& args) {
         {"json", "Print one JSON object (with \"by_position\": NLL of tokens at positions 0-255, 256-1023, 1024+ of "
                  "their piece)."},
     });
+    p.addOptions(continuo::cli::recallFlags());
     p.addPositionalArgument("data", "MIDI files, folders, or a MAESTRO CSV.", "DATA...");
     if (!p.parse(args)) return continuo::cli::fail("eval", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
@@ -46,6 +48,8 @@ int runEval(const QStringList& args) {
         files.insert(files.end(), list->files.begin(), list->files.end());
     }
     if (int limit = p.value("limit").toInt(); limit > 0 && std::size_t(limit) < files.size()) files.resize(std::size_t(limit));
+    RecallOptions recall;
+    if (QString why; !continuo::cli::parseRecallFlags(p, &recall, &why)) return continuo::cli::fail("eval", why, 2);
     const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
     auto model = Model::load(modelPath, {p.value("device").toStdString(), p.value("threads").toInt()});
     if (!model) return continuo::cli::fail("eval", QString::fromStdString(model.error()), 2);
@@ -57,7 +61,7 @@ int runEval(const QStringList& args) {
     bool okContext = false;
     const int maxContext = p.value("max-context").toInt(&okContext);
     if (!okContext || maxContext < -1) return continuo::cli::fail("eval", "--max-context takes a number of tokens (0 or more)", 2);
-    auto r = evaluate(*model.value(), pieces, p.value("batch").toInt(), nullptr, maxContext);
+    auto r = evaluate(*model.value(), pieces, p.value("batch").toInt(), nullptr, maxContext, recall);
     if (!r) return continuo::cli::fail("eval", QString::fromStdString(r.error()));
     if (p.isSet("json")) {
         QJsonObject o;
@@ -73,6 +77,12 @@ int runEval(const QStringList& args) {
             per.append(QJsonObject{{"path", QString::fromStdString(s.path)}, {"tokens", qint64(s.tokens)}, {"nll", s.nll}});
         o["per_piece"] = per;
         if (maxContext >= 0) o["max_context"] = maxContext;
+        o["recall"] = recall.enabled() ? QJsonObject{{"weight", recall.weight},
+                                                     {"sharpness", recall.sharpness},
+                                                     {"threshold", recall.threshold},
+                                                     {"distance", recall.minDistance},
+                                                     {"capacity", recall.capacity}}
+                                       : QJsonValue(false);
         QJsonObject byPosition;
         for (const auto& range : r->byPosition) {
             const QString key = range.to < 0 ? QString("%1+").arg(range.from) : QString("%1-%2").arg(range.from).arg(range.to);
@@ -84,6 +94,8 @@ int runEval(const QStringList& args) {
         QTextStream out(stdout);
         for (const auto& s : r->pieces)
             out << QString::number(s.nll, 'f', 4) << "  " << s.tokens << "  " << QString::fromStdString(s.path) << "\n";
+        out << (recall.enabled() ? QString("with recall (weight %1, %2 events back and further)\n").arg(recall.weight).arg(recall.minDistance)
+                                 : QString("the network alone, no recall\n"));
         out << "pieces " << r->pieces.size() << ", tokens " << r->tokens << ", NLL " << QString::number(r->nll, 'f', 4)
             << " nats/token, perplexity " << QString::number(r->perplexity, 'f', 3) << " (" << int(r->tokensPerSecond) << " tokens/s)\n";
         for (const auto& range : r->byPosition)

@@ -2,6 +2,7 @@
 // compares each continuation with its primer and with what the performer really played next.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "RecallFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Dataset.h"
@@ -132,13 +133,17 @@ int runFollow(const QStringList& args) {
         {"json", "Print one JSON object."},
     });
     p.addPositionalArgument("data", "Folder of MIDI files or a MAESTRO CSV.");
+    p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("follow", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     if (p.positionalArguments().size() != 1) return cli::fail("follow", "give a folder of MIDI files or a CSV", 2);
     const QString data = p.positionalArguments()[0];
     auto list = listMidiFiles(data.toStdString(), data.endsWith(".csv") ? p.value("split").toStdString() : "");
     if (!list) return cli::fail("follow", QString::fromStdString(list.error()), 2);
-    auto model = Model::load(p.isSet("model") ? p.value("model").toStdString() : defaultModelPath(), {"cpu", p.value("threads").toInt()});
+    continuo::inference::RuntimeOptions runtime;
+    if (QString why; !continuo::cli::parseRecallFlags(p, &runtime.recall, &why)) return cli::fail("follow", why, 2);
+    runtime.threads = p.value("threads").toInt();
+    auto model = Model::load(p.isSet("model") ? p.value("model").toStdString() : defaultModelPath(), runtime);
     if (!model) return cli::fail("follow", QString::fromStdString(model.error()), 2);
     const int count = std::max(1, p.value("primers").toInt());
     const double offset = p.value("offset-seconds").toDouble(), primerLen = p.value("primer-seconds").toDouble(),

@@ -1,6 +1,7 @@
 // continuo-cli infill: replaces the notes whose onsets lie in a gap with the model's best fill.
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
+#include "RecallFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
@@ -42,6 +43,7 @@ int runInfill(const QStringList& args) {
         {"json", "Print one JSON object with every candidate's score."},
     });
     p.addPositionalArgument("input", "MIDI file.");
+    p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("infill", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     if (p.positionalArguments().size() != 1 || !p.isSet("output") || !p.isSet("from") || !p.isSet("to"))
@@ -74,7 +76,10 @@ int runInfill(const QStringList& args) {
     }
 
     const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
-    auto model = Model::load(modelPath, {"cpu", o.threads});
+    continuo::inference::RuntimeOptions runtime;
+    if (QString why; !continuo::cli::parseRecallFlags(p, &runtime.recall, &why)) return cli::fail("infill", why, 2);
+    runtime.threads = o.threads;
+    auto model = Model::load(modelPath, runtime);
     if (!model) return cli::fail("infill", QString::fromStdString(model.error()), 2);
     Generator gen(model.value());
     auto result = gen.infill(before, from, to, after, o, nullptr, &original);

@@ -24,7 +24,7 @@ int runInfo(const QStringList& args) {
     if (!p.parse(args)) return continuo::cli::fail("info", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     const std::string path = p.positionalArguments().isEmpty() ? defaultModelPath() : p.positionalArguments()[0].toStdString();
-    auto model = Model::load(path, {"cpu", 1});
+    auto model = Model::load(path, {"cpu", 1, true, {}});
     if (!model) return continuo::cli::fail("info", QString::fromStdString(model.error()), 2);
     const ModelInfo& info = model.value()->info();
     const ModelConfig& c = info.config;

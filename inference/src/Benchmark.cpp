@@ -1,5 +1,6 @@
 // Benchmarks of decoding, priming and attention memory. Numbers, not pass/fail.
 #include "ModelImpl.h"
+#include "RecallCache.h"
 
 #include "continuo/inference/Benchmark.h"
 #include "continuo/inference/Sampler.h"
@@ -58,6 +59,7 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
     torch::NoGradGuard g;
     net->eval();
     auto caches = net->newCaches(1, impl.device);
+    RecallCache recall(impl.recall, int(net->config.dModel)); // decoding pays for recall as continuations do
     const DecodePlan plan = decodePlan(net->config);
     Sampler sampler({1.0, 0.95, 0, 42});
     Random random(42);
@@ -79,9 +81,15 @@ std::vector<DecodeWindow> decodeRun(Model& model, int threads, const std::vector
                 tokensAtStart = done;
             }
             auto input = torch::full({1, 1}, token, torch::TensorOptions().dtype(torch::kLong).device(impl.device));
-            auto logits = net->step(input, caches).to(torch::kCPU).contiguous(); // (1, V)
+            torch::Tensor hidden;
+            auto logits = net->step(input, caches, recall.options().enabled() ? &hidden : nullptr).to(torch::kCPU).contiguous(); // (1, V)
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
+            if (hidden.defined()) {
+                hidden = hidden.to(torch::kCPU, torch::kFloat).contiguous();
+                recall.mixLogits(hidden.data_ptr<float>(), logits.data_ptr<float>(), int(logits.size(1)));
+            }
             token = sampler.sample({logits.data_ptr<float>(), std::size_t(logits.size(1))}, random, banned);
+            if (hidden.defined()) recall.add(hidden.data_ptr<float>(), token);
             clock.feed(token);
         }
         const double secs = secondsSince(windowStart);

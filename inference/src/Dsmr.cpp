@@ -310,7 +310,7 @@ DsmrImpl::DsmrImpl(const ModelConfig& c) : config(c) {
     embed->weight.normal_(0.0, 0.02);
 }
 
-torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories) {
+torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories, torch::Tensor* hidden) {
     const auto B = tokens.size(0), T = tokens.size(1);
     memories.resize(std::size_t(config.layers));
     auto x = embed(tokens); // (B, T, C)
@@ -340,6 +340,7 @@ torch::Tensor DsmrImpl::forward(const torch::Tensor& tokens, std::vector<LayerMe
         mem.valid = allValid.narrow(1, total - keep, keep);
     }
     x = norm(x);
+    if (hidden) *hidden = x;
     return torch::matmul(x, embed->weight.t()); // (B, T, V), output tied to the embedding
 }
 
@@ -366,7 +367,7 @@ bool plainNorm(const torch::nn::LayerNorm& norm) {
 }
 } // namespace
 
-torch::Tensor DsmrImpl::stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
+torch::Tensor DsmrImpl::stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches, torch::Tensor* hidden) {
     if (!fusedDecoding || tokens.dim() != 2 || tokens.size(1) != 1 || !tokens.is_cpu() || is_training() || torch::GradMode::is_enabled() ||
         caches.size() != std::size_t(config.layers) || !plainFloat(embed->weight) || !plainNorm(norm))
         return {};
@@ -462,17 +463,24 @@ torch::Tensor DsmrImpl::stepFused(const torch::Tensor& tokens, std::vector<Layer
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
     }
     normRows(norm, x.data(), h.data());
+    if (hidden) *hidden = torch::from_blob(h.data(), {B, 1, C}, torch::kFloat).clone(); // (B, 1, C)
     auto logits = torch::empty({B, V}, embed->weight.options());
     // Tied output embedding, read as half as in step().
     kernels::linearHalfRows(h.data(), B, C, halves(embedHalf.of(embed->weight)), V, nullptr, logits.data_ptr<float>());
     return logits; // (B, V)
 }
 
-torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache>& caches) {
-    if (auto fused = stepFused(tokens, caches); fused.defined()) return fused;
+torch::Tensor DsmrImpl::step(const torch::Tensor& tokens, std::vector<LayerCache>& caches, torch::Tensor* hidden) {
+    if (auto fused = stepFused(tokens, caches, hidden); fused.defined()) return fused;
     auto x = embed(tokens); // (B, T, C)
     for (int l = 0; l < config.layers; ++l) x = blocks[std::size_t(l)]->as<Block>()->step(x, caches[std::size_t(l)]);
-    auto last = norm(x.select(1, x.size(1) - 1)); // (B, C)
+    torch::Tensor last;
+    if (hidden) {
+        *hidden = norm(x); // (B, T, C)
+        last = hidden->select(1, x.size(1) - 1);
+    } else {
+        last = norm(x.select(1, x.size(1) - 1)); // (B, C)
+    }
     // The output embedding reads half copies whenever the model decodes in half, even where
     // some layers keep float (keyBound).
     const bool anyHalf = std::any_of(caches.begin(), caches.end(),

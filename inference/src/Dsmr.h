@@ -95,17 +95,21 @@ struct DsmrImpl : torch::nn::Module {
     explicit DsmrImpl(const ModelConfig& c);
 
     /// tokens (B, T) -> logits (B, T, V). Reads and replaces `memories` (one per layer) with
-    /// the last m_l keys/values of [memory ; segment], detached.
-    torch::Tensor forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories);
+    /// the last m_l keys/values of [memory ; segment], detached. `hidden`, where given,
+    /// receives the final layer norm's output (B, T, C).
+    torch::Tensor forward(const torch::Tensor& tokens, std::vector<LayerMemory>& memories,
+                          torch::Tensor* hidden = nullptr);
     /// Decoding: tokens (B, T) appended to the caches -> logits of the last position (B, V).
-    torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
+    /// `hidden`, where given, receives the final layer norm's output at every position
+    /// (B, T, C): what recall keys on.
+    torch::Tensor step(const torch::Tensor& tokens, std::vector<LayerCache>& caches, torch::Tensor* hidden = nullptr);
     /// step() for one token per stream (B <= kernels::kMaxSmallBatch) where the model decodes
     /// in half on the CPU with dense layouts and no gradients: the whole network in plain
     /// loops over the weights and caches, with the kernels step() uses, and no tensor
     /// operation per layer. At this size LibTorch's dispatch and allocations cost more than
     /// the arithmetic. Returns the logits (B, V), or an undefined tensor where it does not
     /// apply (step() then takes the tensor path, which it matches to float rounding).
-    torch::Tensor stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches);
+    torch::Tensor stepFused(const torch::Tensor& tokens, std::vector<LayerCache>& caches, torch::Tensor* hidden = nullptr);
     /// Caches of float, or of half on the CPU where `halfDecoding` is set; a half cache makes
     /// step() read half copies of the weights for single rows (kernels::linearHalf) and the
     /// cache itself through kernels::attendOneHeadHalf. A layer whose keys can grow past

@@ -2,8 +2,10 @@
 // sample one token at a time for every variation side by side, streaming notes out.
 #include "ModelImpl.h"
 
+#include "RecallCache.h"
 #include "continuo/inference/Sampler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -14,23 +16,36 @@ using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 /// Feeds tokens through the caches segment by segment; returns the last position's logits (B, V).
+/// With `recall`, every position but the last becomes an entry (its hidden state and the token
+/// after it); the last position's hidden state goes to `lastHidden` (C floats).
 torch::Tensor feed(Dsmr& net, std::vector<LayerCache>& caches, const std::vector<int>& toks, torch::Device device,
-                   const std::atomic<bool>* cancel) {
+                   const std::atomic<bool>* cancel, RecallCache* recall = nullptr, std::vector<float>* lastHidden = nullptr) {
     const DecodePlan plan = decodePlan(net->config);
     const int S = plan.segment;
-    torch::Tensor logits;
+    const bool recalling = recall && recall->options().enabled();
+    torch::Tensor logits, hidden;
     std::size_t at = 0;
     while (at < toks.size()) {
         if (cancel && cancel->load(std::memory_order_relaxed)) break;
         const std::size_t n = std::min<std::size_t>(std::size_t(S - caches[0].segment), toks.size() - at);
         std::vector<std::int64_t> chunk(toks.begin() + long(at), toks.begin() + long(at + n));
         auto input = torch::tensor(chunk, torch::kLong).view({1, long(n)}).to(device); // (1, T)
-        logits = net->step(input, caches);                                            // (1, V)
+        logits = net->step(input, caches, recalling ? &hidden : nullptr);             // (1, V)
         DsmrImpl::rollFull(caches, plan.horizons, S);
+        if (recalling) {
+            auto h = hidden[0].to(torch::kCPU, torch::kFloat).contiguous(); // (T, C)
+            const auto C = h.size(1);
+            const float* rows = h.data_ptr<float>();
+            for (std::size_t i = 0; i < n; ++i) {
+                if (at + i + 1 < toks.size()) recall->add(rows + std::int64_t(i) * C, toks[at + i + 1]);
+                else if (lastHidden) lastHidden->assign(rows + std::int64_t(i) * C, rows + std::int64_t(i + 1) * C);
+            }
+        }
         at += n;
     }
     return logits;
 }
+
 } // namespace
 
 int receptiveField(const ModelConfig& config) {
@@ -45,6 +60,8 @@ struct Generator::Primed {
     std::vector<int> tokens; ///< all primer tokens (BOS, events, silence to the start)
     std::vector<LayerCache> caches;
     torch::Tensor logits; ///< (1, V)
+    RecallCache recall;   ///< the primer's entries
+    std::vector<float> hidden; ///< the last position's hidden state (recall's first query)
     int fed = 0;
     double startAt = 0;   ///< where the continuation starts, seconds
     int velocity = 0;     ///< the primer's last velocity bin state, for the decoders
@@ -78,9 +95,11 @@ std::vector<tokens::TimedNote> cutAt(const std::vector<tokens::TimedNote>& notes
 
 /// Where feeding may start without changing the state after the last token: past the
 /// receptive field, on a segment boundary of the full stream so that segments line up.
-std::size_t firstUsefulToken(const ModelConfig& config, std::size_t n) {
+/// Recall reaches `capacity` entries back: with it, feeding starts early enough to fill them.
+std::size_t firstUsefulToken(const ModelConfig& config, std::size_t n, const RecallOptions& recall) {
     const DecodePlan plan = decodePlan(config);
-    const std::size_t reach = std::size_t(receptiveField(config));
+    std::size_t reach = std::size_t(receptiveField(config));
+    if (recall.enabled()) reach = std::max(reach, std::size_t(recall.capacity) + 1);
     if (n <= reach || plan.segment <= 0) return 0;
     return (n - reach) / std::size_t(plan.segment) * std::size_t(plan.segment);
 }
@@ -118,9 +137,10 @@ Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, 
         applyThreads(choice.prefill);
         auto p = std::make_unique<Primed>();
         p->caches = net->newCaches(1, impl.device);
-        const std::size_t from = firstUsefulToken(net->config, toks.size());
+        p->recall = RecallCache(impl.recall, int(net->config.dModel));
+        const std::size_t from = firstUsefulToken(net->config, toks.size(), impl.recall);
         std::vector<int> useful(toks.begin() + long(from), toks.end());
-        p->logits = feed(net, p->caches, useful, impl.device, cancel);
+        p->logits = feed(net, p->caches, useful, impl.device, cancel, &p->recall, &p->hidden);
         impl.cpuIdle.restart();
         if (cancel && cancel->load()) return Error{"cancelled"};
         p->tokens = std::move(toks);
@@ -189,6 +209,13 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
             c.v = c.v.repeat({variations, 1, 1, 1}).contiguous();
         }
         torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
+        // Each variation recalls the primer and then its own events.
+        std::vector<RecallCache> recalls(static_cast<std::size_t>(variations), primed.recall);
+        const bool recalling = primed.recall.options().enabled() && !primed.hidden.empty();
+        const int C = int(net->config.dModel);
+        std::vector<float> hiddenRows;
+        if (recalling)
+            for (int v = 0; v < variations; ++v) hiddenRows.insert(hiddenRows.end(), primed.hidden.begin(), primed.hidden.end());
 
         const int maxTokens = options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(options.seconds);
         const double stopAt = startAt + options.seconds;
@@ -222,12 +249,15 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 break;
             }
             auto cpu = logits.to(torch::kCPU, torch::kFloat32).contiguous(); // (B, V)
-            const float* rowLogits = cpu.data_ptr<float>();
+            float* rowLogits = cpu.data_ptr<float>();
             const auto vocab = cpu.size(1);
             std::vector<std::int64_t> keep, next;
             for (std::size_t r = 0; r < rows.size(); ++r) {
                 const int v = rows[r];
+                const float* h = recalling ? hiddenRows.data() + r * std::size_t(C) : nullptr;
+                if (recalling) recalls[std::size_t(v)].mixLogits(h, rowLogits + std::int64_t(r) * vocab, int(vocab));
                 int tok = sampler.sample({rowLogits + std::int64_t(r) * vocab, std::size_t(vocab)}, randoms[std::size_t(v)], banned);
+                if (recalling) recalls[std::size_t(v)].add(h, tok);
                 result.tokens[std::size_t(v)].push_back(tok);
                 ++sampled;
                 auto& d = decoders[std::size_t(v)];
@@ -263,8 +293,13 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 rows = std::move(kept);
             }
             auto input = torch::tensor(next, torch::kLong).view({long(next.size()), 1}).to(impl.device); // (B, 1)
-            logits = net->step(input, caches);                                                         // (B, V)
+            torch::Tensor hidden;
+            logits = net->step(input, caches, recalling ? &hidden : nullptr); // (B, V)
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
+            if (recalling) {
+                auto h = hidden.to(torch::kCPU, torch::kFloat).contiguous(); // (B, 1, C)
+                hiddenRows.assign(h.data_ptr<float>(), h.data_ptr<float>() + h.numel());
+            }
         }
         for (int v = 0; v < variations; ++v) {
             emit(v, decoders[std::size_t(v)].finish());
@@ -299,18 +334,30 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
         net->eval();
         auto toks = primerSequence(cut, from, nullptr, nullptr);
         auto caches = net->newCaches(1, impl.device);
-        const std::size_t first = firstUsefulToken(net->config, toks.size());
+        RecallCache recall(impl.recall, int(net->config.dModel));
+        std::vector<float> hidden;
+        const std::size_t first = firstUsefulToken(net->config, toks.size(), impl.recall);
         applyThreads(chooseThreads(impl.threads, impl.cpuIdle).prefill);
-        auto logits = feed(net, caches, std::vector<int>(toks.begin() + long(first), toks.end()), impl.device, nullptr);
+        auto logits = feed(net, caches, std::vector<int>(toks.begin() + long(first), toks.end()), impl.device, nullptr,
+                           &recall, &hidden);
         applyThreads(1);
+        const bool recalling = recall.options().enabled() && !hidden.empty();
         double nll = 0;
         for (std::size_t i = 0; i < target.size(); ++i) {
-            auto logp = torch::log_softmax(logits.to(torch::kCPU, torch::kFloat32), -1); // (1, V)
+            auto row = logits.to(torch::kCPU, torch::kFloat32).contiguous(); // (1, V)
+            if (recalling) recall.mixLogits(hidden.data(), row.data_ptr<float>(), int(row.size(1)));
+            auto logp = torch::log_softmax(row, -1); // (1, V)
             nll -= logp[0][target[i]].item<double>();
             if (i + 1 == target.size()) break;
+            if (recalling) recall.add(hidden.data(), target[i]);
             auto input = torch::full({1, 1}, std::int64_t(target[i]), torch::TensorOptions().dtype(torch::kLong).device(impl.device));
-            logits = net->step(input, caches);
+            torch::Tensor h;
+            logits = net->step(input, caches, recalling ? &h : nullptr);
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
+            if (recalling) {
+                auto hc = h.to(torch::kCPU, torch::kFloat).contiguous();
+                hidden.assign(hc.data_ptr<float>(), hc.data_ptr<float>() + hc.numel());
+            }
         }
         impl.cpuIdle.restart();
         return nll / double(target.size());

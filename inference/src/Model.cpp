@@ -75,6 +75,7 @@ Expected<std::shared_ptr<Model>> Model::create(const ModelConfig& config, std::u
         impl->net->halfDecoding = runtime.halfDecoding;
         impl->device = device.value();
         impl->threads = runtime.threads;
+        impl->recall = runtime.recall;
         impl->info.config = config;
         impl->info.name = "untrained";
         impl->info.device = device.value().str();

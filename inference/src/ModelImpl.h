@@ -11,6 +11,7 @@ struct Model::Impl {
     torch::Device device{torch::kCPU};
     ModelInfo info;
     int threads = 0;      ///< RuntimeOptions::threads
+    RecallOptions recall; ///< RuntimeOptions::recall
     CpuIdleMeter cpuIdle; ///< since loading, or since the last thread choice
 };
 

@@ -186,16 +186,26 @@ private slots:
     }
 
     void longPrimerFeedsOnlyWhatTheModelCanSee() {
-        // The test model sees (64 + 32) + (16 + 32) = 144 tokens back.
+        // The test model's attention sees (64 + 32) + (16 + 32) = 144 tokens back.
         std::vector<tokens::TimedNote> longPrimer;
         for (int i = 0; i < 500; ++i) longPrimer.push_back({i * 0.1, i * 0.1 + 0.25, 40 + (i * 7) % 40, 60});
         ContinueOptions o;
         o.seconds = 1;
         o.sampling.seed = 3;
-        auto r = Generator(model).run(longPrimer, 50.0, o);
+        auto networkAlone = Model::load(dir.filePath("m.safetensors").toStdString(), {"cpu", 1, true, RecallOptions::off()});
+        QVERIFY(networkAlone.ok());
+        auto r = Generator(networkAlone.value()).run(longPrimer, 50.0, o);
         QVERIFY(r.ok());
         QVERIFY(r->primerTokens > 1500);
         QVERIFY2(r->primerTokensFed >= 144 && r->primerTokensFed < 144 + 32, qPrintable(QString::number(r->primerTokensFed)));
+        // Recall reads further back than the attention: its entries are fed too, and no more.
+        RecallOptions recall;
+        recall.capacity = 512;
+        auto recalling = Model::load(dir.filePath("m.safetensors").toStdString(), {"cpu", 1, true, recall});
+        QVERIFY(recalling.ok());
+        r = Generator(recalling.value()).run(longPrimer, 50.0, o);
+        QVERIFY(r.ok());
+        QVERIFY2(r->primerTokensFed >= 513 && r->primerTokensFed < 513 + 32, qPrintable(QString::number(r->primerTokensFed)));
         auto shortRun = Generator(model).run(primer, 10.0, o);
         QCOMPARE(shortRun->primerTokensFed, shortRun->primerTokens); // short primers are fed whole
     }

@@ -4,6 +4,7 @@
 #include "continuo/core/Expected.h"
 #include "continuo/core/Sampling.h"
 #include "continuo/inference/ModelConfig.h"
+#include "continuo/inference/Recall.h"
 #include "continuo/inference/Tokenizer.h"
 
 #include <atomic>
@@ -25,6 +26,9 @@ struct RuntimeOptions {
     /// relative tables as half floats (arithmetic stays float): decoding waits on memory, and
     /// this halves what it reads per token. False decodes in float throughout.
     bool halfDecoding = true;
+    /// Recall of the piece's own history beside the network (Recall.h): continuations,
+    /// Fill Gap's ranking and `eval` use it. RecallOptions::off() gives the network alone.
+    RecallOptions recall{};
 };
 
 struct ModelInfo {

@@ -4,6 +4,7 @@
 #include "continuo/core/Expected.h"
 #include "continuo/inference/Dataset.h"
 #include "continuo/inference/Engine.h"
+#include "continuo/inference/Recall.h"
 
 #include <atomic>
 #include <functional>
@@ -116,7 +117,10 @@ struct EvalResult {
 /// Negative log-likelihood of whole pieces (BOS + piece + EOS), streamed exactly as in
 /// training, no truncation; deterministic. `maxContext` >= 0 caps every layer's memory at that
 /// many keys from earlier segments (0 = each segment sees only itself); -1 = the model's horizons.
+/// With `recall` enabled, each piece's own history is recalled beside the network exactly as
+/// continuations do (Recall.h); the cap, where set, also caps recall's entries.
 Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 8,
-                              const std::atomic<bool>* stop = nullptr, int maxContext = -1);
+                              const std::atomic<bool>* stop = nullptr, int maxContext = -1,
+                              const RecallOptions& recall = RecallOptions::off());
 
 } // namespace continuo::inference
