@@ -211,7 +211,9 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
         // Each variation recalls the primer and then its own events.
         std::vector<RecallCache> recalls(static_cast<std::size_t>(variations), primed.recall);
-        const bool recalling = primed.recall.options().enabled() && !primed.hidden.empty();
+        if (options.recall >= 0)
+            for (auto& r : recalls) r.setWeight(std::min(1.0, options.recall));
+        const bool recalling = !recalls.empty() && recalls[0].options().enabled() && !primed.hidden.empty();
         const int C = int(net->config.dModel);
         std::vector<float> hiddenRows;
         if (recalling)
@@ -320,7 +322,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
 }
 
 Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,
-                                            const std::vector<tokens::TimedNote>& after, int* scored) {
+                                            const std::vector<tokens::TimedNote>& after, int* scored, double recallWeight) {
     if (!model_) return Error{"no model loaded"};
     Model::Impl& impl = model_->impl();
     Dsmr& net = impl.net;
@@ -334,9 +336,11 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
         net->eval();
         auto toks = primerSequence(cut, from, nullptr, nullptr);
         auto caches = net->newCaches(1, impl.device);
-        RecallCache recall(impl.recall, int(net->config.dModel));
+        RecallOptions recallOptions = impl.recall;
+        if (recallWeight >= 0 && recallOptions.weight > 0) recallOptions.weight = std::min(1.0, recallWeight);
+        RecallCache recall(recallOptions, int(net->config.dModel));
         std::vector<float> hidden;
-        const std::size_t first = firstUsefulToken(net->config, toks.size(), impl.recall);
+        const std::size_t first = firstUsefulToken(net->config, toks.size(), recallOptions);
         applyThreads(chooseThreads(impl.threads, impl.cpuIdle).prefill);
         auto logits = feed(net, caches, std::vector<int>(toks.begin() + long(first), toks.end()), impl.device, nullptr,
                            &recall, &hidden);
@@ -386,12 +390,13 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
     o.seconds = gapEnd - gapStart;
     o.variations = std::clamp(options.candidates, 1, 8);
     o.threads = options.threads;
+    o.recall = options.recall;
     // How likely the real music after the gap is when the gap holds `fill`.
     auto score = [&](const std::vector<tokens::TimedNote>& fill, int* tokens) {
         std::vector<tokens::TimedNote> prefix = context;
         prefix.insert(prefix.end(), fill.begin(), fill.end());
         std::stable_sort(prefix.begin(), prefix.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
-        return continuationNll(prefix, gapEnd, following, tokens);
+        return continuationNll(prefix, gapEnd, following, tokens, options.recall);
     };
     if (original) {
         std::vector<tokens::TimedNote> held;

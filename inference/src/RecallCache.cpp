@@ -20,13 +20,14 @@ RecallCache::RecallCache(const RecallOptions& options, int dim) : options_(optio
         options_.weight = 0;
         return;
     }
+    weight_ = options_.weight;
     keys_.resize(std::size_t(2 * options_.capacity) * std::size_t(dim_));
     next_.resize(std::size_t(2 * options_.capacity));
     unit_.resize(std::size_t(dim_));
 }
 
 void RecallCache::add(const float* hidden, int next) {
-    if (!options_.enabled()) return;
+    if (weight_ <= 0) return; // made without storage
     const std::int64_t cap = options_.capacity;
     if (count_ == cap) {
         ++first_;
@@ -56,24 +57,27 @@ double RecallCache::mix(const float* hidden, float* probs, int vocab) {
     normaliseRow(hidden, dim_, unit_.data());
     scores_.resize(std::size_t(n));
     kernels::linearHalf(unit_.data(), dim_, keys_.data() + first_ * dim_, n, nullptr, scores_.data());
-    const double theta = options_.sharpness;
-    const double floor = theta * options_.threshold; // the network's own term
-    double top = floor;
-    for (std::int64_t i = 0; i < n; ++i) top = std::max(top, theta * double(scores_[std::size_t(i)]));
-    double total = std::exp(floor - top);
+    const float theta = float(options_.sharpness);
+    const float floor = theta * float(options_.threshold); // the network's own term
+    float best = -1e30f;
+    for (std::int64_t i = 0; i < n; ++i) best = std::max(best, scores_[std::size_t(i)]);
+    const float top = std::max(floor, theta * best);
+    // Terms more than e^-30 below the largest cannot move a float sum: they are skipped.
+    const float cut = (top - 30.0f) / theta;
+    double total = std::exp(double(floor - top));
+    float* const w = scores_.data();
     for (std::int64_t i = 0; i < n; ++i) {
-        const double w = std::exp(theta * double(scores_[std::size_t(i)]) - top);
-        scores_[std::size_t(i)] = float(w);
-        total += w;
+        const float s = w[i];
+        w[i] = s > cut ? std::exp(theta * s - top) : 0.0f;
+        total += double(w[i]);
     }
-    const double recalled = options_.weight * (1.0 - std::exp(floor - top) / total);
+    const double recalled = options_.weight * (1.0 - std::exp(double(floor - top)) / total);
     const float keep = float(1.0 - recalled);
     for (int v = 0; v < vocab; ++v) probs[v] *= keep;
-    const double scale = options_.weight / total;
-    for (std::int64_t i = 0; i < n; ++i) {
-        const int next = next_[std::size_t(first_ + i)];
-        if (next >= 0 && next < vocab) probs[next] += float(scale * double(scores_[std::size_t(i)]));
-    }
+    const float scale = float(options_.weight / total);
+    const int* const next = next_.data() + first_;
+    for (std::int64_t i = 0; i < n; ++i)
+        if (w[i] > 0.0f && next[i] >= 0 && next[i] < vocab) probs[next[i]] += scale * w[i];
     return recalled;
 }
 

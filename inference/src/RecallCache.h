@@ -29,12 +29,17 @@ public:
     /// Keeps only the newest `n` entries.
     void keepNewest(std::int64_t n);
     void clear() { first_ = count_ = 0; }
+    /// A new weight for what follows (0 turns mixing off; the entries stay and keep coming).
+    void setWeight(double weight) {
+        if (weight_ > 0) options_.weight = weight;
+    }
 
     std::int64_t size() const { return count_; }
     const RecallOptions& options() const { return options_; }
 
 private:
     RecallOptions options_ = RecallOptions::off();
+    double weight_ = 0; ///< the weight it was made with: 0 = holds nothing, stays off
     int dim_ = 0;
     std::vector<std::uint16_t> keys_; ///< up to 2 * capacity rows, entries [first_, first_ + count_)
     std::vector<int> next_;

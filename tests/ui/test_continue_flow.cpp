@@ -149,6 +149,21 @@ private slots:
         QCOMPARE(w->document()->takes().front().provenance.seed, 1234u);
     }
 
+    void recallReachesTheModelAndTheTake() {
+        auto* fake = new testutil::FakeContinuationService(2);
+        auto w = makeWindow(fake);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        QCOMPARE(w->continuePanel()->recallBox()->value(), kDefaultRecall);
+        w->continuePanel()->recallBox()->setValue(0.55);
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(fake->lastRequest.recall, 0.55);
+        QCOMPARE(w->document()->takes().front().provenance.recall, 0.55);
+        QVERIFY(TakesModel::provenanceText(w->document()->takes().front()).contains("recall 0.55"));
+        // The piece keeps the setting with its other Continue settings.
+        QCOMPARE(w->continuePanel()->pieceSettings().recall, 0.55);
+    }
+
     void cancelStopsAtOnce() {
         auto* fake = new testutil::FakeContinuationService(100000);
         auto w = makeWindow(fake);

@@ -46,6 +46,7 @@ void fill(Document& doc) {
     t.provenance.seed = 4242;
     t.provenance.temperature = 0.9;
     t.provenance.topP = 0.8;
+    t.provenance.recall = 0.45;
     t.provenance.stopped = true;
     t.provenance.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
     doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
@@ -109,6 +110,7 @@ private slots:
         s.temperature = 0.7;
         s.variations = 5;
         s.seed = 99;
+        s.recall = 0.6;
         const QString path = dir.filePath("piece.continuo");
         QVERIFY(ProjectFile::save(path, a, s).ok());
         Document b;
@@ -279,6 +281,9 @@ private slots:
         QCOMPARE(doc.takes()[2].name, QString("Take 3"));
         // Files from before the takes tree: every take continued the sketch.
         for (const Take& t : doc.takes()) QCOMPARE(t.provenance.parentTake, TakeId(0));
+        // ... and before recall: none of them recalled anything; the piece's setting is the default.
+        for (const Take& t : doc.takes()) QCOMPARE(t.provenance.recall, kRecallOfUnrecordedTakes);
+        QCOMPARE(s.recall, kDefaultRecall);
         QCOMPARE(doc.childTakes(0).size(), 3u);
         QCOMPARE(s.seed, 271828);
         QVERIFY(!doc.isModified());

@@ -48,6 +48,13 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     topP_->setSingleStep(0.05);
     topP_->setValue(kDefaultTopP);
     topP_->setToolTip(tr("Nucleus sampling: keep the most likely events up to this probability mass. 1 samples the model's whole distribution and keeps the piece's pace; lower values cut its rare long pauses, so takes get busier"));
+    recall_ = new QDoubleSpinBox(this);
+    recall_->setRange(0.0, 1.0);
+    recall_->setSingleStep(0.05);
+    recall_->setValue(kDefaultRecall);
+    recall_->setToolTip(tr("How much a take may borrow from the piece itself: where the music comes back to a place "
+                           "it has been before, the model leans toward what followed there, however far back. "
+                           "0 is the model alone; higher keeps takes closer to the piece's own material"));
     variations_ = new QSpinBox(this);
     variations_->setRange(1, 8);
     variations_->setValue(3);
@@ -77,6 +84,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     form->addRow(tr("Length"), length_);
     form->addRow(tr("Temperature"), temperature_);
     form->addRow(tr("Top-p"), topP_);
+    form->addRow(tr("Recall"), recall_);
     form->addRow(tr("Variations"), variations_);
     form->addRow(tr("Seed"), seedRow);
 
@@ -127,6 +135,7 @@ ContinueSettings ContinuePanel::settings() const {
     s.lengthSeconds = length_->value();
     s.temperature = temperature_->value();
     s.topP = topP_->value();
+    s.recall = recall_->value();
     s.variations = variations_->value();
     s.seed = randomSeed_->isChecked() || seed_->text().isEmpty() ? -1 : seed_->text().toLongLong();
     s.source = PrimerSource(primer_->currentData().toInt());
@@ -139,6 +148,7 @@ PieceSettings ContinuePanel::pieceSettings() const {
     p.lengthSeconds = s.lengthSeconds;
     p.temperature = s.temperature;
     p.topP = s.topP;
+    p.recall = s.recall;
     p.variations = s.variations;
     p.seed = s.seed;
     return p;
@@ -148,6 +158,7 @@ void ContinuePanel::setPieceSettings(const PieceSettings& p) {
     length_->setValue(p.lengthSeconds);
     temperature_->setValue(p.temperature);
     topP_->setValue(p.topP);
+    recall_->setValue(p.recall);
     variations_->setValue(p.variations);
     randomSeed_->setChecked(p.seed < 0);
     if (p.seed >= 0) seed_->setText(QString::number(p.seed));

@@ -1,5 +1,5 @@
 #pragma once
-// Controls of a Continue: length, temperature, top-p, variations, seed, primer (and the tracks
+// Controls of a Continue: length, temperature, top-p, recall, variations, seed, primer (and the tracks
 // it is made of, PrimerTracksButton); the Continue / Cancel buttons (MainWindow's actions),
 // progress with tokens/s, and the model.
 #include "document/ProjectFile.h"
@@ -49,6 +49,7 @@ public:
 
     QSpinBox* variationsBox() const { return variations_; }
     QDoubleSpinBox* lengthBox() const { return length_; }
+    QDoubleSpinBox* recallBox() const { return recall_; }
     QComboBox* primerBox() const { return primer_; }
     QLineEdit* seedEdit() const { return seed_; }
     QCheckBox* randomSeedBox() const { return randomSeed_; }
@@ -62,6 +63,7 @@ private:
     QDoubleSpinBox* length_;
     QDoubleSpinBox* temperature_;
     QDoubleSpinBox* topP_;
+    QDoubleSpinBox* recall_;
     QSpinBox* variations_;
     QLineEdit* seed_;
     QCheckBox* randomSeed_;

@@ -98,7 +98,7 @@ QString TakesModel::provenanceText(const Take& t) {
     const TakeProvenance& p = t.provenance;
     const double beats = double(p.primerEnd - p.primerStart) / kTicksPerQuarter;
     return tr("<b>%1</b><br>Primer: %2 (%3 quarter notes, ticks %4–%5)<br>Model: %6 (%7)<br>"
-              "sha256 %8<br>Seed %9 · variation %10 · temperature %11 · top-p %12<br>"
+              "sha256 %8<br>Seed %9 · variation %10 · temperature %11 · top-p %12 · recall %17<br>"
               "Length %13 s%16 · %14 notes<br>Written %15")
         .arg(t.name.toHtmlEscaped(), p.primerSource.toHtmlEscaped())
         .arg(beats, 0, 'f', 1)
@@ -113,7 +113,8 @@ QString TakesModel::provenanceText(const Take& t) {
         .arg(p.lengthSeconds, 0, 'f', 0)
         .arg(t.notes.size())
         .arg(QLocale().toString(p.created, QLocale::ShortFormat))
-        .arg(p.stopped ? tr(" (stopped early)") : QString()) + infillText(t);
+        .arg(p.stopped ? tr(" (stopped early)") : QString())
+        .arg(p.recall, 0, 'f', 2) + infillText(t);
 }
 
 QString TakesModel::infillText(const Take& t) {

@@ -29,6 +29,7 @@ struct ContinuationRequest {
     double seconds = 15;               ///< music to write
     double temperature = kDefaultTemperature;
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall;    ///< recall's weight (0: the network alone)
     int variations = 3;                ///< 1..8
     std::uint64_t seed = 0;
 };
@@ -47,6 +48,7 @@ struct InfillRequest {
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
     double temperature = kDefaultTemperature;
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall;
     std::uint64_t seed = 0;
 };
 

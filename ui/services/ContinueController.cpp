@@ -173,6 +173,7 @@ ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, co
     req.seconds = std::clamp(s.lengthSeconds, 1.0, 600.0);
     req.temperature = std::clamp(s.temperature, 0.05, 3.0);
     req.topP = std::clamp(s.topP, 0.01, 1.0);
+    req.recall = std::clamp(s.recall, 0.0, 1.0);
     req.variations = std::clamp(s.variations, 1, 8);
     if (primerStartSeconds) *primerStartSeconds = startSeconds;
     return req;
@@ -256,6 +257,7 @@ bool ContinueController::start(const ContinueSettings& s) {
         p.seed = req.seed;
         p.temperature = req.temperature;
         p.topP = req.topP;
+        p.recall = req.recall;
         p.lengthSeconds = req.seconds;
         p.variation = v;
         p.created = QDateTime::currentDateTime();

@@ -24,6 +24,7 @@ struct ContinueSettings {
     double lengthSeconds = 15;
     double temperature = kDefaultTemperature;
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall;
     int variations = 3;
     qint64 seed = -1; ///< -1 = a fresh random seed
     PrimerSource source = PrimerSource::Sketch;

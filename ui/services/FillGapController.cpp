@@ -101,6 +101,7 @@ bool FillGapController::start(const FillGapSettings& s, const Gap& gap) {
     req.scoreSeconds = std::clamp(s.scoreSeconds, 1.0, 60.0);
     req.temperature = std::clamp(s.temperature, 0.05, 3.0);
     req.topP = std::clamp(s.topP, 0.01, 1.0);
+    req.recall = std::clamp(s.recall, 0.0, 1.0);
     req.seed = s.seed >= 0 ? std::uint64_t(s.seed) : QRandomGenerator::global()->bounded(1u << 30);
     lastSeed_ = req.seed;
     request_ = req;
@@ -164,6 +165,7 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
             p.seed = request_.seed;
             p.temperature = request_.temperature;
             p.topP = request_.topP;
+            p.recall = request_.recall;
             p.lengthSeconds = request_.gapEnd - request_.gapStart;
             p.variation = c.index;
             p.created = now;

@@ -16,6 +16,7 @@ struct FillGapSettings {
     int candidates = 4;       ///< 1..8
     double temperature = kDefaultTemperature; ///< the Continue panel's
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall; ///< the Continue panel's
     qint64 seed = -1;         ///< -1 = a fresh random seed
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
 };

@@ -171,6 +171,7 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
         options.threads = threads;
         options.sampling.temperature = request.temperature;
         options.sampling.topP = request.topP;
+        options.recall = request.recall;
         options.sampling.seed = request.seed;
         options.seconds = request.seconds;
         options.variations = request.variations;
@@ -237,6 +238,7 @@ void ThreadContinuationService::startInfill(const InfillRequest& request) {
         options.scoreSeconds = request.scoreSeconds;
         options.sampling.temperature = request.temperature;
         options.sampling.topP = request.topP;
+        options.recall = request.recall;
         options.sampling.seed = request.seed;
         options.onProgress = [this, id](const inference::ContinueProgress& p) {
             const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};

@@ -79,6 +79,7 @@ void MainWindow::startFillGap() {
     s.candidates = fillGapPanel_->candidates();
     s.temperature = c.temperature;
     s.topP = c.topP;
+    s.recall = c.recall;
     s.seed = c.seed;
     fillGap_->start(s);
 }

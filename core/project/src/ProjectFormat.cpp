@@ -255,6 +255,7 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"seed", QString::number(p.seed)},
                        {"temperature", p.temperature},
                        {"topP", p.topP},
+                       {"recall", p.recall},
                        {"lengthSeconds", p.lengthSeconds},
                        {"variation", p.variation},
                        {"stopped", p.stopped},
@@ -282,6 +283,7 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     pv.seed = p["seed"].toString().toULongLong();
     pv.temperature = p["temperature"].toDouble(kDefaultTemperature);
     pv.topP = p["topP"].toDouble(kTopPOfUnrecordedTakes);
+    pv.recall = std::clamp(p["recall"].toDouble(kRecallOfUnrecordedTakes), 0.0, 1.0);
     pv.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
     pv.variation = p["variation"].toInt();
     pv.stopped = p["stopped"].toBool(false);
@@ -403,6 +405,7 @@ QJsonObject projectToJson(const Project& p) {
     const PieceSettings& s = p.settings;
     root["settings"] = QJsonObject{{"lengthSeconds", s.lengthSeconds}, {"temperature", s.temperature},
                                    {"topP", s.topP},                   {"variations", s.variations},
+                                   {"recall", s.recall},
                                    {"seed", QString::number(s.seed)},  {"grid", s.gridIndex}};
     putUnknown(root, p.extra);
     return root;
@@ -571,6 +574,7 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
     p.settings.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
     p.settings.temperature = std::clamp(s["temperature"].toDouble(kDefaultTemperature), 0.05, 3.0);
     p.settings.topP = std::clamp(s["topP"].toDouble(kDefaultTopP), 0.01, 1.0);
+    p.settings.recall = std::clamp(s["recall"].toDouble(kDefaultRecall), 0.0, 1.0);
     p.settings.variations = std::clamp(s["variations"].toInt(3), 1, 8);
     p.settings.seed = s["seed"].toString("-1").toLongLong();
     p.settings.gridIndex = s["grid"].toInt(4);

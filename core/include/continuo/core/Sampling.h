@@ -15,4 +15,12 @@ inline constexpr double kDefaultTopP = 1.0;
 /// take's top-p was written then.
 inline constexpr double kTopPOfUnrecordedTakes = 0.95;
 
+/// Recall: the most probability a continuation may borrow from the piece's own history, where
+/// the model finds itself where the piece has been before (docs/recall.md). 0 is the network alone.
+inline constexpr double kDefaultRecall = 0.3;
+
+/// Takes written before recall existed used none; a project file that does not record a
+/// take's recall was written then.
+inline constexpr double kRecallOfUnrecordedTakes = 0.0;
+
 } // namespace continuo

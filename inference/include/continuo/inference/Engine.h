@@ -84,6 +84,9 @@ struct ContinueOptions {
     int maxTokens = 0;     ///< hard cap on sampled tokens (0 = defaultTokenCap(seconds))
     int variations = 1;    ///< 1..8, sampled side by side from one primed state
     int threads = -1;      ///< CPU threads; -1 = the model's RuntimeOptions::threads, 0 = automatic
+    /// Recall's weight for this run (0..1; 0 = the network alone); < 0 = the model's
+    /// RuntimeOptions::recall. Recall runs only where the model was loaded with it.
+    double recall = -1;
 };
 
 struct ContinueProgress {
@@ -120,6 +123,7 @@ struct InfillOptions {
     int candidates = 4;       ///< 1..8, sampled side by side from the music before the gap
     double scoreSeconds = 10; ///< how much of the real music after the gap ranks the candidates
     int threads = -1;         ///< as in ContinueOptions
+    double recall = -1;       ///< as in ContinueOptions; the ranking reads with the same weight
     /// Progress on the calling thread: sampling takes the fraction up to 0.9 (tokens and
     /// tokens/s as in Continue), scoring the candidates the rest.
     std::function<void(const ContinueProgress&)> onProgress;
@@ -176,8 +180,10 @@ public:
                             const std::vector<tokens::TimedNote>* original = nullptr);
     /// Mean nats per token of `after` (times from `from`, which is where `prefix` ends) read
     /// after `prefix`; the count of scored tokens in *tokens. Prefix notes are cut at `from`.
+    /// `recall` as in ContinueOptions.
     Expected<double> continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,
-                                     const std::vector<tokens::TimedNote>& after, int* tokens = nullptr);
+                                     const std::vector<tokens::TimedNote>& after, int* tokens = nullptr,
+                                     double recall = -1);
 
     struct Primed;
 

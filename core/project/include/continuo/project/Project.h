@@ -38,6 +38,7 @@ struct TakeProvenance {
     std::uint64_t seed = 0;
     double temperature = kDefaultTemperature;
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall; ///< recall's weight (RecallOptions::weight)
     double lengthSeconds = 15.0;
     int variation = 0;         ///< index within its Continue request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
@@ -74,6 +75,7 @@ struct PieceSettings {
     double lengthSeconds = 15.0;
     double temperature = kDefaultTemperature;
     double topP = kDefaultTopP;
+    double recall = kDefaultRecall;
     int variations = 3;
     qint64 seed = -1; ///< -1 = random
     int gridIndex = 4;
