@@ -28,6 +28,7 @@ int runInfo(const QStringList& args) {
     if (!model) return continuo::cli::fail("info", QString::fromStdString(model.error()), 2);
     const ModelInfo& info = model.value()->info();
     const ModelConfig& c = info.config;
+    const continuo::inference::RecallOptions recall; // what continuations use unless told
     auto meta = [&](const char* k) { return QString::fromStdString(info.metadataValue(k, "")); };
     if (p.isSet("json")) {
         QJsonObject o;
@@ -58,6 +59,9 @@ int runInfo(const QStringList& args) {
             bias["slope_min"] = c.biasSlopeMin;
         }
         o["distance_bias"] = bias;
+        o["recall"] = QJsonObject{{"weight", recall.weight},      {"sharpness", recall.sharpness},
+                                  {"threshold", recall.threshold}, {"distance", recall.minDistance},
+                                  {"capacity", recall.capacity}};
         o["vocabulary_size"] = c.vocabSize;
         o["vocabulary_version"] = c.vocabularyVersion;
         QJsonObject m;
@@ -87,6 +91,8 @@ int runInfo(const QStringList& args) {
     for (int i = 0; i < c.layers; ++i) layouts += QString(layoutName(c.layout(i))) + " ";
     out << "attention:       " << layouts.trimmed() << "\n"
         << "distance bias:   " << QString::fromStdString(c.distanceBiasName()) << "\n"
+        << "recall:          weight " << recall.weight << ", events " << recall.minDistance << " and more back, up to "
+        << recall.capacity << " of them (the default; --recall on continue, eval, infill, follow, bench)\n"
         << "vocabulary:      " << c.vocabSize << " tokens, version " << c.vocabularyVersion << "\n"
         << "licence:         " << (meta("licence").isEmpty() ? "(not recorded)" : meta("licence")) << "\n"
         << "training data:   " << (meta("training_data").isEmpty() ? "(not recorded)" : meta("training_data")) << "\n";
