@@ -15,6 +15,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
+/// The values of `t`, wherever it lives, as floats into `out`.
+void copyFloats(const torch::Tensor& t, std::vector<float>& out) {
+    auto c = t.to(torch::kCPU, torch::kFloat).contiguous();
+    out.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
 /// Feeds tokens through the caches segment by segment; returns the last position's logits (B, V).
 /// With `recall`, every position but the last becomes an entry (its hidden state and the token
 /// after it); the last position's hidden state goes to `lastHidden` (C floats).
@@ -298,10 +304,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
             torch::Tensor hidden;
             logits = net->step(input, caches, recalling ? &hidden : nullptr); // (B, V)
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
-            if (recalling) {
-                auto h = hidden.to(torch::kCPU, torch::kFloat).contiguous(); // (B, 1, C)
-                hiddenRows.assign(h.data_ptr<float>(), h.data_ptr<float>() + h.numel());
-            }
+            if (recalling) copyFloats(hidden, hiddenRows); // (B, 1, C)
         }
         for (int v = 0; v < variations; ++v) {
             emit(v, decoders[std::size_t(v)].finish());
@@ -358,10 +361,7 @@ Expected<double> Generator::continuationNll(const std::vector<tokens::TimedNote>
             torch::Tensor h;
             logits = net->step(input, caches, recalling ? &h : nullptr);
             DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
-            if (recalling) {
-                auto hc = h.to(torch::kCPU, torch::kFloat).contiguous();
-                hidden.assign(hc.data_ptr<float>(), hc.data_ptr<float>() + hc.numel());
-            }
+            if (recalling) copyFloats(h, hidden);
         }
         impl.cpuIdle.restart();
         return nll / double(target.size());

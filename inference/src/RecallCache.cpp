@@ -8,26 +8,28 @@
 
 namespace continuo::inference {
 
+namespace {
+/// The unit vector along x (n floats) into y; zero stays zero.
 void normaliseRow(const float* x, std::int64_t n, float* y) {
     double sq = 0;
     for (std::int64_t i = 0; i < n; ++i) sq += double(x[i]) * double(x[i]);
     const float inv = sq > 0 ? float(1.0 / std::sqrt(sq)) : 0.0f;
     for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] * inv;
 }
+} // namespace
 
 RecallCache::RecallCache(const RecallOptions& options, int dim) : options_(options), dim_(dim) {
     if (!options_.enabled() || dim_ <= 0) {
         options_.weight = 0;
         return;
     }
-    weight_ = options_.weight;
     keys_.resize(std::size_t(2 * options_.capacity) * std::size_t(dim_));
     next_.resize(std::size_t(2 * options_.capacity));
     unit_.resize(std::size_t(dim_));
 }
 
 void RecallCache::add(const float* hidden, int next) {
-    if (weight_ <= 0) return; // made without storage
+    if (keys_.empty()) return; // made disabled: no storage
     const std::int64_t cap = options_.capacity;
     if (count_ == cap) {
         ++first_;
@@ -43,12 +45,6 @@ void RecallCache::add(const float* hidden, int next) {
     kernels::floatsToHalves(unit_.data(), dim_, keys_.data() + at * dim_);
     next_[std::size_t(at)] = next;
     ++count_;
-}
-
-void RecallCache::keepNewest(std::int64_t n) {
-    if (count_ <= n) return;
-    first_ += count_ - std::max<std::int64_t>(0, n);
-    count_ = std::max<std::int64_t>(0, n);
 }
 
 double RecallCache::mix(const float* hidden, float* probs, int vocab) {

@@ -26,12 +26,10 @@ public:
     /// mix() on logits: the network's logits become log-probabilities with recall mixed in,
     /// where recall read anything; otherwise they stay as they are. Returns mix()'s weight.
     double mixLogits(const float* hidden, float* logits, int vocab);
-    /// Keeps only the newest `n` entries.
-    void keepNewest(std::int64_t n);
-    void clear() { first_ = count_ = 0; }
-    /// A new weight for what follows (0 turns mixing off; the entries stay and keep coming).
+    /// A new weight for what follows (0 turns mixing off). A cache made disabled holds no
+    /// storage and stays off.
     void setWeight(double weight) {
-        if (weight_ > 0) options_.weight = weight;
+        if (!keys_.empty()) options_.weight = weight;
     }
 
     std::int64_t size() const { return count_; }
@@ -39,15 +37,11 @@ public:
 
 private:
     RecallOptions options_ = RecallOptions::off();
-    double weight_ = 0; ///< the weight it was made with: 0 = holds nothing, stays off
     int dim_ = 0;
     std::vector<std::uint16_t> keys_; ///< up to 2 * capacity rows, entries [first_, first_ + count_)
     std::vector<int> next_;
     std::int64_t first_ = 0, count_ = 0;
     std::vector<float> unit_, scores_, probs_;
 };
-
-/// The unit vector along x (n floats) into y; zero stays zero.
-void normaliseRow(const float* x, std::int64_t n, float* y);
 
 } // namespace continuo::inference
