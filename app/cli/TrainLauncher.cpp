@@ -102,6 +102,8 @@ int launchTrainingRanks(const QStringList& trainArgs, int processes, int threads
     int remaining = processes, failedRank = -1;
     QString failure;
     bool stopPassedOn = false;
+    const auto killed = [&](int q) { return ranks[std::size_t(q)]->exitStatus() == QProcess::CrashExit; };
+    const auto failed = [&](int q) { return killed(q) || ranks[std::size_t(q)]->exitCode() != 0; };
     while (remaining > 0) {
         if (stop.load() && !stopPassedOn) {
             for (std::size_t r = 0; r < ranks.size(); ++r)
@@ -112,10 +114,18 @@ int launchTrainingRanks(const QStringList& trainArgs, int processes, int threads
             if (done[r] || !ranks[r]->waitForFinished(100)) continue;
             done[r] = true;
             --remaining;
-            const bool crashed = ranks[r]->exitStatus() == QProcess::CrashExit;
-            if ((crashed || ranks[r]->exitCode() != 0) && failedRank < 0) {
+            if (failed(int(r)) && failedRank < 0) {
+                // A rank that loses a peer ends too, often before this loop has looked at the peer: collect
+                // every rank that has already ended, and name one that was killed before one that gave up.
                 failedRank = int(r);
-                failure = crashed ? QString("was killed") : QString("ended with exit status %1").arg(ranks[r]->exitCode());
+                for (std::size_t q = 0; q < ranks.size(); ++q) {
+                    if (done[q] || !ranks[q]->waitForFinished(200)) continue;
+                    done[q] = true;
+                    --remaining;
+                    if (killed(int(q)) && !killed(failedRank)) failedRank = int(q);
+                }
+                failure = killed(failedRank) ? QString("was killed")
+                                             : QString("ended with exit status %1").arg(ranks[std::size_t(failedRank)]->exitCode());
                 // The others cannot go on without it: stop them, then make sure they are gone.
                 for (std::size_t q = 0; q < ranks.size(); ++q)
                     if (!done[q]) ranks[q]->terminate();
