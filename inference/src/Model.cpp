@@ -54,6 +54,7 @@ Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 const ModelInfo& Model::info() const { return impl_->info; }
 const ModelConfig& Model::config() const { return impl_->info.config; }
+const RecallOptions& Model::recall() const { return impl_->recall; }
 
 static std::int64_t countParameters(const Dsmr& net) {
     std::int64_t n = 0;

@@ -3,6 +3,7 @@
 // changes, says honestly when the model keeps no memory, and the View menu turns it off.
 #include "FakeContinuationService.h"
 #include "document/Document.h"
+#include "panels/ContinuePanel.h"
 #include "roll/NoteCanvas.h"
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
@@ -12,6 +13,8 @@
 #include "continuo/inference/Tokenizer.h"
 
 #include <QAction>
+#include <QDoubleSpinBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -26,10 +29,12 @@ class ScheduledService : public testutil::FakeContinuationService {
 public:
     std::vector<int> horizons{300, 60};
     int segment = 100;
+    int recallCapacity = 0;
     ModelDescription model() const override {
         ModelDescription d = FakeContinuationService::model();
         d.horizons = horizons;
         d.segment = segment;
+        d.recallCapacity = recallCapacity;
         return d;
     }
 };
@@ -138,6 +143,48 @@ private slots:
         QVERIFY2(saidWindow.contains("this model keeps no memory"), qPrintable(saidWindow));
     }
 
+    void recallsReachIsSaidWhileRecallIsOn() {
+        Document doc;
+        ScheduledService service;
+        service.recallCapacity = 200;
+        ContinueController controller(&doc, &service);
+        ContinueSettings settings;
+        settings.recall = 0.3;
+        controller.setSettingsSource([&] { return settings; });
+        QSignalSpy spans(&controller, &ContinueController::listeningSpanChanged);
+        doc.reset(sketch(64));
+        QVERIFY(spans.wait(5000));
+        // Recall keeps the newest 200 events of a longer primer: the span holds that many.
+        ListeningSpan span = controller.listeningSpanFor(settings);
+        QCOMPARE(span.recallEvents, 200);
+        QVERIFY(span.recallStart > span.primerStart && span.recallStart < span.from);
+        const int events = eventsBetween(doc, span.recallStart, span.from);
+        QVERIFY2(std::abs(events - 200) <= 6, qPrintable(QString("%1 events in recall's span").arg(events)));
+        QString said = controller.listeningFor(settings);
+        QVERIFY2(said.contains("Recall recognises phrases that come back from the last 200 events ("), qPrintable(said));
+
+        // With room for more than the primer holds, it reaches the primer's first event.
+        service.recallCapacity = 100000;
+        span = controller.listeningSpanFor(settings);
+        QCOMPARE(span.recallStart, span.primerStart);
+        QVERIFY(span.recallEvents >= span.layerEvents[0]);
+
+        // Recall's weight at 0: the network alone, and the panel does not promise recall.
+        settings.recall = 0;
+        span = controller.listeningSpanFor(settings);
+        QCOMPARE(span.recallEvents, 0);
+        said = controller.listeningFor(settings);
+        QVERIFY2(!said.contains("Recall"), qPrintable(said));
+        QVERIFY2(said.startsWith("Listens back "), qPrintable(said));
+
+        // The change is said as soon as the setting changes, without an edit.
+        QSignalSpy texts(&controller, &ContinueController::listeningChanged);
+        settings.recall = 0.5;
+        controller.settingsChanged();
+        QCOMPARE(texts.size(), 1);
+        QVERIFY2(texts.last().at(0).toString().contains("Recall recognises"), qPrintable(texts.last().at(0).toString()));
+    }
+
     void theRollShadesItAndTheViewMenuTurnsItOff() {
         MainWindowOptions o;
         o.openAudio = false;
@@ -146,6 +193,7 @@ private slots:
         o.useSettings = false;
         o.recoveryDir = dir_.filePath("recovery");
         auto* service = new ScheduledService;
+        service->recallCapacity = 4096;
         o.service = service;
         MainWindow w(o);
         w.resize(1400, 800);
@@ -184,6 +232,14 @@ private slots:
         QCOMPARE(shaded.pixelColor(outside, y), plain.pixelColor(outside, y));
         toggle->trigger();
         QVERIFY(canvas->showsListening());
+
+        // The panel says recall's reach while the Recall box is above 0, and drops it at 0.
+        QLabel* said = w.continuePanel()->listeningLabel();
+        QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("Recall recognises"), 5000);
+        w.continuePanel()->recallBox()->setValue(0);
+        QVERIFY2(!said->text().contains("Recall") && said->text().startsWith("Listens back"), qPrintable(said->text()));
+        w.continuePanel()->recallBox()->setValue(0.3);
+        QVERIFY2(said->text().contains("Recall recognises"), qPrintable(said->text()));
     }
 };
 

@@ -17,6 +17,8 @@ struct ListeningSpan {
     std::vector<int> layerEvents;  ///< per layer: how many events back that is
     bool memoryless = false;       ///< no layer keeps memory: one window slides over the events
     int window = 0;                ///< the model's segment length, in events
+    int recallEvents = 0;          ///< events recall can recognise (0: recall is off)
+    Tick recallStart = 0;          ///< the earliest of them
     bool valid() const { return !layerStarts.empty() && from > 0; }
     bool operator==(const ListeningSpan&) const = default;
 };

@@ -91,6 +91,7 @@ struct ModelDescription {
     QString licence;
     std::vector<int> horizons; ///< per layer, events kept from earlier segments (all 0: none)
     int segment = 0;           ///< events per segment
+    int recallCapacity = 0;    ///< events recall keeps to recognise (0: loaded without recall)
 };
 
 class ContinuationService : public QObject {

@@ -35,9 +35,7 @@ ContinueController::ContinueController(Document* doc, ContinuationService* servi
     connect(doc_, &Document::primerTakeChanged, this, &ContinueController::schedulePrime);
     connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
     // Say how far back the model listens as soon as a model is there, not only after an edit.
-    connect(service_, &ContinuationService::modelLoaded, this, [this] {
-        if (settingsSource_) announceListening(settingsSource_());
-    });
+    connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::settingsChanged);
 }
 
 void ContinueController::setSettingsSource(std::function<ContinueSettings()> source) {
@@ -77,7 +75,10 @@ QString ContinueController::describeListening(const ListeningSpan& span) const {
     };
     const Tick primerStart = span.primerStart;
     const bool fits = std::all_of(span.layerStarts.begin(), span.layerStarts.end(), [&](Tick t) { return t <= primerStart; });
-    const QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(seconds(primerStart)) : QString();
+    QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(seconds(primerStart)) : QString();
+    if (span.recallEvents > 0)
+        tail += tr(" Recall recognises phrases that come back from the last %1 events (%2 s).")
+                    .arg(locale.toString(span.recallEvents), seconds(span.recallStart));
     if (span.memoryless && fits)
         return tr("Hears all %1 events of the primer (%2 s). This model keeps no memory: it listens to a sliding window of "
                   "%3-%4 events.")
@@ -101,6 +102,10 @@ QString ContinueController::describeListening(const ListeningSpan& span) const {
         l = e + 1;
     }
     return tr("Listens back %1.").arg(parts.join(tr(", "))) + tail;
+}
+
+void ContinueController::settingsChanged() {
+    if (settingsSource_) announceListening(settingsSource_());
 }
 
 void ContinueController::announceListening(const ContinueSettings& s) {
@@ -153,6 +158,11 @@ ListeningSpan ContinueController::listeningSpanFor(const Primer& primer, const C
         const std::size_t first = segmentStart > std::size_t(std::max(0, h)) ? segmentStart - std::size_t(std::max(0, h)) : 0;
         span.layerStarts.push_back(tickOf(first));
         span.layerEvents.push_back(int(n - first));
+    }
+    // Recall keeps an entry for each event read, the newest `recallCapacity` of them.
+    if (req.recall > 0 && m.recallCapacity > 0) {
+        span.recallEvents = int(std::min(n, std::size_t(m.recallCapacity)));
+        span.recallStart = tickOf(n - std::size_t(span.recallEvents));
     }
 #else
     Q_UNUSED(req);

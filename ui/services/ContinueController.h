@@ -59,6 +59,9 @@ public:
     void setSettingsSource(std::function<ContinueSettings()> source);
     /// Prepares the primer soon (after the sketch or the Continue settings changed).
     void schedulePrime();
+    /// Says again how far back the model listens (a setting that leaves the primer as it is,
+    /// such as recall's weight, changed).
+    void settingsChanged();
     /// How far back the model listens from where this Continue would start, in words:
     /// each layer's reach in events and, through the primer's own density, in seconds.
     QString listeningFor(const ContinueSettings& settings) const;

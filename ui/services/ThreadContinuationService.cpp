@@ -76,6 +76,7 @@ ModelDescription describe(const inference::Model& model) {
     d.licence = QString::fromStdString(info.metadataValue("licence"));
     d.horizons = info.config.horizons;
     d.segment = info.config.segment;
+    d.recallCapacity = model.recall().enabled() ? model.recall().capacity : 0;
     d.summary = QStringLiteral("%1 · %2 · %3M params")
                     .arg(d.name, d.device.isEmpty() ? QStringLiteral("CPU") : d.device)
                     .arg(double(d.parameters) / 1e6, 0, 'f', 1);

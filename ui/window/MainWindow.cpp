@@ -219,6 +219,7 @@ void MainWindow::connectServices() {
         return s;
     });
     connect(continuePanel_->primerBox(), &QComboBox::currentIndexChanged, controller_, &ContinueController::schedulePrime);
+    connect(continuePanel_->recallBox(), &QDoubleSpinBox::valueChanged, controller_, &ContinueController::settingsChanged);
     connect(controller_, &ContinueController::finished, this, [this](bool, const QString& m) {
         continuePanel_->setMessage(m);
         showMessage(m);

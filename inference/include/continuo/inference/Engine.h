@@ -56,6 +56,8 @@ public:
 
     const ModelInfo& info() const;
     const ModelConfig& config() const;
+    /// Recall as this model was loaded with it (RuntimeOptions::recall).
+    const RecallOptions& recall() const;
 
     struct Impl;
     Impl& impl() const { return *impl_; }
