@@ -168,6 +168,8 @@ private slots:
         span = controller.listeningSpanFor(settings);
         QCOMPARE(span.recallStart, span.primerStart);
         QVERIFY(span.recallEvents >= span.layerEvents[0]);
+        said = controller.listeningFor(settings);
+        QVERIFY2(said.contains("Recall recognises a phrase that comes back from anywhere in the primer."), qPrintable(said));
 
         // Recall's weight at 0: the network alone, and the panel does not promise recall.
         settings.recall = 0;
@@ -182,7 +184,7 @@ private slots:
         settings.recall = 0.5;
         controller.settingsChanged();
         QCOMPARE(texts.size(), 1);
-        QVERIFY2(texts.last().at(0).toString().contains("Recall recognises"), qPrintable(texts.last().at(0).toString()));
+        QVERIFY2(texts.last().at(0).toString().contains("Recall recognises a phrase"), qPrintable(texts.last().at(0).toString()));
     }
 
     void theRollShadesItAndTheViewMenuTurnsItOff() {

@@ -76,7 +76,9 @@ QString ContinueController::describeListening(const ListeningSpan& span) const {
     const Tick primerStart = span.primerStart;
     const bool fits = std::all_of(span.layerStarts.begin(), span.layerStarts.end(), [&](Tick t) { return t <= primerStart; });
     QString tail = fits ? tr(" All %1 s of the primer are within reach.").arg(seconds(primerStart)) : QString();
-    if (span.recallEvents > 0)
+    if (span.recallEvents > 0 && span.recallStart <= primerStart)
+        tail += tr(" Recall recognises a phrase that comes back from anywhere in the primer.");
+    else if (span.recallEvents > 0)
         tail += tr(" Recall recognises phrases that come back from the last %1 events (%2 s).")
                     .arg(locale.toString(span.recallEvents), seconds(span.recallStart));
     if (span.memoryless && fits)
