@@ -68,8 +68,8 @@ int runTrain(const QStringList& args) {
         {"no-augment", "Turn off transposition and time stretch."},
         {"resume", "Continue from OUT/checkpoint exactly."},
         {"recompute", "Recompute each block's activations in the backward pass: activation memory flat in depth, about a third more compute."},
-        {"precision", "Forward-pass arithmetic: auto (bf16 autocast on CUDA and on CPUs with AMX, fp32 on "
-                      "other CPUs), fp32, or bf16.", "name", "auto"},
+        {"precision", "Forward-pass arithmetic: auto (bf16 autocast on CUDA and on CPUs with bf16 hardware, "
+                      "AMX or AVX-512 BF16; fp32 on other CPUs), fp32, or bf16.", "name", "auto"},
         {"init", "Start from this model's weights (its architecture; a fresh optimiser and schedule). With --schedule, "
                  "the weights learn another memory schedule.", "file"},
         {"seed", "Random seed.", "n", "1"},

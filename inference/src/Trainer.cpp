@@ -74,20 +74,15 @@ private:
     bool on_, cuda_;
 };
 
-/// Whether this CPU multiplies bf16 in hardware tiles (Intel AMX) and the kernel lets programs
-/// use them: there bf16 autocast trains the shipped network about 2.5 times as fast as fp32 on
-/// one thread (docs/training-speed.md). Read from /proc/cpuinfo rather than with
-/// __builtin_cpu_supports, as HalfKernels.cpp does for AVX2, because clang 14 does not know the
-/// AMX feature names.
-bool cpuHasAmxBf16() {
+/// Whether this CPU multiplies bf16 in hardware and the kernel lets programs use it
+/// (cpuinfoHasBf16Hardware). Read from /proc/cpuinfo rather than with __builtin_cpu_supports,
+/// as HalfKernels.cpp does for AVX2, because clang 14 does not know the AMX feature names.
+bool cpuHasBf16Hardware() {
     // Read with getline: /proc files report a size of 0, so QFile::atEnd() is true before the
     // first line, and a loop on it read nothing (auto then always chose fp32).
     std::ifstream f("/proc/cpuinfo");
     for (std::string line; std::getline(f, line);)
-        if (line.rfind("flags", 0) == 0) {
-            line += ' '; // every flag then ends in a space
-            return line.find(" amx_bf16 ") != std::string::npos && line.find(" amx_tile ") != std::string::npos;
-        }
+        if (line.rfind("flags", 0) == 0) return cpuinfoHasBf16Hardware(line);
     return false;
 }
 
@@ -145,6 +140,19 @@ std::vector<std::int64_t> rows(const std::vector<std::int64_t>& v, int lo, int h
 }
 
 } // namespace
+
+bool cpuinfoHasBf16Hardware(std::string_view flags) {
+    const auto has = [flags](std::string_view flag) {
+        for (std::size_t at = flags.find(flag); at != std::string_view::npos; at = flags.find(flag, at + 1)) {
+            const bool startsWord = at == 0 || flags[at - 1] == ' ' || flags[at - 1] == '\t' || flags[at - 1] == ':';
+            const std::size_t end = at + flag.size();
+            const bool endsWord = end == flags.size() || flags[end] == ' ' || flags[end] == '\t' || flags[end] == '\n';
+            if (startsWord && endsWord) return true;
+        }
+        return false;
+    };
+    return (has("amx_bf16") && has("amx_tile")) || has("avx512_bf16");
+}
 
 Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& trainPieces,
                              const std::vector<Piece>& validationPieces,
@@ -225,7 +233,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     const ModelConfig& cfg = net->config;
     const int B = o.batch, S = cfg.segment, localB = hi - lo;
     const bool bf16 = o.precision == TrainPrecision::Bf16 ||
-                      (o.precision == TrainPrecision::Auto && (impl.device.is_cuda() || cpuHasAmxBf16()));
+                      (o.precision == TrainPrecision::Auto && (impl.device.is_cuda() || cpuHasBf16Hardware()));
     if (main && log) log("training on " + o.runtime.device + (bf16 ? " with bf16 autocast" : " in fp32"));
     if (ranks > 1 && main && log)
         log("data parallel: " + std::to_string(ranks) + " processes over " + group->backend() + ", " +

@@ -122,6 +122,25 @@ private slots:
         QVERIFY2(std::abs(eb->nll - ec->nll) < 1e-6, qPrintable(QString("%1 vs %2").arg(eb->nll).arg(ec->nll)));
     }
 
+    void autoPrecisionReadsTheCpuFlags() {
+        // Abridged flags lines of the CPUs this trainer has run on.
+        const std::string zen3 = "flags\t\t: fpu vme sse sse2 avx fma avx2 bmi2 sha_ni vaes vpclmulqdq rdpid fsrm";
+        const std::string zen5 = "flags\t\t: fpu avx2 avx512f avx512dq avx512_bf16 avx512_vnni avx512_vp2intersect movdiri";
+        const std::string sapphire = "flags\t\t: fpu avx512f avx512_bf16 avx512_fp16 amx_bf16 amx_tile amx_int8";
+        const std::string amxOnly = "flags\t\t: fpu avx512f amx_bf16 amx_tile";
+        QVERIFY(!cpuinfoHasBf16Hardware(zen3));
+        QVERIFY(cpuinfoHasBf16Hardware(zen5));
+        QVERIFY(cpuinfoHasBf16Hardware(sapphire));
+        QVERIFY(cpuinfoHasBf16Hardware(amxOnly));
+        // Whole words only: a tile flag without its bf16 unit, or a longer name, is not bf16 hardware.
+        QVERIFY(!cpuinfoHasBf16Hardware("flags\t\t: fpu avx512f amx_tile amx_int8"));
+        QVERIFY(!cpuinfoHasBf16Hardware("flags\t\t: fpu avx512_bf16x amx_bf16_ext"));
+        QVERIFY(cpuinfoHasBf16Hardware("flags\t\t: avx512_bf16"));
+        QVERIFY(!cpuinfoHasBf16Hardware(""));
+        // A whole /proc/cpuinfo text (several lines, the flags line not last) reads the same.
+        QVERIFY(cpuinfoHasBf16Hardware("processor\t: 0\nmodel name\t: AMD EPYC\n" + zen5 + "\nbugs\t\t: spectre_v1\n"));
+    }
+
     void initLearnsAnotherSchedule() {
         // A model trained without memory, then given memory horizons to learn.
         auto o = options(dir.filePath("nomemory"), 15);

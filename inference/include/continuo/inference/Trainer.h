@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace continuo::inference {
@@ -27,8 +28,16 @@ struct DistributedOptions {
 
 /// Arithmetic of the training forward pass. Bf16 autocasts the matrix products and keeps the
 /// weights, the optimiser, the loss and the memories in fp32. Auto: bf16 on CUDA and on CPUs
-/// with AMX, fp32 on other CPUs (where bf16 is emulated and slower).
+/// that multiply bf16 in hardware (cpuinfoHasBf16Hardware), fp32 on other CPUs (where bf16 is
+/// emulated and slower).
 enum class TrainPrecision { Auto, Fp32, Bf16 };
+
+/// Whether /proc/cpuinfo's flags (one "flags : ..." line, or the whole file) name bf16
+/// arithmetic in hardware: Intel AMX tiles (amx_bf16 with amx_tile, Sapphire Rapids and later)
+/// or AVX-512 BF16 dot products (avx512_bf16: Cooper Lake, AMD Zen 4 and Zen 5). On both,
+/// LibTorch's oneDNN runs autocast's products as bf16 kernels, about twice as fast as fp32 on
+/// one thread (docs/training-speed.md). Flags match whole words only.
+bool cpuinfoHasBf16Hardware(std::string_view flags);
 
 struct TrainOptions {
     ModelConfig config;
