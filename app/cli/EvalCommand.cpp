@@ -22,7 +22,7 @@ int runEval(const QStringList& args) {
     p.addOptions({
         {"model", "Model file (default: the bundled model).", "file"},
         {"split", "Split to read when DATA is a CSV.", "name", "validation"},
-        {"batch", "Pieces side by side.", "n", "8"},
+        {"batch", "Pieces side by side (0 = one on the CPU, where that is fastest, 8 on CUDA).", "n", "0"},
         {"limit", "Evaluate only the first N pieces (0 = all).", "n", "0"},
         {"threads", "CPU threads (0 = all).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},

@@ -106,7 +106,24 @@ bool rowsContiguous(const torch::Tensor& t, torch::ScalarType type = torch::kFlo
 
 torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& table, const torch::Tensor& bias, const torch::Tensor& memoryValid,
-                                AttentionLayout layout, int stride, int summary) {
+                                AttentionLayout layout, int stride, int summary, std::int64_t groupBytes) {
+    if (const auto B = q.size(0); B > 1 && q.is_cpu()) {
+        // Streams attend independently, so on the CPU a few at a time give the same numbers
+        // with each (T, K) score tensor still in cache. All at once, a long memory at batch 8
+        // makes them tens of MB each, and glibc maps fresh pages for every one of them.
+        const auto perStream = q.size(1) * q.size(2) * k.size(2) * std::int64_t(q.element_size());
+        const auto group = std::max<std::int64_t>(1, groupBytes / std::max<std::int64_t>(1, perStream));
+        if (B > group) {
+            std::vector<torch::Tensor> parts;
+            for (std::int64_t b = 0; b < B; b += group) {
+                const auto n = std::min(group, B - b);
+                parts.push_back(relativeAttention(q.narrow(0, b, n), k.narrow(0, b, n), v.narrow(0, b, n), table, bias,
+                                                  memoryValid.defined() ? memoryValid.narrow(0, b, n) : memoryValid,
+                                                  layout, stride, summary, groupBytes));
+            }
+            return torch::cat(parts, 0); // (B, H, T, D)
+        }
+    }
     if (layout != AttentionLayout::Dense)
         return sparseRelativeAttention(q, k, v, table, bias, memoryValid, layout, stride, summary);
     const auto H = q.size(1), T = q.size(2), K = k.size(2), M = K - T;

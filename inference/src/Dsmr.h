@@ -41,9 +41,13 @@ struct LayerCache {
 /// with relative logits q_i . E[dist] computed by the skew; dense or sparse layout.
 /// logit[i, j] = (q_i . k_j + q_i . E[dist]) / sqrt(D) + bias[dist], dist = M + i - j, where
 /// `bias` (H, >= K) is the distance bias by distance (undefined = none).
+/// On the CPU, streams are taken a group at a time, as many as keep one score tensor
+/// (H, T, K) within `groupBytes`; the result does not depend on it.
+inline constexpr std::int64_t kAttentionGroupBytes = std::int64_t(4) << 20;
 torch::Tensor relativeAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const torch::Tensor& table, const torch::Tensor& bias, const torch::Tensor& memoryValid,
-                                AttentionLayout layout, int stride, int summary);
+                                AttentionLayout layout, int stride, int summary,
+                                std::int64_t groupBytes = kAttentionGroupBytes);
 
 /// The skew: from QE' (B, H, T, K), whose column c holds q_i . E[K-1-c], to
 /// S_rel (B, H, T, K) with S_rel[i, j] = q_i . E[M + i - j] wherever j <= M + i.

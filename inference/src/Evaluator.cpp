@@ -77,7 +77,7 @@ Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, in
     Model::Impl& impl = model.impl();
     Dsmr& net = impl.net;
     const int S = net->config.segment;
-    const int B = std::clamp(batch, 1, int(pieces.size()));
+    const int B = std::clamp(batch > 0 ? batch : impl.device.is_cpu() ? 1 : 8, 1, int(pieces.size()));
     const auto start = std::chrono::steady_clock::now();
     EvalResult result;
     std::vector<double> sums(pieces.size(), 0.0);

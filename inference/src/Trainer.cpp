@@ -361,7 +361,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
             for (std::size_t i = std::size_t(rank); i < n; i += std::size_t(ranks)) share.push_back(validationPieces[i]);
             auto sums = torch::zeros({2}, torch::kFloat64);
             if (!share.empty()) {
-                auto r = evaluate(*model, share, std::min<int>(B, int(share.size())), nullptr);
+                auto r = evaluate(*model, share, 0, nullptr); // one piece at a time on the CPU
                 net->train();
                 if (r) {
                     sums[0] = r->nll * double(r->tokens);

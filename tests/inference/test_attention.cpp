@@ -221,6 +221,52 @@ private slots:
         QVERIFY(maxDiff(plain, fast) > 1e-3);
     }
 
+    void streamGroupsChangeNothing_data() {
+        QTest::addColumn<int>("layout");
+        QTest::newRow("dense") << int(AttentionLayout::Dense);
+        QTest::newRow("strided") << int(AttentionLayout::Strided);
+    }
+    void streamGroupsChangeNothing() {
+        // On the CPU, streams whose score tensors are large are attended a group at a time.
+        // Whatever the grouping, the output and every gradient are those of the whole batch.
+        QFETCH(int, layout);
+        torch::manual_seed(29);
+        const int B = 5, H = 4, D = 8, T = 32, M = 96, K = M + T;
+        const ModelConfig c = withBias(tiny(1, {M}, T));
+        auto leaf = [](torch::Tensor t) { return t.requires_grad_(true); };
+        auto q = leaf(torch::randn({B, H, T, D})), k = leaf(torch::randn({B, H, K, D})), v = leaf(torch::randn({B, H, K, D}));
+        auto table = leaf(torch::randn({H, K, D}));
+        auto bias = leaf(randomBiasByDistance(c, H, K));
+        auto valid = torch::ones({B, M}, torch::kBool);
+        valid[1].narrow(0, 0, 40).fill_(false); // streams 1 and 4 carry memory of earlier pieces
+        valid[4][M - 1] = false;
+        auto weight = torch::randn({B, H, T, D}); // a loss that tells every output apart
+        const std::int64_t perStream = std::int64_t(H) * T * K * std::int64_t(sizeof(float));
+        auto run = [&](std::int64_t bytes) {
+            for (auto* t : {&q, &k, &v, &table, &bias})
+                if (t->grad().defined()) t->mutable_grad().zero_();
+            auto y = relativeAttention(q, k, v, table, bias, valid, AttentionLayout(layout), 4, 2, bytes);
+            (y * weight).sum().backward();
+            return std::vector<torch::Tensor>{y.detach().clone(), q.grad().clone(), k.grad().clone(), v.grad().clone(),
+                                              table.grad().clone(), bias.grad().clone()};
+        };
+        const auto whole = run(B * perStream);
+        const char* names[] = {"output", "dq", "dk", "dv", "d table", "d bias"};
+        for (std::int64_t streams : {1, 2, 3}) { // groups 1+1+1+1+1, 2+2+1, 3+2
+            const auto grouped = run(streams * perStream);
+            for (std::size_t i = 0; i < whole.size(); ++i)
+                QVERIFY2(maxDiff(grouped[i], whole[i]) < 1e-5,
+                         qPrintable(QString("%1 streams a group: %2 differs").arg(streams).arg(names[i])));
+        }
+        // The memory mask reaches each group's own streams: stream 1 ignores what it may not see.
+        auto y = relativeAttention(q, k, v, table, bias, valid, AttentionLayout(layout), 4, 2, perStream).detach();
+        auto k2 = k.detach().clone();
+        k2[1].narrow(1, 0, 40).normal_();
+        auto y2 = relativeAttention(q.detach(), k2, v.detach(), table.detach(), bias.detach(), valid, AttentionLayout(layout), 4,
+                                    2, perStream);
+        QVERIFY(maxDiff(y2, y) < 1e-6);
+    }
+
     void decodingEqualsSegmentForward_data() { decodingRows(true); }
     void decodingEqualsSegmentForward() {
         // Step by step (the fused single-query kernel for dense layers) against the segment

@@ -128,7 +128,9 @@ struct EvalResult {
 /// many keys from earlier segments (0 = each segment sees only itself); -1 = the model's horizons.
 /// With `recall` enabled, each piece's own history is recalled beside the network exactly as
 /// continuations do (Recall.h); the cap, where set, also caps recall's entries.
-Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 8,
+/// `batch` pieces are streamed side by side; 0 chooses: one on the CPU (no padding where pieces
+/// end, and the working set stays in cache, so it is the fastest there), 8 on CUDA.
+Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 0,
                               const std::atomic<bool>* stop = nullptr, int maxContext = -1,
                               const RecallOptions& recall = RecallOptions::off());
 
