@@ -2,6 +2,7 @@
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
 #include "RecallFlags.h"
+#include "SamplingFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
@@ -11,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QTextStream>
 
 #include <algorithm>
@@ -51,14 +51,7 @@ int runContinue(const QStringList& args) {
     p.addOptions({
         {{"o", "output"}, "Output MIDI file (with N variations: OUT-1.mid ... OUT-N.mid).", "file"},
         {"model", "Model file (default: the bundled model).", "file"},
-        {"seconds", "Seconds of music to write.", "s", "20"},
         {"primer-seconds", "Use only the first S seconds of the primer file (0 = all).", "s", "0"},
-        {"temperature", "Sampling temperature.", "t", QString::number(kDefaultTemperature)},
-        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p",
-         QString::number(kDefaultTopP)},
-        {"top-k", "Keep the K most likely tokens (0 = off).", "k", "0"},
-        {"seed", "Random seed (default: random, printed).", "n"},
-        {"variations", "Variations from one primer (1-8).", "n", "1"},
         {"max-tokens", "Hard cap on sampled tokens per variation.", "n", "0"},
         {"threads", "CPU threads (0 = automatic: decoding on one thread, the primer also on the cores found idle).", "n", "0"},
         {"device", "cpu or cuda[:N].", "name", "cpu"},
@@ -66,26 +59,26 @@ int runContinue(const QStringList& args) {
                       "arithmetic stays float32) or float32.", "name", "float16"},
         {"json", "Print one JSON object."},
     });
+    // The command line writes one 20 s variation unless asked for more.
+    SamplingSettings defaults{.lengthSeconds = 20, .variations = 1};
+    p.addOptions(continuo::cli::samplingFlags(defaults));
     p.addPositionalArgument("primer", "Primer MIDI file.");
     p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("continue", p.errorText(), 2);
     if (p.isSet("help")) { QTextStream(stdout) << p.helpText(); return 0; }
     if (p.positionalArguments().size() != 1 || !p.isSet("output"))
         return cli::fail("continue", "usage: continuo-cli continue PRIMER.mid -o OUT.mid [options]", 2);
+    ContinueOptions o;
+    o.sampling = defaults;
+    if (QString why; !continuo::cli::parseSamplingFlags(p, &o.sampling, &why)) return cli::fail("continue", why, 2);
+    o.sampling.seed = o.sampling.seed.resolve(); // printed and named in the files
+    o.maxTokens = p.value("max-tokens").toInt();
     auto midi = readMidiFile(p.positionalArguments()[0].toStdString());
     if (!midi) return cli::fail("continue", QString::fromStdString(midi.error()), 2);
     const Sequence primerSeq = cli::cutPrimer(midi->sequence, p.value("primer-seconds").toDouble());
-
-    ContinueOptions o;
-    o.seconds = p.value("seconds").toDouble();
-    o.sampling.temperature = p.value("temperature").toDouble();
-    o.sampling.topP = p.value("top-p").toDouble();
-    o.sampling.topK = p.value("top-k").toInt();
-    o.sampling.seed = p.isSet("seed") ? p.value("seed").toULongLong() : QRandomGenerator::global()->generate64() >> 16;
-    o.variations = std::clamp(p.value("variations").toInt(), 1, 8);
-    o.maxTokens = p.value("max-tokens").toInt();
-    if (!(o.seconds > 0) || !(o.sampling.temperature > 0) || !(o.sampling.topP > 0 && o.sampling.topP <= 1))
-        return cli::fail("continue", "--seconds and --temperature must be positive, --top-p in (0, 1]", 2);
+    const std::uint64_t seed = o.sampling.seed.value();
+    const int variations = o.sampling.variations;
+    const double seconds = o.sampling.lengthSeconds;
 
     const std::string modelPath = p.isSet("model") ? p.value("model").toStdString() : defaultModelPath();
     if (p.value("precision") != "float16" && p.value("precision") != "float32")
@@ -108,15 +101,15 @@ int runContinue(const QStringList& args) {
 
     QJsonArray files;
     int totalNotes = 0;
-    for (int v = 0; v < o.variations; ++v) {
+    for (int v = 0; v < variations; ++v) {
         Sequence out = primerSeq;
         Track take;
-        take.name = "Continuation (seed " + std::to_string(o.sampling.seed) + (o.variations > 1 ? ", variation " + std::to_string(v + 1) : "") + ")";
+        take.name = "Continuation (seed " + std::to_string(seed) + (variations > 1 ? ", variation " + std::to_string(v + 1) : "") + ")";
         take.notes = tokens::toNotes(result->variations[std::size_t(v)], out.tempo, 0);
         totalNotes += int(take.notes.size());
         out.tracks.push_back(std::move(take));
-        out.endTick = out.tempo.tickAt(primerEnd + o.seconds);
-        const QString path = variationPath(p.value("output"), v, o.variations);
+        out.endTick = out.tempo.tickAt(primerEnd + seconds);
+        const QString path = variationPath(p.value("output"), v, variations);
         auto w = writeMidiFile(path.toStdString(), out, {1, out.ticksPerQuarter});
         if (!w) return cli::fail("continue", QString::fromStdString(w.error()));
         files.append(path);
@@ -128,8 +121,8 @@ int runContinue(const QStringList& args) {
         j["files"] = files;
         j["model"] = QString::fromStdString(model.value()->info().path);
         j["model_sha256"] = QString::fromStdString(model.value()->info().sha256);
-        j["seed"] = QString::number(o.sampling.seed);
-        j["variations"] = o.variations;
+        j["seed"] = QString::number(seed);
+        j["variations"] = variations;
         j["primer_tokens"] = result->primerTokens;
         j["tokens"] = qint64(sampled);
         j["tokens_per_second"] = result->tokensPerSecond;
@@ -138,19 +131,19 @@ int runContinue(const QStringList& args) {
         j["prime_ms"] = result->primeMilliseconds;
         j["threads"] = QString::fromStdString(result->threadChoice);
         j["notes"] = totalNotes;
-        j["seconds_of_music"] = o.seconds;
+        j["seconds_of_music"] = seconds;
         j["wall_seconds"] = result->wallSeconds;
-        j["real_time_factor"] = o.seconds * o.variations / std::max(1e-9, result->wallSeconds);
+        j["real_time_factor"] = seconds * variations / std::max(1e-9, result->wallSeconds);
         QTextStream(stdout) << QJsonDocument(j).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QTextStream out(stdout);
         out << "wrote " << files.size() << " file(s): ";
         for (auto f : files) out << f.toString() << " ";
-        out << "\nseed " << o.sampling.seed << ", " << sampled << " tokens in " << QString::number(result->wallSeconds, 'f', 2)
+        out << "\nseed " << seed << ", " << sampled << " tokens in " << QString::number(result->wallSeconds, 'f', 2)
             << " s (" << int(result->tokensPerSecond) << " tokens/s, first token after "
             << QString::number(result->firstTokenMilliseconds, 'f', 0) << " ms), " << totalNotes << " notes, "
-            << o.seconds << " s of music per variation ("
-            << QString::number(o.seconds * o.variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n"
+            << seconds << " s of music per variation ("
+            << QString::number(seconds * variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n"
             << "threads: " << QString::fromStdString(result->threadChoice) << "\n";
     }
     return 0;

@@ -3,6 +3,7 @@
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
 #include "RecallFlags.h"
+#include "SamplingFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Dataset.h"
@@ -124,14 +125,15 @@ int runFollow(const QStringList& args) {
         {"primers", "How many primers (spread evenly over the files).", "n", "12"},
         {"primer-seconds", "Primer length (after --offset-seconds).", "s", "20"},
         {"offset-seconds", "Skip this much of each piece before the primer.", "s", "30"},
-        {"seconds", "Continuation length.", "s", "20"},
-        {"temperature", "Sampling temperature.", "t", QString::number(kDefaultTemperature)},
-        {"top-p", "Nucleus mass (1 = off).", "p", QString::number(kDefaultTopP)},
-        {"seed", "Seed.", "n", "1"},
         {"write", "Write primer + continuation MIDI files into this folder.", "dir"},
         {"threads", "CPU threads.", "n", "0"},
         {"json", "Print one JSON object."},
     });
+    // One 20 s continuation per primer, the same seed each run, so that runs compare.
+    const continuo::cli::SamplingFlagSet flagSet{.countFlag = ""};
+    ContinueOptions o;
+    o.sampling = SamplingSettings{.lengthSeconds = 20, .variations = 1, .seed = Seed::fixed(1)};
+    p.addOptions(continuo::cli::samplingFlags(o.sampling, flagSet));
     p.addPositionalArgument("data", "Folder of MIDI files or a MAESTRO CSV.");
     p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("follow", p.errorText(), 2);
@@ -146,13 +148,9 @@ int runFollow(const QStringList& args) {
     auto model = Model::load(p.isSet("model") ? p.value("model").toStdString() : defaultModelPath(), runtime);
     if (!model) return cli::fail("follow", QString::fromStdString(model.error()), 2);
     const int count = std::max(1, p.value("primers").toInt());
+    if (QString why; !continuo::cli::parseSamplingFlags(p, &o.sampling, &why, flagSet)) return cli::fail("follow", why, 2);
     const double offset = p.value("offset-seconds").toDouble(), primerLen = p.value("primer-seconds").toDouble(),
-                 len = p.value("seconds").toDouble();
-    ContinueOptions o;
-    o.seconds = len;
-    o.sampling.temperature = p.value("temperature").toDouble();
-    o.sampling.topP = p.value("top-p").toDouble();
-    o.sampling.seed = p.value("seed").toULongLong();
+                 len = o.sampling.lengthSeconds;
 
     QJsonArray rows;
     QTextStream out(stdout);

@@ -2,6 +2,7 @@
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "Command.h"
 #include "RecallFlags.h"
+#include "SamplingFlags.h"
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
@@ -10,7 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QTextStream>
 
 #include <algorithm>
@@ -33,15 +33,15 @@ int runInfill(const QStringList& args) {
         {"from", "Gap start, seconds.", "s"},
         {"to", "Gap end, seconds.", "s"},
         {"model", "Model file (default: the bundled model).", "file"},
-        {"candidates", "Candidates to write and rank (1-8).", "n", "4"},
         {"score-seconds", "Seconds of the music after the gap that rank the candidates.", "s", "10"},
-        {"seed", "Random seed (default: random, printed).", "n"},
-        {"temperature", "Sampling temperature.", "t", QString::number(kDefaultTemperature)},
-        {"top-p", "Nucleus sampling mass (1 = off: the whole distribution, which keeps the piece's pace).", "p",
-         QString::number(kDefaultTopP)},
         {"threads", "CPU threads (0 = automatic).", "n", "0"},
         {"json", "Print one JSON object with every candidate's score."},
     });
+    const continuo::cli::SamplingFlagSet flagSet{.length = false,
+                                                 .countFlag = "candidates",
+                                                 .countHelp = "Candidates to write and rank (1-8)."};
+    InfillOptions o;
+    p.addOptions(continuo::cli::samplingFlags(o.sampling, flagSet));
     p.addPositionalArgument("input", "MIDI file.");
     p.addOptions(continuo::cli::recallFlags());
     if (!p.parse(args)) return cli::fail("infill", p.errorText(), 2);
@@ -51,15 +51,11 @@ int runInfill(const QStringList& args) {
     bool okFrom = false, okTo = false;
     const double from = p.value("from").toDouble(&okFrom), to = p.value("to").toDouble(&okTo);
     if (!okFrom || !okTo || from < 0 || !(to > from)) return cli::fail("infill", "--from and --to are seconds with 0 <= from < to", 2);
-    InfillOptions o;
-    o.candidates = std::clamp(p.value("candidates").toInt(), 1, 8);
+    if (QString why; !continuo::cli::parseSamplingFlags(p, &o.sampling, &why, flagSet)) return cli::fail("infill", why, 2);
+    o.sampling.seed = o.sampling.seed.resolve(); // printed
     o.scoreSeconds = p.value("score-seconds").toDouble();
-    o.sampling.temperature = p.value("temperature").toDouble();
-    o.sampling.topP = p.value("top-p").toDouble();
-    o.sampling.seed = p.isSet("seed") ? p.value("seed").toULongLong() : QRandomGenerator::global()->generate64() >> 16;
     o.threads = p.value("threads").toInt();
-    if (!(o.sampling.temperature > 0) || !(o.sampling.topP > 0 && o.sampling.topP <= 1) || !(o.scoreSeconds > 0))
-        return cli::fail("infill", "--temperature and --score-seconds must be positive, --top-p in (0, 1]", 2);
+    if (!(o.scoreSeconds > 0)) return cli::fail("infill", "--score-seconds takes a number of seconds, more than 0", 2);
 
     const QString input = p.positionalArguments()[0];
     auto midi = readMidiFile(input.toStdString());
@@ -128,7 +124,7 @@ int runInfill(const QStringList& args) {
             cands.append(QJsonObject{{"candidate", c.index + 1}, {"notes", int(c.notes.size())},
                                      {"after_nll", c.afterNll}, {"after_tokens", c.afterTokens}});
         QJsonObject j{{"file", p.value("output")},
-                      {"seed", QString::number(o.sampling.seed)},
+                      {"seed", QString::number(o.sampling.seed.value())},
                       {"from", from},
                       {"to", to},
                       {"replaced_notes", int(removed)},
@@ -143,7 +139,7 @@ int runInfill(const QStringList& args) {
         QTextStream out(stdout);
         out << "wrote " << p.value("output") << ": " << removed << " note(s) in " << from << "-" << to << " s replaced by "
             << fill.size() << " (candidate " << best.index + 1 << " of " << result->candidates.size() << ", seed "
-            << o.sampling.seed << ")\n";
+            << o.sampling.seed.value() << ")\n";
         for (const auto& c : result->candidates)
             out << "  candidate " << c.index + 1 << ": " << c.notes.size() << " notes, the music after the gap at "
                 << QString::number(c.afterNll, 'f', 3) << " nats/token\n";

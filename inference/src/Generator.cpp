@@ -166,14 +166,16 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                                       const ContinueOptions& options, const ContinueCallbacks& callbacks,
                                       const std::atomic<bool>* cancel) {
     if (!model_) return Error{"no model loaded"};
-    const int variations = std::clamp(options.variations, 1, 8);
-    if (!(options.seconds > 0)) return Error{"the continuation length must be positive"};
-    if (!(options.sampling.temperature > 0)) return Error{"temperature must be positive"};
+    if (const std::string problems = options.sampling.validationMessage(); !problems.empty()) return Error{problems};
+    const int variations = options.sampling.variations;
+    const double seconds = options.sampling.lengthSeconds;
+    const std::uint64_t seed = options.sampling.seed.resolve().value();
     Model::Impl& impl = model_->impl();
     Dsmr& net = impl.net;
     const DecodePlan plan = decodePlan(net->config);
     const auto start = Clock::now();
     Continuation result;
+    result.seed = seed;
     result.variations.resize(std::size_t(variations));
     result.tokens.resize(std::size_t(variations));
     const int requested = options.threads >= 0 ? options.threads : impl.threads;
@@ -217,22 +219,21 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
         // Each variation recalls the primer and then its own events.
         std::vector<RecallCache> recalls(static_cast<std::size_t>(variations), primed.recall);
-        if (options.recall >= 0)
-            for (auto& r : recalls) r.setWeight(std::min(1.0, options.recall));
+        for (auto& r : recalls) r.setWeight(options.sampling.recall);
         const bool recalling = !recalls.empty() && recalls[0].options().enabled() && !primed.hidden.empty();
         const int C = int(net->config.dModel);
         std::vector<float> hiddenRows;
         if (recalling)
             for (int v = 0; v < variations; ++v) hiddenRows.insert(hiddenRows.end(), primed.hidden.begin(), primed.hidden.end());
 
-        const int maxTokens = options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(options.seconds);
-        const double stopAt = startAt + options.seconds;
+        const int maxTokens = options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(seconds);
+        const double stopAt = startAt + seconds;
         std::vector<tokens::StreamingDecoder> decoders;
         std::vector<Random> randoms;
         for (int v = 0; v < variations; ++v) {
             decoders.emplace_back(startAt);
             decoders.back().setVelocity(primed.velocity);
-            randoms.emplace_back(options.sampling.seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
+            randoms.emplace_back(seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
         }
         Sampler sampler(options.sampling);
         const int banned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
@@ -286,7 +287,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
                 double slowest = stopAt;
                 for (auto& d : decoders) slowest = std::min(slowest, d.now());
                 p.musicSeconds = slowest - startAt;
-                p.fraction = allDone ? 1.0 : std::clamp(std::max(p.musicSeconds / options.seconds, double(step) / maxTokens), 0.0, 1.0);
+                p.fraction = allDone ? 1.0 : std::clamp(std::max(p.musicSeconds / seconds, double(step) / maxTokens), 0.0, 1.0);
                 callbacks.onProgress(p);
             }
             if (allDone) break;
@@ -374,6 +375,7 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
                                    const std::vector<tokens::TimedNote>& after, const InfillOptions& options,
                                    const std::atomic<bool>* cancel, const std::vector<tokens::TimedNote>* original) {
     if (!(gapEnd > gapStart) || gapStart < 0) return Error{"the gap must end after it starts"};
+    if (!(options.scoreSeconds > 0)) return Error{"the music that ranks the fills must be more than 0 seconds long"};
     const auto start = Clock::now();
     Infill result;
     // The real music after the gap, from its end, as long as it ranks the candidates.
@@ -387,16 +389,15 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
     const std::vector<tokens::TimedNote> context = cutAt(before, gapStart);
     ContinueOptions o;
     o.sampling = options.sampling;
-    o.seconds = gapEnd - gapStart;
-    o.variations = std::clamp(options.candidates, 1, 8);
+    o.sampling.lengthSeconds = gapEnd - gapStart;
+    o.sampling.seed = options.sampling.seed.resolve();
     o.threads = options.threads;
-    o.recall = options.recall;
     // How likely the real music after the gap is when the gap holds `fill`.
     auto score = [&](const std::vector<tokens::TimedNote>& fill, int* tokens) {
         std::vector<tokens::TimedNote> prefix = context;
         prefix.insert(prefix.end(), fill.begin(), fill.end());
         std::stable_sort(prefix.begin(), prefix.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
-        return continuationNll(prefix, gapEnd, following, tokens, options.recall);
+        return continuationNll(prefix, gapEnd, following, tokens, options.sampling.recall);
     };
     if (original) {
         std::vector<tokens::TimedNote> held;
@@ -417,11 +418,12 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         };
     auto sampled = run(context, gapStart, o, callbacks, cancel);
     if (!sampled) return Error{sampled.error()};
+    result.seed = sampled->seed;
     if (sampled->cancelled) {
         result.cancelled = true;
         return result;
     }
-    for (int c = 0; c < o.variations; ++c) {
+    for (int c = 0; c < o.sampling.variations; ++c) {
         InfillCandidate cand;
         cand.index = c;
         for (const auto& n : sampled->variations[std::size_t(c)])
@@ -432,7 +434,7 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         result.afterTokens = cand.afterTokens;
         result.candidates.push_back(std::move(cand));
         if (options.onProgress) {
-            last.fraction = kSamplingShare + (1 - kSamplingShare) * double(c + 1) / o.variations;
+            last.fraction = kSamplingShare + (1 - kSamplingShare) * double(c + 1) / o.sampling.variations;
             options.onProgress(last);
         }
         if (cancel && cancel->load()) {

@@ -14,7 +14,7 @@ std::uint64_t Random::next() {
     return z ^ (z >> 31);
 }
 
-Sampler::Sampler(const SamplingOptions& options) : options_(options) {}
+Sampler::Sampler(const SamplingSettings& options) : options_(options) {}
 
 std::vector<double> Sampler::distribution(std::span<const float> logits, std::span<const int> banned) {
     const std::size_t n = logits.size();

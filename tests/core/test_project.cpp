@@ -192,10 +192,10 @@ private slots:
         QCOMPARE(p->takes.size(), 3u);
         QCOMPARE(p->takes[1].name, QString("Take 2"));
         QCOMPARE(p->takes[1].notes.size(), 36u);
-        QCOMPARE(p->takes[1].provenance.seed, 271828u);
+        QCOMPARE(p->takes[1].provenance.sampling.seed.value(), 271828u);
         QCOMPARE(p->takes[1].provenance.modelName, QString("dsmr-maestro-small"));
-        QCOMPARE(p->settings.lengthSeconds, 10.0);
-        QCOMPARE(p->settings.seed, 271828);
+        QCOMPARE(p->settings.sampling.lengthSeconds, 10.0);
+        QCOMPARE(p->settings.sampling.seed, Seed::fixed(271828));
         QVERIFY(p->hasLoop);
         QCOMPARE(p->loop.end, Tick(15360));
         // Note ids are unique across the piece and the takes.
@@ -242,9 +242,9 @@ private slots:
         QCOMPARE(p->endTick, Tick(8640));
         QCOMPARE(p->takes.size(), 1u);
         QCOMPARE(p->primerTake, TakeId(1));
-        QCOMPARE(p->takes[0].provenance.seed, 42u);
+        QCOMPARE(p->takes[0].provenance.sampling.seed.value(), 42u);
         QVERIFY(p->hasLoop && p->loop.enabled);
-        QCOMPARE(p->settings.variations, 2);
+        QCOMPARE(p->settings.sampling.variations, 2);
         // Saved again it is a version-3 file that reads back the same.
         QTemporaryDir dir;
         QVERIFY(saveProject(dir.filePath("v3.continuo"), p.value()).ok());

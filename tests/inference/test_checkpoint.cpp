@@ -67,8 +67,8 @@ private slots:
         // Same weights: the same seed and primer give the same continuation from both.
         auto orig = Model::create(smallConfig(), 5, {"cpu", 1}).value();
         ContinueOptions o;
-        o.seconds = 2;
-        o.sampling.seed = 9;
+        o.sampling.lengthSeconds = 2;
+        o.sampling.seed = Seed::fixed(9);
         std::vector<tokens::TimedNote> primer{{0, 0.5, 60, 80}, {0.5, 1.0, 64, 80}};
         auto a = Generator(orig).run(primer, 1.0, o), b = Generator(m.value()).run(primer, 1.0, o);
         QVERIFY(a.ok() && b.ok());

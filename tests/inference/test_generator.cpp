@@ -38,18 +38,18 @@ private slots:
 
     void sameSeedSameContinuation() {
         ContinueOptions o;
-        o.seconds = 4;
-        o.sampling.seed = 1234;
+        o.sampling.lengthSeconds = 4;
+        o.sampling.seed = Seed::fixed(1234);
         auto a = Generator(model).run(primer, 10.0, o);
         auto b = Generator(model).run(primer, 10.0, o);
         QVERIFY(a.ok() && b.ok());
         QCOMPARE(a->tokens, b->tokens);
         QVERIFY(!a->tokens[0].empty());
-        o.sampling.seed = 1235;
+        o.sampling.seed = Seed::fixed(1235);
         auto c = Generator(model).run(primer, 10.0, o);
         QVERIFY(a->tokens != c->tokens);
         // Variations leave the batch as they finish; the result is still the seed's alone.
-        o.variations = 4;
+        o.sampling.variations = 4;
         auto d = Generator(model).run(primer, 10.0, o);
         auto e = Generator(model).run(primer, 10.0, o);
         QVERIFY(d.ok() && e.ok());
@@ -61,9 +61,9 @@ private slots:
 
     void respectsLengthAndStartsAfterPrimer() {
         ContinueOptions o;
-        o.seconds = 3;
-        o.sampling.seed = 5;
-        o.variations = 3;
+        o.sampling.lengthSeconds = 3;
+        o.sampling.seed = Seed::fixed(5);
+        o.sampling.variations = 3;
         std::vector<std::vector<tokens::TimedNote>> streamed(3);
         int progressCalls = 0;
         double lastFraction = 0;
@@ -93,7 +93,7 @@ private slots:
 
     void tokenCapStops() {
         ContinueOptions o;
-        o.seconds = 1000;
+        o.sampling.lengthSeconds = 1000;
         o.maxTokens = 50;
         auto r = Generator(model).run(primer, 10.0, o);
         QVERIFY(r.ok());
@@ -102,7 +102,7 @@ private slots:
 
     void cancelTakesEffectWithinOneToken() {
         ContinueOptions o;
-        o.seconds = 1000;
+        o.sampling.lengthSeconds = 1000;
         o.maxTokens = 100000;
         std::atomic<bool> cancel{false};
         std::size_t tokensAtCancel = 0;
@@ -134,7 +134,7 @@ private slots:
 
     void emptyPrimerWorks() {
         ContinueOptions o;
-        o.seconds = 2;
+        o.sampling.lengthSeconds = 2;
         auto r = Generator(model).run({}, 0.0, o);
         QVERIFY(r.ok());
         QVERIFY(!r->tokens[0].empty());
@@ -142,9 +142,9 @@ private slots:
 
     void primedAheadStartsAtOnceWithTheSameMusic() {
         ContinueOptions o;
-        o.seconds = 3;
-        o.sampling.seed = 99;
-        o.variations = 2;
+        o.sampling.lengthSeconds = 3;
+        o.sampling.seed = Seed::fixed(99);
+        o.sampling.variations = 2;
         auto cold = Generator(model).run(primer, 10.0, o);
         QVERIFY(cold.ok());
         QVERIFY(!cold->primedAhead);
@@ -190,8 +190,8 @@ private slots:
         std::vector<tokens::TimedNote> longPrimer;
         for (int i = 0; i < 500; ++i) longPrimer.push_back({i * 0.1, i * 0.1 + 0.25, 40 + (i * 7) % 40, 60});
         ContinueOptions o;
-        o.seconds = 1;
-        o.sampling.seed = 3;
+        o.sampling.lengthSeconds = 1;
+        o.sampling.seed = Seed::fixed(3);
         auto networkAlone = Model::load(dir.filePath("m.safetensors").toStdString(), {"cpu", 1, true, RecallOptions::off()});
         QVERIFY(networkAlone.ok());
         auto r = Generator(networkAlone.value()).run(longPrimer, 50.0, o);
@@ -212,7 +212,7 @@ private slots:
 
     void threadChoiceFollowsTheRequest() {
         ContinueOptions o;
-        o.seconds = 1;
+        o.sampling.lengthSeconds = 1;
         o.threads = 2;
         auto fixed = Generator(model).run(primer, 10.0, o);
         QVERIFY(fixed.ok());
@@ -271,8 +271,8 @@ private slots:
         for (const auto& n : primer) (n.start < 4.0 ? before : after).push_back(n);
         for (auto& n : after) n.start += 2.0, n.end += 2.0; // a gap of 2 s at 4..6 s
         InfillOptions o;
-        o.candidates = 3;
-        o.sampling.seed = 8;
+        o.sampling.variations = 3;
+        o.sampling.seed = Seed::fixed(8);
         o.scoreSeconds = 4;
         Generator g(model);
         auto r = g.infill(before, 4.0, 6.0, after, o);
@@ -316,9 +316,9 @@ private slots:
 
     void rejectsBadOptions() {
         ContinueOptions o;
-        o.seconds = -1;
+        o.sampling.lengthSeconds = -1;
         QVERIFY(!Generator(model).run(primer, 10.0, o).ok());
-        o.seconds = 1;
+        o.sampling.lengthSeconds = 1;
         o.sampling.temperature = 0;
         QVERIFY(!Generator(model).run(primer, 10.0, o).ok());
     }

@@ -207,8 +207,9 @@ private slots:
                  tokens::encode(std::vector<tokens::TimedNote>(primer.begin(), primer.begin() + 6)).size(); // one bar
         QVERIFY(period > 0);
         ContinueOptions o;
-        o.seconds = 3;
-        o.sampling.seed = 77;
+        o.sampling.lengthSeconds = 3;
+        o.sampling.seed = Seed::fixed(77);
+        o.sampling.recall = 0.9; // the request's weight is the one that runs
         auto withRecall = Generator(b.value()).run(primer, 15.0, o);
         auto networkAlone = Generator(a.value()).run(primer, 15.0, o);
         QVERIFY(withRecall.ok() && networkAlone.ok());

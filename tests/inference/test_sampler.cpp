@@ -27,16 +27,16 @@ private slots:
         }
     }
     void sameSeedSameTokens() {
-        Sampler s({1.0, 0.9, 0, 0});
+        Sampler s({.temperature = 1.0, .topP = 0.9});
         Random a(7), b(7);
         auto l = logits();
         for (int i = 0; i < 200; ++i) QCOMPARE(s.sample(l, a), s.sample(l, b));
     }
     void temperatureSharpens() {
         auto l = logits();
-        auto hot = Sampler({2.0, 1.0, 0, 0}).distribution(l);
-        auto cold = Sampler({0.5, 1.0, 0, 0}).distribution(l);
-        auto plain = Sampler({1.0, 1.0, 0, 0}).distribution(l);
+        auto hot = Sampler({.temperature = 2.0, .topP = 1.0}).distribution(l);
+        auto cold = Sampler({.temperature = 0.5, .topP = 1.0}).distribution(l);
+        auto plain = Sampler({.temperature = 1.0, .topP = 1.0}).distribution(l);
         QVERIFY(cold[0] > plain[0] && plain[0] > hot[0]);
         double sum = 0;
         for (double p : plain) sum += p;
@@ -47,15 +47,15 @@ private slots:
         QVERIFY(std::abs(plain[0] - 1 / z) < 1e-9);
     }
     void topKKeepsK() {
-        auto p = Sampler({1.0, 1.0, 3, 0}).distribution(logits());
+        auto p = Sampler({.temperature = 1.0, .topP = 1.0, .topK = 3}).distribution(logits());
         int nonzero = 0;
         for (double x : p) nonzero += x > 0;
         QCOMPARE(nonzero, 3);
         QVERIFY(p[0] > 0 && p[1] > 0 && p[2] > 0 && p[3] == 0);
     }
     void topPKeepsSmallestSetWithMass() {
-        auto full = Sampler({1.0, 1.0, 0, 0}).distribution(logits());
-        auto p = Sampler({1.0, 0.5, 0, 0}).distribution(logits());
+        auto full = Sampler({.temperature = 1.0, .topP = 1.0}).distribution(logits());
+        auto p = Sampler({.temperature = 1.0, .topP = 0.5}).distribution(logits());
         double mass = 0;
         int keep = 0;
         while (mass < 0.5) mass += full[std::size_t(keep++)];
@@ -63,7 +63,7 @@ private slots:
     }
     void bannedNeverChosen() {
         auto l = logits();
-        Sampler s({1.0, 1.0, 0, 0});
+        Sampler s({.temperature = 1.0, .topP = 1.0});
         Random r(3);
         const int banned[] = {0, 1, 2};
         std::set<int> seen;
@@ -73,7 +73,7 @@ private slots:
     }
     void frequenciesFollowDistribution() {
         auto l = logits();
-        Sampler s({1.0, 1.0, 0, 0});
+        Sampler s({.temperature = 1.0, .topP = 1.0});
         auto p = s.distribution(l);
         Random r(11);
         std::vector<int> count(20);

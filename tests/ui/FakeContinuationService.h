@@ -56,7 +56,7 @@ public:
 
 private:
     void step() {
-        for (int v = 0; v < request_.variations; ++v) {
+        for (int v = 0; v < request_.sampling.variations; ++v) {
             GeneratedNote n;
             n.start = request_.primerEndSeconds + 0.25 * written_;
             n.end = n.start + 0.2;
@@ -78,7 +78,7 @@ private:
         if (infillSteps_ < notes_) return;
         infillTimer_.stop();
         InfillResult result;
-        for (int c = infill_.candidates - 1; c >= 0; --c) { // best (lowest score) first
+        for (int c = infill_.sampling.variations - 1; c >= 0; --c) { // best (lowest score) first
             InfillCandidateResult cand;
             cand.index = c;
             cand.score = 3.0 - 0.1 * c;

@@ -94,9 +94,9 @@ private slots:
                 Document doc;
                 ContinueController controller(&doc, &service);
                 ContinueSettings s;
-                s.lengthSeconds = 15;
-                s.variations = 3;
-                s.seed = 5;
+                s.sampling.lengthSeconds = 15;
+                s.sampling.variations = 3;
+                s.sampling.seed = Seed::fixed(5);
                 QSignalSpy primed(&service, &ContinuationService::primed);
                 if (ahead) controller.setSettingsSource([&] { return s; });
                 doc.reset(sketch);

@@ -93,10 +93,10 @@ int main(int argc, char** argv) {
         p.modelName = "dsmr-maestro-small";
         p.modelHash = "9f2c61d04be8a7e3c5d1f0aa7b1e6c9d2f4a8b3e5c7d9f1a2b4c6d8e0f1a3b5c";
         p.device = "CPU";
-        p.seed = 271828;
-        p.temperature = temps[i];
-        p.topP = 0.95;
-        p.lengthSeconds = 10;
+        p.sampling.seed = Seed::fixed(271828);
+        p.sampling.temperature = temps[i];
+        p.sampling.topP = 0.95;
+        p.sampling.lengthSeconds = 10;
         p.variation = i;
         p.created = QDateTime::currentDateTime();
         takes.push_back(t);
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
     doc.undoStack()->push(new AddTakesCommand(&doc, takes));
     doc.setTitle("Demo: motif and three takes");
     PieceSettings s;
-    s.lengthSeconds = 10;
-    s.seed = 271828;
+    s.sampling.lengthSeconds = 10;
+    s.sampling.seed = Seed::fixed(271828);
     auto r = ProjectFile::save(QString::fromLocal8Bit(argv[1]), doc, s);
     if (!r) {
         std::fprintf(stderr, "%s\n", r.error().c_str());

@@ -145,8 +145,8 @@ private slots:
         w->continuePanel()->seedEdit()->setText("1234");
         w->action("continue")->trigger();
         QVERIFY(done.wait(5000));
-        QCOMPARE(fake->lastRequest.seed, 1234u);
-        QCOMPARE(w->document()->takes().front().provenance.seed, 1234u);
+        QCOMPARE(fake->lastRequest.sampling.seed.value(), 1234u);
+        QCOMPARE(w->document()->takes().front().provenance.sampling.seed.value(), 1234u);
     }
 
     void recallReachesTheModelAndTheTake() {
@@ -157,11 +157,11 @@ private slots:
         w->continuePanel()->recallBox()->setValue(0.55);
         w->action("continue")->trigger();
         QVERIFY(done.wait(5000));
-        QCOMPARE(fake->lastRequest.recall, 0.55);
-        QCOMPARE(w->document()->takes().front().provenance.recall, 0.55);
+        QCOMPARE(fake->lastRequest.sampling.recall, 0.55);
+        QCOMPARE(w->document()->takes().front().provenance.sampling.recall, 0.55);
         QVERIFY(TakesModel::provenanceText(w->document()->takes().front()).contains("recall 0.55"));
         // The piece keeps the setting with its other Continue settings.
-        QCOMPARE(w->continuePanel()->pieceSettings().recall, 0.55);
+        QCOMPARE(w->continuePanel()->pieceSettings().sampling.recall, 0.55);
     }
 
     void cancelStopsAtOnce() {

@@ -169,9 +169,9 @@ private slots:
         QCOMPARE(doc->notes().size(), 24u);
         // Continue's temperature, top-p and seed are Fill Gap's too.
         PieceSettings continueSettings = w->continuePanel()->pieceSettings();
-        continueSettings.temperature = 0.8;
-        continueSettings.topP = 0.9;
-        continueSettings.seed = 77;
+        continueSettings.sampling.temperature = 0.8;
+        continueSettings.sampling.topP = 0.9;
+        continueSettings.sampling.seed = Seed::fixed(77);
         w->continuePanel()->setPieceSettings(continueSettings);
         w->fillGapPanel()->candidatesBox()->setValue(4);
 
@@ -213,10 +213,10 @@ private slots:
         QCOMPARE(r.before.size(), 6u);   // melody 1-4, bass 1-2
         QCOMPARE(r.original.size(), 6u); // melody 5-8, bass 3-4
         QCOMPARE(r.after.size(), 12u);
-        QCOMPARE(r.candidates, 4);
-        QCOMPARE(r.seed, 77u);
-        QCOMPARE(r.temperature, 0.8);
-        QCOMPARE(r.topP, 0.9);
+        QCOMPARE(r.sampling.variations, 4);
+        QCOMPARE(r.sampling.seed.value(), 77u);
+        QCOMPARE(r.sampling.temperature, 0.8);
+        QCOMPARE(r.sampling.topP, 0.9);
 
         // Four infill takes, one undo step, ranked best (lowest score) first; the best is auditioned.
         QCOMPARE(doc->undoStack()->count(), steps + 1);
@@ -229,7 +229,7 @@ private slots:
             QCOMPARE(t.provenance.gapStart, g0);
             QCOMPARE(t.provenance.gapEnd, g1);
             QCOMPARE(t.provenance.primerEnd, g0);
-            QCOMPARE(t.provenance.seed, 77u);
+            QCOMPARE(t.provenance.sampling.seed.value(), 77u);
             QCOMPARE(t.provenance.variation, 3 - i);
             QCOMPARE(t.provenance.score, 2.7 + 0.1 * i);
             QCOMPARE(t.provenance.originalScore, 2.5);

@@ -31,8 +31,8 @@ class TestKeepInto : public QObject {
         w->show();
         QSignalSpy done(w->continueController(), &ContinueController::finished);
         ContinueSettings s;
-        s.variations = takes;
-        s.seed = 7;
+        s.sampling.variations = takes;
+        s.sampling.seed = Seed::fixed(7);
         if (!w->continueController()->start(s) || !done.wait(5000)) return nullptr;
         return w;
     }

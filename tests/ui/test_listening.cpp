@@ -149,7 +149,7 @@ private slots:
         service.recallCapacity = 200;
         ContinueController controller(&doc, &service);
         ContinueSettings settings;
-        settings.recall = 0.3;
+        settings.sampling.recall = 0.3;
         controller.setSettingsSource([&] { return settings; });
         QSignalSpy spans(&controller, &ContinueController::listeningSpanChanged);
         doc.reset(sketch(64));
@@ -172,7 +172,7 @@ private slots:
         QVERIFY2(said.contains("Recall recognises a phrase that comes back from anywhere in the primer."), qPrintable(said));
 
         // Recall's weight at 0: the network alone, and the panel does not promise recall.
-        settings.recall = 0;
+        settings.sampling.recall = 0;
         span = controller.listeningSpanFor(settings);
         QCOMPARE(span.recallEvents, 0);
         said = controller.listeningFor(settings);
@@ -181,7 +181,7 @@ private slots:
 
         // The change is said as soon as the setting changes, without an edit.
         QSignalSpy texts(&controller, &ContinueController::listeningChanged);
-        settings.recall = 0.5;
+        settings.sampling.recall = 0.5;
         controller.settingsChanged();
         QCOMPARE(texts.size(), 1);
         QVERIFY2(texts.last().at(0).toString().contains("Recall recognises a phrase"), qPrintable(texts.last().at(0).toString()));

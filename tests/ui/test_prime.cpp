@@ -48,9 +48,9 @@ private slots:
         QVERIFY(loadSmallModel(service));
 
         ContinueSettings settings;
-        settings.lengthSeconds = 2;
-        settings.variations = 3;
-        settings.seed = 11;
+        settings.sampling.lengthSeconds = 2;
+        settings.sampling.variations = 3;
+        settings.sampling.seed = Seed::fixed(11);
         QSignalSpy primed(&service, &ContinuationService::primed);
         controller.setSettingsSource([&] { return settings; });
         doc.reset(motif(24));
@@ -117,8 +117,8 @@ private slots:
         doc.reset(motif(8));
         service.setThreads(2);
         ContinueSettings settings;
-        settings.lengthSeconds = 1;
-        settings.variations = 1;
+        settings.sampling.lengthSeconds = 1;
+        settings.sampling.variations = 1;
         QSignalSpy timed(&controller, &ContinueController::timed);
         QSignalSpy finished(&controller, &ContinueController::finished);
         QVERIFY(controller.start(settings));

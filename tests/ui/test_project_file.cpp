@@ -43,10 +43,10 @@ void fill(Document& doc) {
     t.provenance.primerEnd = 16 * Q;
     t.provenance.modelName = "dsmr-small";
     t.provenance.modelHash = "abc123";
-    t.provenance.seed = 4242;
-    t.provenance.temperature = 0.9;
-    t.provenance.topP = 0.8;
-    t.provenance.recall = 0.45;
+    t.provenance.sampling.seed = Seed::fixed(4242);
+    t.provenance.sampling.temperature = 0.9;
+    t.provenance.sampling.topP = 0.8;
+    t.provenance.sampling.recall = 0.45;
     t.provenance.stopped = true;
     t.provenance.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
     doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
@@ -107,10 +107,10 @@ private slots:
         Document a;
         fill(a);
         PieceSettings s;
-        s.temperature = 0.7;
-        s.variations = 5;
-        s.seed = 99;
-        s.recall = 0.6;
+        s.sampling.temperature = 0.7;
+        s.sampling.variations = 5;
+        s.sampling.seed = Seed::fixed(99);
+        s.sampling.recall = 0.6;
         const QString path = dir.filePath("piece.continuo");
         QVERIFY(ProjectFile::save(path, a, s).ok());
         Document b;
@@ -123,7 +123,7 @@ private slots:
         QCOMPARE(b.timeSignature().numerator, 3);
         QCOMPARE(b.takes().size(), 1u);
         QCOMPARE(b.takes()[0].name, QString("Take 1"));
-        QCOMPARE(b.takes()[0].provenance.seed, 4242u);
+        QCOMPARE(b.takes()[0].provenance.sampling.seed.value(), 4242u);
         QCOMPARE(b.takes()[0].provenance.modelHash, QString("abc123"));
         QCOMPARE(b.takes()[0].provenance, a.takes()[0].provenance); // every field, "stopped" too
         QCOMPARE(stripIds(b.takes()[0].notes), stripIds(a.takes()[0].notes));
@@ -145,7 +145,7 @@ private slots:
         TakeProvenance& p = t.provenance;
         p.primerStart = 0;
         p.primerEnd = 4 * Q;
-        p.seed = 9;
+        p.sampling.seed = Seed::fixed(9);
         p.variation = 2;
         p.infill = true;
         p.gapStart = 4 * Q;
@@ -282,10 +282,10 @@ private slots:
         // Files from before the takes tree: every take continued the sketch.
         for (const Take& t : doc.takes()) QCOMPARE(t.provenance.parentTake, TakeId(0));
         // ... and before recall: none of them recalled anything; the piece's setting is the default.
-        for (const Take& t : doc.takes()) QCOMPARE(t.provenance.recall, kRecallOfUnrecordedTakes);
-        QCOMPARE(s.recall, kDefaultRecall);
+        for (const Take& t : doc.takes()) QCOMPARE(t.provenance.sampling.recall, kRecallOfUnrecordedTakes);
+        QCOMPARE(s.sampling.recall, kDefaultRecall);
         QCOMPARE(doc.childTakes(0).size(), 3u);
-        QCOMPARE(s.seed, 271828);
+        QCOMPARE(s.sampling.seed, Seed::fixed(271828));
         QVERIFY(!doc.isModified());
         // Keeping a take still works on an old project, and its notes get ids of their own.
         doc.undoStack()->push(makeKeepTakeCommand(&doc, doc.takes()[0].id));

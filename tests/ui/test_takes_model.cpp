@@ -23,7 +23,7 @@ private slots:
             Take t;
             t.id = doc.allocateTakeId();
             t.name = QStringLiteral("Take %1").arg(i + 1);
-            t.provenance.seed = 10 + i;
+            t.provenance.sampling.seed = Seed::fixed(10 + i);
             takes.push_back(t);
         }
         // The sketch is the one root; takes continued from it hang under it.

@@ -8,7 +8,8 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QIntValidator>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -61,7 +62,8 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     variations_->setToolTip(tr("How many takes one Continue writes (side by side)"));
     seed_ = new QLineEdit(this);
     seed_->setPlaceholderText(tr("random"));
-    seed_->setValidator(new QIntValidator(0, 1 << 30, seed_));
+    // Seeds are whole numbers below 2^48 (Seed::resolve draws them so).
+    seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,15}"), seed_));
     seed_->setToolTip(tr("The seed of the last Continue is shown here; untick Random to reuse it"));
     randomSeed_ = new QCheckBox(tr("Random"), this);
     randomSeed_->setChecked(true);
@@ -130,38 +132,42 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     layout->addStretch(1);
 }
 
-ContinueSettings ContinuePanel::settings() const {
-    ContinueSettings s;
+SamplingSettings ContinuePanel::sampling() const {
+    SamplingSettings s;
     s.lengthSeconds = length_->value();
     s.temperature = temperature_->value();
     s.topP = topP_->value();
+    s.topK = topK_;
     s.recall = recall_->value();
     s.variations = variations_->value();
-    s.seed = randomSeed_->isChecked() || seed_->text().isEmpty() ? -1 : seed_->text().toLongLong();
+    const auto seed = Seed::parse(seed_->text().toStdString());
+    s.seed = randomSeed_->isChecked() || !seed ? Seed::random() : *seed;
+    return s;
+}
+
+ContinueSettings ContinuePanel::settings() const {
+    ContinueSettings s;
+    s.sampling = sampling();
     s.source = PrimerSource(primer_->currentData().toInt());
     return s;
 }
 
 PieceSettings ContinuePanel::pieceSettings() const {
     PieceSettings p;
-    const ContinueSettings s = settings();
-    p.lengthSeconds = s.lengthSeconds;
-    p.temperature = s.temperature;
-    p.topP = s.topP;
-    p.recall = s.recall;
-    p.variations = s.variations;
-    p.seed = s.seed;
+    p.sampling = sampling();
     return p;
 }
 
 void ContinuePanel::setPieceSettings(const PieceSettings& p) {
-    length_->setValue(p.lengthSeconds);
-    temperature_->setValue(p.temperature);
-    topP_->setValue(p.topP);
-    recall_->setValue(p.recall);
-    variations_->setValue(p.variations);
-    randomSeed_->setChecked(p.seed < 0);
-    if (p.seed >= 0) seed_->setText(QString::number(p.seed));
+    const SamplingSettings& s = p.sampling;
+    length_->setValue(s.lengthSeconds);
+    temperature_->setValue(s.temperature);
+    topP_->setValue(s.topP);
+    topK_ = s.topK; // no box of its own: kept as the piece has it
+    recall_->setValue(s.recall);
+    variations_->setValue(s.variations);
+    randomSeed_->setChecked(s.seed.isRandom());
+    if (!s.seed.isRandom()) seed_->setText(QString::number(s.seed.value()));
 }
 
 void ContinuePanel::setDocument(Document* doc) {

@@ -29,6 +29,8 @@ public:
     ContinuePanel(QAction* continueAction, QAction* cancelAction, QAction* chooseModelAction,
                   QWidget* parent = nullptr);
 
+    /// The sampling settings as the panel shows them (the seed random while Random is ticked).
+    SamplingSettings sampling() const;
     ContinueSettings settings() const;
     PieceSettings pieceSettings() const;
     void setPieceSettings(const PieceSettings& s);
@@ -66,6 +68,7 @@ private:
     QDoubleSpinBox* recall_;
     QSpinBox* variations_;
     QLineEdit* seed_;
+    int topK_ = 0; ///< the piece's top-k (no box: only a project file sets it)
     QCheckBox* randomSeed_;
     QComboBox* primer_;
     QFormLayout* form_;

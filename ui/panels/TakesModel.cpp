@@ -106,15 +106,15 @@ QString TakesModel::provenanceText(const Take& t) {
         .arg(p.primerEnd)
         .arg(p.modelName.toHtmlEscaped(), p.device.isEmpty() ? QStringLiteral("CPU") : p.device)
         .arg(p.modelHash.left(16) + (p.modelHash.size() > 16 ? QStringLiteral("…") : QString()))
-        .arg(p.seed)
+        .arg(p.sampling.seed.value())
         .arg(p.variation + 1)
-        .arg(p.temperature, 0, 'f', 2)
-        .arg(p.topP, 0, 'f', 2)
-        .arg(p.lengthSeconds, 0, 'f', 0)
+        .arg(p.sampling.temperature, 0, 'f', 2)
+        .arg(p.sampling.topP, 0, 'f', 2)
+        .arg(p.sampling.lengthSeconds, 0, 'f', 0)
         .arg(t.notes.size())
         .arg(QLocale().toString(p.created, QLocale::ShortFormat))
         .arg(p.stopped ? tr(" (stopped early)") : QString())
-        .arg(p.recall, 0, 'f', 2) + infillText(t);
+        .arg(p.sampling.recall, 0, 'f', 2) + infillText(t);
 }
 
 QString TakesModel::infillText(const Take& t) {
@@ -161,9 +161,9 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
         switch (index.column()) {
         case Name: return t.name;
         case Notes: return qulonglong(t.notes.size());
-        case Seed: return QString::number(t.provenance.seed);
-        case Temperature: return QString::number(t.provenance.temperature, 'f', 2);
-        case TopP: return QString::number(t.provenance.topP, 'f', 2);
+        case Seed: return QString::number(t.provenance.sampling.seed.value());
+        case Temperature: return QString::number(t.provenance.sampling.temperature, 'f', 2);
+        case TopP: return QString::number(t.provenance.sampling.topP, 'f', 2);
         case Fit:
             return t.provenance.infill && t.provenance.score >= 0 ? QString::number(t.provenance.score, 'f', 2)
                                                                  : QString();

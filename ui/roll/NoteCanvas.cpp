@@ -160,7 +160,7 @@ void NoteCanvas::paintTakeBand(QPainter& p) {
     f.setBold(true);
     p.setFont(f);
     const QString label = take->generating ? tr("%1 — writing…").arg(take->name)
-                                           : tr("%1 · seed %2").arg(take->name).arg(pv.seed);
+                                           : tr("%1 · seed %2").arg(take->name).arg(pv.sampling.seed.value());
     p.drawText(QPointF(px1 + 6, 16), label);
     p.setFont(font());
 }

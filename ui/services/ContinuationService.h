@@ -26,12 +26,7 @@ struct ContinuationRequest {
     std::uint64_t id = 0;
     std::vector<GeneratedNote> primer; ///< sorted by start
     double primerEndSeconds = 0;       ///< continuation begins here
-    double seconds = 15;               ///< music to write
-    double temperature = kDefaultTemperature;
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall;    ///< recall's weight (0: the network alone)
-    int variations = 3;                ///< 1..8
-    std::uint64_t seed = 0;
+    SamplingSettings sampling;         ///< the seed is always a number here (resolved by the controller)
 };
 
 /// Fill Gap: candidates for the gap [gapStart, gapEnd), written from the music before it and
@@ -44,12 +39,9 @@ struct InfillRequest {
     std::vector<GeneratedNote> original; ///< what the gap holds now, scored the same way for comparison
     double gapStart = 0;
     double gapEnd = 0;
-    int candidates = 4;       ///< 1..8
     double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
-    double temperature = kDefaultTemperature;
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall;
-    std::uint64_t seed = 0;
+    /// variations = candidates; the gap sets the length; the seed is a number, as above.
+    SamplingSettings sampling{.variations = 4};
 };
 
 struct InfillCandidateResult {

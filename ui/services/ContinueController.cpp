@@ -8,7 +8,6 @@
 #endif
 
 #include <QLocale>
-#include <QRandomGenerator>
 #include <QTimer>
 #include <QRegularExpression>
 #include <QUndoStack>
@@ -162,7 +161,7 @@ ListeningSpan ContinueController::listeningSpanFor(const Primer& primer, const C
         span.layerEvents.push_back(int(n - first));
     }
     // Recall keeps an entry for each event read, the newest `recallCapacity` of them.
-    if (req.recall > 0 && m.recallCapacity > 0) {
+    if (req.sampling.recall > 0 && m.recallCapacity > 0) {
         span.recallEvents = int(std::min(n, std::size_t(m.recallCapacity)));
         span.recallStart = tickOf(n - std::size_t(span.recallEvents));
     }
@@ -182,11 +181,7 @@ ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, co
         req.primer.push_back({tempo.secondsAt(n.start) - startSeconds, tempo.secondsAt(n.end()) - startSeconds, n.pitch,
                               n.velocity});
     req.primerEndSeconds = tempo.secondsAt(primer.end) - startSeconds;
-    req.seconds = std::clamp(s.lengthSeconds, 1.0, 600.0);
-    req.temperature = std::clamp(s.temperature, 0.05, 3.0);
-    req.topP = std::clamp(s.topP, 0.01, 1.0);
-    req.recall = std::clamp(s.recall, 0.0, 1.0);
-    req.variations = std::clamp(s.variations, 1, 8);
+    req.sampling = s.sampling;
     if (primerStartSeconds) *primerStartSeconds = startSeconds;
     return req;
 }
@@ -241,19 +236,23 @@ bool ContinueController::start(const ContinueSettings& s) {
         emit failed(tr("No model is loaded. Choose one with Generate ▸ Choose Model…"));
         return false;
     }
+    if (const std::string problems = s.sampling.validationMessage(); !problems.empty()) {
+        emit failed(tr("Continue cannot run: %1.").arg(QString::fromStdString(problems)));
+        return false;
+    }
     sinceStart_.start();
     firstNoteMs_ = -1;
     primeTimer_->stop();
     const Primer primer = primerFor(s);
     ContinuationRequest req = requestFor(s, primer, &primerStartSeconds_);
     req.id = ++counter_;
-    req.seed = s.seed >= 0 ? std::uint64_t(s.seed) : QRandomGenerator::global()->bounded(1u << 30);
-    lastSeed_ = req.seed;
+    req.sampling.seed = req.sampling.seed.resolve();
+    lastSeed_ = req.sampling.seed.value();
 
     const ModelDescription model = service_->model();
     int number = doc_->nextTakeNumber(QStringLiteral("Take"));
     live_.clear();
-    for (int v = 0; v < req.variations; ++v) {
+    for (int v = 0; v < req.sampling.variations; ++v) {
         Take t;
         t.id = doc_->allocateTakeId();
         t.name = tr("Take %1").arg(number++);
@@ -266,11 +265,7 @@ bool ContinueController::start(const ContinueSettings& s) {
         p.modelName = model.name;
         p.modelHash = model.sha256;
         p.device = model.device;
-        p.seed = req.seed;
-        p.temperature = req.temperature;
-        p.topP = req.topP;
-        p.recall = req.recall;
-        p.lengthSeconds = req.seconds;
+        p.sampling = req.sampling;
         p.variation = v;
         p.created = QDateTime::currentDateTime();
         doc_->insertTake(int(doc_->takes().size()), t);
@@ -279,7 +274,7 @@ bool ContinueController::start(const ContinueSettings& s) {
     doc_->setCurrentTake(live_.front());
     requestId_ = req.id;
     emit runningChanged(true);
-    emit started(req.seed, req.variations);
+    emit started(lastSeed_, req.sampling.variations);
     service_->start(req);
     return true;
 }

@@ -20,13 +20,9 @@ class Document;
 
 enum class PrimerSource { Sketch, Selection, UpToPlayhead };
 
+/// A Continue: what to sample, and which music is the primer.
 struct ContinueSettings {
-    double lengthSeconds = 15;
-    double temperature = kDefaultTemperature;
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall;
-    int variations = 3;
-    qint64 seed = -1; ///< -1 = a fresh random seed
+    SamplingSettings sampling;
     PrimerSource source = PrimerSource::Sketch;
     Tick playhead = 0;
 };

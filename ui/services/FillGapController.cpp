@@ -3,7 +3,6 @@
 #include "document/Document.h"
 #include "document/TakeCommands.h"
 
-#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QUndoStack>
 
@@ -76,6 +75,12 @@ bool FillGapController::start(const FillGapSettings& s, const Gap& gap) {
         emit failed(tr("Fill Gap needs a time range: select the notes to replace, or drag a loop region on the ruler."));
         return false;
     }
+    SamplingSettings sampling = s.sampling;
+    sampling.lengthSeconds = std::max(1e-3, doc_->tempo().secondsAt(gap.end) - doc_->tempo().secondsAt(gap.start));
+    if (const std::string problems = sampling.validationMessage(); !problems.empty()) {
+        emit failed(tr("Fill Gap cannot run: %1.").arg(QString::fromStdString(problems)));
+        return false;
+    }
     const TempoMap& tempo = doc_->tempo();
     auto seconds = [&](const Note& n) {
         return GeneratedNote{tempo.secondsAt(n.start), tempo.secondsAt(n.end()), n.pitch, n.velocity};
@@ -97,13 +102,10 @@ bool FillGapController::start(const FillGapSettings& s, const Gap& gap) {
     }
     req.gapStart = tempo.secondsAt(gap.start);
     req.gapEnd = tempo.secondsAt(gap.end);
-    req.candidates = std::clamp(s.candidates, 1, 8);
     req.scoreSeconds = std::clamp(s.scoreSeconds, 1.0, 60.0);
-    req.temperature = std::clamp(s.temperature, 0.05, 3.0);
-    req.topP = std::clamp(s.topP, 0.01, 1.0);
-    req.recall = std::clamp(s.recall, 0.0, 1.0);
-    req.seed = s.seed >= 0 ? std::uint64_t(s.seed) : QRandomGenerator::global()->bounded(1u << 30);
-    lastSeed_ = req.seed;
+    req.sampling = sampling;
+    req.sampling.seed = sampling.seed.resolve();
+    lastSeed_ = req.sampling.seed.value();
     request_ = req;
     gap_ = gap;
     settings_ = s;
@@ -112,7 +114,7 @@ bool FillGapController::start(const FillGapSettings& s, const Gap& gap) {
     primerStart_ = firstBefore < 0 ? gap.start : firstBefore / bar * bar;
     requestId_ = req.id;
     emit runningChanged(true);
-    emit started(req.seed, req.candidates);
+    emit started(lastSeed_, req.sampling.variations);
     service_->startInfill(req);
     return true;
 }
@@ -162,11 +164,7 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
             p.modelName = model.name;
             p.modelHash = model.sha256;
             p.device = model.device;
-            p.seed = request_.seed;
-            p.temperature = request_.temperature;
-            p.topP = request_.topP;
-            p.recall = request_.recall;
-            p.lengthSeconds = request_.gapEnd - request_.gapStart;
+            p.sampling = request_.sampling;
             p.variation = c.index;
             p.created = now;
             p.infill = true;

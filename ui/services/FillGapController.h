@@ -12,13 +12,11 @@ namespace continuo::ui {
 
 class Document;
 
+/// A Fill Gap: the Continue panel's sampling settings with the candidates as variations (the
+/// gap sets the length), and how much of the music after the gap ranks them.
 struct FillGapSettings {
-    int candidates = 4;       ///< 1..8
-    double temperature = kDefaultTemperature; ///< the Continue panel's
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall; ///< the Continue panel's
-    qint64 seed = -1;         ///< -1 = a fresh random seed
-    double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
+    SamplingSettings sampling{.variations = 4};
+    double scoreSeconds = 10;
 };
 
 class FillGapController : public QObject {

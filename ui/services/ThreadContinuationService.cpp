@@ -170,12 +170,7 @@ void ThreadContinuationService::start(const ContinuationRequest& request) {
         const std::vector<tokens::TimedNote> primer = timedNotes(request.primer);
         inference::ContinueOptions options;
         options.threads = threads;
-        options.sampling.temperature = request.temperature;
-        options.sampling.topP = request.topP;
-        options.recall = request.recall;
-        options.sampling.seed = request.seed;
-        options.seconds = request.seconds;
-        options.variations = request.variations;
+        options.sampling = request.sampling;
         inference::ContinueCallbacks callbacks;
         const quint64 id = request.id;
         callbacks.onNote = [this, id](int variation, const tokens::TimedNote& t) {
@@ -235,12 +230,8 @@ void ThreadContinuationService::startInfill(const InfillRequest& request) {
         const quint64 id = request.id;
         inference::InfillOptions options;
         options.threads = threads;
-        options.candidates = std::clamp(request.candidates, 1, 8);
+        options.sampling = request.sampling;
         options.scoreSeconds = request.scoreSeconds;
-        options.sampling.temperature = request.temperature;
-        options.sampling.topP = request.topP;
-        options.recall = request.recall;
-        options.sampling.seed = request.seed;
         options.onProgress = [this, id](const inference::ContinueProgress& p) {
             const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
             QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); }, Qt::QueuedConnection);

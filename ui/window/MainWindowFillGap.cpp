@@ -58,8 +58,8 @@ void MainWindow::createFillGap() {
         const InfillRequest& r = fillGap_->lastRequest();
         fillGapPanel_->setMessage(tr("Writing %1 · temperature %2 · top-p %3 · seed %4")
                                       .arg(n == 1 ? tr("1 fill") : tr("%1 fills").arg(n))
-                                      .arg(r.temperature, 0, 'f', 2)
-                                      .arg(r.topP, 0, 'f', 2)
+                                      .arg(r.sampling.temperature, 0, 'f', 2)
+                                      .arg(r.sampling.topP, 0, 'f', 2)
                                       .arg(seed));
         statusBar()->showMessage(tr("Filling the gap: %n candidate(s) with seed %1…", nullptr, n).arg(seed), 6000);
     });
@@ -74,13 +74,10 @@ void MainWindow::createFillGap() {
 
 void MainWindow::startFillGap() {
     hint_->setVisible(false);
-    const ContinueSettings c = continuePanel_->settings();
+    // The Continue panel's sampling settings, with the Fill Gap panel's number of candidates.
     FillGapSettings s;
-    s.candidates = fillGapPanel_->candidates();
-    s.temperature = c.temperature;
-    s.topP = c.topP;
-    s.recall = c.recall;
-    s.seed = c.seed;
+    s.sampling = continuePanel_->sampling();
+    s.sampling.variations = fillGapPanel_->candidates();
     fillGap_->start(s);
 }
 

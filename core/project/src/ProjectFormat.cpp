@@ -252,14 +252,16 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"model", p.modelName},
                        {"modelSha256", p.modelHash},
                        {"device", p.device},
-                       {"seed", QString::number(p.seed)},
-                       {"temperature", p.temperature},
-                       {"topP", p.topP},
-                       {"recall", p.recall},
-                       {"lengthSeconds", p.lengthSeconds},
+                       {"seed", QString::number(p.sampling.seed.value())},
+                       {"temperature", p.sampling.temperature},
+                       {"topP", p.sampling.topP},
+                       {"recall", p.sampling.recall},
+                       {"lengthSeconds", p.sampling.lengthSeconds},
+                       {"variations", p.sampling.variations},
                        {"variation", p.variation},
                        {"stopped", p.stopped},
                        {"created", p.created.toString(Qt::ISODateWithMs)}};
+    if (p.sampling.topK > 0) o["topK"] = p.sampling.topK;
     // Only takes continued from another take name their parent; the sketch is the default.
     if (p.parentTake != 0) o["parentTake"] = QString::number(p.parentTake);
     // Only infill takes carry the gap; files of continuations stay as they were.
@@ -280,12 +282,16 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     pv.modelName = p["model"].toString();
     pv.modelHash = p["modelSha256"].toString();
     pv.device = p["device"].toString();
-    pv.seed = p["seed"].toString().toULongLong();
-    pv.temperature = p["temperature"].toDouble(kDefaultTemperature);
-    pv.topP = p["topP"].toDouble(kTopPOfUnrecordedTakes);
-    pv.recall = std::clamp(p["recall"].toDouble(kRecallOfUnrecordedTakes), 0.0, 1.0);
-    pv.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
+    SamplingSettings& s = pv.sampling;
+    s.seed = Seed::fixed(p["seed"].toString().toULongLong());
+    s.temperature = p["temperature"].toDouble(kDefaultTemperature);
+    s.topP = p["topP"].toDouble(kTopPOfUnrecordedTakes);
+    s.topK = std::max(0, p["topK"].toInt(0));
+    s.recall = std::clamp(p["recall"].toDouble(kRecallOfUnrecordedTakes), 0.0, 1.0);
+    s.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
     pv.variation = p["variation"].toInt();
+    // Files written before takes recorded their request's size say at least this many.
+    s.variations = std::clamp(p["variations"].toInt(pv.variation + 1), 1, kMaxVariations);
     pv.stopped = p["stopped"].toBool(false);
     pv.created = QDateTime::fromString(p["created"].toString(), Qt::ISODateWithMs);
     const QJsonObject fill = p["infill"].toObject();
@@ -403,10 +409,17 @@ QJsonObject projectToJson(const Project& p) {
     root["takes"] = takes;
     root["primerTake"] = QString::number(p.primerTake);
     const PieceSettings& s = p.settings;
-    root["settings"] = QJsonObject{{"lengthSeconds", s.lengthSeconds}, {"temperature", s.temperature},
-                                   {"topP", s.topP},                   {"variations", s.variations},
-                                   {"recall", s.recall},
-                                   {"seed", QString::number(s.seed)},  {"grid", s.gridIndex}};
+    const SamplingSettings& ss = s.sampling;
+    // A random seed is written as -1, as files have always said it.
+    QJsonObject settings{{"lengthSeconds", ss.lengthSeconds},
+                         {"temperature", ss.temperature},
+                         {"topP", ss.topP},
+                         {"variations", ss.variations},
+                         {"recall", ss.recall},
+                         {"seed", ss.seed.isRandom() ? QStringLiteral("-1") : QString::number(ss.seed.value())},
+                         {"grid", s.gridIndex}};
+    if (ss.topK > 0) settings["topK"] = ss.topK;
+    root["settings"] = settings;
     putUnknown(root, p.extra);
     return root;
 }
@@ -571,12 +584,16 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
         p.loop.enabled = loop["enabled"].toBool();
     }
     const QJsonObject s = root["settings"].toObject();
-    p.settings.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
-    p.settings.temperature = std::clamp(s["temperature"].toDouble(kDefaultTemperature), 0.05, 3.0);
-    p.settings.topP = std::clamp(s["topP"].toDouble(kDefaultTopP), 0.01, 1.0);
-    p.settings.recall = std::clamp(s["recall"].toDouble(kDefaultRecall), 0.0, 1.0);
-    p.settings.variations = std::clamp(s["variations"].toInt(3), 1, 8);
-    p.settings.seed = s["seed"].toString("-1").toLongLong();
+    // Values out of range (a hand-edited file) come back to the nearest the panel offers.
+    SamplingSettings& ss = p.settings.sampling;
+    ss.lengthSeconds = std::clamp(s["lengthSeconds"].toDouble(15.0), 1.0, 600.0);
+    ss.temperature = std::clamp(s["temperature"].toDouble(kDefaultTemperature), 0.05, 3.0);
+    ss.topP = std::clamp(s["topP"].toDouble(kDefaultTopP), 0.01, 1.0);
+    ss.topK = std::max(0, s["topK"].toInt(0));
+    ss.recall = std::clamp(s["recall"].toDouble(kDefaultRecall), 0.0, 1.0);
+    ss.variations = std::clamp(s["variations"].toInt(3), 1, kMaxVariations);
+    const qint64 seed = s["seed"].toString("-1").toLongLong();
+    ss.seed = seed < 0 ? Seed::random() : Seed::fixed(std::uint64_t(seed));
     p.settings.gridIndex = s["grid"].toInt(4);
 
     if (ppq != kTicksPerQuarter) rescaleProject(p, ppq);

@@ -1,5 +1,10 @@
 #pragma once
-// Sampling defaults shared by the engine, the project file, the app and the command line.
+// How a take is sampled: one value type for the command line, the panels, the project file,
+// each take's provenance, the generation service and the engine, with one validation.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace continuo {
 
@@ -22,5 +27,53 @@ inline constexpr double kDefaultRecall = 0.3;
 /// Takes written before recall existed used none; a project file that does not record a
 /// take's recall was written then.
 inline constexpr double kRecallOfUnrecordedTakes = 0.0;
+
+/// Takes (Continue) or candidates (Fill Gap) one request may ask for.
+inline constexpr int kMaxVariations = 8;
+
+/// The seed of a request: a fixed number that makes the same take again, or random (a fresh
+/// number drawn when the request starts, then recorded with the take like a fixed one).
+class Seed {
+public:
+    /// Random: the default.
+    Seed() = default;
+    static Seed random() { return {}; }
+    static Seed fixed(std::uint64_t value) { return Seed(value); }
+
+    bool isRandom() const { return !value_.has_value(); }
+    /// The fixed number (0 when random: ask resolve() for a number).
+    std::uint64_t value() const { return value_.value_or(0); }
+    /// This seed with a number: itself when fixed, a freshly drawn one when random.
+    Seed resolve() const;
+    /// "random" or the number, as the command line and the panels write it.
+    std::string toString() const;
+    /// Reads toString()'s forms: "random" (or empty) and a non-negative integer.
+    static std::optional<Seed> parse(const std::string& text);
+
+    bool operator==(const Seed&) const = default;
+
+private:
+    explicit Seed(std::uint64_t value) : value_(value) {}
+    std::optional<std::uint64_t> value_;
+};
+
+/// Everything that decides what a generation request samples.
+struct SamplingSettings {
+    double lengthSeconds = 15.0;              ///< music to write (Continue); Fill Gap fills its gap
+    double temperature = kDefaultTemperature; ///< > 0
+    double topP = kDefaultTopP;               ///< nucleus mass in (0, 1]; 1 = the whole distribution
+    int topK = 0;                             ///< 0 = off
+    int variations = 3;                       ///< takes (Continue) or candidates (Fill Gap), 1..kMaxVariations
+    Seed seed;                                ///< candidate/variation v samples with seed + v * (a fixed odd constant)
+    double recall = kDefaultRecall;           ///< recall's weight, 0..1 (0: the network alone)
+
+    /// One message per field out of range, naming the field, its value and what it accepts;
+    /// empty when the settings can run.
+    std::vector<std::string> validate() const;
+    /// validate()'s messages in one line ("" when valid).
+    std::string validationMessage() const;
+
+    bool operator==(const SamplingSettings&) const = default;
+};
 
 } // namespace continuo

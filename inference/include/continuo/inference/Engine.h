@@ -67,28 +67,20 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-struct SamplingOptions {
-    double temperature = kDefaultTemperature; ///< > 0
-    double topP = kDefaultTopP; ///< nucleus mass, (0, 1]; 1 = off (the whole distribution)
-    int topK = 0;             ///< 0 = off
-    std::uint64_t seed = 0;
-};
-
 /// The default cap on sampled tokens for `seconds` of music: 200 per second, at least 64. The
 /// densest ten seconds of MAESTRO playing hold about 150 tokens per second (fast passages,
 /// every strike and release a token), so the length, not the cap, ends a continuation, while a
 /// model that never moves time on still stops.
 int defaultTokenCap(double seconds);
 
+/// A continuation: what to sample (length, temperature, top-p, top-k, variations, seed, recall
+/// in the one SamplingSettings type of core) and how to run it.
 struct ContinueOptions {
-    SamplingOptions sampling;
-    double seconds = 15.0; ///< length of music to write (stop when time passes it)
-    int maxTokens = 0;     ///< hard cap on sampled tokens (0 = defaultTokenCap(seconds))
-    int variations = 1;    ///< 1..8, sampled side by side from one primed state
+    /// One variation, seed 0 unless a caller says otherwise: the engine never draws a seed on
+    /// its own unless asked for Seed::random().
+    SamplingSettings sampling{.variations = 1, .seed = Seed::fixed(0)};
+    int maxTokens = 0;     ///< hard cap on sampled tokens (0 = defaultTokenCap(sampling.lengthSeconds))
     int threads = -1;      ///< CPU threads; -1 = the model's RuntimeOptions::threads, 0 = automatic
-    /// Recall's weight for this run (0..1; 0 = the network alone); < 0 = the model's
-    /// RuntimeOptions::recall. Recall runs only where the model was loaded with it.
-    double recall = -1;
 };
 
 struct ContinueProgress {
@@ -117,15 +109,16 @@ struct Continuation {
     double firstTokenMilliseconds = 0; ///< from start to the first sampled token
     double wallSeconds = 0;
     double tokensPerSecond = 0;
+    std::uint64_t seed = 0;        ///< the seed sampled with (drawn when the settings said random)
     bool cancelled = false;
 };
 
+/// A Fill Gap. sampling.variations is the number of candidates; sampling.lengthSeconds is not
+/// read (the gap sets the length). Recall's weight also applies to the ranking.
 struct InfillOptions {
-    SamplingOptions sampling; ///< candidate c samples with seed + c * (a fixed odd constant)
-    int candidates = 4;       ///< 1..8, sampled side by side from the music before the gap
+    SamplingSettings sampling{.variations = 4, .seed = Seed::fixed(0)};
     double scoreSeconds = 10; ///< how much of the real music after the gap ranks the candidates
     int threads = -1;         ///< as in ContinueOptions
-    double recall = -1;       ///< as in ContinueOptions; the ranking reads with the same weight
     /// Progress on the calling thread: sampling takes the fraction up to 0.9 (tokens and
     /// tokens/s as in Continue), scoring the candidates the rest.
     std::function<void(const ContinueProgress&)> onProgress;
@@ -143,6 +136,7 @@ struct Infill {
     int afterTokens = 0;                     ///< real tokens scored after the gap
     double originalAfterNll = -1;            ///< the same score with the notes the gap held (when given)
     double wallSeconds = 0;
+    std::uint64_t seed = 0;                  ///< the seed sampled with (drawn when the settings said random)
     bool cancelled = false;
 };
 
@@ -182,7 +176,7 @@ public:
                             const std::vector<tokens::TimedNote>* original = nullptr);
     /// Mean nats per token of `after` (times from `from`, which is where `prefix` ends) read
     /// after `prefix`; the count of scored tokens in *tokens. Prefix notes are cut at `from`.
-    /// `recall` as in ContinueOptions.
+    /// `recall`: recall's weight for the reading; < 0 = the model's RuntimeOptions::recall.
     Expected<double> continuationNll(const std::vector<tokens::TimedNote>& prefix, double from,
                                      const std::vector<tokens::TimedNote>& after, int* tokens = nullptr,
                                      double recall = -1);

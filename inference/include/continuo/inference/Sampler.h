@@ -23,14 +23,14 @@ private:
 
 class Sampler {
 public:
-    explicit Sampler(const SamplingOptions& options);
+    explicit Sampler(const SamplingSettings& options);
     /// Picks a token from raw logits. Tokens in `banned` are never chosen.
     int sample(std::span<const float> logits, Random& random, std::span<const int> banned = {});
     /// The probabilities the chain draws from (after temperature, top-k, top-p), for tests.
     std::vector<double> distribution(std::span<const float> logits, std::span<const int> banned = {});
 
 private:
-    SamplingOptions options_;
+    SamplingSettings options_;
     std::vector<int> order_;
 };
 

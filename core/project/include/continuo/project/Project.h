@@ -35,12 +35,10 @@ struct TakeProvenance {
     QString modelName;
     QString modelHash;         ///< sha256 of the model file
     QString device;            ///< "cpu", "cuda"
-    std::uint64_t seed = 0;
-    double temperature = kDefaultTemperature;
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall; ///< recall's weight (RecallOptions::weight)
-    double lengthSeconds = 15.0;
-    int variation = 0;         ///< index within its Continue request
+    /// What it was sampled with; the seed is always the number used (never random), and
+    /// `variations` is how many takes its request wrote.
+    SamplingSettings sampling{.seed = Seed::fixed(0)};
+    int variation = 0;         ///< index within its request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
     QDateTime created;
     /// The take this one continued from (Takes > Continue From): its notes were part of the
@@ -72,12 +70,7 @@ struct Take {
 
 /// Settings stored with the piece (the Continue panel's last values).
 struct PieceSettings {
-    double lengthSeconds = 15.0;
-    double temperature = kDefaultTemperature;
-    double topP = kDefaultTopP;
-    double recall = kDefaultRecall;
-    int variations = 3;
-    qint64 seed = -1; ///< -1 = random
+    SamplingSettings sampling;
     int gridIndex = 4;
     bool operator==(const PieceSettings&) const = default;
 };

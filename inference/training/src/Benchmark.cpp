@@ -119,7 +119,7 @@ PrimerLatency primerLatency(Model& model, int threads, int primerTokens) {
     const auto notes = madeUpPrimer(primerTokens);
     Generator gen(std::shared_ptr<Model>(&model, [](Model*) {}));
     ContinueOptions o;
-    o.seconds = 0.01;
+    o.sampling.lengthSeconds = 0.01;
     o.maxTokens = 1;
     o.threads = threads;
     auto res = gen.run(notes, 0, o);
@@ -140,10 +140,10 @@ EndToEnd endToEnd(Model& model, int threads, const BenchmarkOptions& o, int vari
     }
     Generator gen(std::shared_ptr<Model>(&model, [](Model*) {}));
     ContinueOptions c;
-    c.seconds = o.musicSeconds;
-    c.variations = variations;
+    c.sampling.lengthSeconds = o.musicSeconds;
+    c.sampling.variations = variations;
+    c.sampling.seed = Seed::fixed(7);
     c.threads = threads;
-    c.sampling.seed = 7;
     EndToEnd e;
     e.threads = threads;
     e.variations = variations;
