@@ -2,7 +2,7 @@
 // the event loop keeps running, take actions are undoable. First with a scripted service,
 // then (when the build has the inference engine) with a small random model on the real
 // worker thread.
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "panels/ContinuePanel.h"
 #include "panels/TakesModel.h"
@@ -19,7 +19,6 @@
 #include <QLineEdit>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -28,19 +27,10 @@ using namespace continuo::ui;
 
 class TestContinueFlow : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
     std::unique_ptr<MainWindow> makeWindow(ContinuationService* service) {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = true;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        o.service = service;
-        auto w = std::make_unique<MainWindow>(o);
-        w->show();
-        return w;
+        return fx_.makeWindow({.service = service, .exampleMotif = true});
     }
 
     void checkTakeActions(MainWindow& w, int takes) {

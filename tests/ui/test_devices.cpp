@@ -3,6 +3,7 @@
 // applying reopens the engine there, the next start opens the same devices, a device that is
 // gone is remembered and named rather than silently replaced; and recording from the keyboard
 // draws the notes while playing and commits them as one undo step, after the count-in bar.
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
 #include "document/TakeCommands.h"
@@ -17,8 +18,6 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QSettings>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -32,19 +31,9 @@ using namespace continuo::ui;
 
 class TestDevices : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_; // settings in the test-mode folder, under "ContinuoTest"
 
-    std::unique_ptr<MainWindow> makeWindow() {
-        MainWindowOptions o;
-        o.openAudio = true;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = true;
-        o.recoveryDir = dir_.filePath("recovery");
-        auto w = std::make_unique<MainWindow>(o);
-        w->show();
-        return w;
-    }
+    std::unique_ptr<MainWindow> makeWindow() { return fx_.makeWindow({.openAudio = true, .useSettings = true}); }
 
     /// Chooses the MIDI input of the JACK client `client` in `w`; returns its port name
     /// (empty when the client is not listed).
@@ -62,9 +51,6 @@ class TestDevices : public QObject {
 private slots:
     void initTestCase() {
         if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER")) QSKIP("needs the CTest JACK fixture");
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName("ContinuoTest");
-        QCoreApplication::setApplicationName("test_ui_audio_settings");
         QSettings().clear();
     }
 

@@ -3,7 +3,7 @@
 // keeping the best replaces only the notes whose onsets lie in the gap, as one undo step; the
 // takes and their gap survive save and load. First with a scripted service, then with the
 // bundled model on the real worker thread.
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "continuo/core/MidiFile.h"
 #include "document/Document.h"
 #include "document/ProjectFile.h"
@@ -23,7 +23,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -91,19 +90,11 @@ TrackId trackNamed(const Document& doc, const std::string& name) {
 
 class TestFillGap : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
     std::unique_ptr<MainWindow> openSketch(ContinuationService* service) {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        o.service = service;
-        auto w = std::make_unique<MainWindow>(o);
-        w->show();
-        const QString path = dir_.filePath("sketch.mid");
+        auto w = fx_.makeWindow({.service = service});
+        const QString path = fx_.filePath("sketch.mid");
         auto written = writeMidiFile(path.toStdString(), sketch(), {1, 480});
         if (!written) qFatal("cannot write the sketch: %s", written.error().c_str());
         if (!w->openFile(path)) qFatal("cannot open the sketch");
@@ -156,7 +147,7 @@ class TestFillGap : public QObject {
     }
 
 private slots:
-    void initTestCase() { QVERIFY(dir_.isValid()); }
+    void initTestCase() { QVERIFY(fx_.isValid()); }
 
     void fillsTheSelectedRange() {
         auto* fake = new testutil::FakeContinuationService(6);
@@ -250,7 +241,7 @@ private slots:
         QCOMPARE(outside(heard.tracks[0].notes, g0, g1).size(), 12u);
 
         // The takes and their gap survive save and load.
-        const QString path = dir_.filePath("filled.continuo");
+        const QString path = fx_.filePath("filled.continuo");
         QVERIFY(w->saveTo(path));
         Document loaded;
         auto ok = ProjectFile::load(path, loaded);

@@ -1,6 +1,6 @@
 // Takes ▸ Keep Into: a kept take goes to the track the musician picks instead of a track of its
 // own, in one undo step; the default Keep still makes a track of its own.
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "services/ContinueController.h"
 #include "window/MainWindow.h"
@@ -8,7 +8,6 @@
 #include <QAction>
 #include <QMenu>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -17,18 +16,10 @@ using namespace continuo::ui;
 
 class TestKeepInto : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
     std::unique_ptr<MainWindow> windowWithTakes(int takes) {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = true;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        o.service = new testutil::FakeContinuationService(6);
-        auto w = std::make_unique<MainWindow>(o);
-        w->show();
+        auto w = fx_.makeWindow({.service = new testutil::FakeContinuationService(6), .exampleMotif = true});
         QSignalSpy done(w->continueController(), &ContinueController::finished);
         ContinueSettings s;
         s.sampling.variations = takes;

@@ -1,7 +1,7 @@
 // How far back the model listens, shaded in the roll: each layer's reach from where Continue
 // starts, found by tokenising the primer as the model reads it; it follows edits and model
 // changes, says honestly when the model keeps no memory, and the View menu turns it off.
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "panels/ContinuePanel.h"
 #include "roll/NoteCanvas.h"
@@ -16,7 +16,6 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace continuo;
@@ -75,7 +74,7 @@ int eventsBetween(const Document& doc, Tick from, Tick to) {
 
 class TestListening : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
 private slots:
     void spanFollowsTheTokensOfThePrimer() {
@@ -188,18 +187,10 @@ private slots:
     }
 
     void theRollShadesItAndTheViewMenuTurnsItOff() {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
         auto* service = new ScheduledService;
         service->recallCapacity = 4096;
-        o.service = service;
-        MainWindow w(o);
-        w.resize(1400, 800);
-        w.show();
+        const auto window = fx_.makeWindow({.service = service, .size = {1400, 800}});
+        MainWindow& w = *window;
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         Document* doc = w.document();
         NoteCanvas* canvas = w.pianoRoll()->canvas();

@@ -1,5 +1,6 @@
 // Crash recovery: a child process edits with autosave on and is killed with SIGKILL; a new
 // start finds the orphaned recovery file and restores the edits. A clean exit leaves none.
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "document/RecoveryManager.h"
 #include "window/MainWindow.h"
@@ -15,6 +16,8 @@ using namespace continuo::ui;
 
 class TestRecovery : public QObject {
     Q_OBJECT
+    testutil::MainWindowFixture fx_;
+
 private slots:
     void killedChildIsRestored() {
         QTemporaryDir dir;
@@ -31,13 +34,8 @@ private slots:
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);
 
         // "Restart": a new window with the same recovery folder.
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = true;
-        o.useSettings = false;
-        o.recoveryDir = recoveryDir;
-        MainWindow w(o);
+        const auto window = fx_.makeWindow({.exampleMotif = true, .show = false, .recoveryDir = recoveryDir});
+        MainWindow& w = *window;
         QVERIFY(w.recovery()->hasOrphanedRecovery());
         QVERIFY(w.offerRecovery(false));
         Document* doc = w.document();

@@ -1,5 +1,6 @@
 // Piano-roll tools driven by mouse and keyboard, each with undo/redo: draw, move with snap
 // (and Alt to bypass), resize, rubber band, delete, paste, transpose, quantize, velocity.
+#include "MainWindowFixture.h"
 #include "RollTestUtil.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
@@ -13,7 +14,6 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -27,7 +27,7 @@ constexpr Tick Q = kTicksPerQuarter;
 
 class TestRollTools : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    MainWindowFixture fx_;
     std::unique_ptr<MainWindow> win_;
     Document* doc() { return win_->document(); }
     NoteCanvas* canvas() { return win_->pianoRoll()->canvas(); }
@@ -45,15 +45,7 @@ class TestRollTools : public QObject {
 
 private slots:
     void init() {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        win_ = std::make_unique<MainWindow>(o);
-        win_->resize(1200, 800);
-        win_->show();
+        win_ = fx_.makeWindow({.size = {1200, 800}});
         QVERIFY(QTest::qWaitForWindowExposed(win_.get()));
         win_->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(win_.get()));

@@ -1,7 +1,7 @@
 // The takes as a tree in the main window: Continue From a take puts the next takes under it,
 // the Takes panel shows the tree under the sketch, Compare with Parent highlights what a take
 // added after its parent, and discarding or keeping a parent moves its children up (undoably).
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "document/ProjectFile.h"
 #include "panels/ContinuePanel.h"
@@ -17,7 +17,6 @@
 #include <QAction>
 #include <QSignalSpy>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QTreeView>
 #include <QUndoStack>
 #include <QtTest>
@@ -27,20 +26,10 @@ using namespace continuo::ui;
 
 class TestTakesTree : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
     std::unique_ptr<MainWindow> makeWindow(ContinuationService* service) {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = true;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        o.service = service;
-        auto w = std::make_unique<MainWindow>(o);
-        w->resize(1400, 860);
-        w->show();
-        return w;
+        return fx_.makeWindow({.service = service, .exampleMotif = true, .size = {1400, 860}});
     }
 
     static void screenshot(QWidget* w, const QString& name) {
@@ -110,7 +99,7 @@ private slots:
         QVERIFY(canvas->grab().toImage() != compared);
 
         // Saved with the project, and read back as a tree.
-        const QString path = dir_.filePath("tree.continuo");
+        const QString path = fx_.filePath("tree.continuo");
         QVERIFY(ProjectFile::save(path, *doc).ok());
         Document back;
         QVERIFY(ProjectFile::load(path, back).ok());

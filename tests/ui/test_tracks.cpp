@@ -5,7 +5,7 @@
 // tracks unticked in the Primer column or in the Continue panel's "Primer:" menu, which stay
 // in step; meta and sysex events of an opened file stay at their ticks through edits and come
 // back in the export.
-#include "FakeContinuationService.h"
+#include "MainWindowFixture.h"
 #include "Pop909Piece.h"
 
 #include "continuo/core/MidiFile.h"
@@ -26,7 +26,6 @@
 
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -47,25 +46,14 @@ std::size_t pedalEvents(const Sequence& s) {
 
 class TestTracks : public QObject {
     Q_OBJECT
-    QTemporaryDir dir_;
+    testutil::MainWindowFixture fx_;
 
-    std::unique_ptr<MainWindow> makeWindow() {
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery");
-        auto w = std::make_unique<MainWindow>(o);
-        w->resize(1400, 900);
-        w->show();
-        return w;
-    }
+    std::unique_ptr<MainWindow> makeWindow() { return fx_.makeWindow({.size = {1400, 900}}); }
 
 private slots:
     void exportDefaultsToTheFilesOwnResolution() {
         // A piece opened from a 384-PPQ type-0 file exports at 384 PPQ, type 0, unless told.
-        const QString mid = dir_.filePath("own-resolution.mid");
+        const QString mid = fx_.filePath("own-resolution.mid");
         Sequence one = test::pop909Piece().rescaled(384);
         QVERIFY(writeMidiFile(mid.toStdString(), one, {0, 384}).ok());
         auto w = makeWindow();
@@ -81,7 +69,7 @@ private slots:
     }
 
     void threeTracksMuteOneExportAll() {
-        const QString mid = dir_.filePath("pop909.mid");
+        const QString mid = fx_.filePath("pop909.mid");
         const Sequence original = test::pop909Piece();
         QVERIFY(writeMidiFile(mid.toStdString(), original, {1, 480}).ok());
         auto w = makeWindow();
@@ -109,7 +97,7 @@ private slots:
         QCOMPARE(heard.tracks[1].name, std::string("PIANO"));
 
         // Export keeps all three, muted or not.
-        const QString out = dir_.filePath("export.mid");
+        const QString out = fx_.filePath("export.mid");
         QVERIFY(w->exportMidi(out, 1, 480));
         auto back = readMidiFile(out.toStdString());
         QVERIFY2(back.ok(), back.error().c_str());
@@ -123,7 +111,7 @@ private slots:
         QCOMPARE(back->sequence.timeSignatures, original.timeSignatures);
 
         // Saved and opened again: the mute is part of the project.
-        const QString project = dir_.filePath("pop909.continuo");
+        const QString project = fx_.filePath("pop909.continuo");
         QVERIFY(w->saveTo(project));
         QVERIFY(w->openFile(project));
         QCOMPARE(w->tracksPanel()->table()->rowCount(), 3);
@@ -227,16 +215,9 @@ private slots:
         // The Continue panel's "Primer:" menu and the track list's Primer column are two views
         // of one flag per track; Continue's primer leaves out what either unticks.
         auto* service = new testutil::FakeContinuationService;
-        MainWindowOptions o;
-        o.openAudio = false;
-        o.loadDefaultModel = false;
-        o.exampleMotif = false;
-        o.useSettings = false;
-        o.recoveryDir = dir_.filePath("recovery-primer");
-        o.service = service;
-        MainWindow w(o);
-        w.show();
-        const QString mid = dir_.filePath("primer.mid");
+        const auto window = fx_.makeWindow({.service = service, .recoveryDir = fx_.filePath("recovery-primer")});
+        MainWindow& w = *window;
+        const QString mid = fx_.filePath("primer.mid");
         QVERIFY(writeMidiFile(mid.toStdString(), test::pop909Piece(), {1, 480}).ok());
         QVERIFY(w.openFile(mid));
         Document* doc = w.document();
@@ -298,7 +279,7 @@ private slots:
         doc->undoStack()->push(new TrackHeaderCommand(doc, piano, "Keys", 2, 0));
         QCOMPARE(button->actionFor(piano)->text(), QString("Keys"));
         button->actionFor(melody)->trigger();
-        const QString project = dir_.filePath("primer.continuo");
+        const QString project = fx_.filePath("primer.continuo");
         QVERIFY(w.saveTo(project));
         QVERIFY(w.openFile(project));
         QCOMPARE(w.continuePanel()->primerTracksButton()->text(), QString("Primer: 2 of 3 tracks"));
@@ -319,7 +300,7 @@ private slots:
         Track empty;
         empty.name = "Nothing yet";
         piece.tracks.insert(piece.tracks.begin() + 1, empty);
-        const QString mid = dir_.filePath("kept.mid");
+        const QString mid = fx_.filePath("kept.mid");
         QVERIFY(writeMidiFile(mid.toStdString(), piece, {1, 480}).ok());
         auto w = makeWindow();
         QVERIFY(w->openFile(mid));
@@ -332,7 +313,7 @@ private slots:
         doc->undoStack()->push(MetreCommand::tempo(doc, 120));
         QCOMPARE(doc->tempo().bpmAt(0), 120.0);
 
-        const QString out = dir_.filePath("kept-export.mid");
+        const QString out = fx_.filePath("kept-export.mid");
         QVERIFY(w->exportMidi(out, 1, 480));
         auto back = readMidiFile(out.toStdString());
         QVERIFY2(back.ok(), back.error().c_str());
@@ -346,7 +327,7 @@ private slots:
         }
         QCOMPARE(got.tracks[0].notes.front().start, piece.tracks[0].notes.front().start + 480); // the notes moved
         // Saved as a project and opened again: the same.
-        const QString project = dir_.filePath("kept.continuo");
+        const QString project = fx_.filePath("kept.continuo");
         QVERIFY(w->saveTo(project));
         QVERIFY(w->openFile(project));
         const project::Project p = w->document()->toProject();
