@@ -56,6 +56,32 @@ private slots:
         QCOMPARE(model.rowCount(sketch), 2);
     }
 
+    void fillsWithNothingAfterTheGapSayTheyAreUnranked() {
+        // Fill Gap ranks fills by how the real music after the gap follows them; at the end of a
+        // piece nothing follows, every score is 0 over 0 events, and a column of "0.00" would
+        // read as a tie of perfect fits.
+        Document doc;
+        TakesModel model(&doc);
+        std::vector<Take> takes;
+        for (int i = 0; i < 2; ++i) {
+            Take t;
+            t.id = doc.allocateTakeId();
+            t.name = QStringLiteral("Fill %1").arg(i + 1);
+            t.provenance.infill = true;
+            t.provenance.gapStart = 0;
+            t.provenance.gapEnd = 4 * kTicksPerQuarter;
+            t.provenance.score = i == 0 ? 0.0 : 2.5;
+            t.provenance.scoredTokens = i == 0 ? 0 : 40;
+            takes.push_back(t);
+        }
+        doc.undoStack()->push(new AddTakesCommand(&doc, takes));
+        const QModelIndex sketch = model.sketchIndex();
+        QCOMPARE(model.data(model.index(0, TakesModel::Fit, sketch)).toString(), QString("unranked"));
+        QVERIFY(model.data(model.index(0, TakesModel::Fit, sketch), Qt::ToolTipRole).toString().contains("no music follows the gap"));
+        QCOMPARE(model.data(model.index(1, TakesModel::Fit, sketch)).toString(), QString("2.50"));
+        QVERIFY(model.data(model.index(1, TakesModel::Fit, sketch), Qt::ToolTipRole).toString().contains("40 events"));
+    }
+
     void takesFormATree() {
         Document doc;
         TakesModel model(&doc);

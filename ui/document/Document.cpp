@@ -526,49 +526,11 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
 }
 
 Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
-    Sequence seq;
-    seq.ticksPerQuarter = kTicksPerQuarter;
-    seq.tempo = tempo_;
-    seq.timeSignatures = timeSignatures_;
-    if (!audibleOnly) {
-        seq.conductorName = conductorName_;
-        seq.conductorEvents = conductorEvents_;
-    }
-    std::unordered_map<TrackId, std::size_t> at;
-    for (const TrackInfo& info : tracks_) {
-        if (audibleOnly && !isTrackAudible(info.id)) continue;
-        Track t;
-        t.name = info.name;
-        t.channel = info.channel;
-        t.program = info.program;
-        t.events = info.events;
-        if (!audibleOnly) t.rawEvents = info.rawEvents; // nothing to hear; they would move the end
-        at[info.id] = seq.tracks.size();
-        seq.tracks.push_back(std::move(t));
-    }
-    const TrackId fallback = tracks_.front().id;
-    // An auditioned infill take is heard in place of the notes whose onsets lie in its gap.
-    const Take* current = includeCurrentTake ? this->take(currentTake_) : nullptr;
-    const bool fill = current && current->provenance.infill;
-    for (Note n : notes_) {
-        if (fill && n.start >= current->provenance.gapStart && n.start < current->provenance.gapEnd) continue;
-        auto it = at.find(trackIndex(n.track) < 0 ? fallback : n.track);
-        if (it == at.end()) continue; // a muted track
-        n.track = 0;
-        seq.tracks[it->second].notes.push_back(n);
-    }
-    if (includeCurrentTake)
-        if (const Take* take = current) {
-            Track t;
-            t.name = take->name.toStdString();
-            t.channel = take->notes.empty() ? 0 : take->notes.front().channel;
-            t.notes = take->notes;
-            seq.tracks.push_back(std::move(t));
-        }
-    for (Track& t : seq.tracks) t.sort();
-    seq.endTick = audibleOnly ? 0 : fileEnd_;
-    seq.updateEndTick();
-    return seq;
+    // The heard take may still be writing (a live take is not part of the saved piece).
+    project::Project::SequenceView view;
+    view.audibleOnly = audibleOnly;
+    view.heardTake = includeCurrentTake ? take(currentTake_) : nullptr;
+    return toProject().toSequence(view);
 }
 
 bool Document::isModified() const { return !undoStack_->isClean(); }

@@ -14,8 +14,14 @@ namespace continuo::ui {
 
 namespace {
 /// An infill take's score in words: what it measures and how the gap's own notes compare.
+/// A fill scored against no music: nothing followed its gap, so the fills are not ranked.
+bool unranked(const TakeProvenance& p) { return p.infill && p.score >= 0 && p.scoredTokens == 0; }
+
 QString fitText(const TakeProvenance& p) {
     if (!p.infill || p.score < 0) return {};
+    if (unranked(p))
+        return TakesModel::tr("Unranked: no music follows the gap, so nothing tells the fills apart; listen to each "
+                              "(fills are ranked by how well the real music after the gap follows them)");
     QString s = TakesModel::tr("Fit %1 nats per event of the real music after the gap (%2 events; lower fits better)")
                     .arg(p.score, 0, 'f', 3)
                     .arg(p.scoredTokens);
@@ -165,6 +171,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
         case Temperature: return QString::number(t.provenance.sampling.temperature, 'f', 2);
         case TopP: return QString::number(t.provenance.sampling.topP, 'f', 2);
         case Fit:
+            if (unranked(t.provenance)) return tr("unranked");
             return t.provenance.infill && t.provenance.score >= 0 ? QString::number(t.provenance.score, 'f', 2)
                                                                  : QString();
         case State:

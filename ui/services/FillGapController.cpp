@@ -185,6 +185,13 @@ void FillGapController::onFinished(quint64 request, const InfillResult& result, 
     if (!error.isEmpty()) emit finished(false, tr("Fill Gap failed: %1").arg(error));
     else if (cancelled) emit finished(false, tr("Fill Gap cancelled."));
     else if (takes.empty()) emit finished(false, tr("Fill Gap wrote no candidates."));
+    else if (takes.size() > 1 && std::all_of(result.candidates.begin(), result.candidates.end(),
+                                             [](const InfillCandidateResult& c) { return c.scoredTokens == 0; }))
+        emit finished(true, tr("%3 fills written for %1 s of music, unranked: no music follows the gap to rank "
+                               "them by (%2 s).")
+                                .arg(request_.gapEnd - request_.gapStart, 0, 'f', 1)
+                                .arg(result.seconds, 0, 'f', 1)
+                                .arg(takes.size()));
     else
         emit finished(true, (takes.size() == 1 ? tr("1 fill written for %1 s of music (%2 s).")
                                                : tr("%3 fills written for %1 s of music, best first (%2 s)."))

@@ -163,10 +163,8 @@ void MainWindow::saveAsDialog() {
 }
 
 bool MainWindow::exportMidi(const QString& path, int format, int ppq) {
-    MidiWriteOptions opt;
-    opt.format = format;
-    opt.ticksPerQuarter = ppq;
-    auto r = writeMidiFile(path.toStdString(), doc_->toSequence(), opt);
+    // The same code as `continuo-cli convert`: the piece as a project, written by the core.
+    auto r = project::exportMidiFile(path, doc_->toProject(), format, ppq);
     if (!r) {
         QMessageBox::warning(this, tr("Cannot export"), QString::fromStdString(r.error()));
         return false;

@@ -69,28 +69,56 @@ Project Project::fromSequence(const Sequence& source) {
     return p;
 }
 
-Sequence Project::toSequence() const {
+bool Project::isTrackAudible(TrackId id) const {
+    const ProjectTrack* t = track(id);
+    if (!t) return false;
+    const bool anySolo = std::any_of(tracks.begin(), tracks.end(), [](const ProjectTrack& x) { return x.solo; });
+    return anySolo ? t->solo : !t->muted;
+}
+
+Sequence Project::toSequence(const SequenceView& view) const {
     Sequence s;
     s.ticksPerQuarter = kTicksPerQuarter;
     s.tempo = tempo;
     s.timeSignatures = timeSignatures;
     if (s.timeSignatures.empty()) s.timeSignatures.push_back(TimeSignature{});
-    s.conductorName = conductorName;
-    s.conductorEvents = conductorEvents;
-    s.tracks.reserve(tracks.size());
+    if (!view.audibleOnly) {
+        s.conductorName = conductorName;
+        s.conductorEvents = conductorEvents;
+    }
+    // An auditioned infill take is heard in place of the notes whose onsets lie in its gap.
+    const Take* heard = view.heardTake;
+    const bool fill = heard && heard->provenance.infill;
+    auto replaced = [&](const Note& n) {
+        return fill && n.start >= heard->provenance.gapStart && n.start < heard->provenance.gapEnd;
+    };
+    s.tracks.reserve(tracks.size() + 1);
     for (const ProjectTrack& pt : tracks) {
+        if (view.audibleOnly && !isTrackAudible(pt.id)) continue;
         Track t;
         t.name = pt.name;
         t.channel = pt.channel;
         t.program = pt.program;
-        t.notes = pt.notes;
-        for (Note& n : t.notes) n.track = 0;
+        t.notes.reserve(pt.notes.size());
+        for (Note n : pt.notes) {
+            if (replaced(n)) continue;
+            n.track = 0;
+            t.notes.push_back(n);
+        }
         t.events = pt.events;
-        t.rawEvents = pt.rawEvents;
+        if (!view.audibleOnly) t.rawEvents = pt.rawEvents; // nothing to hear; they would move the end
         t.sort();
         s.tracks.push_back(std::move(t));
     }
-    s.endTick = endTick;
+    if (heard) {
+        Track t;
+        t.name = heard->name.toStdString();
+        t.channel = heard->notes.empty() ? 0 : heard->notes.front().channel;
+        t.notes = heard->notes;
+        t.sort();
+        s.tracks.push_back(std::move(t));
+    }
+    s.endTick = view.audibleOnly ? 0 : endTick;
     s.updateEndTick();
     return s;
 }
@@ -134,6 +162,10 @@ Expected<Project> openProjectOrMidi(const QString& path, std::vector<std::string
 Expected<bool> saveProjectOrMidi(const QString& path, const Project& project, int midiFormat,
                                  int midiTicksPerQuarter) {
     if (!isMidiPath(path)) return saveProject(path, project);
+    return exportMidiFile(path, project, midiFormat, midiTicksPerQuarter);
+}
+
+Expected<bool> exportMidiFile(const QString& path, const Project& project, int midiFormat, int midiTicksPerQuarter) {
     MidiWriteOptions options;
     options.format = midiFormat >= 0 ? (midiFormat == 0 ? 0 : 1) : project.midiFormat;
     options.ticksPerQuarter = midiTicksPerQuarter > 0 ? midiTicksPerQuarter : project.midiTicksPerQuarter;

@@ -133,10 +133,24 @@ struct Project {
     /// kTicksPerQuarter (exactly reversible for files of up to 960 PPQ), the file's
     /// resolution remembered for export. Notes get ids 1..N, tracks ids 1..T.
     static Project fromSequence(const Sequence& sequence);
-    /// The piece as a Sequence at kTicksPerQuarter: every track (muted ones too) with its
-    /// name, channel, program, notes, channel events and raw events; the tempo map, time
-    /// signatures and conductor track.
-    Sequence toSequence() const;
+    /// Whether a track sounds: with any track soloed only soloed ones do, else unmuted ones.
+    bool isTrackAudible(TrackId id) const;
+
+    /// What a Sequence of the piece holds (toSequence).
+    struct SequenceView {
+        /// Only the tracks that sound (isTrackAudible), without the conductor's and the tracks'
+        /// raw events, which nothing hears: what playback and WAV export play.
+        bool audibleOnly = false;
+        /// A take heard with the piece: a continuation as a track of its own after the
+        /// piece's; an infill take in place of the notes whose onsets lie in its gap.
+        const Take* heardTake = nullptr;
+    };
+    /// The piece as a Sequence at kTicksPerQuarter: by default every track (muted ones too)
+    /// with its name, channel, program, notes, channel events and raw events; the tempo map,
+    /// time signatures and conductor track. The one conversion from a piece to a Sequence:
+    /// export, playback, WAV rendering and continuo-cli all go through it.
+    Sequence toSequence(const SequenceView& view) const;
+    Sequence toSequence() const { return toSequence(SequenceView{}); }
     /// The same, at the resolution of the MIDI file it came from (what export writes).
     Sequence toMidiSequence() const;
 };
@@ -165,5 +179,10 @@ Expected<Project> openProjectOrMidi(const QString& path, std::vector<std::string
 /// and resolution of the file it came from unless `midiFormat`/`midiTicksPerQuarter` > 0).
 Expected<bool> saveProjectOrMidi(const QString& path, const Project& project, int midiFormat = -1,
                                  int midiTicksPerQuarter = 0);
+/// Writes the project as a Standard MIDI File (atomic), in the format and resolution of the
+/// file it came from unless `midiFormat` (0 or 1) / `midiTicksPerQuarter` are given: what
+/// File > Export MIDI and `continuo-cli convert` write, byte for byte.
+Expected<bool> exportMidiFile(const QString& path, const Project& project, int midiFormat = -1,
+                              int midiTicksPerQuarter = 0);
 
 } // namespace continuo::project
