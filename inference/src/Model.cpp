@@ -115,7 +115,7 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Runt
     // more than the file can fill: at least the embedding, one d x d projection and the
     // feed-forward weights of each layer must be in it.
     std::uint64_t weights = 0;
-    for (const TensorEntry& e : f.tensors) weights += (e.end - e.begin) / 4;
+    for (const TensorEntry& e : f.tensors) weights += (e.end - e.begin) / dtypeBytes(e.dtype);
     const std::uint64_t d = std::uint64_t(config->dModel);
     const std::uint64_t needed = std::uint64_t(config->vocabSize) * d +
                                  std::uint64_t(config->layers) * (d * d + 2 * d * std::uint64_t(config->ffDim));
@@ -140,8 +140,9 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Runt
                 return Error{path + ": tensor '" + e.name + "' has shape " + got.substr(0, got.size() - 1) +
                              ", the config needs " + want.substr(0, want.size() - 1)};
             }
-            auto src = torch::from_blob(const_cast<std::uint8_t*>(f.data(e)), e.shape, torch::kFloat32);
-            p->copy_(src);
+            const auto dtype = e.dtype == "BF16" ? torch::kBFloat16 : torch::kFloat32;
+            auto src = torch::from_blob(const_cast<std::uint8_t*>(f.data(e)), e.shape, dtype);
+            p->copy_(src.to(torch::kFloat32));
             seen.insert(e.name);
         }
         for (const auto& item : params)
@@ -157,7 +158,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Runt
     return model;
 }
 
-Expected<bool> Model::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
+Expected<bool> Model::save(const std::string& path, const std::map<std::string, std::string>& metadata,
+                           bool bf16) const {
     try {
         torch::NoGradGuard g;
         std::vector<torch::Tensor> cpu;
@@ -176,12 +178,12 @@ Expected<bool> Model::save(const std::string& path, const std::map<std::string, 
         meta["vocabulary_version"] = std::to_string(tokens::kVocabularyVersion);
         meta["parameters"] = std::to_string(impl_->info.parameters);
         meta.erase("data_sha256");
-        auto bytes = buildSafetensors(views, meta);
+        auto bytes = buildSafetensors(views, meta, bf16);
         // Checksum of the data section, stored in the header: build once to learn the layout.
         std::uint64_t headerLen;
         std::memcpy(&headerLen, bytes.data(), 8);
         meta["data_sha256"] = sha256Hex({bytes.data() + 8 + headerLen, bytes.size() - 8 - headerLen});
-        bytes = buildSafetensors(views, meta);
+        bytes = buildSafetensors(views, meta, bf16);
         return writeFileAtomically(path, bytes);
     } catch (const std::exception& e) {
         return Error{path + ": cannot save the model: " + torchMessage(e)};

@@ -34,6 +34,20 @@ std::int64_t wholeNumber(const QJsonValue& v, double max) {
 
 } // namespace
 
+std::size_t dtypeBytes(const std::string& dtype) {
+    if (dtype == "F32") return 4;
+    if (dtype == "BF16") return 2;
+    return 0;
+}
+
+std::uint16_t floatToBfloat16(float value) {
+    std::uint32_t u;
+    std::memcpy(&u, &value, sizeof u);
+    // Round to nearest, ties to even: add 0x7FFF plus the lowest kept bit, then truncate.
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return std::uint16_t(u >> 16);
+}
+
 Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
     if (bytes.size() < 8) return Error{"file is too short to be a safetensors model (" + std::to_string(bytes.size()) + " bytes)"};
     std::uint64_t headerLen = 0;
@@ -70,7 +84,8 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
         if (!it.value().isObject()) return Error{"tensor '" + e.name + "' is not described by an object"};
         auto o = it.value().toObject();
         e.dtype = o["dtype"].toString().toStdString();
-        if (e.dtype != "F32") return Error{"tensor '" + e.name + "' has dtype '" + e.dtype + "' (expected F32)"};
+        const std::size_t width = dtypeBytes(e.dtype);
+        if (width == 0) return Error{"tensor '" + e.name + "' has dtype '" + e.dtype + "' (expected F32 or BF16)"};
         auto offsets = o["data_offsets"].toArray();
         if (offsets.size() != 2 || !o["shape"].isArray())
             return Error{"tensor '" + e.name + "' lacks shape or data_offsets"};
@@ -89,8 +104,8 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
                          ") lies outside the " + std::to_string(dataBytes) + " data bytes: the file is truncated or corrupt"};
         e.begin = std::size_t(b);
         e.end = std::size_t(en);
-        if (e.end - e.begin != count * 4)
-            return Error{"tensor '" + e.name + "' shape needs " + std::to_string(count * 4) + " bytes but its range holds " +
+        if (e.end - e.begin != count * width)
+            return Error{"tensor '" + e.name + "' shape needs " + std::to_string(count * width) + " bytes but its range holds " +
                          std::to_string(e.end - e.begin)};
         f.tensors.push_back(std::move(e));
     }
@@ -102,9 +117,16 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
     // rather than generating silence or noise later. memcpy: the data need not be aligned.
     for (const TensorEntry& e : f.tensors) {
         const std::uint8_t* p = bytes.data() + f.dataStart + e.begin;
-        for (std::size_t i = 0; i < (e.end - e.begin) / 4; ++i) {
+        const std::size_t width = dtypeBytes(e.dtype);
+        for (std::size_t i = 0; i < (e.end - e.begin) / width; ++i) {
             float v;
-            std::memcpy(&v, p + 4 * i, 4);
+            if (width == 2) {
+                std::uint16_t bits;
+                std::memcpy(&bits, p + 2 * i, 2);
+                v = bfloat16ToFloat(bits);
+            } else {
+                std::memcpy(&v, p + 4 * i, 4);
+            }
             if (!std::isfinite(v))
                 return Error{"tensor '" + e.name + "' holds " + (std::isnan(v) ? "NaN" : "an infinite value") +
                              " at element " + std::to_string(i) + ": the weights are corrupt"};
@@ -115,7 +137,8 @@ Expected<SafetensorsFile> parseSafetensors(std::vector<std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> buildSafetensors(const std::vector<TensorView>& tensors,
-                                           const std::map<std::string, std::string>& metadata) {
+                                           const std::map<std::string, std::string>& metadata, bool bf16) {
+    const std::size_t width = bf16 ? 2 : 4;
     QJsonObject header;
     QJsonObject meta;
     for (const auto& [k, v] : metadata) meta[QString::fromStdString(k)] = QString::fromStdString(v);
@@ -123,13 +146,13 @@ std::vector<std::uint8_t> buildSafetensors(const std::vector<TensorView>& tensor
     std::size_t offset = 0;
     for (const TensorView& t : tensors) {
         QJsonObject o;
-        o["dtype"] = "F32";
+        o["dtype"] = bf16 ? "BF16" : "F32";
         QJsonArray shape;
         for (auto d : t.shape) shape.append(qint64(d));
         o["shape"] = shape;
-        o["data_offsets"] = QJsonArray{qint64(offset), qint64(offset + t.values.size() * 4)};
+        o["data_offsets"] = QJsonArray{qint64(offset), qint64(offset + t.values.size() * width)};
         header[QString::fromStdString(t.name)] = o;
-        offset += t.values.size() * 4;
+        offset += t.values.size() * width;
     }
     QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
     while (json.size() % 8) json.append(' ');
@@ -139,8 +162,16 @@ std::vector<std::uint8_t> buildSafetensors(const std::vector<TensorView>& tensor
     std::memcpy(out.data() + 8, json.constData(), std::size_t(json.size()));
     std::size_t at = 8 + std::size_t(json.size());
     for (const TensorView& t : tensors) {
-        std::memcpy(out.data() + at, t.values.data(), t.values.size() * 4);
-        at += t.values.size() * 4;
+        if (bf16) {
+            for (float v : t.values) {
+                const std::uint16_t bits = floatToBfloat16(v);
+                std::memcpy(out.data() + at, &bits, 2);
+                at += 2;
+            }
+        } else {
+            std::memcpy(out.data() + at, t.values.data(), t.values.size() * 4);
+            at += t.values.size() * 4;
+        }
     }
     return out;
 }

@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <limits>
+#include <map>
 
 using namespace continuo;
 using namespace continuo::inference;
@@ -37,6 +38,36 @@ std::vector<std::uint8_t> safetensors(const QByteArray& json, const QByteArray& 
     out.insert(out.end(), json.begin(), json.end());
     out.insert(out.end(), data.begin(), data.end());
     return out;
+}
+/// Every tensor of a float32 safetensors file, by name (the header read here, independently of
+/// the engine's reader).
+std::map<QString, std::vector<float>> readF32Tensors(const std::vector<std::uint8_t>& b) {
+    std::uint64_t len = 0;
+    std::memcpy(&len, b.data(), 8);
+    const QJsonObject header =
+        QJsonDocument::fromJson(QByteArray(reinterpret_cast<const char*>(b.data() + 8), qsizetype(len))).object();
+    std::map<QString, std::vector<float>> out;
+    for (auto it = header.begin(); it != header.end(); ++it) {
+        if (it.key() == "__metadata__") continue;
+        const QJsonObject o = it.value().toObject();
+        const QJsonArray range = o["data_offsets"].toArray();
+        const std::size_t begin = std::size_t(range[0].toInteger()), end = std::size_t(range[1].toInteger());
+        std::vector<float> v((end - begin) / 4);
+        std::memcpy(v.data(), b.data() + 8 + len + begin, end - begin);
+        out[it.key()] = v;
+    }
+    return out;
+}
+/// The nearest bfloat16 to `v` (ties to even), as a float: the reference for the writer.
+float nearestBfloat16(float v) {
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    const std::uint32_t lower = u & 0xFFFFu, kept = u & 0xFFFF0000u;
+    std::uint32_t r = kept;
+    if (lower > 0x8000u || (lower == 0x8000u && (kept & 0x10000u))) r = kept + 0x10000u;
+    float f;
+    std::memcpy(&f, &r, 4);
+    return f;
 }
 QByteArray floats(std::initializer_list<float> values) {
     QByteArray out;
@@ -74,6 +105,57 @@ private slots:
         QVERIFY(a.ok() && b.ok());
         QCOMPARE(a->tokens, b->tokens);
     }
+    void bf16KeepsEachWeightToItsNearestBfloat16() {
+        // A run in progress commits its weights as bfloat16: half the file, each weight the
+        // nearest bfloat16, and load() reads them back as float32.
+        auto orig = Model::load(good.toStdString(), {"cpu", 1});
+        QVERIFY(orig.ok());
+        const QString half = dir.filePath("small-bf16.safetensors"), back = dir.filePath("small-back.safetensors");
+        QVERIFY(orig.value()->save(half.toStdString(), orig.value()->info().metadata, true).ok());
+        const std::vector<std::uint8_t> halfBytes = bytesOf(half), fullBytes = bytesOf(good);
+        QVERIFY(QByteArray(reinterpret_cast<const char*>(halfBytes.data()), qsizetype(std::min<std::size_t>(halfBytes.size(), 4096)))
+                    .contains("\"BF16\""));
+        const std::size_t params = std::size_t(orig.value()->info().parameters);
+        QVERIFY2(fullBytes.size() - halfBytes.size() >= 2 * params - 64,
+                 qPrintable(QString("f32 %1 bytes, bf16 %2, %3 parameters").arg(fullBytes.size()).arg(halfBytes.size()).arg(params)));
+        auto loaded = Model::load(half.toStdString(), {"cpu", 1});
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().c_str());
+        QCOMPARE(loaded.value()->info().metadataValue("licence"), std::string("test"));
+        QCOMPARE(loaded.value()->info().config.horizons, smallConfig().horizons);
+        // Written again as float32, every weight is the bfloat16 nearest to the original.
+        QVERIFY(loaded.value()->save(back.toStdString(), loaded.value()->info().metadata).ok());
+        const auto want = readF32Tensors(fullBytes), got = readF32Tensors(bytesOf(back));
+        QCOMPARE(got.size(), want.size());
+        std::size_t changed = 0, count = 0;
+        for (const auto& [name, values] : want) {
+            const std::vector<float>& g = got.at(name);
+            QCOMPARE(g.size(), values.size());
+            for (std::size_t i = 0; i < values.size(); ++i, ++count) {
+                QCOMPARE(g[i], nearestBfloat16(values[i]));
+                changed += g[i] != values[i];
+            }
+        }
+        QCOMPARE(count, params);
+        QVERIFY(changed > count / 2); // random float32 weights almost never are bfloat16 already
+    }
+
+    void refusesBrokenBf16Tensors() {
+        // A NaN stored as bfloat16, and a range that holds float32 bytes for a BF16 shape.
+        const QByteArray nan("\xc0\x7f", 2);
+        auto bad = Model::load([&] {
+            const QString path = dir.filePath("nan-bf16.safetensors");
+            writeBytes(path, safetensors(R"({"x":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}})", nan));
+            return path.toStdString();
+        }(), {"cpu", 1});
+        QVERIFY(!bad.ok());
+        QVERIFY2(QString::fromStdString(bad.error()).contains("NaN"), bad.error().c_str());
+        const QString wide = dir.filePath("wide-bf16.safetensors");
+        writeBytes(wide, safetensors(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,8]}})", floats({1, 2})));
+        auto mismatch = Model::load(wide.toStdString(), {"cpu", 1});
+        QVERIFY(!mismatch.ok());
+        QVERIFY2(QString::fromStdString(mismatch.error()).contains("needs 4 bytes"), mismatch.error().c_str());
+    }
+
     void refusesBrokenFiles_data() {
         QTest::addColumn<QString>("damage");
         QTest::addColumn<QString>("message");
@@ -126,7 +208,7 @@ private slots:
             << QByteArray(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")
             << floats({1, 2, 3}) << qint64(-1) << "tensors 'a' and 'b' overlap";
         QTest::newRow("wrong dtype") << QByteArray(R"({"w":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}})") << floats({1, 2}) << qint64(-1)
-                                     << "tensor 'w' has dtype 'F16' (expected F32)";
+                                     << "tensor 'w' has dtype 'F16' (expected F32 or BF16)";
         QTest::newRow("shape needs more bytes than the range") << QByteArray(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})")
                                                                << floats({1, 2, 3}) << qint64(-1) << "tensor 'w' shape needs 12 bytes but its range holds 8";
         QTest::newRow("fractional dimension") << QByteArray(R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})") << floats({1})

@@ -52,7 +52,11 @@ public:
     /// A randomly initialised model (tests, benchmarks, the trainer's start).
     static Expected<std::shared_ptr<Model>> create(const ModelConfig& config, std::uint64_t seed,
                                                    const RuntimeOptions& runtime = {});
-    Expected<bool> save(const std::string& path, const std::map<std::string, std::string>& metadata) const;
+    /// Writes the weights as float32, or as bfloat16 with `bf16` (half the size; each weight
+    /// rounded to 8 bits of mantissa, for weights of runs in progress that are committed).
+    /// load() reads both, into float32.
+    Expected<bool> save(const std::string& path, const std::map<std::string, std::string>& metadata,
+                        bool bf16 = false) const;
 
     const ModelInfo& info() const;
     const ModelConfig& config() const;
