@@ -30,29 +30,24 @@ public:
         return d;
     }
     void loadModel(const QString&) override { emit modelLoaded(model()); }
-    void start(const ContinuationRequest& r) override {
+    void start(const GenerationRequest& r) override {
         request_ = r;
-        written_ = 0;
         lastRequest = r;
-        timer_.start();
+        if (r.kind == GenerationKind::FillGap) lastInfill = r;
+        written_ = 0;
+        infillSteps_ = 0;
+        (r.kind == GenerationKind::FillGap ? infillTimer_ : timer_).start();
     }
     void cancel() override {
-        if (infillTimer_.isActive()) {
-            infillTimer_.stop();
-            emit infillFinished(infill_.id, {}, true, {});
-        }
-        if (!timer_.isActive()) return;
+        if (!timer_.isActive() && !infillTimer_.isActive()) return;
         timer_.stop();
-        emit finished(request_.id, true, {}, 0);
+        infillTimer_.stop();
+        GenerationResult result;
+        result.cancelled = true;
+        emit finished(request_.id, result);
     }
-    void startInfill(const InfillRequest& r) override {
-        infill_ = r;
-        lastInfill = r;
-        infillSteps_ = 0;
-        infillTimer_.start();
-    }
-    ContinuationRequest lastRequest;
-    InfillRequest lastInfill;
+    GenerationRequest lastRequest; ///< of either kind
+    GenerationRequest lastInfill;  ///< the last Fill Gap
 
 private:
     void step() {
@@ -69,34 +64,35 @@ private:
                                                         double(written_) / notes_});
         if (written_ >= notes_) {
             timer_.stop();
-            emit finished(request_.id, false, {}, 500.0);
+            GenerationResult result;
+            result.tokensPerSecond = 500.0;
+            emit finished(request_.id, result);
         }
     }
     void infillStep() {
         ++infillSteps_;
-        emit progress(infill_.id, ContinuationProgress{infillSteps_ * 4, 400.0, 0, double(infillSteps_) / notes_});
+        emit progress(request_.id, ContinuationProgress{infillSteps_ * 4, 400.0, 0, double(infillSteps_) / notes_});
         if (infillSteps_ < notes_) return;
         infillTimer_.stop();
-        InfillResult result;
-        for (int c = infill_.sampling.variations - 1; c >= 0; --c) { // best (lowest score) first
+        GenerationResult result;
+        for (int c = request_.sampling.variations - 1; c >= 0; --c) { // best (lowest score) first
             InfillCandidateResult cand;
             cand.index = c;
             cand.score = 3.0 - 0.1 * c;
             cand.scoredTokens = 40;
             int k = 0;
-            for (double t = infill_.gapStart + 0.05; t < infill_.gapEnd; t += 0.25, ++k)
+            for (double t = request_.primerEndSeconds + 0.05; t < request_.gap.end; t += 0.25, ++k)
                 cand.notes.push_back({t, t + 0.2, 72 + c + k % 3, 64 + c});
             result.candidates.push_back(cand);
         }
         result.originalScore = 2.5;
         result.seconds = 0.1;
-        emit infillFinished(infill_.id, result, false, {});
+        emit finished(request_.id, result);
     }
     QTimer timer_;
     QTimer infillTimer_;
-    InfillRequest infill_;
     int infillSteps_ = 0;
-    ContinuationRequest request_;
+    GenerationRequest request_;
     int notes_;
     int written_ = 0;
 };

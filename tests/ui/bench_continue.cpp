@@ -7,6 +7,7 @@
 #include "continuo/inference/Benchmark.h"
 #include "document/Document.h"
 #include "services/ContinueController.h"
+#include "services/GenerationController.h"
 #include "services/ThreadContinuationService.h"
 
 #include <QElapsedTimer>
@@ -92,7 +93,8 @@ private slots:
                 sketch.tracks.front().notes.push_back(marker);
                 sketch.updateEndTick();
                 Document doc;
-                ContinueController controller(&doc, &service);
+                GenerationController generation(&doc, &service);
+                ContinueController controller(&doc, &generation);
                 ContinueSettings s;
                 s.sampling.lengthSeconds = 15;
                 s.sampling.variations = 3;

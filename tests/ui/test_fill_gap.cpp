@@ -198,12 +198,13 @@ private slots:
         QVERIFY(fill->isEnabled());
 
         // The request: the music before, in, and after the gap, in seconds (120 bpm).
-        const InfillRequest& r = fake->lastInfill;
-        QCOMPARE(r.gapStart, 2.0);
-        QCOMPARE(r.gapEnd, double(g1) / Q * 0.5);
-        QCOMPARE(r.before.size(), 6u);   // melody 1-4, bass 1-2
-        QCOMPARE(r.original.size(), 6u); // melody 5-8, bass 3-4
-        QCOMPARE(r.after.size(), 12u);
+        const GenerationRequest& r = fake->lastInfill;
+        QVERIFY(r.kind == GenerationKind::FillGap);
+        QCOMPARE(r.primerEndSeconds, 2.0); // the gap's start
+        QCOMPARE(r.gap.end, double(g1) / Q * 0.5);
+        QCOMPARE(r.primer.size(), 6u);       // melody 1-4, bass 1-2
+        QCOMPARE(r.gap.original.size(), 6u); // melody 5-8, bass 3-4
+        QCOMPARE(r.gap.after.size(), 12u);
         QCOMPARE(r.sampling.variations, 4);
         QCOMPARE(r.sampling.seed.value(), 77u);
         QCOMPARE(r.sampling.temperature, 0.8);
@@ -281,8 +282,8 @@ private slots:
         // The keyboard shortcut (keypad Enter; the main Enter key is the first shortcut).
         QTest::keyClick(w.get(), Qt::Key_Enter, Qt::ControlModifier | Qt::ShiftModifier);
         QVERIFY(w->fillGapController()->isRunning());
-        QCOMPARE(fake->lastInfill.gapStart, 4.0);
-        QCOMPARE(fake->lastInfill.gapEnd, 6.0);
+        QCOMPARE(fake->lastInfill.primerEndSeconds, 4.0);
+        QCOMPARE(fake->lastInfill.gap.end, 6.0);
         QTRY_VERIFY(progressed.count() > 2); // the UI thread keeps running meanwhile
         w->action("cancel")->trigger();
         QCOMPARE(done.count(), 1);

@@ -8,6 +8,8 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/GenerationController.h"
+#include "services/ThreadContinuationService.h"
 #include "window/MainWindow.h"
 
 #include "continuo/inference/Tokenizer.h"
@@ -35,6 +37,10 @@ public:
         d.segment = segment;
         d.recallCapacity = recallCapacity;
         return d;
+    }
+    // What the real service answers for a model of this schedule.
+    ListeningPlan listeningPlan(const GenerationRequest& request) const override {
+        return ThreadContinuationService::planFor(model(), request);
     }
 };
 
@@ -80,7 +86,8 @@ private slots:
     void spanFollowsTheTokensOfThePrimer() {
         Document doc;
         ScheduledService service;
-        ContinueController controller(&doc, &service);
+        GenerationController generation(&doc, &service);
+        ContinueController controller(&doc, &generation);
         ContinueSettings settings;
         controller.setSettingsSource([&] { return settings; });
         QSignalSpy spans(&controller, &ContinueController::listeningSpanChanged);
@@ -146,7 +153,8 @@ private slots:
         Document doc;
         ScheduledService service;
         service.recallCapacity = 200;
-        ContinueController controller(&doc, &service);
+        GenerationController generation(&doc, &service);
+        ContinueController controller(&doc, &generation);
         ContinueSettings settings;
         settings.sampling.recall = 0.3;
         controller.setSettingsSource([&] { return settings; });

@@ -3,6 +3,7 @@
 // Real worker thread, real (small, random) model.
 #include "document/Document.h"
 #include "services/ContinueController.h"
+#include "services/GenerationController.h"
 #include "services/ThreadContinuationService.h"
 
 #include <QSignalSpy>
@@ -44,7 +45,8 @@ private slots:
         if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
         Document doc;
         ThreadContinuationService service;
-        ContinueController controller(&doc, &service);
+        GenerationController generation(&doc, &service);
+        ContinueController controller(&doc, &generation);
         QVERIFY(loadSmallModel(service));
 
         ContinueSettings settings;
@@ -112,7 +114,8 @@ private slots:
         if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
         Document doc;
         ThreadContinuationService service;
-        ContinueController controller(&doc, &service);
+        GenerationController generation(&doc, &service);
+        ContinueController controller(&doc, &generation);
         QVERIFY(loadSmallModel(service));
         doc.reset(motif(8));
         service.setThreads(2);

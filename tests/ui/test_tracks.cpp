@@ -22,6 +22,7 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/GenerationController.h"
 #include "window/MainWindow.h"
 
 #include <QSpinBox>
@@ -341,7 +342,8 @@ private slots:
         Document doc;
         doc.reset(test::pop909Piece());
         testutil::FakeContinuationService service;
-        ContinueController controller(&doc, &service);
+        GenerationController generation(&doc, &service);
+        ContinueController controller(&doc, &generation);
         ContinueSettings s;
         const std::size_t all = controller.primerFor(s).notes.size();
         QCOMPARE(all, doc.notes().size());

@@ -1,6 +1,7 @@
 #include "panels/ContinuePanel.h"
 
 #include "panels/PrimerTracksButton.h"
+#include "panels/RunRow.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -21,13 +22,6 @@
 namespace continuo::ui {
 
 namespace {
-QToolButton* buttonFor(QAction* a, QWidget* parent) {
-    auto* b = new QToolButton(parent);
-    b->setDefaultAction(a);
-    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    b->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    return b;
-}
 } // namespace
 
 ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAction* chooseModel,
@@ -90,22 +84,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     form->addRow(tr("Variations"), variations_);
     form->addRow(tr("Seed"), seedRow);
 
-    auto* run = new QHBoxLayout;
-    QToolButton* go = buttonFor(continueAction, this);
-    go->setObjectName("continueButton");
-    go->setMinimumHeight(32);
-    go->setStyleSheet("QToolButton { font-weight: bold; background: #2f6fb5; color: white; "
-                      "border-radius: 4px; padding: 4px 10px; } QToolButton:disabled { background: #3a3f4b; color: #8a93a6; }");
-    run->addWidget(go, 2);
-    run->addWidget(buttonFor(cancelAction, this), 1);
-
-    progress_ = new QProgressBar(this);
-    progress_->setRange(0, 1000);
-    progress_->setValue(0);
-    progress_->setTextVisible(false);
-    progress_->setMaximumHeight(8);
-    rate_ = new QLabel(this);
-    rate_->setStyleSheet("color: #8a93a6;");
+    run_ = new RunRow(continueAction, cancelAction, "continueButton", "#2f6fb5", this);
     model_ = new QLabel(this);
     model_->setWordWrap(true);
     listening_ = new QLabel(this);
@@ -118,14 +97,12 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
 
     auto* modelRow = new QHBoxLayout;
     modelRow->addWidget(model_, 1);
-    modelRow->addWidget(buttonFor(chooseModel, this), 0);
+    modelRow->addWidget(textButtonFor(chooseModel, this), 0);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(form);
-    layout->addLayout(run);
-    layout->addWidget(progress_);
-    layout->addWidget(rate_);
+    layout->addWidget(run_);
     layout->addLayout(modelRow);
     layout->addWidget(listening_);
     layout->addWidget(message_);
@@ -181,23 +158,24 @@ void ContinuePanel::setDocument(Document* doc) {
 
 void ContinuePanel::showSeed(quint64 seed) { seed_->setText(QString::number(seed)); }
 
+QLabel* ContinuePanel::rateLabel() const { return run_->rateLabel(); }
+
 void ContinuePanel::setRunning(bool running) {
     if (running) {
-        progress_->setValue(0);
         firstNoteMs_ = -1;
-        rate_->setText(tr("Starting…"));
+        run_->reset(tr("Starting…"));
     }
 }
 
 void ContinuePanel::setProgress(double fraction, double tokensPerSecond, int tokens) {
-    progress_->setValue(int(fraction * 1000));
     const QString rate = tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0);
-    rate_->setText(firstNoteMs_ < 0 ? rate : tr("first note after %1 ms · %2").arg(firstNoteMs_, 0, 'f', 0).arg(rate));
+    run_->setProgress(fraction, firstNoteMs_ < 0 ? rate
+                                                 : tr("first note after %1 ms · %2").arg(firstNoteMs_, 0, 'f', 0).arg(rate));
 }
 
 void ContinuePanel::setFirstNote(double ms) {
     firstNoteMs_ = ms;
-    rate_->setText(tr("first note after %1 ms").arg(ms, 0, 'f', 0));
+    run_->setText(tr("first note after %1 ms").arg(ms, 0, 'f', 0));
 }
 
 void ContinuePanel::setTiming(const ContinuationTiming& t) {
@@ -207,7 +185,7 @@ void ContinuePanel::setTiming(const ContinuationTiming& t) {
                                       .arg(t.primeMs, 0, 'f', 0);
     tip += "\n" + tr("First token %1 ms after the request reached the model.").arg(t.firstTokenMs, 0, 'f', 0);
     if (!t.threads.isEmpty()) tip += "\n" + tr("CPU threads: %1.").arg(t.threads);
-    rate_->setToolTip(tip);
+    run_->rateLabel()->setToolTip(tip);
 }
 
 void ContinuePanel::setModelText(const QString& text, bool ok) {

@@ -20,6 +20,8 @@ class QToolButton;
 
 namespace continuo::ui {
 
+class RunRow;
+
 class Document;
 class PrimerTracksButton;
 
@@ -42,7 +44,7 @@ public:
     void setFirstNote(double ms);
     /// How the last Continue ran: threads, and whether its primer was prepared ahead.
     void setTiming(const ContinuationTiming& timing);
-    QLabel* rateLabel() const { return rate_; }
+    QLabel* rateLabel() const;
     void setModelText(const QString& text, bool ok);
     void setMessage(const QString& text);
     /// How far back the model listens, in words (ContinueController::listeningFor).
@@ -73,8 +75,7 @@ private:
     QComboBox* primer_;
     QFormLayout* form_;
     PrimerTracksButton* primerTracks_ = nullptr;
-    QProgressBar* progress_;
-    QLabel* rate_;
+    RunRow* run_;
     QLabel* model_;
     QLabel* message_;
     QLabel* listening_;

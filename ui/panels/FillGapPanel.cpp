@@ -1,5 +1,7 @@
 #include "panels/FillGapPanel.h"
 
+#include "panels/RunRow.h"
+
 #include <QAction>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -11,15 +13,6 @@
 
 namespace continuo::ui {
 
-namespace {
-QToolButton* buttonFor(QAction* a, QWidget* parent) {
-    auto* b = new QToolButton(parent);
-    b->setDefaultAction(a);
-    b->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    b->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    return b;
-}
-} // namespace
 
 FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* parent) : QWidget(parent) {
     gap_ = new QLabel(this);
@@ -42,22 +35,7 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
     form->addRow(tr("Gap"), gap_);
     form->addRow(tr("Candidates"), candidates_);
 
-    auto* run = new QHBoxLayout;
-    QToolButton* go = buttonFor(fillAction, this);
-    go->setObjectName("fillGapButton");
-    go->setMinimumHeight(28);
-    go->setStyleSheet("QToolButton { font-weight: bold; background: #b5702f; color: white; "
-                      "border-radius: 4px; padding: 3px 10px; } QToolButton:disabled { background: #3a3f4b; color: #8a93a6; }");
-    run->addWidget(go, 2);
-    run->addWidget(buttonFor(cancelAction, this), 1);
-
-    progress_ = new QProgressBar(this);
-    progress_->setRange(0, 1000);
-    progress_->setValue(0);
-    progress_->setTextVisible(false);
-    progress_->setMaximumHeight(8);
-    rate_ = new QLabel(this);
-    rate_->setStyleSheet("color: #8a93a6;");
+    run_ = new RunRow(fillAction, cancelAction, "fillGapButton", "#b5702f", this);
     message_ = new QLabel(this);
     message_->setWordWrap(true);
     message_->setStyleSheet("color: #8a93a6;");
@@ -66,27 +44,25 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(form);
     layout->addWidget(shared);
-    layout->addLayout(run);
-    layout->addWidget(progress_);
-    layout->addWidget(rate_);
+    layout->addWidget(run_);
     layout->addWidget(message_);
     layout->addStretch(1);
 }
+
+QProgressBar* FillGapPanel::progressBar() const { return run_->progressBar(); }
 
 int FillGapPanel::candidates() const { return candidates_->value(); }
 
 void FillGapPanel::setGapText(const QString& text) { gap_->setText(text); }
 
 void FillGapPanel::setRunning(bool running) {
-    progress_->setValue(0);
-    rate_->setText(running ? tr("Writing the candidates…") : QString());
+    run_->reset(running ? tr("Writing the candidates…") : QString());
 }
 
 void FillGapPanel::setProgress(double fraction, double tokensPerSecond, int tokens) {
-    progress_->setValue(int(fraction * 1000));
     // The engine spends the last tenth of the fraction on ranking (InfillOptions::onProgress).
-    rate_->setText(fraction >= 0.9 ? tr("Ranking: reading the music after the gap after each candidate…")
-                                   : tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
+    run_->setProgress(fraction, fraction >= 0.9 ? tr("Ranking: reading the music after the gap after each candidate…")
+                                                : tr("%1 tokens · %2 tokens/s").arg(tokens).arg(tokensPerSecond, 0, 'f', 0));
 }
 
 void FillGapPanel::setMessage(const QString& text) { message_->setText(text); }

@@ -12,6 +12,8 @@ class QSpinBox;
 
 namespace continuo::ui {
 
+class RunRow;
+
 class FillGapPanel : public QWidget {
     Q_OBJECT
 public:
@@ -21,7 +23,7 @@ public:
     QSpinBox* candidatesBox() const { return candidates_; }
     QLabel* gapLabel() const { return gap_; }
     QLabel* messageLabel() const { return message_; }
-    QProgressBar* progressBar() const { return progress_; }
+    QProgressBar* progressBar() const;
 
     /// The gap Fill Gap would fill now, in words (FillGapController::describe).
     void setGapText(const QString& text);
@@ -32,8 +34,7 @@ public:
 private:
     QLabel* gap_;
     QSpinBox* candidates_;
-    QProgressBar* progress_;
-    QLabel* rate_;
+    RunRow* run_;
     QLabel* message_;
 };
 

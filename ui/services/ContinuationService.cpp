@@ -7,14 +7,7 @@ void registerContinuationTypes() {
     qRegisterMetaType<ContinuationProgress>();
     qRegisterMetaType<ModelDescription>();
     qRegisterMetaType<ContinuationTiming>();
-    qRegisterMetaType<InfillResult>();
-}
-
-void ContinuationService::startInfill(const InfillRequest& request) {
-    const quint64 id = request.id;
-    QMetaObject::invokeMethod(this, [this, id] {
-        emit infillFinished(id, {}, false, tr("this engine cannot fill gaps"));
-    }, Qt::QueuedConnection);
+    qRegisterMetaType<GenerationResult>();
 }
 
 } // namespace continuo::ui

@@ -14,7 +14,7 @@
 
 namespace continuo::ui {
 
-/// A note in seconds from the start of the primer (the model's own time base).
+/// A note in seconds (from the start of the primer, or of the piece for a fill).
 struct GeneratedNote {
     double start = 0;
     double end = 0;
@@ -22,26 +22,31 @@ struct GeneratedNote {
     int velocity = 80;
 };
 
-struct ContinuationRequest {
-    std::uint64_t id = 0;
-    std::vector<GeneratedNote> primer; ///< sorted by start
-    double primerEndSeconds = 0;       ///< continuation begins here
-    SamplingSettings sampling;         ///< the seed is always a number here (resolved by the controller)
+/// The two kinds of generation. Continue writes takes after a primer, streaming their notes;
+/// Fill Gap writes candidates for a gap from the music before it and ranks them by how well
+/// the real music after it follows (Generator::infill).
+enum class GenerationKind { Continue, FillGap };
+
+/// What Fill Gap adds to a request. Times share the request's origin.
+struct GapToFill {
+    double end = 0;                       ///< the gap is [GenerationRequest::primerEndSeconds, end)
+    std::vector<GeneratedNote> after;     ///< notes with onsets from `end` on, sorted by start
+    std::vector<GeneratedNote> original;  ///< what the gap holds now, scored the same way for comparison
+    double scoreSeconds = 10;             ///< of the music after the gap that ranks the candidates
 };
 
-/// Fill Gap: candidates for the gap [gapStart, gapEnd), written from the music before it and
-/// ranked by how well the real music after it follows (Generator::infill). Times are seconds
-/// from one origin shared by every field (the controller uses the start of the piece).
-struct InfillRequest {
+/// One generation request, of either kind: the music before, how to sample, and for a fill its gap.
+struct GenerationRequest {
     std::uint64_t id = 0;
-    std::vector<GeneratedNote> before;   ///< notes with onsets before the gap (the primer), sorted by start
-    std::vector<GeneratedNote> after;    ///< notes with onsets from gapEnd on, sorted by start
-    std::vector<GeneratedNote> original; ///< what the gap holds now, scored the same way for comparison
-    double gapStart = 0;
-    double gapEnd = 0;
-    double scoreSeconds = 10; ///< of the music after the gap that ranks the candidates
-    /// variations = candidates; the gap sets the length; the seed is a number, as above.
-    SamplingSettings sampling{.variations = 4};
+    GenerationKind kind = GenerationKind::Continue;
+    /// Continue: the primer, in seconds from its start. Fill Gap: the notes with onsets before
+    /// the gap, in seconds from the start of the piece. Sorted by start.
+    std::vector<GeneratedNote> primer;
+    double primerEndSeconds = 0;          ///< writing begins here (a fill: the gap's start)
+    /// The seed is always a number here (the controller resolves a random one); a fill's
+    /// variations are its candidates, and its length is the gap's.
+    SamplingSettings sampling;
+    GapToFill gap;                        ///< Fill Gap only
 };
 
 struct InfillCandidateResult {
@@ -51,10 +56,14 @@ struct InfillCandidateResult {
     int scoredTokens = 0;
 };
 
-struct InfillResult {
-    std::vector<InfillCandidateResult> candidates; ///< best (lowest score) first
-    double originalScore = -1;                     ///< the notes the gap held (< 0: not scored)
+/// How a request ended, sent once per start().
+struct GenerationResult {
+    bool cancelled = false;
+    QString error;                                 ///< empty on success
+    double tokensPerSecond = 0;
     double seconds = 0;                            ///< wall time on the worker
+    std::vector<InfillCandidateResult> candidates; ///< Fill Gap: the fills, best (lowest score) first
+    double originalScore = -1;                     ///< Fill Gap: the notes the gap held (< 0: not scored)
 };
 
 struct ContinuationProgress {
@@ -86,6 +95,18 @@ struct ModelDescription {
     int recallCapacity = 0;    ///< events recall keeps to recognise (0: loaded without recall)
 };
 
+/// How far back the model will hear a Continue's primer (inference::listeningPlan), in seconds
+/// from the primer's start. Empty (no layers) when the service cannot say.
+struct ListeningPlan {
+    bool memoryless = false;               ///< no layer keeps memory: one window slides over the events
+    int window = 0;                        ///< the model's segment length, in events
+    double segmentStartSeconds = 0;        ///< the start of the segment the first written event joins
+    std::vector<double> layerStartSeconds; ///< per layer: the earliest event it attends to
+    std::vector<int> layerEvents;          ///< per layer: how many events back that is
+    int recallEvents = 0;                  ///< events recall can recognise (0: recall is off)
+    double recallStartSeconds = 0;         ///< the earliest of them
+};
+
 class ContinuationService : public QObject {
     Q_OBJECT
 public:
@@ -97,19 +118,23 @@ public:
     virtual ModelDescription model() const = 0;
     /// Loads a model file in the background; answers with modelLoaded or modelFailed.
     virtual void loadModel(const QString& path) = 0;
-    /// Starts a request; answers with noteGenerated/progress and exactly one finished().
-    virtual void start(const ContinuationRequest& request) = 0;
+    /// Starts a request of either kind; answers with progress(), noteGenerated() as a
+    /// Continue's notes are written, timing(), and exactly one finished().
+    virtual void start(const GenerationRequest& request) = 0;
     /// Stops the running request before its next token; finished() follows with cancelled.
     virtual void cancel() = 0;
     /// Prepares the model's state for this primer in the background, so that a start() with
     /// the same primer samples at once. A newer prime() supersedes an older one. Never blocks;
     /// a service may ignore it.
-    virtual void prime(const ContinuationRequest& request) { Q_UNUSED(request); }
+    virtual void prime(const GenerationRequest& request) { Q_UNUSED(request); }
+    /// What the model will hear of this Continue's primer. The app asks here rather than
+    /// tokenising the primer itself; a service without a model answers an empty plan.
+    virtual ListeningPlan listeningPlan(const GenerationRequest& request) const {
+        Q_UNUSED(request);
+        return {};
+    }
     /// CPU threads for the model: 0 = automatic (one for decoding, idle cores for the primer).
     virtual void setThreads(int threads) { Q_UNUSED(threads); }
-    /// Starts a Fill Gap; answers with progress() and exactly one infillFinished(). cancel()
-    /// stops it too. A service that cannot fill gaps answers with an error.
-    virtual void startInfill(const InfillRequest& request);
 
 signals:
     void modelLoading(const QString& path);
@@ -122,11 +147,8 @@ signals:
     void primed(double milliseconds);
     /// Sent before finished() for a request that ran.
     void timing(quint64 request, const continuo::ui::ContinuationTiming& timing);
-    /// `error` empty on success. Sent once per start().
-    void finished(quint64 request, bool cancelled, const QString& error, double tokensPerSecond);
-    /// Sent once per startInfill(): the ranked candidates (none when cancelled or failed).
-    void infillFinished(quint64 request, const continuo::ui::InfillResult& result, bool cancelled,
-                        const QString& error);
+    /// Sent once per start(), last.
+    void finished(quint64 request, const continuo::ui::GenerationResult& result);
 };
 
 /// Registers the value types above for queued connections (call once, any thread).
@@ -138,4 +160,4 @@ Q_DECLARE_METATYPE(continuo::ui::GeneratedNote)
 Q_DECLARE_METATYPE(continuo::ui::ContinuationProgress)
 Q_DECLARE_METATYPE(continuo::ui::ModelDescription)
 Q_DECLARE_METATYPE(continuo::ui::ContinuationTiming)
-Q_DECLARE_METATYPE(continuo::ui::InfillResult)
+Q_DECLARE_METATYPE(continuo::ui::GenerationResult)

@@ -1,29 +1,21 @@
 #include "services/ContinueController.h"
 
 #include "document/Document.h"
-#include "document/TakeCommands.h"
 
-#ifdef CONTINUO_HAVE_INFERENCE
-#include "continuo/inference/Tokenizer.h"
-#endif
 
 #include <QLocale>
 #include <QTimer>
 #include <QRegularExpression>
-#include <QUndoStack>
 
 #include <algorithm>
 
 namespace continuo::ui {
 
-ContinueController::ContinueController(Document* doc, ContinuationService* service, QObject* parent)
-    : QObject(parent), doc_(doc), service_(service), primeTimer_(new QTimer(this)) {
-    connect(service_, &ContinuationService::noteGenerated, this, &ContinueController::onNote);
-    connect(service_, &ContinuationService::progress, this, &ContinueController::onProgress);
-    connect(service_, &ContinuationService::finished, this, &ContinueController::onFinished);
-    connect(service_, &ContinuationService::timing, this, [this](quint64 request, const ContinuationTiming& t) {
-        if (request == requestId_) emit timed(t);
-    });
+ContinueController::ContinueController(Document* doc, GenerationController* generation, QObject* parent)
+    : GenerationKindController(GenerationKind::Continue, generation, parent), doc_(doc),
+      service_(generation->service()), primeTimer_(new QTimer(this)) {
+    connect(generation_, &GenerationController::firstNote, this, &ContinueController::firstNote);
+    connect(generation_, &GenerationController::timed, this, &ContinueController::timed);
     // Prime once the sketch has been still for a moment: not on every note of a drag.
     primeTimer_->setSingleShot(true);
     primeTimer_->setInterval(300);
@@ -51,11 +43,11 @@ void ContinueController::primeNow() {
     const ContinueSettings s = settingsSource_();
     const Primer primer = primerFor(s);
     double primerStart = 0;
-    const ContinuationRequest req = requestFor(s, primer, &primerStart);
+    const GenerationRequest req = requestFor(s, primer, &primerStart);
     const ListeningSpan span = listeningSpanFor(primer, req, primerStart);
     emit listeningChanged(describeListening(span));
     emit listeningSpanChanged(span);
-    if (isRunning()) return; // the running request ends with its primer primed; edits re-arm
+    if (generation_->isRunning()) return; // the running request ends with its primer primed; edits re-arm
     service_->prime(req);
 }
 
@@ -120,63 +112,39 @@ void ContinueController::announceListening(const ContinueSettings& s) {
 ListeningSpan ContinueController::listeningSpanFor(const ContinueSettings& s) const {
     const Primer primer = primerFor(s);
     double primerStart = 0;
-    const ContinuationRequest req = requestFor(s, primer, &primerStart);
+    const GenerationRequest req = requestFor(s, primer, &primerStart);
     return listeningSpanFor(primer, req, primerStart);
 }
 
-ListeningSpan ContinueController::listeningSpanFor(const Primer& primer, const ContinuationRequest& req,
+ListeningSpan ContinueController::listeningSpanFor(const Primer& primer, const GenerationRequest& req,
                                                    double primerStartSeconds) const {
     ListeningSpan span;
-    const ModelDescription m = service_->model();
-    if (!service_->isReady() || m.segment <= 0 || m.horizons.empty() || primer.end <= primer.start) return span;
-#ifdef CONTINUO_HAVE_INFERENCE
-    std::vector<tokens::TimedNote> notes;
-    for (const GeneratedNote& n : req.primer) notes.push_back({n.start, n.end, n.pitch, n.velocity});
-    std::vector<double> at;
-    const std::vector<int> toks = tokens::primerTokens(notes, req.primerEndSeconds, &at);
-    // The first token written sits at position n: it sees the segment it opens or continues
-    // (from the last multiple of the segment length) and each layer's memory before that. A
-    // model without memory decodes as the engine does: half a segment remembered, half new,
-    // so its window slides between S/2 and S - 1 events.
-    span.memoryless = std::all_of(m.horizons.begin(), m.horizons.end(), [](int h) { return h <= 0; });
-    span.window = m.segment;
-    std::vector<int> horizons = m.horizons;
-    int segment = m.segment;
-    if (span.memoryless && m.segment >= 2) {
-        std::fill(horizons.begin(), horizons.end(), m.segment / 2);
-        segment = m.segment - m.segment / 2;
-    }
-    const std::size_t n = toks.size(), S = std::size_t(segment), segmentStart = n - n % S;
+    if (!service_->isReady() || primer.end <= primer.start) return span;
+    const ListeningPlan plan = service_->listeningPlan(req);
+    if (plan.layerStartSeconds.empty()) return span;
     const TempoMap& tempo = doc_->tempo();
-    auto tickOf = [&](std::size_t i) {
-        if (i >= n) return primer.end;
-        return std::clamp(tempo.tickAt(primerStartSeconds + at[i]), primer.start, primer.end);
+    auto tickOf = [&](double seconds) {
+        if (seconds >= req.primerEndSeconds) return primer.end; // past the primer's last event
+        return std::clamp(tempo.tickAt(primerStartSeconds + seconds), primer.start, primer.end);
     };
+    span.memoryless = plan.memoryless;
+    span.window = plan.window;
     span.from = primer.end;
     span.primerStart = primer.start;
-    span.segmentStart = tickOf(segmentStart);
-    for (int h : horizons) {
-        const std::size_t first = segmentStart > std::size_t(std::max(0, h)) ? segmentStart - std::size_t(std::max(0, h)) : 0;
-        span.layerStarts.push_back(tickOf(first));
-        span.layerEvents.push_back(int(n - first));
-    }
-    // Recall keeps an entry for each event read, the newest `recallCapacity` of them.
-    if (req.sampling.recall > 0 && m.recallCapacity > 0) {
-        span.recallEvents = int(std::min(n, std::size_t(m.recallCapacity)));
-        span.recallStart = tickOf(n - std::size_t(span.recallEvents));
-    }
-#else
-    Q_UNUSED(req);
-    Q_UNUSED(primerStartSeconds);
-#endif
+    span.segmentStart = tickOf(plan.segmentStartSeconds);
+    for (double s : plan.layerStartSeconds) span.layerStarts.push_back(tickOf(s));
+    span.layerEvents = plan.layerEvents;
+    span.recallEvents = plan.recallEvents;
+    if (plan.recallEvents > 0) span.recallStart = tickOf(plan.recallStartSeconds);
     return span;
 }
 
-ContinuationRequest ContinueController::requestFor(const ContinueSettings& s, const Primer& primer,
-                                                   double* primerStartSeconds) const {
+GenerationRequest ContinueController::requestFor(const ContinueSettings& s, const Primer& primer,
+                                                 double* primerStartSeconds) const {
     const TempoMap& tempo = doc_->tempo();
     const double startSeconds = tempo.secondsAt(primer.start);
-    ContinuationRequest req;
+    GenerationRequest req;
+    req.kind = GenerationKind::Continue;
     for (const Note& n : primer.notes)
         req.primer.push_back({tempo.secondsAt(n.start) - startSeconds, tempo.secondsAt(n.end()) - startSeconds, n.pitch,
                               n.velocity});
@@ -228,111 +196,15 @@ ContinueController::Primer ContinueController::primerFor(const ContinueSettings&
 }
 
 bool ContinueController::start(const ContinueSettings& s) {
-    if (isRunning()) {
-        emit failed(tr("A Continue is already running."));
-        return false;
-    }
-    if (!service_->isReady()) {
-        emit failed(tr("No model is loaded. Choose one with Generate ▸ Choose Model…"));
-        return false;
-    }
-    if (const std::string problems = s.sampling.validationMessage(); !problems.empty()) {
-        emit failed(tr("Continue cannot run: %1.").arg(QString::fromStdString(problems)));
-        return false;
-    }
-    sinceStart_.start();
-    firstNoteMs_ = -1;
     primeTimer_->stop();
     const Primer primer = primerFor(s);
-    ContinuationRequest req = requestFor(s, primer, &primerStartSeconds_);
-    req.id = ++counter_;
-    req.sampling.seed = req.sampling.seed.resolve();
-    lastSeed_ = req.sampling.seed.value();
-
-    const ModelDescription model = service_->model();
-    int number = doc_->nextTakeNumber(QStringLiteral("Take"));
-    live_.clear();
-    for (int v = 0; v < req.sampling.variations; ++v) {
-        Take t;
-        t.id = doc_->allocateTakeId();
-        t.name = tr("Take %1").arg(number++);
-        t.generating = true;
-        TakeProvenance& p = t.provenance;
-        p.primerStart = primer.start;
-        p.primerEnd = primer.end;
-        p.primerSource = primer.source;
-        p.parentTake = doc_->take(doc_->primerTake()) ? doc_->primerTake() : 0;
-        p.modelName = model.name;
-        p.modelHash = model.sha256;
-        p.device = model.device;
-        p.sampling = req.sampling;
-        p.variation = v;
-        p.created = QDateTime::currentDateTime();
-        doc_->insertTake(int(doc_->takes().size()), t);
-        live_.push_back(t.id);
-    }
-    doc_->setCurrentTake(live_.front());
-    requestId_ = req.id;
-    emit runningChanged(true);
-    emit started(lastSeed_, req.sampling.variations);
-    service_->start(req);
-    return true;
-}
-
-void ContinueController::cancel() {
-    if (isRunning()) service_->cancel();
-}
-
-void ContinueController::onNote(quint64 request, int variation, const GeneratedNote& g) {
-    if (request != requestId_ || variation < 0 || variation >= int(live_.size())) return;
-    if (firstNoteMs_ < 0) {
-        firstNoteMs_ = double(sinceStart_.nsecsElapsed()) / 1e6;
-        emit firstNote(firstNoteMs_);
-    }
-    const TempoMap& tempo = doc_->tempo();
-    Note n;
-    n.pitch = std::clamp(g.pitch, 0, 127);
-    n.velocity = std::clamp(g.velocity, 1, 127);
-    n.start = tempo.tickAt(primerStartSeconds_ + g.start);
-    n.length = std::max<Tick>(1, tempo.tickAt(primerStartSeconds_ + g.end) - n.start);
-    doc_->appendTakeNotes(live_[std::size_t(variation)], {n});
-}
-
-void ContinueController::onProgress(quint64 request, const ContinuationProgress& p) {
-    if (request != requestId_) return;
-    emit progressed(p.fraction, p.tokensPerSecond, p.tokens);
-}
-
-void ContinueController::onFinished(quint64 request, bool cancelled, const QString& error, double rate) {
-    if (request != requestId_) return;
-    requestId_ = 0;
-    std::vector<Take> done;
-    const TakeId current = doc_->currentTake();
-    for (TakeId id : live_) {
-        Take t = doc_->removeTake(id);
-        t.generating = false;
-        if (t.id == 0 || !error.isEmpty()) continue;
-        // A stopped Continue keeps what was written: the first bars are often the good ones.
-        if (cancelled) {
-            if (t.notes.empty()) continue;
-            t.provenance.stopped = true;
-            t.name += tr(" (stopped)");
-        }
-        done.push_back(std::move(t));
-    }
-    live_.clear();
-    if (!done.empty()) {
-        doc_->undoStack()->push(new AddTakesCommand(doc_, done));
-        doc_->setCurrentTake(doc_->take(current) ? current : done.front().id);
-    }
-    emit runningChanged(false);
-    if (!error.isEmpty()) emit finished(false, tr("Continue failed: %1").arg(error));
-    else if (cancelled)
-        emit finished(false, done.empty() ? tr("Continue cancelled before any notes were written.")
-                                          : tr("Continue stopped: kept %n partial take(s).", nullptr, int(done.size())));
-    else
-        emit finished(true, tr("%n take(s) written (%1 tokens/s).", nullptr, int(done.size()))
-                                .arg(rate, 0, 'f', 0));
+    TakeOrigin origin;
+    origin.primerStart = primer.start;
+    origin.primerEnd = primer.end;
+    origin.primerSource = primer.source;
+    origin.parentTake = doc_->take(doc_->primerTake()) ? doc_->primerTake() : 0;
+    const GenerationRequest request = requestFor(s, primer, &origin.originSeconds);
+    return generation_->start(request, origin);
 }
 
 } // namespace continuo::ui

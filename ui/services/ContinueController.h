@@ -1,12 +1,12 @@
 #pragma once
-// Turns a Continue press into a request for the ContinuationService and streams the answer
-// into takes. While generating, the takes are "live" (shown, not on the undo stack); when
-// the request finishes they become one undoable "Add takes" step. Cancel discards them.
+// Continue: which music is the primer, how far back the model hears it, and the primer prepared
+// in the background while the musician edits. A Continue press becomes a GenerationRequest that
+// the GenerationController runs and turns into takes.
 #include "document/Take.h"
 #include "roll/ListeningSpan.h"
 #include "services/ContinuationService.h"
+#include "services/GenerationController.h"
 
-#include <QElapsedTimer>
 #include <QObject>
 
 #include <functional>
@@ -27,18 +27,15 @@ struct ContinueSettings {
     Tick playhead = 0;
 };
 
-class ContinueController : public QObject {
+class ContinueController : public GenerationKindController {
     Q_OBJECT
 public:
-    ContinueController(Document* doc, ContinuationService* service, QObject* parent = nullptr);
+    ContinueController(Document* doc, GenerationController* generation, QObject* parent = nullptr);
 
     ContinuationService* service() const { return service_; }
-    bool isRunning() const { return requestId_ != 0; }
     /// Starts a Continue. Returns false (and says why through failed()) when it cannot.
     bool start(const ContinueSettings& settings);
-    void cancel();
-    const std::vector<TakeId>& liveTakes() const { return live_; }
-    std::uint64_t lastSeed() const { return lastSeed_; }
+    const std::vector<TakeId>& liveTakes() const { return generation_->liveTakes(); }
 
     /// The primer a Continue with these settings would use: [start, end) in ticks and notes.
     struct Primer {
@@ -66,15 +63,9 @@ public:
     /// exactly as the model will read it.
     ListeningSpan listeningSpanFor(const ContinueSettings& settings) const;
     /// Milliseconds from the last start() to its first note; < 0 until one came.
-    double firstNoteMs() const { return firstNoteMs_; }
+    double firstNoteMs() const { return generation_->firstNoteMs(); }
 
 signals:
-    void started(quint64 seed, int variations);
-    void progressed(double fraction, double tokensPerSecond, int tokens);
-    /// `message` says what happened (done, cancelled, error) in a line for the status bar.
-    void finished(bool ok, const QString& message);
-    void failed(const QString& message);
-    void runningChanged(bool running);
     /// The first note of a Continue arrived, `ms` after start().
     void firstNote(double ms);
     /// listeningFor() changed (the sketch, the settings or the model did).
@@ -85,26 +76,16 @@ signals:
     void timed(const continuo::ui::ContinuationTiming& timing);
 
 private:
-    void onNote(quint64 request, int variation, const GeneratedNote& note);
-    void onProgress(quint64 request, const ContinuationProgress& p);
-    void onFinished(quint64 request, bool cancelled, const QString& error, double rate);
-    ContinuationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
+    GenerationRequest requestFor(const ContinueSettings& s, const Primer& primer, double* primerStartSeconds) const;
     QString describeListening(const ListeningSpan& span) const;
-    ListeningSpan listeningSpanFor(const Primer& primer, const ContinuationRequest& request, double primerStartSeconds) const;
+    ListeningSpan listeningSpanFor(const Primer& primer, const GenerationRequest& request, double primerStartSeconds) const;
     void announceListening(const ContinueSettings& settings);
     void primeNow();
 
     Document* doc_;
     ContinuationService* service_;
-    quint64 requestId_ = 0;
-    quint64 counter_ = 0;
-    std::vector<TakeId> live_;
-    double primerStartSeconds_ = 0;
-    std::uint64_t lastSeed_ = 0;
     std::function<ContinueSettings()> settingsSource_;
     QTimer* primeTimer_;
-    QElapsedTimer sinceStart_;
-    double firstNoteMs_ = -1;
 };
 
 } // namespace continuo::ui

@@ -5,9 +5,11 @@
 #include <QThread>
 
 #include <algorithm>
+#include <functional>
 
 #ifdef CONTINUO_HAVE_INFERENCE
 #include "continuo/inference/Engine.h"
+#include "continuo/inference/ListeningPlan.h"
 #endif
 
 namespace continuo::ui {
@@ -146,77 +148,92 @@ void ThreadContinuationService::loadRandomModel(int layers, int dModel, std::uin
 #endif
 }
 
-void ThreadContinuationService::start(const ContinuationRequest& request) {
-    const quint64 id = request.id;
-    if (busy_) {
-        QMetaObject::invokeMethod(this, [this, id] {
-            emit finished(id, false, tr("a continuation is already running"), 0);
-        }, Qt::QueuedConnection);
-        return;
-    }
 #ifdef CONTINUO_HAVE_INFERENCE
-    if (!ready_) {
-        QMetaObject::invokeMethod(this, [this, id] {
-            emit finished(id, false, tr("no model is loaded"), 0);
-        }, Qt::QueuedConnection);
-        return;
+namespace {
+/// What every kind's result says: cancelled (by the musician or in the engine), or the engine's
+/// error, and the time the worker took.
+template <class Answer>
+GenerationResult resultOf(const Expected<Answer>& answer, const std::atomic<bool>& cancel) {
+    GenerationResult r;
+    r.cancelled = cancel.load();
+    if (!answer) {
+        r.error = QString::fromStdString(answer.error());
+        return r;
     }
-    busy_ = true;
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    auto cancel = cancel_;
-    auto worker = worker_;
-    const int threads = threads_;
-    QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
-        const std::vector<tokens::TimedNote> primer = timedNotes(request.primer);
-        inference::ContinueOptions options;
-        options.threads = threads;
-        options.sampling = request.sampling;
-        inference::ContinueCallbacks callbacks;
-        const quint64 id = request.id;
-        callbacks.onNote = [this, id](int variation, const tokens::TimedNote& t) {
-            const GeneratedNote n{t.start, t.end, t.pitch, t.velocity};
-            QMetaObject::invokeMethod(this, [this, id, variation, n] {
-                emit noteGenerated(id, variation, n);
-            }, Qt::QueuedConnection);
-        };
-        callbacks.onProgress = [this, id](const inference::ContinueProgress& p) {
-            const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
-            QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); },
-                                      Qt::QueuedConnection);
-        };
-        auto result = worker->generator->run(primer, request.primerEndSeconds, options, callbacks, cancel.get());
-        QString error;
-        bool cancelled = cancel->load();
-        double rate = 0;
-        ContinuationTiming timing;
-        if (!result) error = QString::fromStdString(result.error());
-        else {
-            cancelled = cancelled || result->cancelled;
-            rate = result->tokensPerSecond;
-            timing.primeMs = result->primeMilliseconds;
-            timing.firstTokenMs = result->firstTokenMilliseconds;
-            timing.primedAhead = result->primedAhead;
-            timing.primerTokensFed = result->primerTokensFed;
-            timing.threads = QString::fromStdString(result->threadChoice);
-        }
-        QMetaObject::invokeMethod(this, [this, id, cancelled, error, rate, timing, ran = result.ok()] {
-            busy_ = false;
-            if (ran) emit this->timing(id, timing);
-            emit finished(id, cancelled, error, rate);
-        }, Qt::QueuedConnection);
-    }, Qt::QueuedConnection);
-#else
-    QMetaObject::invokeMethod(this, [this, id] {
-        emit finished(id, false, tr("this build has no inference engine (LibTorch was not found)"), 0);
-    }, Qt::QueuedConnection);
-#endif
+    r.cancelled = r.cancelled || answer->cancelled;
+    r.seconds = answer->wallSeconds;
+    return r;
 }
 
-void ThreadContinuationService::startInfill(const InfillRequest& request) {
+/// The engine's progress callback for request `id`: each report goes to `service`'s thread as
+/// its progress() signal.
+std::function<void(const inference::ContinueProgress&)> progressTo(ContinuationService* service, quint64 id) {
+    return [service, id](const inference::ContinueProgress& p) {
+        const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
+        QMetaObject::invokeMethod(service, [service, id, cp] { emit service->progress(id, cp); }, Qt::QueuedConnection);
+    };
+}
+} // namespace
+
+GenerationResult ThreadContinuationService::continueOnWorker(Worker& worker, const GenerationRequest& request,
+                                                             const std::atomic<bool>& cancel, int threads) {
+    inference::ContinueOptions options;
+    options.threads = threads;
+    options.sampling = request.sampling;
+    inference::ContinueCallbacks callbacks;
+    const quint64 id = request.id;
+    callbacks.onNote = [this, id](int variation, const tokens::TimedNote& t) {
+        const GeneratedNote n{t.start, t.end, t.pitch, t.velocity};
+        QMetaObject::invokeMethod(this, [this, id, variation, n] { emit noteGenerated(id, variation, n); },
+                                  Qt::QueuedConnection);
+    };
+    callbacks.onProgress = progressTo(this, id);
+    auto ran = worker.generator->run(timedNotes(request.primer), request.primerEndSeconds, options, callbacks, &cancel);
+    GenerationResult result = resultOf(ran, cancel);
+    if (!ran) return result;
+    result.tokensPerSecond = ran->tokensPerSecond;
+    ContinuationTiming timing;
+    timing.primeMs = ran->primeMilliseconds;
+    timing.firstTokenMs = ran->firstTokenMilliseconds;
+    timing.primedAhead = ran->primedAhead;
+    timing.primerTokensFed = ran->primerTokensFed;
+    timing.threads = QString::fromStdString(ran->threadChoice);
+    QMetaObject::invokeMethod(this, [this, id, timing] { emit this->timing(id, timing); }, Qt::QueuedConnection);
+    return result;
+}
+
+GenerationResult ThreadContinuationService::fillOnWorker(Worker& worker, const GenerationRequest& request,
+                                                         const std::atomic<bool>& cancel, int threads) {
+    inference::InfillOptions options;
+    options.sampling = request.sampling;
+    options.scoreSeconds = request.gap.scoreSeconds;
+    options.threads = threads;
+    options.onProgress = progressTo(this, request.id);
+    const std::vector<tokens::TimedNote> original = timedNotes(request.gap.original);
+    auto filled = worker.generator->infill(timedNotes(request.primer), request.primerEndSeconds, request.gap.end,
+                                           timedNotes(request.gap.after), options, &cancel,
+                                           request.gap.original.empty() ? nullptr : &original);
+    GenerationResult result = resultOf(filled, cancel);
+    if (!filled || result.cancelled) return result;
+    result.originalScore = filled->originalAfterNll;
+    for (const inference::InfillCandidate& c : filled->candidates) {
+        InfillCandidateResult r;
+        r.index = c.index;
+        r.score = c.afterNll;
+        r.scoredTokens = c.afterTokens;
+        for (const tokens::TimedNote& n : c.notes) r.notes.push_back({n.start, n.end, n.pitch, n.velocity});
+        result.candidates.push_back(std::move(r));
+    }
+    return result;
+}
+#endif
+
+void ThreadContinuationService::start(const GenerationRequest& request) {
     const quint64 id = request.id;
     auto refuse = [this, id](const QString& why) {
-        QMetaObject::invokeMethod(this, [this, id, why] { emit infillFinished(id, {}, false, why); },
-                                  Qt::QueuedConnection);
+        GenerationResult result;
+        result.error = why;
+        QMetaObject::invokeMethod(this, [this, id, result] { emit finished(id, result); }, Qt::QueuedConnection);
     };
     if (busy_) return refuse(tr("the model is busy with another request"));
 #ifdef CONTINUO_HAVE_INFERENCE
@@ -227,40 +244,12 @@ void ThreadContinuationService::startInfill(const InfillRequest& request) {
     auto worker = worker_;
     const int threads = threads_;
     QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
-        const quint64 id = request.id;
-        inference::InfillOptions options;
-        options.threads = threads;
-        options.sampling = request.sampling;
-        options.scoreSeconds = request.scoreSeconds;
-        options.onProgress = [this, id](const inference::ContinueProgress& p) {
-            const ContinuationProgress cp{p.tokens, p.tokensPerSecond, p.musicSeconds, p.fraction};
-            QMetaObject::invokeMethod(this, [this, id, cp] { emit progress(id, cp); }, Qt::QueuedConnection);
-        };
-        const std::vector<tokens::TimedNote> original = timedNotes(request.original);
-        auto filled = worker->generator->infill(timedNotes(request.before), request.gapStart, request.gapEnd,
-                                                timedNotes(request.after), options, cancel.get(),
-                                                request.original.empty() ? nullptr : &original);
-        InfillResult result;
-        QString error;
-        bool cancelled = cancel->load();
-        if (!filled) error = QString::fromStdString(filled.error());
-        else {
-            cancelled = cancelled || filled->cancelled;
-            result.originalScore = filled->originalAfterNll;
-            result.seconds = filled->wallSeconds;
-            if (!cancelled)
-                for (const inference::InfillCandidate& c : filled->candidates) {
-                    InfillCandidateResult r;
-                    r.index = c.index;
-                    r.score = c.afterNll;
-                    r.scoredTokens = c.afterTokens;
-                    for (const tokens::TimedNote& n : c.notes) r.notes.push_back({n.start, n.end, n.pitch, n.velocity});
-                    result.candidates.push_back(std::move(r));
-                }
-        }
-        QMetaObject::invokeMethod(this, [this, id, result, cancelled, error] {
+        const GenerationResult result = request.kind == GenerationKind::FillGap
+                                            ? fillOnWorker(*worker, request, *cancel, threads)
+                                            : continueOnWorker(*worker, request, *cancel, threads);
+        QMetaObject::invokeMethod(this, [this, id = request.id, result] {
             busy_ = false;
-            emit infillFinished(id, result, cancelled, error);
+            emit finished(id, result);
         }, Qt::QueuedConnection);
     }, Qt::QueuedConnection);
 #else
@@ -268,9 +257,29 @@ void ThreadContinuationService::startInfill(const InfillRequest& request) {
 #endif
 }
 
+ListeningPlan ThreadContinuationService::planFor(const ModelDescription& model, const GenerationRequest& request) {
+    ListeningPlan plan;
+#ifdef CONTINUO_HAVE_INFERENCE
+    if (model.segment <= 0 || model.horizons.empty()) return plan;
+    const inference::ListeningModel m{model.horizons, model.segment, model.recallCapacity, request.sampling.recall > 0};
+    const inference::ListeningPlan p = inference::listeningPlan(timedNotes(request.primer), request.primerEndSeconds, m);
+    plan.memoryless = p.memoryless;
+    plan.window = p.window;
+    plan.segmentStartSeconds = p.segmentStartSeconds;
+    plan.layerStartSeconds = p.layerStartSeconds;
+    plan.layerEvents = p.layerEvents;
+    plan.recallEvents = p.recallEvents;
+    plan.recallStartSeconds = p.recallStartSeconds;
+#else
+    Q_UNUSED(model);
+    Q_UNUSED(request);
+#endif
+    return plan;
+}
+
 void ThreadContinuationService::cancel() { cancel_->store(true); }
 
-void ThreadContinuationService::prime(const ContinuationRequest& request) {
+void ThreadContinuationService::prime(const GenerationRequest& request) {
 #ifdef CONTINUO_HAVE_INFERENCE
     if (!ready_) return;
     if (primeCancel_) primeCancel_->store(true); // superseded: stop it between segments

@@ -28,17 +28,25 @@ public:
     void loadModel(const QString& path) override;
     /// A small randomly initialised model (tests, demos without a trained model).
     void loadRandomModel(int layers, int dModel, std::uint64_t seed);
-    void start(const ContinuationRequest& request) override;
+    void start(const GenerationRequest& request) override;
     void cancel() override;
-    void prime(const ContinuationRequest& request) override;
-    void startInfill(const InfillRequest& request) override;
+    void prime(const GenerationRequest& request) override;
     void setThreads(int threads) override { threads_ = threads; }
+    ListeningPlan listeningPlan(const GenerationRequest& request) const override { return planFor(model_, request); }
+    /// The plan of `request` for a model described by `model` (inference::listeningPlan).
+    static ListeningPlan planFor(const ModelDescription& model, const GenerationRequest& request);
     int threads() const { return threads_; }
 
 private:
     /// UI thread: the worker has a new model.
     void adopt(const ModelDescription& d);
     struct Worker;
+    /// Worker thread: the two kinds of request, answered with one result (progress, notes and
+    /// timing go out as queued signals while they run).
+    GenerationResult continueOnWorker(Worker& worker, const GenerationRequest& request,
+                                      const std::atomic<bool>& cancel, int threads);
+    GenerationResult fillOnWorker(Worker& worker, const GenerationRequest& request, const std::atomic<bool>& cancel,
+                                  int threads);
     QThread* thread_;
     std::shared_ptr<Worker> worker_;
     std::shared_ptr<std::atomic<bool>> cancel_;

@@ -11,6 +11,7 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/GenerationController.h"
 #include "services/FillGapController.h"
 #include "services/ThreadContinuationService.h"
 
@@ -35,7 +36,9 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     setWindowIcon(QIcon(":/icons/continuo.svg"));
     service_ = options_.service ? options_.service : new ThreadContinuationService(this);
     service_->setParent(this);
-    controller_ = new ContinueController(doc_, service_, this);
+    // One generation job runs Continue and Fill Gap alike; each builds its own kind of request.
+    generation_ = new GenerationController(doc_, service_, this);
+    controller_ = new ContinueController(doc_, generation_, this);
     playback_ = new PlaybackController(doc_, this);
     recovery_ = new RecoveryManager(
         doc_, options_.recoveryDir.isEmpty() ? RecoveryManager::defaultDirectory() : options_.recoveryDir, this);

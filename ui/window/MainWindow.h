@@ -24,6 +24,7 @@ class ContinueController;
 class ContinuePanel;
 class Document;
 class FillGapController;
+class GenerationController;
 class FillGapPanel;
 class PianoRollWidget;
 class PlaybackController;
@@ -83,6 +84,15 @@ protected:
 
 private:
     void createActions();
+    // The table of actions, one group per function, in menu order (MainWindowActions.cpp).
+    void createFileActions();
+    void createUndoActions();
+    void createNoteActions();
+    void createToolActions();
+    void createViewActions();
+    void createTransportActions();
+    void createGenerateActions();
+    void createTakeActions();
     void createMenus();
     void createDocks();
     /// Generate > Fill Gap: its action, panel, controller and their wiring (MainWindowFillGap.cpp).
@@ -138,6 +148,7 @@ private:
     TakesPanel* takesPanel_;
     TracksPanel* tracksPanel_;
     ContinuationService* service_;
+    GenerationController* generation_;
     ContinueController* controller_;
     FillGapController* fillGap_ = nullptr;
     FillGapPanel* fillGapPanel_ = nullptr;

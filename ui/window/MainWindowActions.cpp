@@ -63,8 +63,18 @@ QAction* MainWindow::makeAction(const QString& name, const QString& text,
 }
 
 void MainWindow::createActions() {
+    createFileActions();
+    createUndoActions();
+    createNoteActions();
+    createToolActions();
+    createViewActions();
+    createTransportActions();
+    createGenerateActions();
+    createTakeActions();
+}
+
+void MainWindow::createFileActions() {
     using K = QKeySequence;
-    // File.
     makeAction("new", tr("&New"), {K::New}, tr("Start an empty piece"), &MainWindow::newFile);
     makeAction("open", tr("&Open…"), {K::Open}, tr("Open a .continuo project or a MIDI file"), &MainWindow::openDialog);
     makeAction("import", tr("&Import MIDI…"), {K(tr("Ctrl+I"))}, tr("Open a MIDI file as a new piece"), &MainWindow::importDialog);
@@ -76,8 +86,11 @@ void MainWindow::createActions() {
     makeAction("audioSettings", tr("&Audio and MIDI Settings…"), {K(tr("Ctrl+,"))},
                tr("Choose the audio output, buffer, soundfont and MIDI keyboard"), &MainWindow::audioSettingsDialog);
     connect(action("quit"), &QAction::triggered, this, &QWidget::close);
+}
 
-    // Edit. Undo/redo come from the stack so that their text names the step.
+// Undo/redo come from the stack so that their text names the step.
+void MainWindow::createUndoActions() {
+    using K = QKeySequence;
     QAction* undo = doc_->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcuts({K(tr("Ctrl+Z"))});
     undo->setToolTip(tr("Undo (Ctrl+Z)"));
@@ -90,7 +103,10 @@ void MainWindow::createActions() {
     addAction(redo);
     actions_.insert("undo", undo);
     actions_.insert("redo", redo);
+}
 
+void MainWindow::createNoteActions() {
+    using K = QKeySequence;
     // Note commands act on the roll: their shortcuts only fire while it has focus, so that
     // arrows and Delete keep working in the takes list and the spin boxes.
     auto rollAction = [this](QAction* a) {
@@ -121,7 +137,11 @@ void MainWindow::createActions() {
     rollAction(makeAction("moveLeft", tr("Move Left"), {K(Qt::Key_Left)}, tr("Selection one grid step earlier"), &MainWindow::moveLeft));
     rollAction(makeAction("moveRight", tr("Move Right"), {K(Qt::Key_Right)}, tr("Selection one grid step later"), &MainWindow::moveRight));
     makeAction("quantize", tr("&Quantize"), {K(tr("Q"))}, tr("Move the selection (or all notes) toward the grid by the Q strength"), &MainWindow::quantize);
+}
 
+// The roll's tools: one of them is on at a time.
+void MainWindow::createToolActions() {
+    using K = QKeySequence;
     auto* tools = new QActionGroup(this);
     QAction* draw = makeAction("toolDraw", tr("Draw"), {K(tr("D"))}, tr("Pencil: click to add a note, drag to set its length"));
     QAction* select = makeAction("toolSelect", tr("Select"), {K(tr("S"))}, tr("Arrow: click, Shift+click or drag a rectangle to select; drag notes to move, their right edge to resize"));
@@ -132,8 +152,10 @@ void MainWindow::createActions() {
     draw->setChecked(true);
     connect(draw, &QAction::triggered, this, [this] { roll_->view()->setTool(RollTool::Draw); });
     connect(select, &QAction::triggered, this, [this] { roll_->view()->setTool(RollTool::Select); });
+}
 
-    // View.
+void MainWindow::createViewActions() {
+    using K = QKeySequence;
     makeAction("zoomIn", tr("Zoom In (Time)"), {K(tr("Ctrl+=")), K(tr("Ctrl++"))}, tr("Ctrl+wheel also zooms time"), nullptr);
     connect(action("zoomIn"), &QAction::triggered, this, [this] { roll_->zoomTime(1.25); });
     makeAction("zoomOut", tr("Zoom Out (Time)"), {K(tr("Ctrl+-"))}, tr("Ctrl+wheel also zooms time"), nullptr);
@@ -153,8 +175,10 @@ void MainWindow::createActions() {
     hears->setCheckable(true);
     hears->setChecked(true);
     connect(hears, &QAction::toggled, this, [this](bool on) { roll_->canvas()->setShowListening(on); });
+}
 
-    // Transport.
+void MainWindow::createTransportActions() {
+    using K = QKeySequence;
     QAction* play = makeAction("play", tr("Play"), {K(Qt::Key_Space)}, tr("Play or stop"), &MainWindow::togglePlay);
     play->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
     play->setCheckable(true);
@@ -173,8 +197,11 @@ void MainWindow::createActions() {
     metro->setCheckable(true);
     metro->setIcon(dotIcon(QColor(0xc8, 0xcf, 0xdc)));
     connect(metro, &QAction::toggled, this, [this](bool on) { playback_->setMetronome(on); });
+}
 
-    // Generate.
+// Generate > Fill Gap is createFillGap()'s (MainWindowFillGap.cpp).
+void MainWindow::createGenerateActions() {
+    using K = QKeySequence;
     makeAction("continue", tr("Continue"), {K(tr("Ctrl+Return")), K(tr("Ctrl+Enter"))}, tr("Write continuations of the primer as new takes"), &MainWindow::startContinue);
     makeAction("cancel", tr("Cancel"), {K(tr("Ctrl+."))}, tr("Stop the running Continue at once"), nullptr);
     connect(action("cancel"), &QAction::triggered, this, [this] { controller_->cancel(); });
@@ -183,8 +210,10 @@ void MainWindow::createActions() {
     connect(action("randomModel"), &QAction::triggered, this, [this] {
         if (auto* t = qobject_cast<ThreadContinuationService*>(service_)) t->loadRandomModel(2, 64, 1);
     });
+}
 
-    // Takes.
+void MainWindow::createTakeActions() {
+    using K = QKeySequence;
     makeAction("auditionTake", tr("Audition"), {K(tr("A"))}, tr("Play the primer and the selected take"), &MainWindow::auditionTake);
     makeAction("nextTake", tr("Next Take (A/B)"), {K(tr("B"))}, tr("Switch the auditioned take without stopping"), &MainWindow::nextTake);
     makeAction("previousTake", tr("Previous Take"), {K(tr("Shift+B"))}, tr("Switch back to the previous take"), &MainWindow::previousTake);

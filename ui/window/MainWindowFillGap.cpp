@@ -26,7 +26,7 @@ void MainWindow::createFillGap() {
     connect(action("cancel"), &QAction::triggered, this, [this] { fillGap_->cancel(); });
     connect(action("stop"), &QAction::triggered, this, [this] { fillGap_->cancel(); });
 
-    fillGap_ = new FillGapController(doc_, service_, this);
+    fillGap_ = new FillGapController(doc_, generation_, this);
     fillGapPanel_ = new FillGapPanel(action("fillGap"), action("cancel"), this);
     auto* dock = new QDockWidget(tr("Fill Gap"), this);
     dock->setObjectName("fillGapDock");
@@ -55,7 +55,7 @@ void MainWindow::createFillGap() {
     });
     connect(fillGap_, &FillGapController::started, this, [this](quint64 seed, int n) {
         continuePanel_->showSeed(seed);
-        const InfillRequest& r = fillGap_->lastRequest();
+        const GenerationRequest& r = fillGap_->lastRequest();
         fillGapPanel_->setMessage(tr("Writing %1 · temperature %2 · top-p %3 · seed %4")
                                       .arg(n == 1 ? tr("1 fill") : tr("%1 fills").arg(n))
                                       .arg(r.sampling.temperature, 0, 'f', 2)
