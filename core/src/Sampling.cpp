@@ -9,10 +9,9 @@ namespace continuo {
 
 Seed Seed::resolve() const {
     if (!isRandom()) return *this;
-    // 48 bits: exact in a double and in every JSON reader, so a take's seed survives a round trip.
+    // Below 2^31: short enough to read off the panel and type again, exact everywhere.
     std::random_device device;
-    const std::uint64_t high = device(), low = device();
-    return Seed::fixed(((high << 32) | low) >> 16);
+    return Seed::fixed(std::uint64_t(device()) & 0x7FFFFFFFu);
 }
 
 std::string Seed::toString() const {

@@ -56,7 +56,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     variations_->setToolTip(tr("How many takes one Continue writes (side by side)"));
     seed_ = new QLineEdit(this);
     seed_->setPlaceholderText(tr("random"));
-    // Seeds are whole numbers below 2^48 (Seed::resolve draws them so).
+    // Seeds are whole numbers (Seed::resolve draws them below 2^31; any typed one up to 15 digits).
     seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,15}"), seed_));
     seed_->setToolTip(tr("The seed of the last Continue is shown here; untick Random to reuse it"));
     randomSeed_ = new QCheckBox(tr("Random"), this);

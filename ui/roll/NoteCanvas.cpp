@@ -318,7 +318,11 @@ void NoteCanvas::paintGapBand(QPainter& p, const Take& take) {
     p.setFont(f);
     p.drawText(QPointF(gx0 + 6, 16), tr("%1 · fills the gap").arg(take.name));
     p.setFont(font());
-    if (pv.score >= 0) {
+    if (pv.score >= 0 && pv.scoredTokens == 0) {
+        // Nothing followed the gap to score the fills against.
+        p.setPen(palette::dimText());
+        p.drawText(QPointF(gx0 + 6, 32), tr("unranked: no music follows the gap"));
+    } else if (pv.score >= 0) {
         p.setPen(palette::dimText());
         p.drawText(QPointF(gx0 + 6, 32), tr("fit %1").arg(pv.score, 0, 'f', 2) +
                                              (pv.originalScore >= 0 ? tr(" · your notes %1").arg(pv.originalScore, 0, 'f', 2)
