@@ -162,17 +162,219 @@ Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, 
     }
 }
 
-Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds,
-                                      const ContinueOptions& options, const ContinueCallbacks& callbacks,
+namespace {
+/// Decoding takes the fixed count, or one thread; the primer's count is the one it was fed with.
+ThreadChoice decodeThreads(ThreadChoice primedWith, int requested) {
+    ThreadChoice choice = primedWith;
+    choice.automatic = requested <= 0;
+    choice.decode = requested > 0 ? requested : 1;
+    if (requested > 0) choice.prefill = requested;
+    return choice;
+}
+
+/// The variations of one run decoded side by side from the primed state: every step samples a
+/// token for each variation still going, turns it into notes, and steps the network on them.
+class BatchDecoder {
+public:
+    BatchDecoder(Model::Impl& impl, const Generator::Primed& primed, const ContinueOptions& options,
+                 const ContinueCallbacks& callbacks, std::uint64_t seed, Clock::time_point start,
+                 Continuation& result);
+    /// Decodes until every variation reaches its end (or its token cap), or `cancel` is set.
+    void decode(const std::atomic<bool>* cancel);
+    /// Emits the notes still sounding and puts each variation's notes in order.
+    void finish();
+
+private:
+    void sharePrimedState(const Generator::Primed& primed, double recallWeight);
+    void startVariations(const Generator::Primed& primed, std::uint64_t seed);
+    void sampleRows(std::vector<std::int64_t>& keep, std::vector<std::int64_t>& next);
+    void emit(int v, const std::vector<tokens::TimedNote>& notes);
+    void reportProgress(int step, bool allDone);
+    void keepRows(const std::vector<std::int64_t>& keep);
+    void stepNetwork(const std::vector<std::int64_t>& next);
+
+    Dsmr& net_;
+    const torch::Device device_;
+    const DecodePlan plan_;
+    const ContinueCallbacks& callbacks_;
+    Continuation& result_;
+    const int variations_;
+    const double seconds_, startAt_, stopAt_;
+    const int maxTokens_;
+    const Clock::time_point start_;
+    Clock::time_point lastProgress_;
+    std::size_t sampled_ = 0;
+
+    std::vector<LayerCache> caches_;
+    torch::Tensor logits_; ///< (B, V)
+    std::vector<RecallCache> recalls_;
+    bool recalling_ = false;
+    const int C_;
+    std::vector<float> hiddenRows_; ///< (B, C) when recalling
+    /// Batch row r decodes variation rows_[r]; a variation that is done leaves the batch, so
+    /// the others do not carry its cost to the end.
+    std::vector<int> rows_;
+    std::vector<tokens::StreamingDecoder> decoders_;
+    std::vector<Random> randoms_;
+    Sampler sampler_;
+};
+
+BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
+                           const ContinueOptions& options, const ContinueCallbacks& callbacks,
+                           std::uint64_t seed, Clock::time_point start, Continuation& result)
+    : net_(impl.net), device_(impl.device), plan_(decodePlan(impl.net->config)),
+      callbacks_(callbacks), result_(result), variations_(options.sampling.variations),
+      seconds_(options.sampling.lengthSeconds), startAt_(primed.startAt),
+      stopAt_(startAt_ + seconds_),
+      maxTokens_(options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(seconds_)),
+      start_(start), C_(int(impl.net->config.dModel)), sampler_(options.sampling) {
+    sharePrimedState(primed, options.sampling.recall);
+    startVariations(primed, seed);
+}
+
+/// Variations share the primed state: copy it into each batch row (the primed state itself
+/// stays as it is, ready for the next run from the same primer).
+void BatchDecoder::sharePrimedState(const Generator::Primed& primed, double recallWeight) {
+    caches_ = primed.caches;
+    for (auto& c : caches_) {
+        c.k = c.k.repeat({variations_, 1, 1, 1}).contiguous();
+        c.v = c.v.repeat({variations_, 1, 1, 1}).contiguous();
+    }
+    logits_ = primed.logits.repeat({variations_, 1}); // (B, V)
+    // Each variation recalls the primer and then its own events.
+    recalls_.assign(static_cast<std::size_t>(variations_), primed.recall);
+    for (auto& r : recalls_) r.setWeight(recallWeight);
+    recalling_ = !recalls_.empty() && recalls_[0].options().enabled() && !primed.hidden.empty();
+    if (recalling_)
+        for (int v = 0; v < variations_; ++v)
+            hiddenRows_.insert(hiddenRows_.end(), primed.hidden.begin(), primed.hidden.end());
+}
+
+/// Each variation's decoder starts at the primer's end with its velocity, and each its own
+/// random stream.
+void BatchDecoder::startVariations(const Generator::Primed& primed, std::uint64_t seed) {
+    for (int v = 0; v < variations_; ++v) {
+        decoders_.emplace_back(startAt_);
+        decoders_.back().setVelocity(primed.velocity);
+        randoms_.emplace_back(seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
+    }
+    rows_.resize(static_cast<std::size_t>(variations_));
+    for (int v = 0; v < variations_; ++v) rows_[std::size_t(v)] = v;
+}
+
+void BatchDecoder::decode(const std::atomic<bool>* cancel) {
+    int step = 0;
+    lastProgress_ = Clock::now();
+    for (;;) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            result_.cancelled = true;
+            break;
+        }
+        std::vector<std::int64_t> keep, next; // batch rows that go on, and their tokens
+        sampleRows(keep, next);
+        if (step == 0) result_.firstTokenMilliseconds = msSince(start_);
+        ++step;
+        const bool allDone = keep.empty();
+        if (callbacks_.onProgress && (allDone || msSince(lastProgress_) > 50))
+            reportProgress(step, allDone);
+        if (allDone) break;
+        if (keep.size() < rows_.size()) keepRows(keep);
+        stepNetwork(next);
+    }
+}
+
+/// Samples a token for every batch row and feeds it to its variation's decoder; the rows whose
+/// variation goes on land in `keep`, their tokens in `next`.
+void BatchDecoder::sampleRows(std::vector<std::int64_t>& keep, std::vector<std::int64_t>& next) {
+    static constexpr int kBanned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
+    auto cpu = logits_.to(torch::kCPU, torch::kFloat32).contiguous(); // (B, V)
+    float* rowLogits = cpu.data_ptr<float>();
+    const auto vocab = cpu.size(1);
+    for (std::size_t r = 0; r < rows_.size(); ++r) {
+        const int v = rows_[r];
+        float* logits = rowLogits + std::int64_t(r) * vocab;
+        const float* h = recalling_ ? hiddenRows_.data() + r * std::size_t(C_) : nullptr;
+        if (recalling_) recalls_[std::size_t(v)].mixLogits(h, logits, int(vocab));
+        int tok = sampler_.sample({logits, std::size_t(vocab)}, randoms_[std::size_t(v)], kBanned);
+        if (recalling_) recalls_[std::size_t(v)].add(h, tok);
+        result_.tokens[std::size_t(v)].push_back(tok);
+        ++sampled_;
+        auto& d = decoders_[std::size_t(v)];
+        emit(v, d.feed(tok));
+        if (d.now() < stopAt_ && int(result_.tokens[std::size_t(v)].size()) < maxTokens_) {
+            keep.push_back(std::int64_t(r));
+            next.push_back(tok);
+        }
+    }
+}
+
+/// Notes that start before the end join the variation, cut at the end, and go to onNote.
+void BatchDecoder::emit(int v, const std::vector<tokens::TimedNote>& notes) {
+    for (tokens::TimedNote n : notes) {
+        if (n.start >= stopAt_) continue;
+        n.end = std::min(n.end, stopAt_);
+        result_.variations[std::size_t(v)].push_back(n);
+        if (callbacks_.onNote) callbacks_.onNote(v, n);
+    }
+}
+
+void BatchDecoder::reportProgress(int step, bool allDone) {
+    lastProgress_ = Clock::now();
+    ContinueProgress p;
+    p.tokens = step;
+    p.tokensPerSecond = double(sampled_) / std::max(1e-9, msSince(start_) / 1000.0);
+    double slowest = stopAt_;
+    for (auto& d : decoders_) slowest = std::min(slowest, d.now());
+    p.musicSeconds = slowest - startAt_;
+    const double along = std::max(p.musicSeconds / seconds_, double(step) / maxTokens_);
+    p.fraction = allDone ? 1.0 : std::clamp(along, 0.0, 1.0);
+    callbacks_.onProgress(p);
+}
+
+/// Drops the batch rows not in `keep` from the caches and the row table.
+void BatchDecoder::keepRows(const std::vector<std::int64_t>& keep) {
+    auto index = torch::tensor(keep, torch::kLong).to(device_);
+    for (auto& c : caches_) {
+        c.k = c.k.index_select(0, index).contiguous();
+        c.v = c.v.index_select(0, index).contiguous();
+    }
+    std::vector<int> kept;
+    for (auto r : keep) kept.push_back(rows_[std::size_t(r)]);
+    rows_ = std::move(kept);
+}
+
+/// Feeds each row its sampled token: the next logits (and hidden states, for recall).
+void BatchDecoder::stepNetwork(const std::vector<std::int64_t>& next) {
+    // One token per row: (B, 1).
+    auto input = torch::tensor(next, torch::kLong).view({long(next.size()), 1}).to(device_);
+    torch::Tensor hidden;
+    logits_ = net_->step(input, caches_, recalling_ ? &hidden : nullptr); // (B, V)
+    DsmrImpl::rollFull(caches_, plan_.horizons, plan_.segment);
+    if (recalling_) copyFloats(hidden, hiddenRows_); // (B, 1, C)
+}
+
+void BatchDecoder::finish() {
+    for (int v = 0; v < variations_; ++v) {
+        emit(v, decoders_[std::size_t(v)].finish());
+        auto& notes = result_.variations[std::size_t(v)];
+        std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) {
+            return a.start != b.start ? a.start < b.start : a.pitch < b.pitch;
+        });
+    }
+}
+
+} // namespace
+
+Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& primer,
+                                      double primerEndSeconds, const ContinueOptions& options,
+                                      const ContinueCallbacks& callbacks,
                                       const std::atomic<bool>* cancel) {
     if (!model_) return Error{"no model loaded"};
-    if (const std::string problems = options.sampling.validationMessage(); !problems.empty()) return Error{problems};
+    if (const std::string problems = options.sampling.validationMessage(); !problems.empty())
+        return Error{problems};
     const int variations = options.sampling.variations;
-    const double seconds = options.sampling.lengthSeconds;
     const std::uint64_t seed = options.sampling.seed.resolve().value();
     Model::Impl& impl = model_->impl();
-    Dsmr& net = impl.net;
-    const DecodePlan plan = decodePlan(net->config);
     const auto start = Clock::now();
     Continuation result;
     result.seed = seed;
@@ -181,7 +383,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
     const int requested = options.threads >= 0 ? options.threads : impl.threads;
     try {
         torch::NoGradGuard noGrad;
-        net->eval();
+        impl.net->eval();
 
         // prime() answers 0 ms when this primer's state is ready already.
         auto spent = prime(primer, primerEndSeconds, requested, cancel);
@@ -196,124 +398,17 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         result.primeMilliseconds = spent.value();
         result.primedAhead = spent.value() == 0.0;
         const Primed& primed = *primed_;
-        const double startAt = primed.startAt;
         result.primerTokens = int(primed.tokens.size());
         result.primerTokensFed = primed.fed;
-        // Decoding takes the fixed count, or one thread; the primer's count is the one it was fed with.
-        ThreadChoice choice = primed.threads;
-        choice.automatic = requested <= 0;
-        choice.decode = requested > 0 ? requested : 1;
-        if (requested > 0) choice.prefill = requested;
+        const ThreadChoice choice = decodeThreads(primed.threads, requested);
         result.prefillThreads = choice.prefill;
         result.decodeThreads = choice.decode;
         result.threadChoice = choice.describe();
         applyThreads(choice.decode);
 
-        // Variations share the primed state: copy it into each batch row (the primed state
-        // itself stays as it is, ready for the next run from the same primer).
-        std::vector<LayerCache> caches = primed.caches;
-        for (auto& c : caches) {
-            c.k = c.k.repeat({variations, 1, 1, 1}).contiguous();
-            c.v = c.v.repeat({variations, 1, 1, 1}).contiguous();
-        }
-        torch::Tensor logits = primed.logits.repeat({variations, 1}); // (B, V)
-        // Each variation recalls the primer and then its own events.
-        std::vector<RecallCache> recalls(static_cast<std::size_t>(variations), primed.recall);
-        for (auto& r : recalls) r.setWeight(options.sampling.recall);
-        const bool recalling = !recalls.empty() && recalls[0].options().enabled() && !primed.hidden.empty();
-        const int C = int(net->config.dModel);
-        std::vector<float> hiddenRows;
-        if (recalling)
-            for (int v = 0; v < variations; ++v) hiddenRows.insert(hiddenRows.end(), primed.hidden.begin(), primed.hidden.end());
-
-        const int maxTokens = options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(seconds);
-        const double stopAt = startAt + seconds;
-        std::vector<tokens::StreamingDecoder> decoders;
-        std::vector<Random> randoms;
-        for (int v = 0; v < variations; ++v) {
-            decoders.emplace_back(startAt);
-            decoders.back().setVelocity(primed.velocity);
-            randoms.emplace_back(seed + 0x9E3779B97F4A7C15ull * std::uint64_t(v));
-        }
-        Sampler sampler(options.sampling);
-        const int banned[] = {tokens::kPad, tokens::kBos, tokens::kEos};
-        auto emit = [&](int v, const std::vector<tokens::TimedNote>& notes) {
-            for (tokens::TimedNote n : notes) {
-                if (n.start >= stopAt) continue;
-                n.end = std::min(n.end, stopAt);
-                result.variations[std::size_t(v)].push_back(n);
-                if (callbacks.onNote) callbacks.onNote(v, n);
-            }
-        };
-        int step = 0;
-        std::size_t sampled = 0;
-        auto lastProgress = Clock::now();
-        // Batch row r decodes variation rows[r]; a variation that is done leaves the batch, so
-        // the others do not carry its cost to the end.
-        std::vector<int> rows(static_cast<std::size_t>(variations));
-        for (int v = 0; v < variations; ++v) rows[std::size_t(v)] = v;
-        for (;;) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) {
-                result.cancelled = true;
-                break;
-            }
-            auto cpu = logits.to(torch::kCPU, torch::kFloat32).contiguous(); // (B, V)
-            float* rowLogits = cpu.data_ptr<float>();
-            const auto vocab = cpu.size(1);
-            std::vector<std::int64_t> keep, next;
-            for (std::size_t r = 0; r < rows.size(); ++r) {
-                const int v = rows[r];
-                const float* h = recalling ? hiddenRows.data() + r * std::size_t(C) : nullptr;
-                if (recalling) recalls[std::size_t(v)].mixLogits(h, rowLogits + std::int64_t(r) * vocab, int(vocab));
-                int tok = sampler.sample({rowLogits + std::int64_t(r) * vocab, std::size_t(vocab)}, randoms[std::size_t(v)], banned);
-                if (recalling) recalls[std::size_t(v)].add(h, tok);
-                result.tokens[std::size_t(v)].push_back(tok);
-                ++sampled;
-                auto& d = decoders[std::size_t(v)];
-                emit(v, d.feed(tok));
-                if (d.now() < stopAt && int(result.tokens[std::size_t(v)].size()) < maxTokens) {
-                    keep.push_back(std::int64_t(r));
-                    next.push_back(tok);
-                }
-            }
-            if (step == 0) result.firstTokenMilliseconds = msSince(start);
-            ++step;
-            const bool allDone = keep.empty();
-            if (callbacks.onProgress && (allDone || msSince(lastProgress) > 50)) {
-                lastProgress = Clock::now();
-                ContinueProgress p;
-                p.tokens = step;
-                p.tokensPerSecond = double(sampled) / std::max(1e-9, msSince(start) / 1000.0);
-                double slowest = stopAt;
-                for (auto& d : decoders) slowest = std::min(slowest, d.now());
-                p.musicSeconds = slowest - startAt;
-                p.fraction = allDone ? 1.0 : std::clamp(std::max(p.musicSeconds / seconds, double(step) / maxTokens), 0.0, 1.0);
-                callbacks.onProgress(p);
-            }
-            if (allDone) break;
-            if (keep.size() < rows.size()) {
-                auto index = torch::tensor(keep, torch::kLong).to(impl.device);
-                for (auto& c : caches) {
-                    c.k = c.k.index_select(0, index).contiguous();
-                    c.v = c.v.index_select(0, index).contiguous();
-                }
-                std::vector<int> kept;
-                for (auto r : keep) kept.push_back(rows[std::size_t(r)]);
-                rows = std::move(kept);
-            }
-            auto input = torch::tensor(next, torch::kLong).view({long(next.size()), 1}).to(impl.device); // (B, 1)
-            torch::Tensor hidden;
-            logits = net->step(input, caches, recalling ? &hidden : nullptr); // (B, V)
-            DsmrImpl::rollFull(caches, plan.horizons, plan.segment);
-            if (recalling) copyFloats(hidden, hiddenRows); // (B, 1, C)
-        }
-        for (int v = 0; v < variations; ++v) {
-            emit(v, decoders[std::size_t(v)].finish());
-            auto& notes = result.variations[std::size_t(v)];
-            std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) {
-                return a.start != b.start ? a.start < b.start : a.pitch < b.pitch;
-            });
-        }
+        BatchDecoder decoder(impl, primed, options, callbacks, seed, start, result);
+        decoder.decode(cancel);
+        decoder.finish();
         impl.cpuIdle.restart();
         result.wallSeconds = msSince(start) / 1000.0;
         std::size_t total = 0;

@@ -1,7 +1,6 @@
 // The trainer: AdamW, warm-up then cosine decay, gradient clipping, checkpoints that resume
 // exactly (weights, optimiser, memories, data position, random state).
-#include "Distributed.h"
-#include "ModelImpl.h"
+#include "TrainingRun.h"
 
 #include "continuo/inference/Trainer.h"
 
@@ -123,17 +122,6 @@ Expected<std::shared_ptr<Model>> withConfig(const Model& from, const ModelConfig
     return created;
 }
 
-struct Checkpoint {
-    QString dir;
-    QString model() const { return dir + "/model.safetensors"; }
-    QString optimizer() const { return dir + "/optimizer.pt"; }
-    /// Each rank's streams carry their own memories and random state.
-    QString memories(int rank = 0) const {
-        return rank == 0 ? dir + "/memories.pt" : dir + QString("/memories.rank%1.pt").arg(rank);
-    }
-    QString state() const { return dir + "/state.json"; }
-};
-
 /// Rows [lo, hi) of a (B, S) batch laid out row-major.
 std::vector<std::int64_t> rows(const std::vector<std::int64_t>& v, int lo, int hi, int S) {
     return {v.begin() + std::ptrdiff_t(lo) * S, v.begin() + std::ptrdiff_t(hi) * S};
@@ -154,15 +142,17 @@ bool cpuinfoHasBf16Hardware(std::string_view flags) {
     return (has("amx_bf16") && has("amx_tile")) || has("avx512_bf16");
 }
 
-Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& trainPieces,
-                             const std::vector<Piece>& validationPieces,
-                             const std::function<void(const TrainProgress&)>& onProgress,
-                             const std::function<void(const std::string&)>& log, const std::atomic<bool>* stop) {
-    if (trainPieces.empty()) return Error{"no training pieces"};
-    if (!QDir().mkpath(QString::fromStdString(o.outDir))) return Error{o.outDir + ": cannot create the folder"};
-    const QString out = QString::fromStdString(o.outDir);
-    const Checkpoint ckpt{out + "/checkpoint"}, tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"};
-    std::unique_ptr<ProcessGroup> group;
+TrainingRun::TrainingRun(const TrainOptions& o, const std::vector<Piece>& trainPieces,
+                         const std::vector<Piece>& validationPieces,
+                         const std::function<void(const TrainProgress&)>& onProgress,
+                         const std::function<void(const std::string&)>& log,
+                         const std::atomic<bool>* stop)
+    : o(o), validationPieces(validationPieces), onProgress(onProgress), log(log), stop(stop),
+      out(QString::fromStdString(o.outDir)), ckpt{out + "/checkpoint"},
+      tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"},
+      streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment) {}
+
+Expected<bool> TrainingRun::joinJob() {
     try {
         auto joined = ProcessGroup::join(o.distributed, torch::Device(o.runtime.device));
         if (!joined) return Error{joined.error()};
@@ -170,339 +160,433 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     } catch (const std::exception& e) {
         return Error{"cannot start training on " + o.runtime.device + ": " + torchMessage(e)};
     }
-    const bool main = group->isMain();
-    const int ranks = group->size(), rank = group->rank();
+    main = group->isMain();
+    ranks = group->size();
+    rank = group->rank();
     if (o.batch < ranks)
-        return Error{"--batch " + std::to_string(o.batch) + " is smaller than the " + std::to_string(ranks) +
-                     " processes: each one needs a stream of its own"};
+        return Error{"--batch " + std::to_string(o.batch) + " is smaller than the " +
+                     std::to_string(ranks) + " processes: each one needs a stream of its own"};
     // This rank's share of the streams. Every rank draws the same piece order and the same
     // augmentation (the streamer is seeded alike), so the shares add up to one process's batch.
-    const int lo = rank * o.batch / ranks, hi = (rank + 1) * o.batch / ranks;
-    if (main && !QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state())) QDir().rename(old.dir, ckpt.dir);
+    lo = rank * o.batch / ranks;
+    hi = (rank + 1) * o.batch / ranks;
+    // A save stopped between its two renames left the last whole checkpoint as .old.
+    if (main && !QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state()))
+        QDir().rename(old.dir, ckpt.dir);
     try {
         group->barrier();
     } catch (const PeerLost& e) {
         return Error{"the job lost a peer before training began: " + std::string(e.what())};
     }
+    return true;
+}
 
-    TrainSummary summary;
-    std::shared_ptr<Model> model;
-    int step = 0;
-    std::int64_t tokensSeen = 0;
-    double elapsedBefore = 0, lastVal = -1;
-    PieceStreamer streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment);
-    QJsonObject state;
-    if (o.resume && QFileInfo::exists(ckpt.state())) {
-        QFile f(ckpt.state());
-        if (!f.open(QIODevice::ReadOnly)) return Error{"cannot read " + ckpt.state().toStdString()};
-        state = QJsonDocument::fromJson(f.readAll()).object();
-        auto loaded = Model::load(ckpt.model().toStdString(), o.runtime);
-        if (!loaded) return Error{"cannot resume: " + loaded.error()};
-        model = loaded.value();
-        step = state["step"].toInt();
-        tokensSeen = state["tokens_seen"].toVariant().toLongLong();
-        elapsedBefore = state["elapsed_seconds"].toDouble();
-        lastVal = state["validation_nll"].toDouble(-1);
-        if (!streamer.restoreState(state["streamer"].toString().toStdString()))
-            return Error{"cannot resume: the data position does not match these training files"};
-        if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir.toStdString());
-    } else if (!o.initFrom.empty()) {
-        auto loaded = Model::load(o.initFrom, o.runtime);
-        if (!loaded) return Error{"cannot start from " + o.initFrom + ": " + loaded.error()};
-        model = loaded.value();
-        const ModelConfig& had = model->config();
-        if (had.horizons != o.config.horizons || had.toJson() != o.config.toJson()) {
-            // Same network, another memory schedule or distance bias (say, a model first trained
-            // without memory learning to use one): only the relative tables and the bias change.
-            auto grown = withConfig(*model, o.config, o.seed, o.runtime);
-            if (!grown) return Error{"cannot start from " + o.initFrom + ": " + grown.error()};
-            model = grown.value();
-        }
-        torch::manual_seed(o.seed);
-        if (log)
-            log("starting from the weights in " + o.initFrom + " (memory horizons " + model->config().scheduleName() +
-                ", distance bias " + model->config().distanceBiasName() + ")");
-    } else {
-        auto created = Model::create(o.config, o.seed, o.runtime);
-        if (!created) return Error{created.error()};
-        model = created.value();
+Expected<bool> TrainingRun::loadModel() {
+    if (o.resume && QFileInfo::exists(ckpt.state())) return resumeModel();
+    if (!o.initFrom.empty()) return startFromWeights();
+    auto created = Model::create(o.config, o.seed, o.runtime);
+    if (!created) return Error{created.error()};
+    model = created.value();
+    return true;
+}
+
+Expected<bool> TrainingRun::resumeModel() {
+    QFile f(ckpt.state());
+    if (!f.open(QIODevice::ReadOnly)) return Error{"cannot read " + ckpt.state().toStdString()};
+    state = QJsonDocument::fromJson(f.readAll()).object();
+    auto loaded = Model::load(ckpt.model().toStdString(), o.runtime);
+    if (!loaded) return Error{"cannot resume: " + loaded.error()};
+    model = loaded.value();
+    step = state["step"].toInt();
+    tokensSeen = state["tokens_seen"].toVariant().toLongLong();
+    elapsedBefore = state["elapsed_seconds"].toDouble();
+    lastVal = state["validation_nll"].toDouble(-1);
+    if (!streamer.restoreState(state["streamer"].toString().toStdString()))
+        return Error{"cannot resume: the data position does not match these training files"};
+    if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir.toStdString());
+    return true;
+}
+
+Expected<bool> TrainingRun::startFromWeights() {
+    auto loaded = Model::load(o.initFrom, o.runtime);
+    if (!loaded) return Error{"cannot start from " + o.initFrom + ": " + loaded.error()};
+    model = loaded.value();
+    const ModelConfig& had = model->config();
+    if (had.horizons != o.config.horizons || had.toJson() != o.config.toJson()) {
+        // Same network, another memory schedule or distance bias (say, a model first trained
+        // without memory learning to use one): only the relative tables and the bias change.
+        auto grown = withConfig(*model, o.config, o.seed, o.runtime);
+        if (!grown) return Error{"cannot start from " + o.initFrom + ": " + grown.error()};
+        model = grown.value();
     }
-    Model::Impl& impl = model->impl();
-    Dsmr& net = impl.net;
-    net->recompute = o.recompute;
-    const ModelConfig& cfg = net->config;
-    const int B = o.batch, S = cfg.segment, localB = hi - lo;
-    const bool bf16 = o.precision == TrainPrecision::Bf16 ||
-                      (o.precision == TrainPrecision::Auto && (impl.device.is_cuda() || cpuHasBf16Hardware()));
-    if (main && log) log("training on " + o.runtime.device + (bf16 ? " with bf16 autocast" : " in fp32"));
+    torch::manual_seed(o.seed);
+    if (log)
+        log("starting from the weights in " + o.initFrom + " (memory horizons " +
+            model->config().scheduleName() + ", distance bias " +
+            model->config().distanceBiasName() + ")");
+    return true;
+}
+
+void TrainingRun::chooseArithmetic() {
+    net()->recompute = o.recompute;
+    bf16 = o.precision == TrainPrecision::Bf16 ||
+           (o.precision == TrainPrecision::Auto &&
+            (impl().device.is_cuda() || cpuHasBf16Hardware()));
+    if (main && log)
+        log("training on " + o.runtime.device + (bf16 ? " with bf16 autocast" : " in fp32"));
     if (ranks > 1 && main && log)
-        log("data parallel: " + std::to_string(ranks) + " processes over " + group->backend() + ", " +
-            std::to_string(localB) + " of the " + std::to_string(B) + " streams in each");
+        log("data parallel: " + std::to_string(ranks) + " processes over " + group->backend() +
+            ", " + std::to_string(hi - lo) + " of the " + std::to_string(o.batch) +
+            " streams in each");
+}
 
+void TrainingRun::createOptimizer() {
+    std::vector<torch::Tensor> decay, noDecay;
+    for (const auto& p : net()->named_parameters()) {
+        // Biases, norms, embeddings, relative tables and distance biases are not decayed
+        // (decay would pull the recency prior towards flat attention).
+        bool matrix = p.value().dim() == 2 && p.key().find("embed") == std::string::npos &&
+                      p.key().find("distance_bias") == std::string::npos;
+        (matrix ? decay : noDecay).push_back(p.value());
+    }
+    const auto adamW = [&](double weightDecay) {
+        using Options = torch::optim::AdamWOptions;
+        return std::make_unique<Options>(
+            Options(o.learningRate).weight_decay(weightDecay).betas({0.9, 0.98}));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, adamW(o.weightDecay));
+    groups.emplace_back(noDecay, adamW(0.0));
+    optimizer = std::make_unique<torch::optim::AdamW>(groups);
+}
+
+Expected<bool> TrainingRun::agreeOnStartingStep() {
+    if (ranks == 1) return true;
+    auto steps = torch::tensor({double(step), -double(step)}, torch::kFloat64);
+    group->allReduce(steps, true);
+    if (steps[0].item<double>() != -steps[1].item<double>())
+        return Error{"the ranks would resume from different steps (rank " + std::to_string(rank) +
+                     " is at step " + std::to_string(step) + ", another at step " +
+                     std::to_string(int(steps[0].item<double>())) + "): copy rank 0's " +
+                     ckpt.dir.toStdString() + " to every rank's --out, or start afresh"};
+    return true;
+}
+
+void TrainingRun::shareWeights() {
+    std::vector<torch::Tensor> params;
+    for (auto& p : net()->parameters()) params.push_back(p);
+    group->broadcast(params);
+}
+
+void TrainingRun::restoreCheckpoint() {
+    memories.resize(std::size_t(cfg().layers));
+    // Memories and random state belong to a rank's streams: a checkpoint written by another
+    // number of processes resumes its weights, optimiser and data position, with fresh memories.
+    const int savedRanks = state.contains("world_size") ? state["world_size"].toInt() : 1;
+    if (o.resume && QFileInfo::exists(ckpt.optimizer()) && savedRanks != ranks && main && log)
+        log("the checkpoint was written by " + std::to_string(savedRanks) +
+            " processes and this job has " + std::to_string(ranks) +
+            ": the streams' memories start empty");
+    if (o.resume && QFileInfo::exists(ckpt.optimizer()))
+        torch::load(*optimizer, ckpt.optimizer().toStdString());
+    if (ranks > 1 && !(o.resume && savedRanks == ranks))
+        torch::manual_seed(o.seed + 7919u * std::uint64_t(rank));
+    if (o.resume && QFileInfo::exists(ckpt.memories(rank)) && savedRanks == ranks)
+        restoreMemories();
+}
+
+void TrainingRun::restoreMemories() {
+    std::vector<torch::Tensor> mem;
+    torch::load(mem, ckpt.memories(rank).toStdString());
+    if (mem.size() == std::size_t(3 * cfg().layers + 1)) {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(mem.back());
+    }
+    for (int l = 0; l < cfg().layers && std::size_t(3 * l + 2) < mem.size(); ++l) {
+        auto& m = memories[std::size_t(l)];
+        if (mem[std::size_t(3 * l)].numel() == 0) continue;
+        m.k = mem[std::size_t(3 * l)].to(impl().device);
+        m.v = mem[std::size_t(3 * l + 1)].to(impl().device);
+        m.valid = mem[std::size_t(3 * l + 2)].to(impl().device);
+    }
+}
+
+// Rank 0 prepares the folder; each rank writes its memories; rank 0 writes the rest and swaps
+// the folder in. Barriers order the three, so a checkpoint is whole or absent.
+Expected<bool> TrainingRun::saveCheckpoint(double elapsedSeconds) {
+    if (main) {
+        QDir(tmp.dir).removeRecursively();
+        QDir().mkpath(tmp.dir);
+    }
+    group->barrier();
+    saveMemories();
+    group->barrier();
+    if (!main) {
+        group->barrier();
+        return true;
+    }
+    if (auto r = saveModelAndState(elapsedSeconds); !r) return r;
+    QDir(old.dir).removeRecursively();
+    if (QFileInfo::exists(ckpt.dir)) QDir().rename(ckpt.dir, old.dir);
+    QDir().rename(tmp.dir, ckpt.dir);
+    QDir(old.dir).removeRecursively();
+    group->barrier();
+    return true;
+}
+
+void TrainingRun::saveMemories() {
+    std::vector<torch::Tensor> mem;
+    for (auto& m : memories) {
+        mem.push_back(m.k.defined() ? m.k.cpu() : torch::empty({0}));
+        mem.push_back(m.v.defined() ? m.v.cpu() : torch::empty({0}));
+        mem.push_back(m.valid.defined() ? m.valid.cpu() : torch::empty({0}));
+    }
+    {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        mem.push_back(generator.get_state());
+    }
+    torch::save(mem, tmp.memories(rank).toStdString());
+}
+
+Expected<bool> TrainingRun::saveModelAndState(double elapsedSeconds) {
+    auto meta = o.metadata;
+    meta["training_steps"] = std::to_string(step);
+    meta["training_tokens"] = std::to_string(tokensSeen);
+    if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
+    if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
+    torch::save(*optimizer, tmp.optimizer().toStdString());
+    QJsonObject s;
+    s["step"] = step;
+    s["tokens_seen"] = qint64(tokensSeen);
+    s["elapsed_seconds"] = elapsedSeconds;
+    s["validation_nll"] = lastVal;
+    s["streamer"] = QString::fromStdString(streamer.saveState());
+    s["config"] = QString::fromStdString(cfg().toJson());
+    s["world_size"] = ranks;
+    QSaveFile f(tmp.state());
+    if (!f.open(QIODevice::WriteOnly)) return Error{"cannot write the checkpoint state"};
+    f.write(QJsonDocument(s).toJson());
+    if (!f.commit()) return Error{"cannot write the checkpoint state"};
+    return true;
+}
+
+Expected<bool> TrainingRun::openLog() {
+    csv.setFileName(out + "/log.csv");
+    const bool newLog = !o.resume || !csv.exists();
+    if (main && !csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
+        return Error{"cannot write " + (out + "/log.csv").toStdString()};
+    if (main && newLog)
+        csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,"
+                  "elapsed_seconds\n");
+    return true;
+}
+
+double TrainingRun::validate() {
+    const std::size_t n =
+        std::min<std::size_t>(std::size_t(std::max(0, o.evalPieces)), validationPieces.size());
+    std::vector<Piece> share;
+    for (std::size_t i = std::size_t(rank); i < n; i += std::size_t(ranks))
+        share.push_back(validationPieces[i]);
+    auto sums = torch::zeros({2}, torch::kFloat64);
+    if (!share.empty()) {
+        auto r = evaluate(*model, share, 0, nullptr); // one piece at a time on the CPU
+        net()->train();
+        if (r) {
+            sums[0] = r->nll * double(r->tokens);
+            sums[1] = double(r->tokens);
+        }
+    }
+    group->allReduce(sums);
+    return sums[1].item<double>() > 0 ? sums[0].item<double>() / sums[1].item<double>() : -1.0;
+}
+
+Expected<bool> TrainingRun::trainSteps() {
+    for (auto& p : net()->parameters()) parameters.push_back(p);
+    start = Clock::now();
+    agreedElapsed = elapsedBefore;
+    intervalStart = Clock::now();
+    net()->train();
+    while (step < o.steps) {
+        if (stopsBeforeStep()) break;
+        StreamBatch batch = streamer.next();
+        double lr = 0;
+        const torch::Tensor loss = optimiserStep(batch, &lr);
+        ++step;
+        tokensSeen += batch.realTokens;
+        intervalTokens += batch.realTokens;
+        if (const double l = agreeAfterStep(loss.item<double>()); std::isfinite(l)) {
+            lossSum += l * double(batch.realTokens);
+            lossTokens += batch.realTokens;
+        }
+        const bool report = step % std::max(1, o.reportEvery) == 0 || step == o.steps;
+        const bool doEval =
+            !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
+        if (doEval)
+            if (double v = validate(); v >= 0) lastVal = v;
+        if (main && (report || doEval)) reportProgress(lr);
+        if (step % o.checkpointEvery == 0)
+            if (auto r = saveCheckpoint(elapsed()); !r) return r;
+    }
+    return true;
+}
+
+bool TrainingRun::stopsBeforeStep() {
+    if ((ranks == 1 && stop && stop->load()) || stopAgreed) {
+        summary.stoppedEarly = true;
+        return true;
+    }
+    if (o.maxMinutes > 0 && elapsed() > o.maxMinutes * 60) {
+        summary.stoppedEarly = true;
+        if (main && log) log("time budget reached");
+        return true;
+    }
+    return false;
+}
+
+torch::Tensor TrainingRun::optimiserStep(const StreamBatch& batch, double* lr) {
+    const int S = cfg().segment, localB = hi - lo;
+    // The loss is the sum over this rank's targets divided by the whole batch's count, so
+    // that the ranks' gradients add up to the mean over the batch.
+    std::int64_t batchTargets = 0;
+    for (std::int64_t t : batch.targets) batchTargets += t != tokens::kPad;
+    std::vector<bool> localReset(batch.reset.begin() + lo, batch.reset.begin() + hi);
+    resetMemories(memories, localReset);
+    auto input = batchTensor(rows(batch.inputs, lo, hi, S), localB, S, impl().device); // (b, S)
+    auto target = batchTensor(rows(batch.targets, lo, hi, S), localB, S, impl().device); // (b, S)
+    *lr = learningRateAt(o, step, elapsed());
+    for (auto& g : optimizer->param_groups())
+        static_cast<torch::optim::AdamWOptions&>(g.options()).lr(*lr);
+    torch::Tensor loss = forwardLoss(input, target, batchTargets);
+    // Memories kept from a bf16 forward are cast back, so the next segment and the
+    // checkpoint see fp32 like the weights.
+    for (LayerMemory& m : memories) {
+        if (m.k.defined() && m.k.scalar_type() != torch::kFloat32) m.k = m.k.to(torch::kFloat32);
+        if (m.v.defined() && m.v.scalar_type() != torch::kFloat32) m.v = m.v.to(torch::kFloat32);
+    }
+    optimizer->zero_grad();
+    loss.backward();
+    group->allReduceGradients(parameters);
+    torch::nn::utils::clip_grad_norm_(net()->parameters(), o.clipNorm);
+    optimizer->step();
+    return loss;
+}
+
+torch::Tensor TrainingRun::forwardLoss(const torch::Tensor& input, const torch::Tensor& target,
+                                       std::int64_t batchTargets) {
+    namespace F = torch::nn::functional;
+    const int S = cfg().segment, localB = hi - lo;
+    Autocast autocast(bf16, impl().device.is_cuda());
+    auto logits = net()->forward(input, memories); // (b, S, V)
+    return F::cross_entropy(logits.view({localB * S, cfg().vocabSize}).to(torch::kFloat32),
+                            target.view({localB * S}),
+                            F::CrossEntropyFuncOptions().ignore_index(tokens::kPad).reduction(
+                                torch::kSum)) /
+           double(std::max<std::int64_t>(1, batchTargets));
+}
+
+double TrainingRun::agreeAfterStep(double loss) {
+    if (ranks == 1) return loss;
+    const double stopping = stop && stop->load() ? 1.0 : 0.0;
+    auto shared = torch::tensor({loss, main ? localElapsed() : 0.0, stopping}, torch::kFloat64);
+    group->allReduce(shared);
+    agreedElapsed = shared[1].item<double>();
+    stopAgreed = shared[2].item<double>() > 0;
+    return shared[0].item<double>();
+}
+
+void TrainingRun::reportProgress(double lr) {
+    const double secs = std::chrono::duration<double>(Clock::now() - intervalStart).count();
+    TrainProgress p;
+    p.step = step;
+    p.steps = o.steps;
+    p.tokensSeen = tokensSeen;
+    p.loss = lossTokens ? lossSum / double(lossTokens) : 0;
+    p.tokensPerSecond = double(intervalTokens) / std::max(1e-9, secs);
+    p.learningRate = lr;
+    p.validationNll = lastVal;
+    p.elapsedSeconds = elapsed();
+    p.epoch = streamer.epoch();
+    double perStep = (elapsed() - elapsedBefore) / std::max(1, step - state["step"].toInt());
+    p.etaSeconds = perStep * (o.steps - step);
+    if (o.maxMinutes > 0) p.etaSeconds = std::min(p.etaSeconds, o.maxMinutes * 60 - elapsed());
+    if (onProgress) onProgress(p);
+    char line[256];
+    std::snprintf(line, sizeof line, "%d,%lld,%.5f,%.5f,%.4f,%.1f,%.6g,%.1f\n", step,
+                  (long long)tokensSeen, p.loss, lastVal, lastVal >= 0 ? std::exp(lastVal) : -1.0,
+                  p.tokensPerSecond, lr, p.elapsedSeconds);
+    csv.write(line);
+    csv.flush();
+    lossSum = 0;
+    lossTokens = intervalTokens = 0;
+    intervalStart = Clock::now();
+}
+
+Expected<TrainSummary> TrainingRun::finish() {
+    // A run that stopped between validations (time budget, Ctrl+C) is validated once more,
+    // so that the model's metadata describes the weights it holds.
+    const bool interrupted = ranks == 1 ? stop && stop->load() : stopAgreed;
+    if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps &&
+        !interrupted) {
+        if (double v = validate(); v >= 0) {
+            lastVal = v;
+            if (main && log)
+                log("validation at step " + std::to_string(step) + ": NLL " +
+                    std::to_string(lastVal));
+        }
+    }
+    if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
+    summary.steps = step;
+    summary.tokensSeen = tokensSeen;
+    summary.wallSeconds = elapsed();
+    summary.validationNll = lastVal;
+    if (!main) return summary;
+    return saveModel();
+}
+
+Expected<TrainSummary> TrainingRun::saveModel() {
+    auto meta = o.metadata;
+    meta["training_steps"] = std::to_string(step);
+    meta["training_tokens"] = std::to_string(tokensSeen);
+    meta["training_seconds"] = std::to_string(int(elapsed()));
+    if (lastVal >= 0) {
+        meta["validation_nll"] = std::to_string(lastVal);
+        meta["validation_ppl"] = std::to_string(std::exp(lastVal));
+    }
+    summary.modelPath = (out + "/model.safetensors").toStdString();
+    if (auto r = model->save(summary.modelPath, meta); !r) return Error{r.error()};
+    return summary;
+}
+
+Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& trainPieces,
+                             const std::vector<Piece>& validationPieces,
+                             const std::function<void(const TrainProgress&)>& onProgress,
+                             const std::function<void(const std::string&)>& log,
+                             const std::atomic<bool>* stop) {
+    if (trainPieces.empty()) return Error{"no training pieces"};
+    if (!QDir().mkpath(QString::fromStdString(o.outDir)))
+        return Error{o.outDir + ": cannot create the folder"};
+    TrainingRun run(o, trainPieces, validationPieces, onProgress, log, stop);
+    if (auto r = run.joinJob(); !r) return Error{r.error()};
+    if (auto r = run.loadModel(); !r) return Error{r.error()};
+    run.chooseArithmetic();
     try {
-        std::vector<torch::Tensor> decay, noDecay;
-        for (const auto& p : net->named_parameters()) {
-            // Biases, norms, embeddings, relative tables and distance biases are not decayed
-            // (decay would pull the recency prior towards flat attention).
-            bool matrix = p.value().dim() == 2 && p.key().find("embed") == std::string::npos &&
-                          p.key().find("distance_bias") == std::string::npos;
-            (matrix ? decay : noDecay).push_back(p.value());
-        }
-        std::vector<torch::optim::OptimizerParamGroup> groups;
-        groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                       torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay).betas({0.9, 0.98})));
-        groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
-                                         torch::optim::AdamWOptions(o.learningRate).weight_decay(0.0).betas({0.9, 0.98})));
-        torch::optim::AdamW optimizer(groups);
-        std::vector<LayerMemory> memories(std::size_t(cfg.layers));
-        // Every rank must stand at the same step: a rank on another machine resumes from its
-        // own copy of the checkpoint.
-        if (ranks > 1) {
-            auto steps = torch::tensor({double(step), -double(step)}, torch::kFloat64);
-            group->allReduce(steps, true);
-            if (steps[0].item<double>() != -steps[1].item<double>())
-                return Error{"the ranks would resume from different steps (rank " + std::to_string(rank) + " is at step " +
-                             std::to_string(step) + ", another at step " + std::to_string(int(steps[0].item<double>())) +
-                             "): copy rank 0's " + ckpt.dir.toStdString() + " to every rank's --out, or start afresh"};
-        }
-        // Every rank starts from rank 0's weights, whatever it created or loaded.
-        {
-            std::vector<torch::Tensor> params;
-            for (auto& p : net->parameters()) params.push_back(p);
-            group->broadcast(params);
-        }
-        // Memories and random state belong to a rank's streams: a checkpoint written by another
-        // number of processes resumes its weights, optimiser and data position, with fresh memories.
-        const int savedRanks = state.contains("world_size") ? state["world_size"].toInt() : 1;
-        if (o.resume && QFileInfo::exists(ckpt.optimizer()) && savedRanks != ranks && main && log)
-            log("the checkpoint was written by " + std::to_string(savedRanks) + " processes and this job has " +
-                std::to_string(ranks) + ": the streams' memories start empty");
-        if (o.resume && QFileInfo::exists(ckpt.optimizer())) torch::load(optimizer, ckpt.optimizer().toStdString());
-        if (ranks > 1 && !(o.resume && savedRanks == ranks)) torch::manual_seed(o.seed + 7919u * std::uint64_t(rank));
-        if (o.resume && QFileInfo::exists(ckpt.memories(rank)) && savedRanks == ranks) {
-            std::vector<torch::Tensor> mem;
-            torch::load(mem, ckpt.memories(rank).toStdString());
-            if (mem.size() == std::size_t(3 * cfg.layers + 1)) {
-                auto generator = at::detail::getDefaultCPUGenerator();
-                std::lock_guard<std::mutex> lock(generator.mutex());
-                generator.set_state(mem.back());
-            }
-            for (int l = 0; l < cfg.layers && std::size_t(3 * l + 2) < mem.size(); ++l) {
-                auto& m = memories[std::size_t(l)];
-                if (mem[std::size_t(3 * l)].numel() == 0) continue;
-                m.k = mem[std::size_t(3 * l)].to(impl.device);
-                m.v = mem[std::size_t(3 * l + 1)].to(impl.device);
-                m.valid = mem[std::size_t(3 * l + 2)].to(impl.device);
-            }
-        }
-
-        // Rank 0 prepares the folder; each rank writes its memories; rank 0 writes the rest and
-        // swaps the folder in. Barriers order the three, so a checkpoint is whole or absent.
-        auto saveCheckpoint = [&](double elapsed) -> Expected<bool> {
-            if (main) {
-                QDir(tmp.dir).removeRecursively();
-                QDir().mkpath(tmp.dir);
-            }
-            group->barrier();
-            std::vector<torch::Tensor> mem;
-            for (auto& m : memories) {
-                mem.push_back(m.k.defined() ? m.k.cpu() : torch::empty({0}));
-                mem.push_back(m.v.defined() ? m.v.cpu() : torch::empty({0}));
-                mem.push_back(m.valid.defined() ? m.valid.cpu() : torch::empty({0}));
-            }
-            {
-                auto generator = at::detail::getDefaultCPUGenerator();
-                std::lock_guard<std::mutex> lock(generator.mutex());
-                mem.push_back(generator.get_state());
-            }
-            torch::save(mem, tmp.memories(rank).toStdString());
-            group->barrier();
-            if (!main) {
-                group->barrier();
-                return true;
-            }
-            auto meta = o.metadata;
-            meta["training_steps"] = std::to_string(step);
-            meta["training_tokens"] = std::to_string(tokensSeen);
-            if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
-            if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
-            torch::save(optimizer, tmp.optimizer().toStdString());
-            QJsonObject s;
-            s["step"] = step;
-            s["tokens_seen"] = qint64(tokensSeen);
-            s["elapsed_seconds"] = elapsed;
-            s["validation_nll"] = lastVal;
-            s["streamer"] = QString::fromStdString(streamer.saveState());
-            s["config"] = QString::fromStdString(cfg.toJson());
-            s["world_size"] = ranks;
-            QSaveFile f(tmp.state());
-            if (!f.open(QIODevice::WriteOnly)) return Error{"cannot write the checkpoint state"};
-            f.write(QJsonDocument(s).toJson());
-            if (!f.commit()) return Error{"cannot write the checkpoint state"};
-            QDir(old.dir).removeRecursively();
-            if (QFileInfo::exists(ckpt.dir)) QDir().rename(ckpt.dir, old.dir);
-            QDir().rename(tmp.dir, ckpt.dir);
-            QDir(old.dir).removeRecursively();
-            group->barrier();
-            return true;
-        };
-
-        QFile csv(out + "/log.csv");
-        const bool newLog = !o.resume || !csv.exists();
-        if (main && !csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
-            return Error{"cannot write " + (out + "/log.csv").toStdString()};
-        if (main && newLog) csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,elapsed_seconds\n");
-        std::vector<torch::Tensor> parameters;
-        for (auto& p : net->parameters()) parameters.push_back(p);
-        // Validation of the first pieces: each rank scores every N-th of them and the sums meet.
-        auto validate = [&]() -> double {
-            const std::size_t n = std::min<std::size_t>(std::size_t(std::max(0, o.evalPieces)), validationPieces.size());
-            std::vector<Piece> share;
-            for (std::size_t i = std::size_t(rank); i < n; i += std::size_t(ranks)) share.push_back(validationPieces[i]);
-            auto sums = torch::zeros({2}, torch::kFloat64);
-            if (!share.empty()) {
-                auto r = evaluate(*model, share, 0, nullptr); // one piece at a time on the CPU
-                net->train();
-                if (r) {
-                    sums[0] = r->nll * double(r->tokens);
-                    sums[1] = double(r->tokens);
-                }
-            }
-            group->allReduce(sums);
-            return sums[1].item<double>() > 0 ? sums[0].item<double>() / sums[1].item<double>() : -1.0;
-        };
-
-        const auto start = Clock::now();
-        auto localElapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - start).count(); };
-        // The ranks agree after every step on rank 0's clock and on whether any of them was
-        // asked to stop, so that they take the same learning rate and stop at the same step.
-        double agreedElapsed = elapsedBefore;
-        bool stopAgreed = false;
-        auto elapsed = [&] { return ranks == 1 ? localElapsed() : agreedElapsed; };
-        double lossSum = 0;
-        std::int64_t lossTokens = 0, intervalTokens = 0;
-        auto intervalStart = Clock::now();
-        net->train();
-        while (step < o.steps) {
-            if ((ranks == 1 && stop && stop->load()) || stopAgreed) {
-                summary.stoppedEarly = true;
-                break;
-            }
-            if (o.maxMinutes > 0 && elapsed() > o.maxMinutes * 60) {
-                summary.stoppedEarly = true;
-                if (main && log) log("time budget reached");
-                break;
-            }
-            StreamBatch batch = streamer.next();
-            // The loss is the sum over this rank's targets divided by the whole batch's count, so
-            // that the ranks' gradients add up to the mean over the batch.
-            std::int64_t batchTargets = 0;
-            for (std::int64_t t : batch.targets) batchTargets += t != tokens::kPad;
-            std::vector<bool> localReset(batch.reset.begin() + lo, batch.reset.begin() + hi);
-            resetMemories(memories, localReset);
-            auto input = batchTensor(rows(batch.inputs, lo, hi, S), localB, S, impl.device);   // (b, S)
-            auto target = batchTensor(rows(batch.targets, lo, hi, S), localB, S, impl.device); // (b, S)
-            const double lr = learningRateAt(o, step, elapsed());
-            for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-            torch::Tensor loss;
-            {
-                Autocast autocast(bf16, impl.device.is_cuda());
-                auto logits = net->forward(input, memories); // (b, S, V)
-                loss = torch::nn::functional::cross_entropy(
-                           logits.view({localB * S, cfg.vocabSize}).to(torch::kFloat32), target.view({localB * S}),
-                           torch::nn::functional::CrossEntropyFuncOptions().ignore_index(tokens::kPad).reduction(torch::kSum)) /
-                       double(std::max<std::int64_t>(1, batchTargets));
-            }
-            // Memories kept from a bf16 forward are cast back, so the next segment and the
-            // checkpoint see fp32 like the weights.
-            for (LayerMemory& m : memories) {
-                if (m.k.defined() && m.k.scalar_type() != torch::kFloat32) m.k = m.k.to(torch::kFloat32);
-                if (m.v.defined() && m.v.scalar_type() != torch::kFloat32) m.v = m.v.to(torch::kFloat32);
-            }
-            optimizer.zero_grad();
-            loss.backward();
-            group->allReduceGradients(parameters);
-            torch::nn::utils::clip_grad_norm_(net->parameters(), o.clipNorm);
-            optimizer.step();
-            ++step;
-            tokensSeen += batch.realTokens;
-            intervalTokens += batch.realTokens;
-            double l = loss.item<double>();
-            if (ranks > 1) {
-                auto shared = torch::tensor({l, main ? localElapsed() : 0.0, stop && stop->load() ? 1.0 : 0.0}, torch::kFloat64);
-                group->allReduce(shared);
-                l = shared[0].item<double>();
-                agreedElapsed = shared[1].item<double>();
-                stopAgreed = shared[2].item<double>() > 0;
-            }
-            if (std::isfinite(l)) {
-                lossSum += l * double(batch.realTokens);
-                lossTokens += batch.realTokens;
-            }
-            const bool report = step % std::max(1, o.reportEvery) == 0 || step == o.steps;
-            const bool doEval = !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
-            if (doEval)
-                if (double v = validate(); v >= 0) lastVal = v;
-            if (main && (report || doEval)) {
-                const double secs = std::chrono::duration<double>(Clock::now() - intervalStart).count();
-                TrainProgress p;
-                p.step = step;
-                p.steps = o.steps;
-                p.tokensSeen = tokensSeen;
-                p.loss = lossTokens ? lossSum / double(lossTokens) : 0;
-                p.tokensPerSecond = double(intervalTokens) / std::max(1e-9, secs);
-                p.learningRate = lr;
-                p.validationNll = lastVal;
-                p.elapsedSeconds = elapsed();
-                p.epoch = streamer.epoch();
-                double perStep = (elapsed() - elapsedBefore) / std::max(1, step - state["step"].toInt());
-                p.etaSeconds = perStep * (o.steps - step);
-                if (o.maxMinutes > 0) p.etaSeconds = std::min(p.etaSeconds, o.maxMinutes * 60 - elapsed());
-                if (onProgress) onProgress(p);
-                char line[256];
-                std::snprintf(line, sizeof line, "%d,%lld,%.5f,%.5f,%.4f,%.1f,%.6g,%.1f\n", step, (long long)tokensSeen,
-                              p.loss, lastVal, lastVal >= 0 ? std::exp(lastVal) : -1.0, p.tokensPerSecond, lr, p.elapsedSeconds);
-                csv.write(line);
-                csv.flush();
-                lossSum = 0;
-                lossTokens = intervalTokens = 0;
-                intervalStart = Clock::now();
-            }
-            if (step % o.checkpointEvery == 0)
-                if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
-        }
-        // A run that stopped between validations (time budget, Ctrl+C) is validated once more,
-        // so that the model's metadata describes the weights it holds.
-        const bool interrupted = ranks == 1 ? stop && stop->load() : stopAgreed;
-        if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps && !interrupted) {
-            if (double v = validate(); v >= 0) {
-                lastVal = v;
-                if (main && log) log("validation at step " + std::to_string(step) + ": NLL " + std::to_string(lastVal));
-            }
-        }
-        if (auto r = saveCheckpoint(elapsed()); !r) return Error{r.error()};
-        summary.steps = step;
-        summary.tokensSeen = tokensSeen;
-        summary.wallSeconds = elapsed();
-        summary.validationNll = lastVal;
-        if (!main) return summary;
-        auto meta = o.metadata;
-        meta["training_steps"] = std::to_string(step);
-        meta["training_tokens"] = std::to_string(tokensSeen);
-        meta["training_seconds"] = std::to_string(int(elapsed()));
-        if (lastVal >= 0) {
-            meta["validation_nll"] = std::to_string(lastVal);
-            meta["validation_ppl"] = std::to_string(std::exp(lastVal));
-        }
-        summary.modelPath = (out + "/model.safetensors").toStdString();
-        if (auto r = model->save(summary.modelPath, meta); !r) return Error{r.error()};
-        return summary;
+        run.createOptimizer();
+        if (auto r = run.agreeOnStartingStep(); !r) return Error{r.error()};
+        run.shareWeights();
+        run.restoreCheckpoint();
+        if (auto r = run.openLog(); !r) return Error{r.error()};
+        if (auto r = run.trainSteps(); !r) return Error{r.error()};
+        return run.finish();
     } catch (const PeerLost& e) {
-        return Error{"rank " + std::to_string(rank) + " stopped: a peer left the job (or did not answer within " +
+        return Error{"rank " + std::to_string(run.rank) +
+                     " stopped: a peer left the job (or did not answer within " +
                      std::to_string(int(o.distributed.timeoutSeconds)) + " s): " + e.what() +
                      "; the same command with --resume continues from the last checkpoint"};
     } catch (const std::exception& e) {
-        return Error{(ranks > 1 ? "rank " + std::to_string(rank) + ": " : std::string()) + "training failed: " + torchMessage(e)};
+        return Error{(run.ranks > 1 ? "rank " + std::to_string(run.rank) + ": " : std::string()) +
+                     "training failed: " + torchMessage(e)};
     }
 }
 
