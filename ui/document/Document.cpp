@@ -248,12 +248,7 @@ bool Document::isTrackInPrimer(TrackId id) const {
     return t ? t->inPrimer : true;
 }
 
-bool Document::isTrackAudible(TrackId id) const {
-    const TrackInfo* t = track(id);
-    if (!t) return false;
-    const bool anySolo = std::any_of(tracks_.begin(), tracks_.end(), [](const TrackInfo& x) { return x.solo; });
-    return anySolo ? t->solo : !t->muted;
-}
+bool Document::isTrackAudible(TrackId id) const { return project::isTrackAudible(tracks_, id); }
 
 bool Document::isTrackVisible(TrackId id) const {
     const TrackInfo* t = track(id);
@@ -491,7 +486,7 @@ void Document::reset(const project::Project& p) {
     undoStack_->setClean();
 }
 
-project::Project Document::toProject(const project::PieceSettings& settings) const {
+project::Project Document::piece() const {
     project::Project p;
     p.title = title_;
     p.tempo = tempo_;
@@ -510,6 +505,12 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
     p.conductorEvents = conductorEvents_;
     p.hasLoop = true;
     p.loop = {loopStart_, loopEnd_, loopEnabled_};
+    p.extra = extra_;
+    return p;
+}
+
+project::Project Document::toProject(const project::PieceSettings& settings) const {
+    project::Project p = piece();
     for (const Take& t : takes_)
         if (!t.generating) p.takes.push_back(t);
     // A take whose parent is not saved with it hangs from the sketch (a file names only takes
@@ -521,7 +522,6 @@ project::Project Document::toProject(const project::PieceSettings& settings) con
     }
     p.primerTake = primerTake_;
     p.settings = settings;
-    p.extra = extra_;
     return p;
 }
 
@@ -530,7 +530,7 @@ Sequence Document::toSequence(bool includeCurrentTake, bool audibleOnly) const {
     project::Project::SequenceView view;
     view.audibleOnly = audibleOnly;
     view.heardTake = includeCurrentTake ? take(currentTake_) : nullptr;
-    return toProject().toSequence(view);
+    return piece().toSequence(view);
 }
 
 bool Document::isModified() const { return !undoStack_->isClean(); }

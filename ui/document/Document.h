@@ -156,6 +156,9 @@ public:
     void reset(const project::Project& project);
     /// The whole piece as a project (save, recovery, convert).
     project::Project toProject(const project::PieceSettings& settings = {}) const;
+    /// The same without the takes, the primer take and the settings: the music alone (what
+    /// toSequence converts; playback rebuilds it on every change, so it copies no takes).
+    project::Project piece() const;
     /// The piece as a Sequence at kTicksPerQuarter: every track with its name, channel,
     /// program, notes, channel events and the meta/sysex events kept from its file; the tempo
     /// map, all time signatures and the file's conductor track. With `includeCurrentTake`, the

@@ -94,7 +94,6 @@ TakeProvenance GenerationController::provenance(int variation) const {
         p.infill = true;
         p.gapStart = origin_.primerEnd;
         p.gapEnd = origin_.gapEnd;
-        p.sampling.lengthSeconds = request_.gap.end - request_.primerEndSeconds;
     }
     return p;
 }

@@ -69,12 +69,14 @@ Project Project::fromSequence(const Sequence& source) {
     return p;
 }
 
-bool Project::isTrackAudible(TrackId id) const {
-    const ProjectTrack* t = track(id);
-    if (!t) return false;
+bool isTrackAudible(const std::vector<ProjectTrack>& tracks, TrackId id) {
+    const auto t = std::find_if(tracks.begin(), tracks.end(), [id](const ProjectTrack& x) { return x.id == id; });
+    if (t == tracks.end()) return false;
     const bool anySolo = std::any_of(tracks.begin(), tracks.end(), [](const ProjectTrack& x) { return x.solo; });
     return anySolo ? t->solo : !t->muted;
 }
+
+bool Project::isTrackAudible(TrackId id) const { return project::isTrackAudible(tracks, id); }
 
 Sequence Project::toSequence(const SequenceView& view) const {
     Sequence s;

@@ -133,7 +133,7 @@ struct Project {
     /// kTicksPerQuarter (exactly reversible for files of up to 960 PPQ), the file's
     /// resolution remembered for export. Notes get ids 1..N, tracks ids 1..T.
     static Project fromSequence(const Sequence& sequence);
-    /// Whether a track sounds: with any track soloed only soloed ones do, else unmuted ones.
+    /// Whether a track sounds (project::isTrackAudible).
     bool isTrackAudible(TrackId id) const;
 
     /// What a Sequence of the piece holds (toSequence).
@@ -154,6 +154,10 @@ struct Project {
     /// The same, at the resolution of the MIDI file it came from (what export writes).
     Sequence toMidiSequence() const;
 };
+
+/// Whether track `id` of `tracks` sounds: with any track soloed only soloed ones do, else
+/// unmuted ones. A track not in the list does not.
+bool isTrackAudible(const std::vector<ProjectTrack>& tracks, TrackId id);
 
 /// The .continuo JSON format. Version 3 adds the raw meta/sysex events and the conductor
 /// track; version 2 (tracks and controllers) and version 1 (notes only, one time signature)
