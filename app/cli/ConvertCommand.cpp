@@ -25,8 +25,8 @@ struct Counts {
 Counts count(const project::Project& p) {
     Counts c;
     c.raw = p.conductorEvents.size();
+    c.notes = p.notes.size();
     for (const project::ProjectTrack& t : p.tracks) {
-        c.notes += t.notes.size();
         c.raw += t.rawEvents.size();
         for (const ChannelEvent& e : t.events) switch (e.kind) {
             case ChannelEvent::Kind::Controller:
@@ -96,7 +96,7 @@ int runConvert(const QStringList& args) {
             tracks.append(QJsonObject{{"name", QString::fromStdString(t.name)},
                                       {"channel", t.channel},
                                       {"program", t.program},
-                                      {"notes", qint64(t.notes.size())},
+                                      {"notes", qint64(p->notes.countOnTrack(t.id))},
                                       {"events", qint64(t.events.size())},
                                       {"rawEvents", qint64(t.rawEvents.size())}});
         QJsonArray warn;

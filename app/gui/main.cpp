@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     continuo::ui::Document* doc = window.document();
     const int takeIndex = parser.value(take).toInt() - 1;
     if (takeIndex >= 0 && takeIndex < int(doc->takes().size()))
-        doc->setCurrentTake(doc->takes()[std::size_t(takeIndex)].id);
+        doc->view()->setCurrentTake(doc->takes()[std::size_t(takeIndex)].id);
     if (parser.isSet(selectAll)) continuo::ui::edit::selectAll(*doc);
     if (parser.isSet(selectBars)) {
         const QStringList bars = parser.value(selectBars).split('-');
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
             const int bar = int(doc->barAt(n.start).index) + 1;
             if (bar >= first && bar <= last) ids.insert(n.id);
         }
-        doc->setSelection(ids);
+        doc->view()->setSelection(ids);
     }
     if (parser.isSet(fit)) window.pianoRoll()->zoomToFit();
     if (parser.isSet(runContinue)) {

@@ -274,8 +274,8 @@ private slots:
         QCOMPARE(p->tracks[1].name, std::string("Empty but named"));
         QCOMPARE(p->tracks[2].name, std::string());
         QCOMPARE(p->tracks[3].name, std::string("Bass"));
-        QVERIFY(p->tracks[1].notes.empty() && p->tracks[1].rawEvents.empty());
-        QVERIFY(p->tracks[2].notes.empty() && p->tracks[2].rawEvents.empty());
+        QVERIFY(p->notes.ofTrack(p->tracks[1].id).empty() && p->tracks[1].rawEvents.empty());
+        QVERIFY(p->notes.ofTrack(p->tracks[2].id).empty() && p->tracks[2].rawEvents.empty());
         QCOMPARE(p->tracks[0].rawEvents.size(), 10u);
         QCOMPARE(p->tracks[3].rawEvents.size(), 2u);
         // Ticks in the project are at 960 PPQ (the text at 77 of 384 PPQ); they are back at the

@@ -132,7 +132,8 @@ private slots:
 
         auto again = openProjectOrMidi(project);
         QVERIFY2(again.ok(), again.error().c_str());
-        QCOMPARE(again->tracks, p->tracks); // ids, names, programs, notes, events
+        QCOMPARE(again->tracks, p->tracks); // ids, names, programs, events
+        QCOMPARE(again->notes, p->notes);    // each on its track
         QCOMPARE(again->tempo.changes(), p->tempo.changes());
         QCOMPARE(again->timeSignatures, p->timeSignatures);
         QCOMPARE(again->endTick, p->endTick);
@@ -181,7 +182,7 @@ private slots:
         QCOMPARE(p->tracks.size(), 1u);
         QCOMPARE(p->tracks[0].name, std::string("Piano"));
         QCOMPARE(p->noteCount(), 26u);
-        const Note& first = p->tracks[0].notes.front();
+        const Note first = p->notes.ofTrack(p->tracks[0].id).front();
         QCOMPARE(first.start, Tick(0));
         QCOMPARE(first.length, Tick(1896));
         QCOMPARE(first.pitch, 48);
@@ -200,7 +201,7 @@ private slots:
         QCOMPARE(p->loop.end, Tick(15360));
         // Note ids are unique across the piece and the takes.
         std::set<NoteId> ids;
-        for (const Note& n : p->tracks[0].notes) ids.insert(n.id);
+        for (const Note& n : p->notes.ofTrack(p->tracks[0].id)) ids.insert(n.id);
         for (const Take& t : p->takes)
             for (const Note& n : t.notes) ids.insert(n.id);
         QCOMPARE(ids.size(), 26u + 30u + 36u + 20u);
@@ -211,6 +212,7 @@ private slots:
         auto v2 = loadProject(dir.filePath("v2.continuo"));
         QVERIFY2(v2.ok(), v2.error().c_str());
         QCOMPARE(v2->tracks, p->tracks);
+        QCOMPARE(v2->notes, p->notes);
         QCOMPARE(v2->takes, p->takes);
         QCOMPARE(v2->settings, p->settings);
     }
@@ -225,7 +227,7 @@ private slots:
         QCOMPARE(p->tracks.size(), 2u);
         QCOMPARE(p->tracks[0].name, std::string("Flûte"));
         QCOMPARE(p->tracks[0].program, 73);
-        QCOMPARE(p->tracks[0].notes.size(), 8u);
+        QCOMPARE(p->notes.ofTrack(p->tracks[0].id).size(), 8u);
         QCOMPARE(p->tracks[0].events.size(), 3u);
         QCOMPARE(p->tracks[0].events[1], (ChannelEvent{1920, ChannelEvent::Kind::PitchBend, 0, 0, 12000}));
         QCOMPARE(p->tracks[1].name, std::string("Piano"));
@@ -233,7 +235,7 @@ private slots:
         QVERIFY(p->tracks[1].muted);
         QVERIFY(!p->tracks[1].inPrimer);
         QCOMPARE(p->tracks[1].events.size(), 2u);
-        QCOMPARE(p->tracks[1].notes.front().start, Tick(30));
+        QCOMPARE(p->notes.ofTrack(p->tracks[1].id).front().start, Tick(30));
         QVERIFY(p->tracks[0].rawEvents.empty() && p->tracks[1].rawEvents.empty());
         QVERIFY(p->conductorName.empty() && p->conductorEvents.empty());
         QCOMPARE(p->tempo.changes().size(), 2u);
@@ -252,6 +254,7 @@ private slots:
         auto v3 = loadProject(dir.filePath("v3.continuo"));
         QVERIFY2(v3.ok(), v3.error().c_str());
         QCOMPARE(v3->tracks, p->tracks);
+        QCOMPARE(v3->notes, p->notes);
         QCOMPARE(v3->takes, p->takes);
         QCOMPARE(v3->tempo.changes(), p->tempo.changes());
         QCOMPARE(v3->timeSignatures, p->timeSignatures);
@@ -274,6 +277,7 @@ private slots:
         auto back = projectFromBytes(bytes);
         QVERIFY2(back.ok(), back.error().c_str());
         QCOMPARE(back->tracks, p.tracks); // file order of events at one tick too; the empty track
+        QCOMPARE(back->notes, p.notes);
         QCOMPARE(back->conductorName, p.conductorName);
         QCOMPARE(back->conductorEvents, p.conductorEvents);
 

@@ -38,7 +38,7 @@ class TestContinueFlow : public QObject {
         QUndoStack* stack = doc->undoStack();
         const std::size_t pieceNotes = doc->notes().size();
         const Take first = doc->takes().front();
-        doc->setCurrentTake(first.id);
+        doc->view()->setCurrentTake(first.id);
         // Rename through the model (as the view's editor does).
         TakesModel* model = w.takesPanel()->model();
         QVERIFY(model->setData(model->indexOf(first.id, TakesModel::Name), "Lyrical"));
@@ -50,7 +50,7 @@ class TestContinueFlow : public QObject {
         w.action("keepTake")->trigger();
         QCOMPARE(doc->notes().size(), pieceNotes + first.notes.size());
         QCOMPARE(int(doc->takes().size()), takes - 1);
-        QVERIFY(doc->currentTake() != 0); // the neighbour is auditioned next
+        QVERIFY(doc->view()->currentTake() != 0); // the neighbour is auditioned next
         w.action("discardTake")->trigger();
         QCOMPARE(int(doc->takes().size()), takes - 2);
         // Undo all four, in order.

@@ -157,12 +157,12 @@ private slots:
             keyboard->sendMessage(&off);
             const continuo::Tick afterOff = playback->position();
             heldBetween.emplace_back(beforeOff - afterOn, afterOff - beforeOn);
-            QTRY_COMPARE(doc->liveNotes().size(), i + 1); // visible while still recording
+            QTRY_COMPARE(doc->view()->liveNotes().size(), i + 1); // visible while still recording
             QVERIFY(doc->notes().empty());
         }
         w->action("record")->trigger(); // R again stops
         QVERIFY(!playback->isRecording());
-        QVERIFY(doc->liveNotes().empty());
+        QVERIFY(doc->view()->liveNotes().empty());
         QCOMPARE(doc->notes().size(), pitches.size());
         for (std::size_t i = 0; i < pitches.size(); ++i) {
             const continuo::Note& n = doc->notes()[i];
@@ -237,19 +237,19 @@ private slots:
             takes.push_back(take);
         }
         doc->undoStack()->push(new AddTakesCommand(doc, takes));
-        doc->setCurrentTake(takes[0].id);
+        doc->view()->setCurrentTake(takes[0].id);
         w->action("auditionTake")->trigger();
         QVERIFY(playback->isPlaying());
         QTRY_VERIFY(playback->position() > Q / 2);
         // A/B: the other take, while playing, without stopping or going back.
         const continuo::Tick before = playback->position();
         w->action("nextTake")->trigger();
-        QCOMPARE(doc->currentTake(), takes[1].id);
+        QCOMPARE(doc->view()->currentTake(), takes[1].id);
         QVERIFY(playback->isPlaying());
         QTRY_VERIFY(playback->position() > before + Q / 4);
         QVERIFY(playback->isPlaying());
         w->action("previousTake")->trigger();
-        QCOMPARE(doc->currentTake(), takes[0].id);
+        QCOMPARE(doc->view()->currentTake(), takes[0].id);
         QVERIFY(playback->isPlaying());
         w->action("stop")->trigger();
         QVERIFY(!playback->isPlaying());
@@ -287,9 +287,9 @@ private slots:
         auto isA = [](const continuo::audio::MidiMessage& m) { return m.isNoteOn() && m.data1 < 80; };
         auto isB = [](const continuo::audio::MidiMessage& m) { return m.isNoteOn() && m.data1 >= 84; };
         doc->undoStack()->push(new AddTakesCommand(doc, takes));
-        doc->setLoop(0, bar);
-        doc->setLoopEnabled(true);
-        doc->setCurrentTake(takes[0].id);
+        doc->view()->setLoop(0, bar);
+        doc->view()->setLoopEnabled(true);
+        doc->view()->setCurrentTake(takes[0].id);
 
         using continuo::audio::TransportEvent;
         auto log = std::make_unique<continuo::audio::SpscQueue<TransportEvent>>(1 << 15);
@@ -306,7 +306,7 @@ private slots:
         QTRY_VERIFY(playback->position() > Q && playback->position() < bar - Q);
         const std::uint64_t switchesBefore = transport->loopSwitches();
         w->action("nextTake")->trigger();
-        QCOMPARE(doc->currentTake(), takes[1].id);
+        QCOMPARE(doc->view()->currentTake(), takes[1].id);
         QTRY_VERIFY_WITH_TIMEOUT(transport->loopSwitches() > switchesBefore, 10000);
         QTRY_VERIFY_WITH_TIMEOUT((drain(), std::any_of(events.begin(), events.end(), [&](const TransportEvent& e) {
                                      return e.kind == TransportEvent::Kind::Message && isB(e.message);

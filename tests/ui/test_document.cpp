@@ -30,7 +30,7 @@ private slots:
         Document doc;
         QVERIFY(edit::addNotes(doc, {mk(60, 0, Q), mk(64, Q, Q)}, "Draw"));
         QCOMPARE(doc.notes().size(), 2u);
-        QCOMPARE(doc.selection().size(), 2u);
+        QCOMPARE(doc.view()->selection().size(), 2u);
         doc.undoStack()->undo();
         QCOMPARE(doc.notes().size(), 0u);
         doc.undoStack()->redo();
@@ -68,7 +68,7 @@ private slots:
         QCOMPARE(doc.notes().size(), 2u);
         QCOMPARE(doc.notes()[0].start, 4 * Q);
         QCOMPARE(doc.notes()[1].start, 5 * Q);
-        QCOMPARE(doc.selection().size(), 2u);
+        QCOMPARE(doc.view()->selection().size(), 2u);
         QVERIFY(edit::deleteSelection(doc));
         QCOMPARE(doc.notes().size(), 0u);
         doc.undoStack()->undo(); // delete
@@ -100,7 +100,7 @@ private slots:
         QFETCH(qint64, expected);
         Document doc;
         edit::addNotes(doc, {mk(60, Q - 100, Q / 3)}, "Draw");
-        doc.setSelection({});
+        doc.view()->setSelection({});
         const bool changed = edit::quantize(doc, Grid(4, false), strength, false);
         QCOMPARE(changed, strength > 0);
         QCOMPARE(doc.notes()[0].start, Tick(expected));
@@ -221,7 +221,7 @@ private slots:
         for (std::size_t i = 0; i < gap.size(); ++i) {
             QCOMPARE(gap[i].pitch, fill.notes[i].pitch);
             QCOMPARE(gap[i].start, fill.notes[i].start);
-            QCOMPARE(gap[i].track, doc.activeTrack());
+            QCOMPARE(gap[i].track, doc.view()->activeTrack());
         }
         QVERIFY(doc.takes().empty());
         doc.undoStack()->undo();

@@ -105,7 +105,7 @@ class TestFillGap : public QObject {
     void keepAndUndo(MainWindow& w) {
         Document* doc = w.document();
         QUndoStack* stack = doc->undoStack();
-        const Take take = *doc->take(doc->currentTake());
+        const Take take = *doc->take(doc->view()->currentTake());
         QVERIFY(take.provenance.infill);
         const Tick g0 = take.provenance.gapStart, g1 = take.provenance.gapEnd;
         const std::vector<Note> original = doc->notes();
@@ -171,7 +171,7 @@ private slots:
         for (const Note& n : doc->notes())
             if (n.track == melody && n.start >= 4 * Q && n.start < 8 * Q) sel.insert(n.id);
         QCOMPARE(sel.size(), 4u);
-        doc->setSelection(sel);
+        doc->view()->setSelection(sel);
         const Tick g0 = 4 * Q, g1 = 8 * Q - 60;
         const FillGapController::Gap gap = w->fillGapController()->currentGap();
         QCOMPARE(gap.start, g0);
@@ -231,7 +231,7 @@ private slots:
             QVERIFY(model->data(model->indexOf(t.id, TakesModel::Fit), Qt::ToolTipRole).toString().contains("lower fits better"));
             QVERIFY(model->data(model->indexOf(t.id, TakesModel::Name), Qt::ToolTipRole).toString().contains("Fills the gap"));
         }
-        QCOMPARE(doc->currentTake(), doc->takes().front().id);
+        QCOMPARE(doc->view()->currentTake(), doc->takes().front().id);
         QVERIFY(!w->action("continueFromTake")->isEnabled());
 
         // Auditioning plays the piece with the gap replaced by the take.
@@ -270,8 +270,8 @@ private slots:
         w->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(w.get()));
         Document* doc = w->document();
-        doc->setSelection({});
-        doc->setLoop(8 * Q, 12 * Q);
+        doc->view()->setSelection({});
+        doc->view()->setLoop(8 * Q, 12 * Q);
         const FillGapController::Gap gap = w->fillGapController()->currentGap();
         QCOMPARE(gap.start, 8 * Q);
         QCOMPARE(gap.end, 12 * Q);
@@ -301,8 +301,8 @@ private slots:
         auto* fake = new testutil::FakeContinuationService(2);
         auto w = openSketch(fake);
         Document* doc = w->document();
-        doc->setSelection({});
-        doc->setLoop(4 * Q, 4 * Q);
+        doc->view()->setSelection({});
+        doc->view()->setLoop(4 * Q, 4 * Q);
         QSignalSpy failed(w->fillGapController(), &FillGapController::failed);
         w->action("fillGap")->trigger();
         QCOMPARE(failed.count(), 1);
@@ -328,8 +328,8 @@ private slots:
         QTRY_VERIFY(w->action("fillGap")->isEnabled());
 
         Document* doc = w->document();
-        doc->setSelection({});
-        doc->setLoop(6 * Q, 8 * Q); // one second, in the middle of the sketch
+        doc->view()->setSelection({});
+        doc->view()->setLoop(6 * Q, 8 * Q); // one second, in the middle of the sketch
         w->fillGapPanel()->candidatesBox()->setValue(2);
         w->continuePanel()->randomSeedBox()->setChecked(false);
         w->continuePanel()->seedEdit()->setText("5");
@@ -354,7 +354,7 @@ private slots:
         qInfo("bundled model: fills of %zu and %zu notes, fit %.3f and %.3f nats/event (as written %.3f); %s",
               best.notes.size(), second.notes.size(), best.provenance.score, second.provenance.score,
               best.provenance.originalScore, qPrintable(done.first().at(1).toString()));
-        QCOMPARE(doc->currentTake(), best.id);
+        QCOMPARE(doc->view()->currentTake(), best.id);
         keepAndUndo(*w);
     }
 };

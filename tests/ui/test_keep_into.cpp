@@ -49,7 +49,7 @@ private slots:
         const std::size_t tracksBefore = doc->tracks().size(), notesBefore = doc->notes().size();
         const TrackInfo first = doc->tracks().front();
         const Take take = doc->takes().front();
-        doc->setCurrentTake(take.id);
+        doc->view()->setCurrentTake(take.id);
 
         const auto entries = keepIntoEntries(*w);
         const QString trackName = first.name.empty() ? QString("Track %1").arg(first.id) : QString::fromStdString(first.name);
@@ -75,7 +75,7 @@ private slots:
         QVERIFY(doc->take(take.id));
 
         // The default keeps to a track of its own, named after the take.
-        doc->setCurrentTake(take.id);
+        doc->view()->setCurrentTake(take.id);
         keepIntoEntries(*w)["A New Track"]->trigger();
         QCOMPARE(doc->tracks().size(), tracksBefore + 1);
         QCOMPARE(QString::fromStdString(doc->tracks().back().name), take.name);

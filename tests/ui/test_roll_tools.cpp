@@ -106,14 +106,14 @@ private slots:
         addNote(60, 0, Q);
         addNote(62, Q, Q);
         addNote(72, 3 * Q, Q);
-        doc()->setSelection({});
+        doc()->view()->setSelection({});
         win_->action("toolSelect")->trigger();
         drag(canvas(), at(view(), 0, 63) - QPointF(0, 2), at(view(), 2 * Q + 10, 59));
-        QCOMPARE(doc()->selection().size(), 2u);
+        QCOMPARE(doc()->view()->selection().size(), 2u);
         // Shift+click adds the third.
         send(canvas(), QEvent::MouseButtonPress, at(view(), 3 * Q + 20, 72), Qt::LeftButton, Qt::ShiftModifier);
         send(canvas(), QEvent::MouseButtonRelease, at(view(), 3 * Q + 20, 72), Qt::LeftButton, Qt::ShiftModifier);
-        QCOMPARE(doc()->selection().size(), 3u);
+        QCOMPARE(doc()->view()->selection().size(), 3u);
     }
 
     void keyboardCommands() {
@@ -132,7 +132,7 @@ private slots:
         view()->setPlayhead(8 * Q);
         QTest::keyClick(canvas(), Qt::Key_V, Qt::ControlModifier);
         QCOMPARE(doc()->notes().size(), 4u);
-        QCOMPARE(doc()->selection().size(), 2u);
+        QCOMPARE(doc()->view()->selection().size(), 2u);
         QTest::keyClick(canvas(), Qt::Key_Delete);
         QCOMPARE(doc()->notes().size(), 2u);
         QTest::keyClick(canvas(), Qt::Key_Z, Qt::ControlModifier); // undo delete
@@ -145,7 +145,7 @@ private slots:
 
     void quantizeCommand() {
         addNote(60, Q + 70, Q / 2 + 11);
-        doc()->setSelection({});
+        doc()->view()->setSelection({});
         win_->transportBar()->quantizeStrengthBox()->setValue(50);
         win_->action("quantize")->trigger();
         QCOMPARE(doc()->notes()[0].start, Q + 35);
@@ -161,7 +161,7 @@ private slots:
         addNote(60, 0, Q, 80);
         addNote(62, Q, Q, 80);
         addNote(64, 2 * Q, Q, 80);
-        doc()->setSelection({});
+        doc()->view()->setSelection({});
         VelocityLane* lane = win_->pianoRoll()->velocityLane();
         const double h = lane->height();
         // Drag the first bar to the top: velocity 127.

@@ -43,7 +43,7 @@ private slots:
         QVERIFY(model.setData(model.index(3, TakesModel::Name, sketch), "Dark"));
         QCOMPARE(model.data(model.index(3, TakesModel::Name, sketch)).toString(), QString("Dark"));
         QVERIFY(!model.setData(model.index(3, TakesModel::Seed, sketch), "1"));
-        doc.setCurrentTake(takes[0].id);
+        doc.view()->setCurrentTake(takes[0].id);
         QCOMPARE(model.data(model.index(0, TakesModel::State, sketch)).toString(), QString("auditioned"));
         doc.undoStack()->push(new RemoveTakeCommand(&doc, takes[0].id));
         QCOMPARE(model.rowCount(sketch), 3);

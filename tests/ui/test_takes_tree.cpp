@@ -57,7 +57,7 @@ private slots:
         for (const Take& t : doc->takes()) QCOMPARE(t.provenance.parentTake, TakeId(0));
 
         // Continue from the first: the next two hang under it.
-        doc->setCurrentTake(first);
+        doc->view()->setCurrentTake(first);
         w->action("continueFromTake")->trigger();
         w->action("continue")->trigger();
         QVERIFY(done.wait(5000));
@@ -78,10 +78,10 @@ private slots:
         QVERIFY(view->visualRect(model->indexOf(child)).left() > view->visualRect(firstRow).left());
         // Selecting a child in the tree auditions it; the sketch row auditions no take.
         view->setCurrentIndex(model->indexOf(child));
-        QCOMPARE(doc->currentTake(), child);
+        QCOMPARE(doc->view()->currentTake(), child);
         view->setCurrentIndex(model->sketchIndex());
-        QCOMPARE(doc->currentTake(), TakeId(0));
-        doc->setCurrentTake(child);
+        QCOMPARE(doc->view()->currentTake(), TakeId(0));
+        doc->view()->setCurrentTake(child);
         QCOMPARE(view->currentIndex().internalId(), quintptr(child));
 
         // Compare with Parent: the child's notes stand out, its parent's are outlined.
@@ -107,7 +107,7 @@ private slots:
         QCOMPARE(back.childTakes(first), doc->childTakes(first));
 
         // Discard the parent: its children move up to the sketch; undo puts them back.
-        doc->setCurrentTake(first);
+        doc->view()->setCurrentTake(first);
         w->action("discardTake")->trigger();
         QCOMPARE(doc->take(child)->provenance.parentTake, TakeId(0));
         QCOMPARE(model->rowCount(model->sketchIndex()), 3);
@@ -115,7 +115,7 @@ private slots:
         QCOMPARE(doc->take(child)->provenance.parentTake, first);
         QCOMPARE(model->rowCount(model->indexOf(first)), 2);
         // Keep it: its notes join the piece and its children continue the sketch; undo again.
-        doc->setCurrentTake(first);
+        doc->view()->setCurrentTake(first);
         w->action("keepTake")->trigger();
         QVERIFY(!doc->take(first));
         QCOMPARE(doc->take(child)->provenance.parentTake, TakeId(0));
@@ -135,7 +135,7 @@ private slots:
         w->continuePanel()->variationsBox()->setValue(3);
         w->action("continue")->trigger();
         QVERIFY(done.wait(5000));
-        doc->setCurrentTake(doc->takes()[1].id);
+        doc->view()->setCurrentTake(doc->takes()[1].id);
         w->action("continueFromTake")->trigger();
         w->continuePanel()->variationsBox()->setValue(2);
         w->action("continue")->trigger();
@@ -152,20 +152,20 @@ private slots:
         for (int k : {0, 3, 4}) {
             const QPoint at = lanes->laneRect(k).center().toPoint();
             QTest::mouseClick(lanes, Qt::LeftButton, {}, at);
-            QCOMPARE(doc->currentTake(), lanes->takeAt(k));
+            QCOMPARE(doc->view()->currentTake(), lanes->takeAt(k));
             QCOMPARE(w->takesPanel()->model()->takeAt(w->takesPanel()->view()->currentIndex()), lanes->takeAt(k));
         }
         screenshot(w.get(), "takes-lanes.png");
         // B walks the takes in the lanes' order.
-        QCOMPARE(doc->currentTake(), lanes->takeAt(4));
+        QCOMPARE(doc->view()->currentTake(), lanes->takeAt(4));
         w->action("nextTake")->trigger();
-        QCOMPARE(doc->currentTake(), lanes->takeAt(0));
+        QCOMPARE(doc->view()->currentTake(), lanes->takeAt(0));
         w->action("nextTake")->trigger();
         w->action("nextTake")->trigger();
-        QCOMPARE(doc->currentTake(), lanes->takeAt(2));
+        QCOMPARE(doc->view()->currentTake(), lanes->takeAt(2));
         w->action("previousTake")->trigger();
-        QCOMPARE(doc->currentTake(), lanes->takeAt(1));
-        doc->setCurrentTake(lanes->takeAt(3));
+        QCOMPARE(doc->view()->currentTake(), lanes->takeAt(1));
+        doc->view()->setCurrentTake(lanes->takeAt(3));
 
         // The lanes share the roll's time axis: zoom and scroll move their notes with it.
         const Take* take = doc->take(lanes->takeAt(3));

@@ -127,7 +127,7 @@ private slots:
 
         // Clicking a row makes its track the one new notes go to.
         w->tracksPanel()->table()->setCurrentCell(2, TracksPanel::Name);
-        QCOMPARE(doc->activeTrack(), doc->tracks()[2].id);
+        QCOMPARE(doc->view()->activeTrack(), doc->tracks()[2].id);
 
         // The pedal lane edits the active track's pedal: a right-drag over bar 2 lifts it there
         // (one undo step), a left-drag over the first half of bar 2 puts it down again.

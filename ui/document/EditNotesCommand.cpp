@@ -24,7 +24,7 @@ void EditNotesCommand::redo() {
     doc_->replaceNotes(idsOf(before_), after_);
     if (selectAfter_) {
         const auto ids = idsOf(after_);
-        doc_->setSelection(NoteIdSet(ids.begin(), ids.end()));
+        doc_->view()->setSelection(NoteIdSet(ids.begin(), ids.end()));
     }
 }
 
@@ -32,7 +32,7 @@ void EditNotesCommand::undo() {
     doc_->replaceNotes(idsOf(after_), before_);
     if (selectAfter_) {
         const auto ids = idsOf(before_);
-        doc_->setSelection(NoteIdSet(ids.begin(), ids.end()));
+        doc_->view()->setSelection(NoteIdSet(ids.begin(), ids.end()));
     }
 }
 

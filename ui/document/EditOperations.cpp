@@ -40,7 +40,7 @@ bool push(Document& doc, const QString& text, std::vector<Note> before, std::vec
 } // namespace
 
 bool transposeSelection(Document& doc, int semitones) {
-    std::vector<Note> before = doc.selectedNotes();
+    std::vector<Note> before = doc.view()->selectedNotes();
     if (before.empty() || semitones == 0) return false;
     for (const Note& n : before)
         if (n.pitch + semitones < 0 || n.pitch + semitones > 127) return false;
@@ -53,7 +53,7 @@ bool transposeSelection(Document& doc, int semitones) {
 }
 
 bool moveSelection(Document& doc, Tick delta) {
-    std::vector<Note> before = doc.selectedNotes();
+    std::vector<Note> before = doc.view()->selectedNotes();
     if (before.empty() || delta == 0) return false;
     Tick first = before.front().start;
     for (const Note& n : before) first = std::min(first, n.start);
@@ -65,14 +65,14 @@ bool moveSelection(Document& doc, Tick delta) {
 }
 
 bool deleteSelection(Document& doc) {
-    std::vector<Note> before = doc.selectedNotes();
+    std::vector<Note> before = doc.view()->selectedNotes();
     if (before.empty()) return false;
     return push(doc, tr("Delete %n notes").replace("%n", QString::number(before.size())),
                 std::move(before), {});
 }
 
 std::vector<Note> copySelection(const Document& doc) {
-    std::vector<Note> notes = doc.selectedNotes();
+    std::vector<Note> notes = doc.view()->selectedNotes();
     if (notes.empty()) return notes;
     internalClipboard() = notes;
     if (qobject_cast<QGuiApplication*>(QCoreApplication::instance())) {
@@ -110,7 +110,7 @@ std::vector<Note> clipboardNotes() {
 
 bool cutSelection(Document& doc) {
     if (copySelection(doc).empty()) return false;
-    std::vector<Note> before = doc.selectedNotes();
+    std::vector<Note> before = doc.view()->selectedNotes();
     return push(doc, tr("Cut"), std::move(before), {});
 }
 
@@ -127,7 +127,7 @@ bool paste(Document& doc, Tick at) {
 }
 
 bool duplicateSelection(Document& doc, const Grid& grid) {
-    std::vector<Note> notes = doc.selectedNotes();
+    std::vector<Note> notes = doc.view()->selectedNotes();
     if (notes.empty()) return false;
     Tick first = notes.front().start, last = 0;
     for (const Note& n : notes) {
@@ -146,7 +146,7 @@ bool duplicateSelection(Document& doc, const Grid& grid) {
 
 bool quantize(Document& doc, const Grid& grid, double strength, bool lengths) {
     strength = std::clamp(strength, 0.0, 1.0);
-    std::vector<Note> before = doc.selection().empty() ? doc.notes() : doc.selectedNotes();
+    std::vector<Note> before = doc.view()->selection().empty() ? doc.notes() : doc.view()->selectedNotes();
     if (before.empty()) return false;
     std::vector<Note> after;
     after.reserve(before.size());
@@ -178,12 +178,12 @@ bool velocityRamp(Document& doc, Tick t0, int v0, Tick t1, int v1) {
         std::swap(t0, t1);
         std::swap(v0, v1);
     }
-    const bool onlySelected = !doc.selection().empty();
+    const bool onlySelected = !doc.view()->selection().empty();
     std::vector<std::pair<NoteId, int>> values;
     for (std::size_t i = doc.lowerBound(t0); i < doc.notes().size(); ++i) {
         const Note& n = doc.notes()[i];
         if (n.start > t1) break;
-        if (onlySelected && !doc.isSelected(n.id)) continue;
+        if (onlySelected && !doc.view()->isSelected(n.id)) continue;
         const double f = t1 == t0 ? 1.0 : double(n.start - t0) / double(t1 - t0);
         values.emplace_back(n.id, int(std::lround(v0 + (v1 - v0) * f)));
     }
@@ -193,7 +193,7 @@ bool velocityRamp(Document& doc, Tick t0, int v0, Tick t1, int v1) {
 void selectAll(Document& doc) {
     NoteIdSet all;
     for (const Note& n : doc.notes()) all.insert(n.id);
-    doc.setSelection(std::move(all));
+    doc.view()->setSelection(std::move(all));
 }
 
 bool addNotes(Document& doc, std::vector<Note> notes, const QString& text) {

@@ -38,7 +38,7 @@ RecoveryManager::RecoveryManager(Document* doc, const QString& directory, QObjec
     connect(doc_, &Document::takesChanged, this, markDirty);
     connect(doc_, &Document::takeRenamed, this, markDirty);
     connect(doc_, &Document::tempoChanged, this, markDirty);
-    connect(doc_, &Document::loopChanged, this, markDirty);
+    connect(doc_->view(), &ViewState::loopChanged, this, markDirty);
 }
 
 RecoveryManager::~RecoveryManager() = default;

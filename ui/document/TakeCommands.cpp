@@ -32,7 +32,7 @@ RemoveTakeCommand::RemoveTakeCommand(Document* doc, TakeId id, QUndoCommand* par
 }
 
 void RemoveTakeCommand::redo() {
-    wasCurrent_ = doc_->currentTake() == take_.id;
+    wasCurrent_ = doc_->view()->currentTake() == take_.id;
     wasPrimer_ = doc_->primerTake() == take_.id;
     // Its children move up to its own parent: a discarded take's continuations hang from the
     // take it continued, a kept take's from that (its notes are now part of the piece).
@@ -46,7 +46,7 @@ void RemoveTakeCommand::redo() {
 void RemoveTakeCommand::undo() {
     doc_->insertTake(index_, take_);
     for (TakeId child : children_) doc_->setTakeParent(child, take_.id);
-    if (wasCurrent_) doc_->setCurrentTake(take_.id);
+    if (wasCurrent_) doc_->view()->setCurrentTake(take_.id);
     if (wasPrimer_) doc_->setPrimerTake(take_.id);
 }
 
@@ -88,7 +88,7 @@ QUndoCommand* makeKeepTakeCommand(Document* doc, TakeId id, TrackId into) {
         TrackInfo track;
         track.id = doc->allocateTrackId();
         track.name = t->name.toStdString();
-        if (const TrackInfo* active = doc->track(doc->activeTrack())) {
+        if (const TrackInfo* active = doc->track(doc->view()->activeTrack())) {
             track.channel = active->channel;
             track.program = active->program;
         }
@@ -122,7 +122,7 @@ QUndoCommand* makeKeepInfillTakeCommand(Document* doc, TakeId id) {
     // The fill goes to the track that held most of the gap (the active track when it was empty).
     std::map<TrackId, int> count;
     for (const Note& n : gap) ++count[n.track];
-    TrackId target = doc->activeTrack();
+    TrackId target = doc->view()->activeTrack();
     int most = 0;
     for (const auto& [track, n] : count)
         if (n > most && doc->track(track)) {

@@ -54,7 +54,7 @@ TakesModel::TakesModel(Document* doc, QObject* parent) : QAbstractItemModel(pare
         for (const Take& t : doc_->takes())
             emit dataChanged(indexOf(t.id, 0), indexOf(t.id, ColumnCount - 1));
     };
-    connect(doc_, &Document::currentTakeChanged, this, refreshAll);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, refreshAll);
     connect(doc_, &Document::primerTakeChanged, this, refreshAll);
 }
 
@@ -136,7 +136,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.column() >= ColumnCount) return {};
     if (index.internalId() == 0) {
         // The sketch: the root every take grows from.
-        const bool current = doc_->currentTake() == 0;
+        const bool current = doc_->view()->currentTake() == 0;
         switch (role) {
         case Qt::DisplayRole:
             if (index.column() == Name) return tr("Sketch");
@@ -160,7 +160,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
     const Take* found = doc_->take(TakeId(index.internalId()));
     if (!found) return {};
     const Take& t = *found;
-    const bool current = t.id == doc_->currentTake();
+    const bool current = t.id == doc_->view()->currentTake();
     switch (role) {
     case Qt::DisplayRole:
     case Qt::EditRole:

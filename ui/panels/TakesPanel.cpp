@@ -49,10 +49,10 @@ TakesPanel::TakesPanel(Document* doc, QWidget* parent)
 
     connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
-                if (!syncing_) doc_->setCurrentTake(model_->takeAt(current));
+                if (!syncing_) doc_->view()->setCurrentTake(model_->takeAt(current));
             });
     connect(model_, &QAbstractItemModel::modelReset, this, &TakesPanel::syncSelection);
-    connect(doc_, &Document::currentTakeChanged, this, &TakesPanel::syncSelection);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, &TakesPanel::syncSelection);
     syncSelection();
 }
 
@@ -64,15 +64,15 @@ void TakesPanel::addActionButton(QAction* action) {
 }
 
 void TakesPanel::editCurrentName() {
-    const QModelIndex i = model_->indexOf(doc_->currentTake(), TakesModel::Name);
-    if (i.isValid() && doc_->currentTake() != 0) view_->edit(i);
+    const QModelIndex i = model_->indexOf(doc_->view()->currentTake(), TakesModel::Name);
+    if (i.isValid() && doc_->view()->currentTake() != 0) view_->edit(i);
 }
 
 void TakesPanel::syncSelection() {
     syncing_ = true;
     // The whole tree stays open: a musician sees every branch at once.
     view_->expandAll();
-    const QModelIndex i = model_->indexOf(doc_->currentTake());
+    const QModelIndex i = model_->indexOf(doc_->view()->currentTake());
     if (i.isValid()) view_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     else view_->selectionModel()->clearSelection();
     empty_->setVisible(doc_->takes().empty());

@@ -61,10 +61,10 @@ TracksPanel::TracksPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_
     connect(table_, &QTableWidget::cellChanged, this, &TracksPanel::itemChanged);
     connect(table_, &QTableWidget::currentCellChanged, this, [this](int row) {
         if (updating_ || row < 0 || row >= int(doc_->tracks().size())) return;
-        doc_->setActiveTrack(doc_->tracks()[std::size_t(row)].id);
+        doc_->view()->setActiveTrack(doc_->tracks()[std::size_t(row)].id);
     });
     connect(doc_, &Document::tracksChanged, this, &TracksPanel::rebuild);
-    connect(doc_, &Document::activeTrackChanged, this, &TracksPanel::rebuild);
+    connect(doc_->view(), &ViewState::activeTrackChanged, this, &TracksPanel::rebuild);
     rebuild();
 }
 
@@ -101,7 +101,7 @@ void TracksPanel::rebuild() {
             item->setCheckState(flags[c - Mute] ? Qt::Checked : Qt::Unchecked);
             table_->setItem(row, c, item);
         }
-        if (t.id == doc_->activeTrack()) table_->setCurrentCell(row, Name);
+        if (t.id == doc_->view()->activeTrack()) table_->setCurrentCell(row, Name);
     }
     updating_ = false;
 }

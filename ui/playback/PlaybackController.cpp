@@ -35,16 +35,16 @@ PlaybackController::PlaybackController(Document* doc, QObject* parent)
     connect(doc_, &Document::tempoChanged, this, &PlaybackController::scheduleSnapshot);
     connect(doc_, &Document::tracksChanged, this, &PlaybackController::scheduleSnapshot); // mute, solo, programs
     connect(doc_, &Document::trackEventsChanged, this, &PlaybackController::scheduleSnapshot); // the pedal
-    connect(doc_, &Document::currentTakeChanged, this, [this] {
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, [this] {
         takeSwitched_ = true;
         scheduleSnapshot();
     });
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
-        if (id == doc_->currentTake()) scheduleSnapshot();
+        if (id == doc_->view()->currentTake()) scheduleSnapshot();
     });
-    connect(doc_, &Document::loopChanged, this, [this] {
+    connect(doc_->view(), &ViewState::loopChanged, this, [this] {
 #ifdef CONTINUO_HAVE_AUDIO
-        if (engine_) engine_->engine.setLoop(doc_->loopStart(), doc_->loopEnd(), doc_->loopEnabled());
+        if (engine_) engine_->engine.setLoop(doc_->view()->loopStart(), doc_->view()->loopEnd(), doc_->view()->loopEnabled());
 #endif
     });
     status_ = tr("Silent: this build has no audio engine");
@@ -109,7 +109,7 @@ QString PlaybackController::open(const AudioSetup& setup) {
     options.sampleRate = setup.sampleRate;
     options.bufferFrames = setup.bufferFrames;
     sound_ = e.open(options) && sf.ok();
-    e.setLoop(doc_->loopStart(), doc_->loopEnd(), doc_->loopEnabled());
+    e.setLoop(doc_->view()->loopStart(), doc_->view()->loopEnd(), doc_->view()->loopEnabled());
     e.setMetronome(metronome_);
     e.setCountInBars(countIn_);
     status_ = QString::fromStdString(e.statusMessage()) + QStringLiteral(" · ") + sfLine;
@@ -153,7 +153,7 @@ void PlaybackController::rebuildSnapshot() {
     const Sequence sequence = doc_->toSequence(true, true);
     audio::AudioEngine& e = engine_->engine;
     audio::Transport& transport = e.transport();
-    const bool looping = playing_ && e.isPlaying() && doc_->loopEnabled() && doc_->loopEnd() > doc_->loopStart();
+    const bool looping = playing_ && e.isPlaying() && doc_->view()->loopEnabled() && doc_->view()->loopEnd() > doc_->view()->loopStart();
     if (takeSwitched && looping) {
         // A/B in a loop: the take heard now plays to the loop end, the new one from the loop
         // start of the next pass (on the engine's sample clock, without a gap).
@@ -175,9 +175,9 @@ Tick PlaybackController::clockPosition() const {
     if (!playing_) return position_;
     const TempoMap& tempo = doc_->tempo();
     Tick t = tempo.tickAt(tempo.secondsAt(startTick_) + clock_.nsecsElapsed() / 1e9);
-    if (doc_->loopEnabled() && !recording_ && doc_->loopEnd() > doc_->loopStart() && t >= doc_->loopEnd()) {
-        const Tick len = doc_->loopEnd() - doc_->loopStart();
-        t = doc_->loopStart() + (t - doc_->loopStart()) % len;
+    if (doc_->view()->loopEnabled() && !recording_ && doc_->view()->loopEnd() > doc_->view()->loopStart() && t >= doc_->view()->loopEnd()) {
+        const Tick len = doc_->view()->loopEnd() - doc_->view()->loopStart();
+        t = doc_->view()->loopStart() + (t - doc_->view()->loopStart()) % len;
     }
     return t;
 }
@@ -313,7 +313,7 @@ void PlaybackController::finishRecording() {
         recorded_ = take.notes;
     }
 #endif
-    doc_->setLiveNotes({});
+    doc_->view()->setLiveNotes({});
     if (recorded_.empty()) {
         emit message(tr("Nothing was recorded."));
         return;
@@ -335,7 +335,7 @@ void PlaybackController::tick() {
             audio::RecordedTake part = engine_->midi->drainRecorded();
             if (!part.notes.empty()) {
                 recorded_.insert(recorded_.end(), part.notes.begin(), part.notes.end());
-                doc_->setLiveNotes(recorded_);
+                doc_->view()->setLiveNotes(recorded_);
             }
         }
         if (!engine_->engine.isPlaying() && playing_ && !recording_) {
@@ -350,8 +350,8 @@ void PlaybackController::tick() {
 #endif
     // Silent clock: stop at the end of the piece unless looping.
     Tick end = doc_->endTick();
-    if (const Take* take = doc_->take(doc_->currentTake())) end = std::max(end, take->endTick());
-    if (!doc_->loopEnabled() && t > end + doc_->ticksPerBeat()) {
+    if (const Take* take = doc_->take(doc_->view()->currentTake())) end = std::max(end, take->endTick());
+    if (!doc_->view()->loopEnabled() && t > end + doc_->ticksPerBeat()) {
         position_ = t;
         stop();
         return;

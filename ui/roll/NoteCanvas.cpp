@@ -34,15 +34,15 @@ NoteCanvas::NoteCanvas(Document* doc, RollView* view, QWidget* parent)
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_, &Document::notesChanged, this, refresh);
     connect(doc_, &Document::tracksChanged, this, refresh);
-    connect(doc_, &Document::selectionChanged, this, refresh);
+    connect(doc_->view(), &ViewState::selectionChanged, this, refresh);
     connect(doc_, &Document::tempoChanged, this, refresh);
-    connect(doc_, &Document::loopChanged, this, refresh);
-    connect(doc_, &Document::currentTakeChanged, this, refresh);
+    connect(doc_->view(), &ViewState::loopChanged, this, refresh);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
     connect(doc_, &Document::takesChanged, this, refresh);
     connect(doc_, &Document::takeRenamed, this, refresh);
-    connect(doc_, &Document::liveNotesChanged, this, refresh);
+    connect(doc_->view(), &ViewState::liveNotesChanged, this, refresh);
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
-        if (id == doc_->currentTake()) update();
+        if (id == doc_->view()->currentTake()) update();
     });
     connect(view_, &RollView::playheadChanged, this, [this] { update(); });
 }
@@ -123,7 +123,7 @@ int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick max
             ++painted;
             continue;
         }
-        const bool selected = selectable && doc_->isSelected(n.id);
+        const bool selected = selectable && doc_->view()->isSelected(n.id);
         p.fillRect(r, palette::byVelocity(selected ? palette::noteSelected() : colour, n.velocity));
         if (r.width() > 3) {
             p.setPen(selected ? palette::noteSelected().lighter(130) : colour.lighter(125));
@@ -140,7 +140,7 @@ int NoteCanvas::paintNotes(QPainter& p, const std::vector<Note>& notes, Tick max
 }
 
 void NoteCanvas::paintTakeBand(QPainter& p) {
-    const Take* take = doc_->take(doc_->currentTake());
+    const Take* take = doc_->take(doc_->view()->currentTake());
     if (!take) return;
     const TakeProvenance& pv = take->provenance;
     if (pv.infill) {
@@ -340,20 +340,20 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
     const Tick t1 = view_->xToTick(width()) + 1;
     paintGrid(p, t0, t1);
 
-    if (doc_->loopEnabled()) {
-        const double x0 = view_->tickToX(doc_->loopStart());
-        const double x1 = view_->tickToX(doc_->loopEnd());
+    if (doc_->view()->loopEnabled()) {
+        const double x0 = view_->tickToX(doc_->view()->loopStart());
+        const double x1 = view_->tickToX(doc_->view()->loopEnd());
         p.fillRect(QRectF(x0, 0, x1 - x0, height()), QColor(0x7d, 0xf0, 0x9a, 14));
     }
     paintTakeBand(p);
     paintListening(p);
 
-    const Take* shown = doc_->take(doc_->currentTake());
+    const Take* shown = doc_->take(doc_->view()->currentTake());
     const bool fill = shown && shown->provenance.infill;
     ghostFrom_ = fill ? shown->provenance.gapStart : 0;
     ghostTo_ = fill ? shown->provenance.gapEnd : 0;
     int painted = paintNotes(p, doc_->notes(), doc_->maxNoteLength(), t0, t1, palette::note(), true);
-    if (const Take* take = doc_->take(doc_->currentTake())) {
+    if (const Take* take = doc_->take(doc_->view()->currentTake())) {
         if (compare_) {
             paintCompare(p, *take, t0, t1);
         } else {
@@ -362,10 +362,10 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
             painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
         }
     }
-    if (!doc_->liveNotes().empty()) {
+    if (!doc_->view()->liveNotes().empty()) {
         Tick maxLen = 0;
-        for (const Note& n : doc_->liveNotes()) maxLen = std::max(maxLen, n.length);
-        painted += paintNotes(p, doc_->liveNotes(), maxLen, t0, t1, palette::recording(), false);
+        for (const Note& n : doc_->view()->liveNotes()) maxLen = std::max(maxLen, n.length);
+        painted += paintNotes(p, doc_->view()->liveNotes(), maxLen, t0, t1, palette::recording(), false);
     }
 
     if (drag_ == Drag::Rubber && !rubber_.isNull()) {
@@ -424,18 +424,18 @@ void NoteCanvas::mousePressEvent(QMouseEvent* e) {
     if (hit) {
         anchor_ = *hit;
         if (mods & Qt::ShiftModifier) {
-            NoteIdSet sel = doc_->selection();
+            NoteIdSet sel = doc_->view()->selection();
             if (sel.count(hit->id)) {
                 sel.erase(hit->id);
-                doc_->setSelection(sel);
+                doc_->view()->setSelection(sel);
                 return;
             }
             sel.insert(hit->id);
-            doc_->setSelection(sel);
-        } else if (!doc_->isSelected(hit->id)) {
-            doc_->setSelection({hit->id});
+            doc_->view()->setSelection(sel);
+        } else if (!doc_->view()->isSelected(hit->id)) {
+            doc_->view()->setSelection({hit->id});
         }
-        original_ = doc_->selectedNotes();
+        original_ = doc_->view()->selectedNotes();
         drag_ = nearEnd ? Drag::Resize : Drag::Move;
         previewPitch_ = hit->pitch;
         emit previewNote(hit->pitch, hit->velocity, true);
@@ -466,9 +466,9 @@ void NoteCanvas::mousePressEvent(QMouseEvent* e) {
     rubber_ = QRect(e->position().toPoint(), QSize(1, 1));
     rubberBase_.clear();
     if (mods & Qt::ShiftModifier)
-        rubberBase_.assign(doc_->selection().begin(), doc_->selection().end());
+        rubberBase_.assign(doc_->view()->selection().begin(), doc_->view()->selection().end());
     else
-        doc_->setSelection({});
+        doc_->view()->setSelection({});
 }
 
 void NoteCanvas::mouseMoveEvent(QMouseEvent* e) {
@@ -539,7 +539,7 @@ void NoteCanvas::updateRubber(QPoint pos, Qt::KeyboardModifiers) {
         if (n.start > t1) break;
         if (n.end() >= t0 && n.pitch >= pLo && n.pitch <= pHi && doc_->isTrackVisible(n.track)) sel.insert(n.id);
     }
-    doc_->setSelection(std::move(sel));
+    doc_->view()->setSelection(std::move(sel));
     update();
 }
 

@@ -22,7 +22,7 @@ PedalLane::PedalLane(Document* doc, RollView* view, QWidget* parent) : QWidget(p
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_, &Document::trackEventsChanged, this, refresh);
     connect(doc_, &Document::tracksChanged, this, refresh);
-    connect(doc_, &Document::activeTrackChanged, this, refresh);
+    connect(doc_->view(), &ViewState::activeTrackChanged, this, refresh);
     connect(doc_, &Document::notesChanged, this, refresh);
 }
 
@@ -36,7 +36,7 @@ void PedalLane::paintEvent(QPaintEvent*) {
     const Tick end = std::max(doc_->endTick(), view_->xToTick(width()));
     for (int index = 0; index < int(doc_->tracks().size()); ++index) {
         const TrackInfo& t = doc_->tracks()[std::size_t(index)];
-        const bool active = t.id == doc_->activeTrack();
+        const bool active = t.id == doc_->view()->activeTrack();
         if (!t.visible && !active) continue;
         const QColor c = palette::track(index);
         for (const auto& [down, up] : pedal::regions(t.events, t.channel, end)) {
@@ -62,7 +62,7 @@ void PedalLane::paintEvent(QPaintEvent*) {
 
 void PedalLane::mousePressEvent(QMouseEvent* e) {
     if (e->button() != Qt::LeftButton && e->button() != Qt::RightButton) return;
-    const TrackInfo* t = doc_->track(doc_->activeTrack());
+    const TrackInfo* t = doc_->track(doc_->view()->activeTrack());
     if (!t) return;
     dragging_ = true;
     down_ = e->button() == Qt::LeftButton && !(e->modifiers() & Qt::ShiftModifier);
@@ -73,7 +73,7 @@ void PedalLane::mousePressEvent(QMouseEvent* e) {
 }
 
 void PedalLane::apply(QPointF to) {
-    const TrackInfo* t = doc_->track(doc_->activeTrack());
+    const TrackInfo* t = doc_->track(doc_->view()->activeTrack());
     if (!t) return;
     const Tick at = std::max<Tick>(0, view_->grid().snap(view_->xToTick(to.x())));
     if (at == from_) return;

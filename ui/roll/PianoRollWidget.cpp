@@ -82,7 +82,7 @@ PianoRollWidget::PianoRollWidget(Document* doc, QWidget* parent)
     connect(doc_, &Document::notesChanged, this, &PianoRollWidget::syncScrollBars);
     // A take streaming past the end of the piece widens the scrollable range.
     connect(doc_, &Document::takeNotesChanged, this, &PianoRollWidget::syncScrollBars);
-    connect(doc_, &Document::currentTakeChanged, this, &PianoRollWidget::syncScrollBars);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, &PianoRollWidget::syncScrollBars);
     connect(hbar_, &QScrollBar::valueChanged, this, [this](int v) {
         if (!syncing_) view_->setScrollX(v);
     });
@@ -140,7 +140,7 @@ void PianoRollWidget::zoomToFit(Tick minimumEnd) {
         return;
     }
     Tick end = std::max({doc_->endTick(), doc_->ticksPerBar() * 4, minimumEnd});
-    if (const Take* t = doc_->take(doc_->currentTake())) end = std::max(end, t->endTick());
+    if (const Take* t = doc_->take(doc_->view()->currentTake())) end = std::max(end, t->endTick());
     end += doc_->ticksPerBeat();
     view_->setPixelsPerTick(std::max(1, canvas_->width() - 8) / double(end));
     view_->setScrollX(0);
@@ -199,7 +199,7 @@ void PianoRollWidget::showEvent(QShowEvent* e) {
 void PianoRollWidget::syncScrollBars() {
     syncing_ = true;
     Tick end = std::max(doc_->endTick(), doc_->ticksPerBar() * 8);
-    if (const Take* t = doc_->take(doc_->currentTake())) end = std::max(end, t->endTick());
+    if (const Take* t = doc_->take(doc_->view()->currentTake())) end = std::max(end, t->endTick());
     const int contentW = int(double(end) * view_->pixelsPerTick()) + canvas_->width();
     hbar_->setRange(0, std::max(0, contentW - canvas_->width()));
     hbar_->setPageStep(canvas_->width());

@@ -19,8 +19,8 @@ RulerWidget::RulerWidget(Document* doc, RollView* view, QWidget* parent)
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(view_, &RollView::playheadChanged, this, refresh);
     connect(doc_, &Document::tempoChanged, this, refresh);
-    connect(doc_, &Document::loopChanged, this, refresh);
-    connect(doc_, &Document::currentTakeChanged, this, refresh);
+    connect(doc_->view(), &ViewState::loopChanged, this, refresh);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
 }
 
 void RulerWidget::paintEvent(QPaintEvent*) {
@@ -33,13 +33,13 @@ void RulerWidget::paintEvent(QPaintEvent*) {
 
     // Loop region: a band in the upper half.
     {
-        const double x0 = view_->tickToX(doc_->loopStart());
-        const double x1 = view_->tickToX(doc_->loopEnd());
+        const double x0 = view_->tickToX(doc_->view()->loopStart());
+        const double x1 = view_->tickToX(doc_->view()->loopEnd());
         QColor c = palette::loop();
-        if (!doc_->loopEnabled()) c.setAlpha(22);
+        if (!doc_->view()->loopEnabled()) c.setAlpha(22);
         p.fillRect(QRectF(x0, 0, x1 - x0, 8), c);
     }
-    if (const Take* take = doc_->take(doc_->currentTake())) {
+    if (const Take* take = doc_->take(doc_->view()->currentTake())) {
         // How far back the model listened: the primer range of the auditioned take.
         const double x0 = view_->tickToX(take->provenance.primerStart);
         const double x1 = view_->tickToX(take->provenance.primerEnd);
@@ -92,8 +92,8 @@ void RulerWidget::mouseMoveEvent(QMouseEvent* e) {
     const Tick a = free ? pressTick_ : view_->grid().snap(pressTick_);
     const Tick b = free ? t : view_->grid().snap(t);
     if (a != b) {
-        doc_->setLoop(std::min(a, b), std::max(a, b));
-        doc_->setLoopEnabled(true);
+        doc_->view()->setLoop(std::min(a, b), std::max(a, b));
+        doc_->view()->setLoopEnabled(true);
     }
 }
 

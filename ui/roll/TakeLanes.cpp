@@ -21,7 +21,7 @@ TakeLanes::TakeLanes(Document* doc, RollView* view, QWidget* parent) : QWidget(p
     setToolTip(tr("Takes, one lane each on the roll's time line: click a lane to audition its take"));
     auto refresh = [this] { update(); };
     connect(view_, &RollView::viewChanged, this, refresh);
-    connect(doc_, &Document::currentTakeChanged, this, refresh);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
     connect(doc_, &Document::takeRenamed, this, refresh);
     connect(doc_, &Document::takeNotesChanged, this, refresh);
     connect(doc_, &Document::primerTakeChanged, this, refresh);
@@ -93,7 +93,7 @@ void TakeLanes::paintEvent(QPaintEvent*) {
         const Take* take = doc_->take(lane.id);
         if (!take) continue;
         const QRectF r = laneRect(i);
-        const bool current = lane.id == doc_->currentTake();
+        const bool current = lane.id == doc_->view()->currentTake();
         if (current) p.fillRect(r, QColor(0xf2, 0x9e, 0x4c, 40));
         else if (i % 2) p.fillRect(r, QColor(255, 255, 255, 6));
         // Where the take begins (its primer ends): a faint mark on the time line.
@@ -128,7 +128,7 @@ void TakeLanes::mousePressEvent(QMouseEvent* e) {
     const int lane = int((e->position().y() - 1) / laneHeight());
     const TakeId id = takeAt(std::clamp(lane, 0, laneCount() - 1));
     if (id == 0) return;
-    doc_->setCurrentTake(id);
+    doc_->view()->setCurrentTake(id);
     emit takeClicked(id);
 }
 

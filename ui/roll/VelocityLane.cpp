@@ -22,8 +22,8 @@ VelocityLane::VelocityLane(Document* doc, RollView* view, QWidget* parent)
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_, &Document::notesChanged, this, refresh);
     connect(doc_, &Document::tracksChanged, this, refresh);
-    connect(doc_, &Document::selectionChanged, this, refresh);
-    connect(doc_, &Document::currentTakeChanged, this, refresh);
+    connect(doc_->view(), &ViewState::selectionChanged, this, refresh);
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
 }
 
 int VelocityLane::velocityAt(double y) const {
@@ -45,7 +45,7 @@ void VelocityLane::paintEvent(QPaintEvent*) {
                                    [](const Note& n, Tick t) { return n.start < t; });
         for (; it != notes.end() && it->start <= t1; ++it) {
             const double x = view_->tickToX(it->start);
-            const bool sel = selectable && doc_->isSelected(it->id);
+            const bool sel = selectable && doc_->view()->isSelected(it->id);
             QColor colour = base; // the piece's notes in their track's colour, hidden tracks not at all
             if (selectable) {
                 const int track = doc_->trackIndex(it->track);
@@ -57,7 +57,7 @@ void VelocityLane::paintEvent(QPaintEvent*) {
             p.fillRect(QRectF(x - 2, yOf(it->velocity) - 1, 7, 3), c.lighter(120));
         }
     };
-    if (const Take* t = doc_->take(doc_->currentTake())) drawBars(t->notes, palette::take(), false);
+    if (const Take* t = doc_->take(doc_->view()->currentTake())) drawBars(t->notes, palette::take(), false);
     drawBars(doc_->notes(), palette::note(), true);
     if (ramp_) {
         p.setRenderHint(QPainter::Antialiasing);
@@ -75,7 +75,7 @@ const Note* VelocityLane::barAt(QPointF pos) const {
     const Note* best = nullptr;
     double bestDist = 1e9;
     for (std::size_t i = doc_->lowerBound(t - slack); i < notes.size() && notes[i].start <= t + slack; ++i) {
-        const double d = std::abs(view_->tickToX(notes[i].start) - pos.x()) + (doc_->isSelected(notes[i].id) ? 0 : 0.5);
+        const double d = std::abs(view_->tickToX(notes[i].start) - pos.x()) + (doc_->view()->isSelected(notes[i].id) ? 0 : 0.5);
         if (d < bestDist) {
             bestDist = d;
             best = &notes[i];

@@ -20,9 +20,9 @@ ContinueController::ContinueController(Document* doc, GenerationController* gene
     primeTimer_->setSingleShot(true);
     primeTimer_->setInterval(300);
     connect(primeTimer_, &QTimer::timeout, this, &ContinueController::primeNow);
-    for (auto signal : {&Document::notesChanged, &Document::tempoChanged, &Document::selectionChanged,
-                        &Document::tracksChanged})
+    for (auto signal : {&Document::notesChanged, &Document::tempoChanged, &Document::tracksChanged})
         connect(doc_, signal, this, &ContinueController::schedulePrime);
+    connect(doc_->view(), &ViewState::selectionChanged, this, &ContinueController::schedulePrime);
     connect(doc_, &Document::primerTakeChanged, this, &ContinueController::schedulePrime);
     connect(service_, &ContinuationService::modelLoaded, this, &ContinueController::schedulePrime);
     // Say how far back the model listens as soon as a model is there, not only after an edit.
@@ -162,7 +162,7 @@ ContinueController::Primer ContinueController::primerFor(const ContinueSettings&
         p.source = tr("whole sketch");
         break;
     case PrimerSource::Selection:
-        p.notes = doc_->selectedNotes();
+        p.notes = doc_->view()->selectedNotes();
         p.source = tr("selection");
         if (p.notes.empty()) {
             p.notes = doc_->notes();

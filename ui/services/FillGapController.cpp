@@ -15,15 +15,15 @@ FillGapController::FillGapController(Document* doc, GenerationController* genera
 
 FillGapController::Gap FillGapController::currentGap() const {
     Gap g;
-    const std::vector<Note> selected = doc_->selectedNotes();
+    const std::vector<Note> selected = doc_->view()->selectedNotes();
     if (!selected.empty()) {
         g.start = selected.front().start; // sorted by onset
         for (const Note& n : selected) g.end = std::max(g.end, n.end());
         g.source = tr("selection");
         return g;
     }
-    g.start = doc_->loopStart();
-    g.end = doc_->loopEnd();
+    g.start = doc_->view()->loopStart();
+    g.end = doc_->view()->loopEnd();
     g.source = tr("loop region");
     return g;
 }

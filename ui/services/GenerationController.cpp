@@ -62,7 +62,7 @@ bool GenerationController::start(GenerationRequest request, const TakeOrigin& or
             doc_->insertTake(int(doc_->takes().size()), t);
             live_.push_back(t.id);
         }
-        doc_->setCurrentTake(live_.front());
+        doc_->view()->setCurrentTake(live_.front());
     }
     requestId_ = request.id;
     emit runningChanged(kind, true);
@@ -196,13 +196,13 @@ void GenerationController::onFinished(quint64 request, const GenerationResult& a
     // A cancelled fill drops whatever the worker answers: the piece may be replaced next.
     if (kind == GenerationKind::FillGap) result.cancelled = result.cancelled || cancelled_;
     cancelled_ = false;
-    const TakeId current = doc_->currentTake();
+    const TakeId current = doc_->view()->currentTake();
     std::vector<Take> takes = kind == GenerationKind::Continue ? finishContinue(result) : finishFill(result);
     if (!takes.empty()) {
         const TakeId first = takes.front().id;
         doc_->undoStack()->push(new AddTakesCommand(doc_, takes));
         // A Continue stays on the take heard while it was written; a fill auditions the best.
-        doc_->setCurrentTake(kind == GenerationKind::Continue && doc_->take(current) ? current : first);
+        doc_->view()->setCurrentTake(kind == GenerationKind::Continue && doc_->take(current) ? current : first);
     }
     emit runningChanged(kind, false);
     const bool ok = result.error.isEmpty() && !result.cancelled && !takes.empty();

@@ -204,7 +204,7 @@ void MainWindow::connectServices() {
     });
     connect(controller_, &ContinueController::started, this, [this](quint64 seed, int n) {
         continuePanel_->showSeed(seed);
-        if (const Take* t = doc_->take(doc_->currentTake())) roll_->revealTick(t->provenance.primerEnd);
+        if (const Take* t = doc_->take(doc_->view()->currentTake())) roll_->revealTick(t->provenance.primerEnd);
         showMessage(tr("Writing %n take(s) with seed %1…", nullptr, n).arg(seed));
     });
     connect(controller_, &ContinueController::progressed, continuePanel_, &ContinuePanel::setProgress);
@@ -233,11 +233,11 @@ void MainWindow::connectServices() {
     });
     connect(doc_, &Document::modifiedChanged, this, &MainWindow::updateTitle);
     connect(doc_, &Document::titleChanged, this, &MainWindow::updateTitle);
-    connect(doc_, &Document::selectionChanged, this, &MainWindow::updateActions);
+    connect(doc_->view(), &ViewState::selectionChanged, this, &MainWindow::updateActions);
     connect(doc_, &Document::takesChanged, this, &MainWindow::updateActions);
-    connect(doc_, &Document::currentTakeChanged, this, &MainWindow::updateActions);
-    connect(doc_, &Document::loopChanged, this, [this] {
-        action("loop")->setChecked(doc_->loopEnabled());
+    connect(doc_->view(), &ViewState::currentTakeChanged, this, &MainWindow::updateActions);
+    connect(doc_->view(), &ViewState::loopChanged, this, [this] {
+        action("loop")->setChecked(doc_->view()->loopEnabled());
     });
 }
 
@@ -264,7 +264,7 @@ void MainWindow::updateTitle() {
 
 void MainWindow::updateActions() {
     const bool running = controller_->isRunning() || fillGap_->isRunning();
-    const Take* take = doc_->take(doc_->currentTake());
+    const Take* take = doc_->take(doc_->view()->currentTake());
     const bool takeReady = take && !take->generating;
     action("continue")->setEnabled(!running && modelOk_);
     action("cancel")->setEnabled(running);
@@ -274,7 +274,7 @@ void MainWindow::updateActions() {
     // An infill take belongs inside the piece, not after it: keep it instead.
     if (take && take->provenance.infill) action("continueFromTake")->setEnabled(false);
     action("auditionTake")->setEnabled(take != nullptr);
-    const bool sel = !doc_->selection().empty();
+    const bool sel = !doc_->view()->selection().empty();
     for (const char* n : {"cut", "copy", "delete", "duplicate", "transposeUp", "transposeDown",
                           "octaveUp", "octaveDown", "moveLeft", "moveRight"})
         action(n)->setEnabled(sel);

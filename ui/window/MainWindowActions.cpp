@@ -192,7 +192,7 @@ void MainWindow::createTransportActions() {
     QAction* loop = makeAction("loop", tr("Loop"), {K(tr("L"))}, tr("Loop the region set on the ruler"), nullptr);
     loop->setCheckable(true);
     loop->setIcon(dotIcon(QColor(0x7d, 0xf0, 0x9a)));
-    connect(loop, &QAction::toggled, this, [this](bool on) { doc_->setLoopEnabled(on); });
+    connect(loop, &QAction::toggled, this, [this](bool on) { doc_->view()->setLoopEnabled(on); });
     QAction* metro = makeAction("metronome", tr("Click"), {K(tr("M"))}, tr("Metronome while playing and recording"), nullptr);
     metro->setCheckable(true);
     metro->setIcon(dotIcon(QColor(0xc8, 0xcf, 0xdc)));
@@ -315,7 +315,7 @@ void MainWindow::startContinue() {
 }
 
 void MainWindow::auditionTake() {
-    const Take* t = doc_->take(doc_->currentTake());
+    const Take* t = doc_->take(doc_->view()->currentTake());
     if (!t) return;
     if (playback_->isPlaying()) playback_->stop();
     // An infill take is heard from the bar before its gap; a continuation with its primer.
@@ -339,21 +339,21 @@ int treeIndex(const std::vector<std::pair<TakeId, int>>& tree, TakeId id) {
 void MainWindow::nextTake() {
     const auto tree = doc_->takeTree();
     if (tree.empty()) return;
-    const int i = treeIndex(tree, doc_->currentTake());
-    doc_->setCurrentTake(tree[std::size_t((i + 1) % int(tree.size()))].first);
+    const int i = treeIndex(tree, doc_->view()->currentTake());
+    doc_->view()->setCurrentTake(tree[std::size_t((i + 1) % int(tree.size()))].first);
 }
 
 void MainWindow::previousTake() {
     const auto tree = doc_->takeTree();
     if (tree.empty()) return;
-    const int i = treeIndex(tree, doc_->currentTake());
+    const int i = treeIndex(tree, doc_->view()->currentTake());
     const int n = int(tree.size());
-    doc_->setCurrentTake(tree[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].first);
+    doc_->view()->setCurrentTake(tree[std::size_t(((i < 0 ? 0 : i) - 1 + n) % n)].first);
 }
 
 void MainWindow::rebuildKeepIntoMenu() {
     keepIntoMenu_->clear();
-    const Take* take = doc_->take(doc_->currentTake());
+    const Take* take = doc_->take(doc_->view()->currentTake());
     if (!take || take->provenance.infill) {
         keepIntoMenu_->addAction(take ? tr("A fill is kept where its gap is") : tr("No take to keep"))->setEnabled(false);
         return;
@@ -369,28 +369,28 @@ void MainWindow::rebuildKeepIntoMenu() {
 void MainWindow::keepTake() { keepTakeInto(0); }
 
 void MainWindow::keepTakeInto(TrackId track) {
-    const int i = doc_->takeIndex(doc_->currentTake());
-    QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->currentTake(), track);
+    const int i = doc_->takeIndex(doc_->view()->currentTake());
+    QUndoCommand* c = makeKeepTakeCommand(doc_, doc_->view()->currentTake(), track);
     if (!c) return;
     doc_->undoStack()->push(c);
     const auto& takes = doc_->takes();
-    if (!takes.empty()) doc_->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
+    if (!takes.empty()) doc_->view()->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
 }
 
 void MainWindow::discardTake() {
-    const TakeId id = doc_->currentTake();
+    const TakeId id = doc_->view()->currentTake();
     const int i = doc_->takeIndex(id);
     if (i < 0) return;
     doc_->undoStack()->push(new RemoveTakeCommand(doc_, id));
     // Select the neighbour so that discarding several in a row is quick.
     const auto& takes = doc_->takes();
-    if (!takes.empty()) doc_->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
+    if (!takes.empty()) doc_->view()->setCurrentTake(takes[std::size_t(std::min(i, int(takes.size()) - 1))].id);
 }
 
 void MainWindow::renameTake() { takesPanel_->editCurrentName(); }
 
 void MainWindow::continueFromTake() {
-    const TakeId id = doc_->currentTake();
+    const TakeId id = doc_->view()->currentTake();
     if (!doc_->take(id)) return;
     doc_->undoStack()->push(new SetPrimerTakeCommand(doc_, doc_->primerTake() == id ? 0 : id));
 }

@@ -63,7 +63,7 @@ void MainWindow::loadExampleMotif() {
     seq.updateEndTick();
     doc_->reset(seq);
     doc_->setTitle(tr("Example motif"));
-    doc_->setLoop(0, doc_->ticksPerBar() * 4);
+    doc_->view()->setLoop(0, doc_->ticksPerBar() * 4);
     path_.clear();
     updateTitle();
     roll_->zoomToFit(doc_->ticksPerBar() * 10); // room for the first takes

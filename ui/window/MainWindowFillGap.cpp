@@ -42,9 +42,8 @@ void MainWindow::createFillGap() {
     connect(fillGap_, &FillGapController::started, dock, &QWidget::raise);
 
     auto showGap = [this] { fillGapPanel_->setGapText(fillGap_->describe(fillGap_->currentGap())); };
-    for (auto signal : {&Document::selectionChanged, &Document::loopChanged, &Document::notesChanged,
-                        &Document::tempoChanged})
-        connect(doc_, signal, this, showGap);
+    for (auto signal : {&Document::notesChanged, &Document::tempoChanged}) connect(doc_, signal, this, showGap);
+    for (auto signal : {&ViewState::selectionChanged, &ViewState::loopChanged}) connect(doc_->view(), signal, this, showGap);
     showGap();
 
     connect(fillGap_, &FillGapController::runningChanged, this, [this](bool running) {

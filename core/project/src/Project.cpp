@@ -5,7 +5,10 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <QRegularExpression>
+
 #include <algorithm>
+#include <unordered_set>
 
 namespace continuo::project {
 
@@ -15,22 +18,147 @@ Tick Take::endTick() const {
     return end;
 }
 
-std::size_t Project::noteCount() const {
-    std::size_t n = 0;
-    for (const ProjectTrack& t : tracks) n += t.notes.size();
-    return n;
+const ProjectTrack* Project::track(TrackId id) const {
+    const int i = trackIndex(id);
+    return i < 0 ? nullptr : &tracks[std::size_t(i)];
 }
 
-const ProjectTrack* Project::track(TrackId id) const {
-    for (const ProjectTrack& t : tracks)
-        if (t.id == id) return &t;
-    return nullptr;
+ProjectTrack* Project::track(TrackId id) {
+    const int i = trackIndex(id);
+    return i < 0 ? nullptr : &tracks[std::size_t(i)];
+}
+
+int Project::trackIndex(TrackId id) const {
+    if (id == 0) return -1;
+    for (std::size_t i = 0; i < tracks.size(); ++i)
+        if (tracks[i].id == id) return int(i);
+    return -1;
 }
 
 TrackId Project::nextTrackId() const {
     TrackId next = 1;
     for (const ProjectTrack& t : tracks) next = std::max(next, TrackId(t.id + 1));
     return next;
+}
+
+const Take* Project::take(TakeId id) const {
+    const int i = takeIndex(id);
+    return i < 0 ? nullptr : &takes[std::size_t(i)];
+}
+
+Take* Project::take(TakeId id) {
+    const int i = takeIndex(id);
+    return i < 0 ? nullptr : &takes[std::size_t(i)];
+}
+
+int Project::takeIndex(TakeId id) const {
+    if (id == 0) return -1;
+    for (std::size_t i = 0; i < takes.size(); ++i)
+        if (takes[i].id == id) return int(i);
+    return -1;
+}
+
+int Project::nextTakeNumber(const QString& prefix) const {
+    const QRegularExpression re("^" + QRegularExpression::escape(prefix) + " (\\d+)$");
+    int n = 0;
+    for (const Take& t : takes) {
+        const auto m = re.match(t.name);
+        if (m.hasMatch()) n = std::max(n, m.captured(1).toInt());
+    }
+    return n + 1;
+}
+
+std::vector<TakeId> Project::childTakes(TakeId parent) const {
+    std::vector<TakeId> out;
+    for (const Take& t : takes) {
+        const TakeId p = t.provenance.parentTake;
+        const TakeId effective = p != 0 && takeIndex(p) >= 0 ? p : 0;
+        if (effective == parent && t.id != parent) out.push_back(t.id);
+    }
+    return out;
+}
+
+std::vector<std::pair<TakeId, int>> Project::takeTree() const {
+    std::vector<std::pair<TakeId, int>> out;
+    std::vector<std::pair<TakeId, int>> stack{{0, -1}};
+    while (!stack.empty()) {
+        const auto [id, depth] = stack.back();
+        stack.pop_back();
+        if (id != 0) out.emplace_back(id, depth);
+        const std::vector<TakeId> children = childTakes(id);
+        for (auto it = children.rbegin(); it != children.rend(); ++it) stack.emplace_back(*it, depth + 1);
+    }
+    return out;
+}
+
+Project::Bar Project::barAt(Tick tick) const {
+    tick = std::max<Tick>(0, tick);
+    Tick index = 0;
+    for (std::size_t i = 0; i < timeSignatures.size(); ++i) {
+        const TimeSignature& ts = timeSignatures[i];
+        const Tick beat = Tick(kTicksPerQuarter) * 4 / std::max(1, ts.denominator);
+        const Tick length = std::max<Tick>(1, beat * std::max(1, ts.numerator));
+        const bool last = i + 1 == timeSignatures.size();
+        const Tick next = last ? 0 : timeSignatures[i + 1].tick;
+        if (last || tick < next) {
+            const Tick k = (tick - ts.tick) / length;
+            const Tick start = ts.tick + k * length;
+            return {index + k, start, length, beat, last ? start + length : std::min(start + length, next)};
+        }
+        index += (next - ts.tick + length - 1) / length; // bars begun before the next signature
+    }
+    return {0, 0, kTicksPerQuarter * 4, kTicksPerQuarter, kTicksPerQuarter * 4};
+}
+
+Tick Project::ticksPerBeat() const {
+    const int denominator = timeSignatures.empty() ? 4 : timeSignatures.front().denominator;
+    return Tick(kTicksPerQuarter) * 4 / std::max(1, denominator);
+}
+
+Tick Project::ticksPerBar() const {
+    const int numerator = timeSignatures.empty() ? 4 : timeSignatures.front().numerator;
+    return ticksPerBeat() * std::max(1, numerator);
+}
+
+namespace {
+
+/// Track ids unique and non-zero, and at least one track.
+void normalizeTracks(std::vector<ProjectTrack>& tracks) {
+    TrackId next = 1;
+    for (const ProjectTrack& t : tracks) next = std::max(next, TrackId(t.id + 1));
+    std::unordered_set<TrackId> seen;
+    for (ProjectTrack& t : tracks)
+        if (t.id == 0 || !seen.insert(t.id).second) t.id = next++;
+    if (tracks.empty()) {
+        ProjectTrack t;
+        t.id = next;
+        t.name = "Piano";
+        tracks.push_back(t);
+    }
+}
+
+} // namespace
+
+void Project::normalize() {
+    normalizeTracks(tracks);
+    std::sort(timeSignatures.begin(), timeSignatures.end(),
+              [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
+    if (timeSignatures.empty() || timeSignatures.front().tick != 0)
+        timeSignatures.insert(timeSignatures.begin(), TimeSignature{});
+    if (tempo.ticksPerQuarter() != kTicksPerQuarter) tempo = tempo.rescaled(kTicksPerQuarter);
+    // Take notes keep their ids (a take may be the primer); the piece's go above them.
+    NoteId next = 1;
+    for (Take& t : takes) {
+        t.generating = false;
+        for (const Note& n : t.notes) next = std::max(next, n.id + 1);
+    }
+    std::vector<Note> all = notes.all();
+    for (Note& n : all) {
+        n.id = next++;
+        if (trackIndex(n.track) < 0) n.track = tracks.front().id;
+    }
+    notes.assign(std::move(all));
+    if (takeIndex(primerTake) < 0) primerTake = 0;
 }
 
 Project Project::fromSequence(const Sequence& source) {
@@ -45,7 +173,8 @@ Project Project::fromSequence(const Sequence& source) {
     p.conductorName = seq.conductorName;
     p.conductorEvents = seq.conductorEvents;
     sortRawEvents(p.conductorEvents);
-    NoteId nextNote = 1;
+    std::vector<Note> notes;
+    notes.reserve(seq.noteCount());
     p.tracks.reserve(seq.tracks.size());
     for (const Track& t : seq.tracks) {
         ProjectTrack pt;
@@ -53,11 +182,9 @@ Project Project::fromSequence(const Sequence& source) {
         pt.name = t.name;
         pt.channel = std::clamp(t.channel, 0, 15);
         pt.program = std::clamp(t.program, 0, 127);
-        pt.notes = t.notes;
-        std::stable_sort(pt.notes.begin(), pt.notes.end(), noteLess);
-        for (Note& n : pt.notes) {
-            n.id = nextNote++;
+        for (Note n : t.notes) {
             n.track = pt.id;
+            notes.push_back(n);
         }
         pt.events = t.events;
         std::stable_sort(pt.events.begin(), pt.events.end(),
@@ -66,6 +193,11 @@ Project Project::fromSequence(const Sequence& source) {
         sortRawEvents(pt.rawEvents);
         p.tracks.push_back(std::move(pt));
     }
+    // Ids 1..N in the piece's order.
+    std::stable_sort(notes.begin(), notes.end(), noteLess);
+    NoteId id = 1;
+    for (Note& n : notes) n.id = id++;
+    p.notes.assign(std::move(notes));
     return p;
 }
 
@@ -101,8 +233,7 @@ Sequence Project::toSequence(const SequenceView& view) const {
         t.name = pt.name;
         t.channel = pt.channel;
         t.program = pt.program;
-        t.notes.reserve(pt.notes.size());
-        for (Note n : pt.notes) {
+        for (Note n : notes.ofTrack(pt.id)) {
             if (replaced(n)) continue;
             n.track = 0;
             t.notes.push_back(n);

@@ -89,8 +89,9 @@ void putUnknown(QJsonObject& o, const QJsonObject& extra) {
         if (!o.contains(it.key())) o.insert(it.key(), it.value());
 }
 
-/// A project whose file used another resolution, brought to kTicksPerQuarter.
-void rescaleProject(Project& p, int from) {
+/// A project whose file used another resolution, brought to kTicksPerQuarter (its notes are
+/// still in `pieceNotes`, not yet in p.notes).
+void rescaleProject(Project& p, std::vector<Note>& pieceNotes, int from) {
     const int to = kTicksPerQuarter;
     auto r = [&](Tick t) { return rescaleTick(t, from, to); };
     auto notes = [&](std::vector<Note>& v) {
@@ -103,8 +104,8 @@ void rescaleProject(Project& p, int from) {
     };
     p.tempo = p.tempo.rescaled(to);
     for (TimeSignature& ts : p.timeSignatures) ts.tick = r(ts.tick);
+    notes(pieceNotes);
     for (ProjectTrack& t : p.tracks) {
-        notes(t.notes);
         for (ChannelEvent& e : t.events) e.tick = r(e.tick);
         for (RawEvent& e : t.rawEvents) e.tick = r(e.tick);
     }
@@ -177,8 +178,8 @@ Expected<std::vector<TimeSignature>> metreFromJson(const QJsonObject& root) {
     return metre;
 }
 
-/// Track `i` of a version 2 (or later) file; its id is i + 1.
-Expected<ProjectTrack> trackFromJson(const QJsonObject& o, qsizetype i) {
+/// Track `i` of a version 2 (or later) file; its id is i + 1. Its notes join `notes`.
+Expected<ProjectTrack> trackFromJson(const QJsonObject& o, qsizetype i, std::vector<Note>& notes) {
     const QString where = QStringLiteral("tracks[%1]").arg(i);
     ProjectTrack t;
     t.id = TrackId(i + 1);
@@ -191,10 +192,12 @@ Expected<ProjectTrack> trackFromJson(const QJsonObject& o, qsizetype i) {
     t.solo = o["solo"].toBool(false);
     t.visible = o["visible"].toBool(true);
     t.inPrimer = o["primer"].toBool(true);
-    auto notes = notesFromJson(o["notes"], where + ".notes");
-    if (!notes) return Error{notes.error()};
-    t.notes = std::move(notes.value());
-    std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
+    auto own = notesFromJson(o["notes"], where + ".notes");
+    if (!own) return Error{own.error()};
+    for (Note& n : own.value()) {
+        n.track = t.id;
+        notes.push_back(n);
+    }
     auto events = eventsFromJson(o["events"], where + ".events");
     if (!events) return Error{events.error()};
     t.events = std::move(events.value());
@@ -205,31 +208,34 @@ Expected<ProjectTrack> trackFromJson(const QJsonObject& o, qsizetype i) {
     return t;
 }
 
-/// The tracks, in file order.
-Expected<std::vector<ProjectTrack>> tracksFromJson(const QJsonObject& root, int version) {
+/// The tracks, in file order; their notes join `notes`.
+Expected<std::vector<ProjectTrack>> tracksFromJson(const QJsonObject& root, int version, std::vector<Note>& notes) {
     std::vector<ProjectTrack> tracks;
     if (version >= 2) {
         const QJsonArray arr = root["tracks"].toArray();
         for (qsizetype i = 0; i < arr.size(); ++i) {
-            auto t = trackFromJson(arr[i].toObject(), i);
+            auto t = trackFromJson(arr[i].toObject(), i, notes);
             if (!t) return Error{t.error()};
             tracks.push_back(std::move(t.value()));
         }
         return tracks;
     }
     // Version 1: the notes of one piano, exported as one track per channel.
-    auto notes = notesFromJson(root["notes"], "notes");
-    if (!notes) return Error{notes.error()};
-    std::map<int, ProjectTrack> byChannel;
-    for (const Note& n : notes.value())
-        byChannel[n.channel].notes.push_back(n);
-    for (auto& [channel, t] : byChannel) {
-        t.id = TrackId(tracks.size() + 1);
+    auto all = notesFromJson(root["notes"], "notes");
+    if (!all) return Error{all.error()};
+    std::map<int, TrackId> byChannel;
+    for (const Note& n : all.value()) byChannel.emplace(n.channel, 0);
+    for (auto& [channel, id] : byChannel) {
+        ProjectTrack t;
+        t.id = id = TrackId(tracks.size() + 1);
         t.channel = channel;
         t.name = channel == 9 ? "Drums"
                               : (channel == 0 ? "Piano" : "Piano " + std::to_string(channel + 1));
-        std::stable_sort(t.notes.begin(), t.notes.end(), noteLess);
         tracks.push_back(std::move(t));
+    }
+    for (Note n : all.value()) {
+        n.track = byChannel[n.channel];
+        notes.push_back(n);
     }
     return tracks;
 }
@@ -275,14 +281,13 @@ void readSettings(const QJsonObject& root, PieceSettings& settings) {
     settings.gridIndex = s["grid"].toInt(4);
 }
 
-/// Ids: tracks 1..T (in file order), notes 1..N, take notes above them.
-void assignNoteIds(Project& p) {
+/// Ids: tracks 1..T (in file order), the piece's notes 1..N in its order, take notes above
+/// them.
+void assignNoteIds(Project& p, std::vector<Note> pieceNotes) {
+    std::stable_sort(pieceNotes.begin(), pieceNotes.end(), noteLess);
     NoteId next = 1;
-    for (ProjectTrack& t : p.tracks)
-        for (Note& n : t.notes) {
-            n.id = next++;
-            n.track = t.id;
-        }
+    for (Note& n : pieceNotes) n.id = next++;
+    p.notes.assign(std::move(pieceNotes));
     for (Take& t : p.takes)
         for (Note& n : t.notes)
             n.id = next++;
@@ -321,7 +326,7 @@ QJsonObject projectToJson(const Project& p) {
                       {"solo", t.solo},
                       {"visible", t.visible},
                       {"primer", t.inPrimer},
-                      {"notes", notesToJson(t.notes)},
+                      {"notes", notesToJson(p.notes.ofTrack(t.id))},
                       {"events", eventsToJson(t.events)}};
         putName(o, t.name);
         if (!t.rawEvents.empty()) o["raw"] = rawEventsToJson(t.rawEvents);
@@ -368,7 +373,8 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
     p.midiFormat = midi["format"].toInt(1) == 0 ? 0 : 1;
     p.endTick = std::clamp<qint64>(root["end"].toInteger(0), 0, kMaxTicks);
 
-    auto tracks = tracksFromJson(root, version.value());
+    std::vector<Note> notes;
+    auto tracks = tracksFromJson(root, version.value(), notes);
     if (!tracks) return Error{tracks.error()};
     p.tracks = std::move(tracks.value());
     auto conductor = readConductor(root, p);
@@ -381,8 +387,8 @@ Expected<Project> projectFromJson(const QJsonObject& root) {
     readLoop(root, p);
     readSettings(root, p.settings);
 
-    if (ppq != kTicksPerQuarter) rescaleProject(p, ppq);
-    assignNoteIds(p);
+    if (ppq != kTicksPerQuarter) rescaleProject(p, notes, ppq);
+    assignNoteIds(p, std::move(notes));
     return p;
 }
 

@@ -8,11 +8,14 @@
 // the Continue settings, per-track mute/solo/visibility). Fields of a newer project file that
 // this version does not know are kept and written back unchanged.
 //
-// Value type, no widgets: the app's Document wraps one, and continuo-cli converts through the
-// same code (openProjectOrMidi / saveProjectOrMidi).
+// Value type, no widgets, and the only owner of a piece's data: the app's Document holds one
+// and edits it through its undo commands, and continuo-cli opens, converts and saves through
+// the same code (openProjectOrMidi / saveProjectOrMidi / exportMidiFile). The notes of all
+// tracks are one indexed list (PieceNotes), each note naming its track.
 #include "continuo/core/Expected.h"
 #include "continuo/core/Sequence.h"
 #include "continuo/core/Sampling.h"
+#include "continuo/project/PieceNotes.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -20,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace continuo::project {
@@ -75,8 +79,9 @@ struct PieceSettings {
     bool operator==(const PieceSettings&) const = default;
 };
 
-/// One part. Notes carry their own channel (a format-0 file mixes channels in one track);
-/// `channel` is the track's main channel, where its program is sent.
+/// One part. Its notes are in Project::notes, where each names the track (Note::track). Notes
+/// carry their own channel (a format-0 file mixes channels in one track); `channel` is the
+/// track's main channel, where its program is sent.
 struct ProjectTrack {
     TrackId id = 0;            ///< stable within a project (notes name it in Note::track)
     std::string name;
@@ -86,7 +91,6 @@ struct ProjectTrack {
     bool solo = false;
     bool visible = true;
     bool inPrimer = true;      ///< its notes are part of what Continue continues
-    std::vector<Note> notes;   ///< sorted by noteLess
     std::vector<ChannelEvent> events; ///< sorted by tick (stable: file order at one tick)
     /// Meta and sysex events kept from its MIDI track, sorted by tick (stable). Like the channel
     /// events they stay at their ticks when notes move or the tempo changes, and go with the
@@ -110,6 +114,9 @@ struct Project {
     TempoMap tempo{kTicksPerQuarter};
     std::vector<TimeSignature> timeSignatures{TimeSignature{}}; ///< sorted, first at tick 0
     std::vector<ProjectTrack> tracks;
+    /// Every track's notes in one list sorted by noteLess, each naming its track, with ids
+    /// unique in the project (take notes included).
+    PieceNotes notes;
     /// The MIDI file's conductor track: its name and the raw events it held (the tempo map and
     /// the time signatures are above). Written first in a format-1 export.
     std::string conductorName;
@@ -124,10 +131,51 @@ struct Project {
     PieceSettings settings;
     QJsonObject extra;                     ///< top-level fields this version does not know
 
-    std::size_t noteCount() const;
+    std::size_t noteCount() const { return notes.size(); }
+
+    // ---- tracks
     const ProjectTrack* track(TrackId id) const;
+    ProjectTrack* track(TrackId id);
+    /// Position of track `id` in `tracks` (-1: none).
+    int trackIndex(TrackId id) const;
     /// A fresh track id (one above the largest in use).
     TrackId nextTrackId() const;
+
+    // ---- takes
+    const Take* take(TakeId id) const;
+    Take* take(TakeId id);
+    /// Position of take `id` in `takes` (-1: none).
+    int takeIndex(TakeId id) const;
+    /// One more than the highest N among takes named "`prefix` N" (1 when there is none), so
+    /// that new takes are numbered on from the ones the list holds.
+    int nextTakeNumber(const QString& prefix) const;
+    /// The takes whose parent is `parent` (0 = the sketch), in list order. A take whose parent
+    /// is not in the list hangs from the sketch.
+    std::vector<TakeId> childTakes(TakeId parent) const;
+    /// Every take in the tree's order (each followed by the takes continued from it) with its
+    /// depth (0: continued the sketch).
+    std::vector<std::pair<TakeId, int>> takeTree() const;
+
+    // ---- metre
+    /// The bar that holds `tick`, under every time signature (a change starts a new bar).
+    struct Bar {
+        Tick index = 0;  ///< 0-based bar number
+        Tick start = 0;  ///< its first tick
+        Tick length = 0; ///< ticks in a whole bar of its metre
+        Tick beat = 0;   ///< ticks in one beat of it
+        Tick end = 0;    ///< where the next bar starts (sooner when a new signature cuts it short)
+    };
+    Bar barAt(Tick tick) const;
+    Tick ticksPerBeat() const; ///< at the start
+    Tick ticksPerBar() const;  ///< at the start
+
+    /// Makes a project built by hand hold what the rest of Continuo relies on: at least one
+    /// track; track ids unique and non-zero (a duplicate gets a fresh id, its notes stay with
+    /// the first); every note on a track that exists (else on the first); note ids unique and
+    /// non-zero, the piece's renumbered above its takes' (which keep theirs); the time
+    /// signatures sorted with one at tick 0; the tempo map at kTicksPerQuarter; no take
+    /// generating; a primer take that exists (else 0).
+    void normalize();
 
     /// The piece of a MIDI file: one project track per file track, ticks rescaled to
     /// kTicksPerQuarter (exactly reversible for files of up to 960 PPQ), the file's
