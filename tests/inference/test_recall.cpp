@@ -1,5 +1,5 @@
 // Recall of the piece's own history (Recall.h): the cache against the formula written out
-// here, evaluation against decoding token by token, the cap, and what continuations get.
+// here, evaluation against decoding token by token, recall's reach, and what continuations get.
 #include "HalfKernels.h"
 #include "ModelImpl.h"
 #include "RecallCache.h"
@@ -178,18 +178,25 @@ private slots:
         QVERIFY2(std::abs(withRecall->nll - without->nll) > 1e-3, "recall should move the score of a random model");
     }
 
-    void aCapReachesRecallToo() {
-        // Capped at 0, recall holds only the segment, closer than minDistance: nothing to read.
+    void recallReachCapsRecallAlone() {
+        // Reach 0: recall holds only the segment, closer than minDistance, so it has nothing to
+        // read, whatever the layers' memory; the layers' cap alone leaves recall reading.
         auto created = Model::create(tinyConfig({16, 16}, 8), 5, {"cpu", 1, false, {}});
         QVERIFY(created.ok());
+        Model& model = *created.value();
         const auto pieces = randomPieces({60, 45}, 12);
         const RecallOptions o = options(0.5, 10.0, 0.0, 8, 1000);
-        auto capped = evaluate(*created.value(), pieces, 2, nullptr, 0, o);
-        auto cappedAlone = evaluate(*created.value(), pieces, 2, nullptr, 0);
-        auto full = evaluate(*created.value(), pieces, 2, nullptr, -1, o);
-        QVERIFY(capped.ok() && cappedAlone.ok() && full.ok());
-        QCOMPARE(capped->nll, cappedAlone->nll);
-        QVERIFY(std::abs(full->nll - capped->nll) > 1e-3);
+        auto reachedNothing = evaluate(model, pieces, 2, nullptr, -1, o, 0);
+        auto alone = evaluate(model, pieces, 2, nullptr, -1);
+        auto bothCapped = evaluate(model, pieces, 2, nullptr, 0, o, 0);
+        auto cappedAlone = evaluate(model, pieces, 2, nullptr, 0);
+        auto contextCapped = evaluate(model, pieces, 2, nullptr, 0, o);
+        auto full = evaluate(model, pieces, 2, nullptr, -1, o);
+        QVERIFY(reachedNothing.ok() && alone.ok() && bothCapped.ok() && cappedAlone.ok() && contextCapped.ok() && full.ok());
+        QCOMPARE(reachedNothing->nll, alone->nll);
+        QCOMPARE(bothCapped->nll, cappedAlone->nll);
+        QVERIFY(std::abs(contextCapped->nll - cappedAlone->nll) > 1e-3);
+        QVERIFY(std::abs(full->nll - reachedNothing->nll) > 1e-3);
     }
 
     void continuationsRecallThePrimer() {

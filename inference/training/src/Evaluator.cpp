@@ -1,5 +1,6 @@
 // Evaluation: whole pieces, streamed segment by segment with memory, exactly as in training
-// (optionally with every layer's memory capped, to measure what far context is worth).
+// (optionally with every layer's memory, or recall's reach, capped, to measure what far context
+// is worth to each).
 #include "ModelImpl.h"
 
 #include "continuo/inference/Trainer.h"
@@ -72,7 +73,7 @@ struct StreamRecall {
 } // namespace
 
 Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch, const std::atomic<bool>* stop,
-                              int maxContext, const RecallOptions& recall) {
+                              int maxContext, const RecallOptions& recall, int recallReach) {
     if (pieces.empty()) return Error{"nothing to evaluate"};
     Model::Impl& impl = model.impl();
     Dsmr& net = impl.net;
@@ -92,7 +93,7 @@ Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, in
         streamer.setSinglePass(true);
         std::vector<LayerMemory> memories(std::size_t(net->config.layers));
         std::vector<StreamRecall> recalls(static_cast<std::size_t>(B));
-        const std::int64_t recallKeep = maxContext >= 0 ? std::min<std::int64_t>(maxContext, recall.capacity) : recall.capacity;
+        const std::int64_t recallKeep = recallReach >= 0 ? std::min<std::int64_t>(recallReach, recall.capacity) : recall.capacity;
         for (;;) {
             if (stop && stop->load()) return Error{"evaluation stopped"};
             StreamBatch b = streamer.next();

@@ -127,11 +127,14 @@ struct EvalResult {
 /// training, no truncation; deterministic. `maxContext` >= 0 caps every layer's memory at that
 /// many keys from earlier segments (0 = each segment sees only itself); -1 = the model's horizons.
 /// With `recall` enabled, each piece's own history is recalled beside the network exactly as
-/// continuations do (Recall.h); the cap, where set, also caps recall's entries.
+/// continuations do (Recall.h). `recallReach` >= 0 caps recall's entries from earlier segments
+/// at that many, the newest, as `maxContext` caps the layers' memory (the segment's own entries
+/// stay, minus the newest `minDistance`); -1 = recall's capacity. The two caps are independent:
+/// `maxContext` does not cap recall, nor `recallReach` the layers.
 /// `batch` pieces are streamed side by side; 0 chooses: one on the CPU (no padding where pieces
 /// end, and the working set stays in cache, so it is the fastest there), 8 on CUDA.
 Expected<EvalResult> evaluate(Model& model, const std::vector<Piece>& pieces, int batch = 0,
                               const std::atomic<bool>* stop = nullptr, int maxContext = -1,
-                              const RecallOptions& recall = RecallOptions::off());
+                              const RecallOptions& recall = RecallOptions::off(), int recallReach = -1);
 
 } // namespace continuo::inference

@@ -1,0 +1,88 @@
+#pragma once
+// Does a continuation develop its primer's material? Two measures on the top voice, used by
+// `continuo-cli follow` (docs/evaluation.md). Pure functions, no model.
+//
+// The top voice: notes are taken in onset order and grouped into onset groups, a group holding
+// every note that starts within 30 ms (kChordWindow) of the group's first note; each group keeps
+// its highest pitch. A chord is one top-voice note, its highest; an accompaniment note struck
+// alone is one too (the measure does not separate the hands).
+//
+// - Motif reuse: the share of the continuation's top-voice figures, each 4 successive top-voice
+//   notes taken as their 3 intervals in semitones (so that a transposed figure is the same
+//   figure), that occur among the primer's figures. Every occurrence counts.
+// - Verbatim copy: the share of the continuation's 6-note top-voice pitch sequences (exact
+//   pitches, untransposed) that occur in the primer's top voice.
+//
+// Figures never span the primer and the continuation. A top voice with fewer than 4 (6) notes
+// has no figures (sequences), and a share with nothing to count is 0.
+#include "continuo/inference/Tokenizer.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace continuo::cli {
+
+inline constexpr double kChordWindow = 0.030; ///< seconds: onsets this close to a group's first are one chord
+
+/// Top-voice pitches in onset order (see above).
+inline std::vector<int> topVoice(std::vector<tokens::TimedNote> notes, double chordWindow = kChordWindow) {
+    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    std::vector<int> top;
+    double groupStart = 0;
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+        if (i == 0 || notes[i].start - groupStart > chordWindow) {
+            groupStart = notes[i].start;
+            top.push_back(notes[i].pitch);
+        } else {
+            top.back() = std::max(top.back(), notes[i].pitch);
+        }
+    }
+    return top;
+}
+
+/// Every run of `length` successive values of `line`, as intervals between them (transposition
+/// free) or as the values themselves.
+inline std::vector<std::vector<int>> runsOf(const std::vector<int>& line, std::size_t length, bool intervals) {
+    std::vector<std::vector<int>> out;
+    for (std::size_t i = 0; i + length <= line.size(); ++i) {
+        std::vector<int> run;
+        for (std::size_t j = 0; j < length; ++j) {
+            if (!intervals) run.push_back(line[i + j]);
+            else if (j > 0) run.push_back(line[i + j] - line[i + j - 1]);
+        }
+        out.push_back(std::move(run));
+    }
+    return out;
+}
+
+struct SharedRuns {
+    int runs = 0;   ///< the continuation's runs (figures or sequences)
+    int shared = 0; ///< of them, those that occur in the primer
+    double share() const { return runs > 0 ? double(shared) / double(runs) : 0.0; }
+};
+
+/// How many of the continuation's runs of `length` notes occur among the primer's.
+inline SharedRuns sharedRuns(const std::vector<int>& primerTop, const std::vector<int>& continuationTop,
+                             std::size_t length, bool intervals) {
+    const auto primerRuns = runsOf(primerTop, length, intervals);
+    const std::set<std::vector<int>> known(primerRuns.begin(), primerRuns.end());
+    SharedRuns r;
+    for (const auto& run : runsOf(continuationTop, length, intervals)) {
+        ++r.runs;
+        r.shared += known.count(run) > 0;
+    }
+    return r;
+}
+
+/// Motif reuse: 3-interval figures (4 notes), transposed ones counting as the same.
+inline SharedRuns motifReuse(const std::vector<int>& primerTop, const std::vector<int>& continuationTop) {
+    return sharedRuns(primerTop, continuationTop, 4, true);
+}
+
+/// Verbatim copy: 6-note pitch sequences, exact pitches.
+inline SharedRuns verbatimCopy(const std::vector<int>& primerTop, const std::vector<int>& continuationTop) {
+    return sharedRuns(primerTop, continuationTop, 6, false);
+}
+
+} // namespace continuo::cli
