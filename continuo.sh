@@ -9,7 +9,8 @@
 #
 # Environment: CONTINUO_BUILD_DIR (default build/), CONTINUO_JOBS (default: all cores),
 # CONTINUO_SHARED_DATA (default ../shared/data, the folder holding maestro-v2/),
-# CONTINUO_SKIP_SETUP=1 to skip the package check.
+# CONTINUO_SKIP_SETUP=1 to skip the package check. 'test' lists every skipped test with its
+# reason; with CI=true (where the set-up provides every prerequisite) a skip fails the run.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,6 +73,48 @@ stop_tests() {
     exit 130
 }
 
+# The tests CTest skipped, from its list of tests that did not run.
+skipped_tests() { sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log"; }
+
+# Why TEST was skipped: the lines of its output that say so, from the log where CTest keeps
+# every test's output: Qt Test's "SKIP   : function() why", the script tests' "skipped: why"
+# (run_qt_test.sh's own "... did not run:" heading is left out).
+skip_reasons() {
+    awk -v name="$1" '
+        $0 ~ /^[0-9]+\/[0-9]+ Test: / && $NF == name { mine = 1; next }
+        mine && /^Output:$/ { output = 1; next }
+        output && /^<end of output>$/ { exit }
+        output && (/^SKIP +: / || (/(^|: )(skipped|SKIP):/ && !/did not run:$/)) && !seen[$0]++ {
+            print "      " $0
+        }
+    ' "$build/Testing/Temporary/LastTest.log" 2> /dev/null || true
+}
+
+# Lists the skipped tests with their reasons and says how many tests ran, passed and were
+# skipped. Returns 1 when CI=true and a test was skipped.
+report_skips() {
+    local summary=$1 total failed skipped
+    total=$(sed -n 's/.* out of \([0-9]*\)$/\1/p' <<< "$summary")
+    failed=$(sed -n 's/.*, \([0-9]*\) tests\{0,1\} failed out of.*/\1/p' <<< "$summary")
+    skipped=$(skipped_tests | grep -c . || true)
+    if [ "$skipped" -gt 0 ]; then
+        echo "continuo: $skipped test(s) skipped (CTest counts them as passed):"
+        skipped_tests | while read -r name; do
+            echo "  $name"
+            skip_reasons "$name"
+        done
+    fi
+    if [ -n "$total" ]; then
+        echo "continuo: $total tests ran: $((total - ${failed:-0} - skipped)) passed, $skipped skipped, ${failed:-0} failed"
+    fi
+    if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
+        # On stdout, so that CTest's summary stays the last line of the merged output.
+        echo "continuo: CI=true installs every prerequisite, so no test may skip: failing the run"
+        return 1
+    fi
+    return 0
+}
+
 run_tests() {
     setup
     # CONTINUO_CHECK_JOBS registers the ASan/UBSan and fuzz jobs as CTest tests that run
@@ -98,9 +141,10 @@ run_tests() {
     test_pid=""
     wait "$tail_pid" 2> /dev/null || true
     [ -f "$build/fuzz/fuzz-report.txt" ] && cat "$build/fuzz/fuzz-report.txt"
-    # CTest's summary line ("100% tests passed, 0 tests failed out of N") comes last.
     local summary
     summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+    report_skips "$summary" || [ "$status" -ne 0 ] || status=1
+    # CTest's summary line ("100% tests passed, 0 tests failed out of N") comes last.
     echo "${summary:-CTest printed no summary (exit status $status)}"
     return "$status"
 }

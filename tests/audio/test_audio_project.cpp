@@ -146,7 +146,9 @@ private slots:
     }
 
     void thePedalSustainsPastTheNoteOff() {
-        if (options.synth.soundFont.empty()) QSKIP("no GM soundfont installed (fluid-soundfont-gm)");
+        if (options.synth.soundFont.empty())
+            QSKIP("no General MIDI soundfont found: apt-get install fluid-soundfont-gm, or set CONTINUO_SOUNDFONT "
+                  "to a .sf2 file");
         auto p = pedalledPiece(dir.path());
         QVERIFY2(p.ok(), p.error().c_str());
         ui::Document doc;
@@ -175,7 +177,9 @@ private slots:
     }
 
     void playingFromInsideAPedalledStretchHoldsThePedal() {
-        if (options.synth.soundFont.empty()) QSKIP("no GM soundfont installed (fluid-soundfont-gm)");
+        if (options.synth.soundFont.empty())
+            QSKIP("no General MIDI soundfont found: apt-get install fluid-soundfont-gm, or set CONTINUO_SOUNDFONT "
+                  "to a .sf2 file");
         // The pedal goes down at 0 and up at 2 s; a short note at 1.5 s. Playback starts at
         // 1 s, after the pedal event: the pedal must be down all the same.
         auto p = pedalledPiece(dir.path());

@@ -141,7 +141,9 @@ private slots:
     void callbackNeitherAllocatesNorLocks() {
         AudioEngine engine;
         auto sf = engine.setSoundFont(SoundFontSearch{});
-        if (!sf) QSKIP("no GM soundfont: the synth path would not be exercised");
+        if (!sf)
+            QSKIP(qPrintable("no General MIDI soundfont, so the synth path would not be exercised: " +
+                             QString::fromStdString(sf.error())));
         AudioOptions o;
         o.api = AudioApi::Jack;
         o.connectOutputs = false;

@@ -44,7 +44,9 @@ class TestAudioRender : public QObject {
 private slots:
     void initTestCase() {
         options.synth.soundFont = soundFont();
-        if (options.synth.soundFont.empty()) QSKIP("no GM soundfont installed (fluid-soundfont-gm)");
+        if (options.synth.soundFont.empty())
+            QSKIP("no General MIDI soundfont found: apt-get install fluid-soundfont-gm, or set CONTINUO_SOUNDFONT "
+                  "to a .sf2 file");
         options.synth.sampleRate = 48000;
         options.synth.reverb = false; // a dry signal for spectra and onsets
         options.tailSeconds = 0.5;
@@ -150,7 +152,7 @@ private slots:
 
     void commandLineRender() {
         const QString cli = QString(CONTINUO_BINARY_DIR) + "/app/continuo-cli";
-        if (!QFile::exists(cli)) QSKIP("continuo-cli not built");
+        if (!QFile::exists(cli)) QSKIP(qPrintable("continuo-cli is not at " + cli + " (build the continuo-cli target)"));
         QTemporaryDir dir;
         const QString mid = dir.filePath("a4.mid"), wav = dir.filePath("a4.wav");
         QVERIFY(writeMidiFile(mid.toStdString(), piece({Note{0, 69, 100, 0, 960, 0}})));

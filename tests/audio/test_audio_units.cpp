@@ -1,6 +1,8 @@
 // Unit tests of the engine's device-free parts: playback snapshot order, tempo and beat
-// grid, the SPSC queue, turning MIDI into notes, the soundfont search, and the transport's
-// switch of snapshot at the loop boundary (A/B while looping), on its sample clock.
+// grid, the SPSC queue, turning MIDI into notes and placing them in time (driver delta times,
+// clock), the soundfont search, and the transport's switch of snapshot at the loop boundary
+// (A/B while looping), on its sample clock.
+#include "continuo/audio/Clock.h"
 #include "continuo/audio/PlaybackSnapshot.h"
 #include "continuo/audio/RecordingBuffer.h"
 #include "continuo/audio/SoundFontLocator.h"
@@ -194,6 +196,29 @@ private slots:
         QCOMPARE(take.notes[3].end(), Tick(1920));
         QCOMPARE(take.events[0].number, kSustainController);
         QCOMPARE(take.events[0].tick, Tick(480));
+    }
+
+    void midiArrivalKeepsTheDriversSpacing() {
+        // Times on a clock the test gives, in ms; the driver's deltas are exact binary fractions.
+        constexpr std::int64_t ms = 1'000'000;
+        MidiArrival a;
+        QCOMPARE(a.stamp(0.25, 1000 * ms), 1000 * ms); // the first message anchors
+        // A chord and a grace note delivered 10 ms late in one burst: the driver's deltas keep
+        // them 250 ms after the first and 1/512 s apart.
+        QCOMPARE(a.stamp(0.25, 1260 * ms), 1250 * ms);
+        QCOMPARE(a.stamp(0.0, 1260 * ms), 1250 * ms);
+        QCOMPARE(a.stamp(1.0 / 512, 1260 * ms), 1250 * ms + 1'953'125);
+        // Never after now: a driver running ahead of the clock anchors again.
+        QCOMPARE(a.stamp(0.125, 1300 * ms), 1300 * ms);
+        // Up to 20 ms behind now is the driver's word; more (a long pause, a drifting driver)
+        // anchors again.
+        QCOMPARE(a.stamp(0.5, 1820 * ms), 1800 * ms);
+        QCOMPARE(a.stamp(0.25, 2071 * ms), 2071 * ms); // 21 ms behind
+        QCOMPARE(a.stamp(1.0, 3400 * ms), 3400 * ms); // a long pause
+        // A new port: its first delta is not from the last message.
+        a.reset();
+        QCOMPARE(a.stamp(3.0, 3500 * ms), 3500 * ms);
+        QVERIFY(steadyClock().followsDriverTime());
     }
 
     void soundFontSearchOrderAndMessages() {

@@ -1,23 +1,43 @@
 // Recording through JACK MIDI: an RtMidi virtual output port plays a known phrase (chord,
-// sustain pedal, repeated notes) into the engine's input; the take must equal the phrase.
+// sustain pedal, repeated notes) into MidiInput; the take must equal the phrase, each note and
+// pedal at the time it was played. When it was played is a time on a clock the test moves
+// itself, and the transport the take is placed on is one the test renders, buffer by buffer:
+// the expected ticks are exact numbers, however late any thread runs.
 #include "continuo/audio/AudioEngine.h"
+#include "continuo/audio/Clock.h"
 #include "continuo/audio/MidiInput.h"
+#include "continuo/audio/Transport.h"
 
 #include <QtTest>
 
 #include <RtMidi.h>
 
-#include <chrono>
-#include <thread>
+#include <atomic>
 
 using namespace continuo;
 using namespace continuo::audio;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
+/// A clock that moves only when the test moves it.
+class ManualClock final : public Clock {
+public:
+    std::int64_t nowNs() const noexcept override { return ns_.load(std::memory_order_acquire); }
+    void set(std::int64_t ns) { ns_.store(ns, std::memory_order_release); }
+
+private:
+    std::atomic<std::int64_t> ns_{0};
+};
+
+constexpr double kRate = 48000.0;
+constexpr int kPeriod = 64;
+constexpr int kLatencyFrames = 192; ///< input latency compensation: three periods
+
+/// The manual clock's time at a frame of the test's transport (frame 0 at 0 ns).
+std::int64_t nsAt(std::int64_t frame) { return frame * 1'000'000'000 / std::int64_t(kRate); }
+
 struct Sent {
-    int atMs;
+    int atMs; ///< after the phrase's first frame
     std::vector<unsigned char> bytes;
 };
 
@@ -34,6 +54,29 @@ int findPort(MidiInput& in, const std::string& client) {
     return -1;
 }
 
+/// A transport rendered by the test, a period at a time, each buffer stamped on the manual
+/// clock at its first frame, as an audio callback would.
+struct HandDrivenTransport {
+    ManualClock clock;
+    Transport transport{kRate};
+    std::vector<float> buffer = std::vector<float>(2 * kPeriod);
+    std::int64_t rendered = 0;
+
+    HandDrivenTransport() {
+        transport.setClock(clock);
+        transport.setInputLatencyCompensation(kLatencyFrames / kRate);
+    }
+    /// Renders up to the period holding `frame` and sets the clock to it: what is played now
+    /// was played at `frame`, from the anchor of that period's first frame.
+    void moveTo(std::int64_t frame) {
+        while (rendered <= frame) {
+            transport.process(buffer.data(), kPeriod, nsAt(rendered));
+            rendered += kPeriod;
+        }
+        clock.set(nsAt(frame));
+    }
+};
+
 } // namespace
 
 class TestMidiRecord : public QObject {
@@ -49,21 +92,21 @@ private slots:
         engine.setSoundFont(SoundFontSearch{}); // thru is heard when a soundfont exists
     }
 
-    void recordsThePhraseAsPlayed() {
+    void recordsThePhraseAtTheTimesPlayed() {
         const std::string client = "continuo-keys";
         auto keys = virtualKeyboard(client);
+        HandDrivenTransport hand; // outlives the input attached to it
         MidiInput in(MidiInputApi::Jack, "continuo-rec");
         QVERIFY2(in.available(), in.statusMessage().c_str());
         int port = -1;
         QTRY_VERIFY((port = findPort(in, client)) >= 0);
         auto opened = in.open(unsigned(port));
         QVERIFY2(opened, opened.error().c_str());
-        in.attach(&engine);
+        in.attach(&hand.transport);
         in.setThru(true);
-
-        engine.locate(0);
-        engine.record();
-        QTRY_VERIFY(engine.isRecording());
+        QVERIFY(hand.transport.post({TransportCommand::Type::Record, 0, 0, false, {}}));
+        hand.moveTo(0);
+        QVERIFY(hand.transport.isRecording());
         in.startRecording(TempoMap{});
 
         const std::vector<Sent> phrase = {
@@ -76,19 +119,21 @@ private slots:
             {800, {0xB0, 64, 0}},                                                    // pedal up
             {900, {0x90, 48, 64}},  {1100, {0x80, 48, 0}},
         };
-        std::vector<double> sentSeconds; // transport time at each send
-        const auto start = Clock::now() + std::chrono::milliseconds(50);
-        for (const Sent& s : phrase) {
-            // Pacing the phrase in time is the point of the test, not a synchronisation.
-            std::this_thread::sleep_until(start + std::chrono::milliseconds(s.atMs));
-            sentSeconds.push_back(engine.transportSecondsAt(Clock::now()));
-            keys->sendMessage(&s.bytes);
+        // Off the period grid, so that stamps between two buffer starts are checked too.
+        const std::int64_t first = 12'345;
+        auto frameOf = [&](std::size_t i) { return first + std::int64_t(phrase[i].atMs) * 48; };
+        for (std::size_t i = 0; i < phrase.size(); ++i) {
+            hand.moveTo(frameOf(i));
+            keys->sendMessage(&phrase[i].bytes);
+            // Handled (stamped) before the clock may move on.
+            QTRY_COMPARE(in.messagesReceived(), std::uint64_t(i + 1));
         }
-        QTRY_COMPARE(in.messagesReceived(), std::uint64_t(phrase.size()));
         const RecordedTake take = in.stopRecording();
-        engine.stop();
         QVERIFY(!take.interrupted);
 
+        // Each message lands where the transport was at its frame, less the latency compensation.
+        const TempoMap tempo;
+        auto tickOf = [&](std::size_t i) { return tempo.tickAt(double(frameOf(i) - kLatencyFrames) / kRate); };
         struct Expect {
             int pitch, velocity;
             std::size_t sentIndex, releasedIndex;
@@ -97,34 +142,20 @@ private slots:
                                               {72, 50, 7, 8},   {72, 70, 9, 10},  {72, 90, 11, 12},
                                               {48, 64, 14, 15}};
         QCOMPARE(take.notes.size(), expected.size());
-        const TempoMap tempo;
-        double worst = 0.0;
         for (std::size_t i = 0; i < expected.size(); ++i) {
             const Note& n = take.notes[i];
             QCOMPARE(n.pitch, expected[i].pitch);
             QCOMPARE(n.velocity, expected[i].velocity);
-            const double onset = tempo.secondsAt(n.start);
-            const double error = onset - sentSeconds[expected[i].sentIndex];
-            worst = std::max(worst, std::fabs(error));
-            // JACK stamps MIDI per 1.3 ms period; the rest is how late this process's sleep and
-            // send run on a busy machine (4.2 ms seen once in CI). 8 ms is still far below a
-            // sixteenth note at any tempo, and an engine that dropped or shifted events fails.
-            QVERIFY2(std::fabs(error) < 0.008, qPrintable(QString("note %1 off by %2 ms").arg(i).arg(error * 1e3)));
-            // Durations as played: the time between sending the key down and sending it up (the
-            // sleeps above may overrun on a busy machine, so the nominal 300 ms is not the
-            // reference), with the same bound as the onsets. The pedal must not lengthen them.
-            const double held = tempo.secondsAt(n.end()) - onset;
-            const double played = sentSeconds[expected[i].releasedIndex] - sentSeconds[expected[i].sentIndex];
-            QVERIFY2(std::fabs(held - played) < 0.008,
-                     qPrintable(QString("note %1 held %2 ms, played %3 ms").arg(i).arg(held * 1e3).arg(played * 1e3)));
+            QCOMPARE(n.start, tickOf(expected[i].sentIndex));
+            // Held as played: the pedal does not lengthen a note.
+            QCOMPARE(n.end(), tickOf(expected[i].releasedIndex));
         }
-        qInfo("worst onset error %.2f ms", worst * 1e3);
         QCOMPARE(take.events.size(), std::size_t(2));
         QCOMPARE(take.events[0].number, kSustainController);
         QCOMPARE(take.events[0].value, 127);
+        QCOMPARE(take.events[0].tick, tickOf(3));
         QCOMPARE(take.events[1].value, 0);
-        const double pedalError = tempo.secondsAt(take.events[1].tick) - sentSeconds[13];
-        QVERIFY2(std::fabs(pedalError) < 0.008, qPrintable(QString("pedal up off by %1 ms").arg(pedalError * 1e3)));
+        QCOMPARE(take.events[1].tick, tickOf(13));
     }
 
     void unpluggedKeyboardKeepsTheTake() {

@@ -88,7 +88,7 @@ class TestCliInfill : public QObject {
 
 private slots:
     void initTestCase() {
-        if (!QFile::exists(kModel)) QSKIP("the bundled model is missing");
+        if (!QFile::exists(kModel)) QSKIP(qPrintable("the bundled model is not at " + kModel));
         QVERIFY(writeMidiFile(dir.filePath("in.mid").toStdString(), piece(), {1, 384}).ok());
     }
 

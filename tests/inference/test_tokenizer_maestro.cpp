@@ -21,7 +21,9 @@ class TestTokenizerMaestro : public QObject {
 
 private slots:
     void everyNoteSurvives() {
-        if (!QFile::exists(maestroCsv())) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        if (!QFile::exists(maestroCsv()))
+            QSKIP(qPrintable("MAESTRO is not at " + maestroCsv() +
+                             " (set CONTINUO_SHARED_DATA to the folder holding maestro-v2/)"));
         auto list = inference::listMidiFiles(maestroCsv().toStdString(), "");
         QVERIFY(list.ok());
         // A fixed sample spread over the whole list (years and composers): every 40th file.
@@ -65,7 +67,9 @@ private slots:
     // cap must not be the one that stops it: the densest ten seconds of real performances (fast
     // passages with the pedal, every strike and release a token) must fit inside it.
     void defaultTokenCapFitsTheDensestPlaying() {
-        if (!QFile::exists(maestroCsv())) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        if (!QFile::exists(maestroCsv()))
+            QSKIP(qPrintable("MAESTRO is not at " + maestroCsv() +
+                             " (set CONTINUO_SHARED_DATA to the folder holding maestro-v2/)"));
         auto list = inference::listMidiFiles(maestroCsv().toStdString(), "");
         QVERIFY(list.ok());
         constexpr double kWindow = 10.0;

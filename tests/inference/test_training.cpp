@@ -193,7 +193,8 @@ private slots:
 
     void tokenCacheIsReused() {
         const QString data = QString(CONTINUO_SHARED_DATA) + "/maestro-v2/maestro-v2.0.0-train-validation.csv";
-        if (!QFile::exists(data)) QSKIP("MAESTRO is not available beside the checkout (../shared/data/maestro-v2)");
+        if (!QFile::exists(data))
+            QSKIP(qPrintable("MAESTRO is not at " + data + " (set CONTINUO_SHARED_DATA to the folder holding maestro-v2/)"));
         auto list = listMidiFiles(data.toStdString(), "validation");
         QVERIFY(list.ok());
         std::vector<std::string> files(list->files.begin(), list->files.begin() + 3);

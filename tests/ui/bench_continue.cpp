@@ -69,9 +69,10 @@ class BenchContinue : public QObject {
     Q_OBJECT
 private slots:
     void firstAndLastNote() {
-        if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
+        if (!ThreadContinuationService::available())
+            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
         const QString model = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
-        if (!QFile::exists(model)) QSKIP("the bundled model is missing");
+        if (!QFile::exists(model)) QSKIP(qPrintable("the bundled model is not at " + model));
         QString name;
         const Sequence piece = primer(&name);
         ThreadContinuationService service;

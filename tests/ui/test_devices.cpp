@@ -3,6 +3,9 @@
 // applying reopens the engine there, the next start opens the same devices, a device that is
 // gone is remembered and named rather than silently replaced; and recording from the keyboard
 // draws the notes while playing and commits them as one undo step, after the count-in bar.
+// Timing is checked on the server's sample clock: the engine runs on its frame counter
+// (JackTestClient), and the count-in on the transport's own sample count.
+#include "JackTestClient.h"
 #include "MainWindowFixture.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
@@ -16,7 +19,6 @@
 
 #include <QAction>
 #include <QComboBox>
-#include <QElapsedTimer>
 #include <QSettings>
 #include <QUndoStack>
 #include <QtTest>
@@ -35,22 +37,25 @@ class TestDevices : public QObject {
 
     std::unique_ptr<MainWindow> makeWindow() { return fx_.makeWindow({.openAudio = true, .useSettings = true}); }
 
-    /// Chooses the MIDI input of the JACK client `client` in `w`; returns its port name
-    /// (empty when the client is not listed).
-    static QString useKeyboard(MainWindow& w, const QString& client) {
+    /// Chooses the MIDI input of the JACK client `client` in `w`, and the engine's clock
+    /// (nullptr: the steady clock); returns its port name (empty when the client is not listed).
+    static QString useKeyboard(MainWindow& w, const QString& client, const continuo::audio::Clock* clock = nullptr) {
         QString port;
         for (const QString& m : w.playback()->midiInputs())
             if (m.contains(client)) port = m;
         if (port.isEmpty()) return port;
         AudioSetup s = w.playback()->setup();
         s.midiInput = port;
+        s.clock = clock;
         w.applyAudioSetup(s);
         return port;
     }
 
 private slots:
     void initTestCase() {
-        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER")) QSKIP("needs the CTest JACK fixture");
+        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
+            QSKIP("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R test_ui_devices), whose "
+                  "fixture starts a JACK dummy server");
         QSettings().clear();
     }
 
@@ -124,11 +129,14 @@ private slots:
 
     void recordFromKeyboard() {
         QSettings().clear();
-        auto keyboard = std::make_unique<RtMidiOut>(RtMidi::UNIX_JACK, "continuo-test-player");
-        keyboard->openVirtualPort("keys");
+        // The keyboard is a JACK client that reports the frame each message was written at;
+        // it is also the engine's clock, so a note is stamped with the first frame of the
+        // server cycle it arrived in.
+        continuo::test::JackTestClient keyboard("continuo-test-player");
+        QVERIFY2(keyboard.ok(), "cannot open a JACK client on the fixture's server");
         auto w = makeWindow();
         PlaybackController* playback = w->playback();
-        const QString port = useKeyboard(*w, "continuo-test-player");
+        const QString port = useKeyboard(*w, "continuo-test-player", &keyboard);
         QVERIFY2(!port.isEmpty(), qPrintable(playback->midiInputs().join(", ")));
         QCOMPARE(playback->midiInputName(), port);
         QVERIFY(playback->hasSound());
@@ -136,30 +144,33 @@ private slots:
         Document* doc = w->document();
         QVERIFY(doc->notes().empty());
         const int steps = doc->undoStack()->count();
+        continuo::audio::Transport* transport = playback->transport();
+        QVERIFY(transport);
 
         w->action("record")->trigger();
         QVERIFY(playback->isRecording());
-        // C, E, G, each held while the transport moves on, released, and drawn at once. The
-        // transport's position around each send brackets how long the key was held; each
-        // message also waits one or two JACK periods in the server, and the position moves once
-        // a period, so the bracket widens by the 8 ms that the onset tests allow.
+        QTRY_VERIFY(playback->position() > continuo::kTicksPerQuarter / 4); // rolling
+        // C, E, G, each held while the transport moves on, released, and drawn at once.
         const std::vector<int> pitches{60, 64, 67};
-        const auto slack = continuo::Tick(0.008 * doc->bpm() / 60.0 * continuo::kTicksPerQuarter) + 1;
-        std::vector<std::pair<continuo::Tick, continuo::Tick>> heldBetween;
         for (std::size_t i = 0; i < pitches.size(); ++i) {
-            std::vector<unsigned char> on{0x90, static_cast<unsigned char>(pitches[i]), 90};
-            std::vector<unsigned char> off{0x80, static_cast<unsigned char>(pitches[i]), 0};
-            const continuo::Tick beforeOn = playback->position();
-            keyboard->sendMessage(&on);
+            const auto pitch = static_cast<unsigned char>(pitches[i]);
+            QVERIFY(keyboard.send({0x90, pitch, 90}));
+            QTRY_COMPARE(keyboard.sentFrames().size(), 2 * i + 1); // written in a server cycle
             const continuo::Tick afterOn = playback->position();
             QTRY_VERIFY(playback->position() > afterOn + continuo::kTicksPerQuarter / 4);
-            const continuo::Tick beforeOff = playback->position();
-            keyboard->sendMessage(&off);
-            const continuo::Tick afterOff = playback->position();
-            heldBetween.emplace_back(beforeOff - afterOn, afterOff - beforeOn);
+            QVERIFY(keyboard.send({0x80, pitch, 0}));
+            QTRY_COMPARE(keyboard.sentFrames().size(), 2 * i + 2);
             QTRY_COMPARE(doc->view()->liveNotes().size(), i + 1); // visible while still recording
             QVERIFY(doc->notes().empty());
         }
+        // Where the transport was at each message's frame, less the input latency compensation
+        // (what a note played then must be stamped with), while the take still rolls.
+        const std::vector<std::uint32_t> frames = keyboard.sentFrames();
+        std::vector<continuo::Tick> expected;
+        for (const std::uint32_t f : frames)
+            expected.push_back(doc->tempo().tickAt(
+                transport->transportSecondsAt(keyboard.framesToNs(f, keyboard.sampleRate()))));
+        QVERIFY(playback->isRecording());
         w->action("record")->trigger(); // R again stops
         QVERIFY(!playback->isRecording());
         QVERIFY(doc->view()->liveNotes().empty());
@@ -168,11 +179,15 @@ private slots:
             const continuo::Note& n = doc->notes()[i];
             QCOMPARE(n.pitch, pitches[i]);
             QCOMPARE(n.velocity, 90);
-            // Held for the time it was held.
-            QVERIFY2(n.length >= heldBetween[i].first - slack && n.length <= heldBetween[i].second + slack,
-                     qPrintable(QString("note %1 lasts %2 ticks, held for %3 to %4 (slack %5)")
-                                    .arg(i).arg(n.length).arg(heldBetween[i].first).arg(heldBetween[i].second)
-                                    .arg(slack)));
+            // Pressed and released at the frames the keyboard wrote them at.
+            QCOMPARE(n.start, expected[2 * i]);
+            QCOMPARE(n.end(), expected[2 * i + 1]);
+            // The same on the server's frame counter alone: held for as many frames as the
+            // keyboard held it (a tick of rounding at each end).
+            const double held = double(frames[2 * i + 1] - frames[2 * i]) / keyboard.sampleRate();
+            const auto heldTicks = doc->tempo().tickAt(held);
+            QVERIFY2(std::abs(n.length - heldTicks) <= 1,
+                     qPrintable(QString("note %1 lasts %2 ticks, held %3").arg(i).arg(n.length).arg(heldTicks)));
             if (i > 0) QVERIFY(n.start >= doc->notes()[i - 1].end()); // played one after another
         }
         // One undo step for the whole take.
@@ -190,20 +205,50 @@ private slots:
         auto w = makeWindow();
         PlaybackController* playback = w->playback();
         QVERIFY(!useKeyboard(*w, "continuo-test-counting").isEmpty());
-        w->document()->setBpm(240); // one 4/4 bar = 1 s
+        continuo::audio::Transport* transport = playback->transport();
+        QVERIFY(transport);
+        Document* doc = w->document();
+        doc->setBpm(240); // one 4/4 bar = 1 s
+        continuo::Note downbeat;
+        downbeat.pitch = 72;
+        downbeat.start = 0;
+        downbeat.length = continuo::kTicksPerQuarter;
+        downbeat.velocity = 80;
+        edit::addNotes(*doc, {downbeat}, "downbeat");
         w->transportBar()->countInBox()->setCurrentIndex(1); // one bar
-        QElapsedTimer clock;
-        clock.start();
+
+        using continuo::audio::TransportEvent;
+        auto log = std::make_unique<continuo::audio::SpscQueue<TransportEvent>>(1 << 12);
+        std::vector<TransportEvent> events;
+        auto drain = [&] {
+            TransportEvent e;
+            while (log->pop(e)) events.push_back(e);
+        };
+        auto find = [&](auto pred) { return std::find_if(events.begin(), events.end(), pred); };
+        auto isDownbeat = [](const TransportEvent& e) {
+            return e.kind == TransportEvent::Kind::Message && e.message.isNoteOn() && e.message.data1 == 72;
+        };
+        transport->setEventLog(log.get());
         w->action("record")->trigger();
         QVERIFY(playback->isRecording());
-        // The transport leaves bar 1 only after the count-in bar: never sooner than 1 s
-        // (a slow machine only makes it later).
-        QTRY_VERIFY_WITH_TIMEOUT(playback->position() > 0, 10000);
-        const qint64 waited = clock.elapsed();
-        qInfo("first tick after %lld ms of count-in", waited);
-        QVERIFY2(waited >= 900, qPrintable(QString("started after %1 ms").arg(waited)));
+        QTRY_VERIFY_WITH_TIMEOUT((drain(), find(isDownbeat) != events.end()), 10000);
         w->action("record")->trigger();
         QVERIFY(!playback->isRecording());
+        transport->setEventLog(nullptr);
+        const std::uint64_t buffers = transport->buffersProcessed();
+        QTRY_VERIFY(transport->buffersProcessed() > buffers + 1); // the audio thread let go of the log
+        drain();
+
+        // On the engine's sample clock: the take started a bar before the piece, and its first
+        // note sounded exactly one bar of samples later, at the piece's start.
+        const auto bar = std::int64_t(std::llround(doc->tempo().secondsAt(doc->ticksPerBar()) * transport->sampleRate()));
+        const auto start = find([](const TransportEvent& e) { return e.kind == TransportEvent::Kind::Start; });
+        QVERIFY(start != events.end());
+        QCOMPARE(start->frame, -bar);
+        const auto first = find(isDownbeat);
+        QVERIFY(first != events.end());
+        QCOMPARE(first->frame, std::int64_t(0));
+        QCOMPARE(first->sample - start->sample, bar);
     }
 
     void switchTakesWhilePlaying() {

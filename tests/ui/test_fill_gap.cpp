@@ -312,12 +312,14 @@ private slots:
     }
 
     void bundledModelOnWorkerThread() {
-        if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
+        if (!ThreadContinuationService::available())
+            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
         // CONTINUO_MODEL or an installed model, else the one in the source tree.
         QString modelPath = ThreadContinuationService::defaultModelPath();
         if (!QFileInfo::exists(modelPath))
             modelPath = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
-        if (!QFileInfo::exists(modelPath)) QSKIP("no bundled model (set CONTINUO_MODEL)");
+        if (!QFileInfo::exists(modelPath))
+            QSKIP(qPrintable("no model at " + modelPath + " (set CONTINUO_MODEL to a .safetensors model)"));
         auto* service = new ThreadContinuationService;
         auto w = openSketch(service);
         QSignalSpy loaded(service, &ContinuationService::modelLoaded);

@@ -42,7 +42,8 @@ class TestPrime : public QObject {
     Q_OBJECT
 private slots:
     void primesAheadAndEditsInvalidate() {
-        if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
+        if (!ThreadContinuationService::available())
+            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
         Document doc;
         ThreadContinuationService service;
         GenerationController generation(&doc, &service);
@@ -111,7 +112,8 @@ private slots:
     }
 
     void fixedThreadsReachTheModel() {
-        if (!ThreadContinuationService::available()) QSKIP("built without the inference engine");
+        if (!ThreadContinuationService::available())
+            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
         Document doc;
         ThreadContinuationService service;
         GenerationController generation(&doc, &service);

@@ -108,6 +108,7 @@ QString PlaybackController::open(const AudioSetup& setup) {
     options.deviceName = setup.device.toStdString();
     options.sampleRate = setup.sampleRate;
     options.bufferFrames = setup.bufferFrames;
+    options.clock = setup.clock;
     sound_ = e.open(options) && sf.ok();
     e.setLoop(doc_->view()->loopStart(), doc_->view()->loopEnd(), doc_->view()->loopEnabled());
     e.setMetronome(metronome_);

@@ -18,6 +18,7 @@
 class QTimer;
 
 namespace continuo::audio {
+class Clock;
 class Transport;
 }
 
@@ -32,6 +33,9 @@ struct AudioSetup {
     QString midiInput;  ///< empty: none
     unsigned sampleRate = 48000;   ///< JACK always runs at the server's rate
     unsigned bufferFrames = 256;
+    /// Not a setting: the clock the engine stamps buffers and MIDI input on (nullptr: the
+    /// steady clock). The JACK tests give the server's frame counter (AudioOptions::clock).
+    const audio::Clock* clock = nullptr;
     bool operator==(const AudioSetup&) const = default;
 };
 

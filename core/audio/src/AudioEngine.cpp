@@ -13,7 +13,7 @@ namespace continuo::audio {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyTime = std::chrono::steady_clock;
 
 RtAudio::Api toRtApi(AudioApi api) {
     switch (api) {
@@ -29,7 +29,7 @@ RtAudio::Api toRtApi(AudioApi api) {
 // detected from the callback heartbeat instead, so this only keeps RtAudio from printing.
 void ignoreRtAudioError(RtAudioError::Type, const std::string&) {}
 
-std::int64_t steadyNs(Clock::time_point t) {
+std::int64_t steadyNs(SteadyTime::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
@@ -47,13 +47,14 @@ struct AudioEngine::Impl {
     double synthRate = 0.0; ///< rate of the synth last handed to the transport
     unsigned frames = 256;
     void (*probe)(bool) = nullptr;
+    const Clock* clock = &steadyClock(); ///< what the callback stamps buffers with
     std::uint64_t lastHeartbeat = 0;
-    Clock::time_point lastHeartbeatTime{};
+    SteadyTime::time_point lastHeartbeatTime{};
 
     static int callback(void* out, void*, unsigned int frames, double, RtAudioStreamStatus, void* user) {
         auto* self = static_cast<Impl*>(user);
         if (self->probe) self->probe(true);
-        self->transport.process(static_cast<float*>(out), int(frames), steadyNs(Clock::now()));
+        self->transport.process(static_cast<float*>(out), int(frames), self->clock->nowNs());
         if (self->probe) self->probe(false);
         return 0;
     }
@@ -73,6 +74,8 @@ struct AudioEngine::Impl {
 
     void goSilent(std::string why) {
         silentClock.reset();
+        clock = &steadyClock(); // the silent clock stamps its buffers with it
+        transport.setClock(*clock);
         transport.prepare(48000.0);
         transport.setInputLatencyCompensation(0.0);
         frames = 256;
@@ -84,8 +87,8 @@ struct AudioEngine::Impl {
     void releaseDeadStream() {
         // RtAudio's JACK backend closes a stream whose server died from a thread of its own;
         // give it a moment, and if it is still busy leave the object alone rather than race it.
-        const auto deadline = Clock::now() + std::chrono::seconds(1);
-        while (rt->isStreamOpen() && Clock::now() < deadline) std::this_thread::yield();
+        const auto deadline = SteadyTime::now() + std::chrono::seconds(1);
+        while (rt->isStreamOpen() && SteadyTime::now() < deadline) std::this_thread::yield();
         if (rt->isStreamOpen()) (void)rt.release(); // deliberately leaked: safer than a race
         rt.reset();
     }
@@ -210,9 +213,11 @@ bool AudioEngine::open(const AudioOptions& options) {
         if (!d->soundFontPath.empty() && d->synthRate != sr) (void)d->loadSynth(d->soundFontPath, sr);
         const long latency = d->rt->getStreamLatency();
         d->transport.setInputLatencyCompensation(double(latency > 0 ? latency : long(frames)) / sr);
+        d->clock = options.clock ? options.clock : &steadyClock();
+        d->transport.setClock(*d->clock);
         d->rt->startStream();
         d->lastHeartbeat = d->transport.buffersProcessed();
-        d->lastHeartbeatTime = Clock::now();
+        d->lastHeartbeatTime = SteadyTime::now();
         d->status = EngineStatus::Running;
         d->message = d->apiLabel + ": " + info.name + ", " + std::to_string(int(sr)) + " Hz, " +
                      std::to_string(frames) + " frames" +
@@ -242,6 +247,10 @@ void AudioEngine::close() {
         }
         d->rt.reset();
     }
+    // A clock given with the options need not outlive the device; MIDI input still attached
+    // stamps on the steady clock from now on.
+    d->clock = &steadyClock();
+    d->transport.setClock(*d->clock);
     d->transport.collect();
     if (d->status != EngineStatus::Closed) d->message = "Audio closed.";
     d->status = EngineStatus::Closed;
@@ -261,7 +270,7 @@ bool AudioEngine::poll() {
     d->transport.collect();
     if (d->status != EngineStatus::Running) return false;
     const std::uint64_t beat = d->transport.buffersProcessed();
-    const auto now = Clock::now();
+    const auto now = SteadyTime::now();
     if (beat != d->lastHeartbeat) {
         d->lastHeartbeat = beat;
         d->lastHeartbeatTime = now;
@@ -335,7 +344,7 @@ Tick AudioEngine::positionTick() const { return d->transport.positionTick(); }
 bool AudioEngine::isPlaying() const { return d->transport.isPlaying(); }
 bool AudioEngine::isRecording() const { return d->transport.isRecording(); }
 
-double AudioEngine::transportSecondsAt(Clock::time_point time) const {
+double AudioEngine::transportSecondsAt(SteadyTime::time_point time) const {
     return d->transport.transportSecondsAt(steadyNs(time));
 }
 

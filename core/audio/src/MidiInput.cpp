@@ -1,6 +1,7 @@
 #include "continuo/audio/MidiInput.h"
 
 #include "continuo/audio/AudioEngine.h"
+#include "continuo/audio/Clock.h"
 #include "continuo/audio/SpscQueue.h"
 #include "continuo/audio/Transport.h"
 
@@ -8,18 +9,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <optional>
 
 namespace continuo::audio {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::int64_t nowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
 
 struct Timestamped {
     double seconds;
@@ -49,9 +43,7 @@ struct MidiInput::Impl {
     SpscQueue<Timestamped> queue{16384};
 
     // RtMidi thread only: turns RtMidi's delta times into steady-clock times.
-    bool anchored = false;
-    std::int64_t anchorNs = 0;
-    double elapsed = 0.0;
+    MidiArrival arrival;
 
     std::optional<RecordingBuffer> take;
     bool takeInterrupted = false;
@@ -63,27 +55,22 @@ struct MidiInput::Impl {
         if (status < 0x80 || status >= 0xF0) return; // system messages are not recorded
         MidiMessage m{status, bytes->size() > 1 ? (*bytes)[1] : std::uint8_t(0),
                       bytes->size() > 2 ? (*bytes)[2] : std::uint8_t(0)};
-        self->received.fetch_add(1, std::memory_order_relaxed);
 
-        // The driver's delta times keep the spacing between events; the steady clock anchors
-        // them. Re-anchor after a long pause or if the two disagree by more than 20 ms.
-        const std::int64_t now = nowNs();
-        if (self->anchored) self->elapsed += delta;
-        std::int64_t at = self->anchorNs + std::int64_t(self->elapsed * 1e9);
-        if (!self->anchored || at > now || now - at > 20'000'000) {
-            self->anchored = true;
-            self->anchorNs = now;
-            self->elapsed = 0.0;
-            at = now;
-        }
-
+        // Stamped on the transport's clock, the one its anchor was stamped on; the driver's
+        // delta times refine the stamp when that clock follows them (the steady clock).
         Transport* transport = self->transport.load(std::memory_order_acquire);
+        const Clock& clock = transport ? transport->clock() : steadyClock();
+        const std::int64_t now = clock.nowNs();
+        const std::int64_t at = clock.followsDriverTime() ? self->arrival.stamp(delta, now) : now;
+
         if (transport && self->thru.load(std::memory_order_relaxed)) transport->thruQueue().push(m);
         if (self->recording.load(std::memory_order_acquire)) {
             const double seconds = transport ? transport->transportSecondsAt(at)
                                              : double(at - self->recordStartNs.load()) * 1e-9;
             self->queue.push({seconds, m});
         }
+        // Counted once handled: whoever waits for the count may then move the clock on.
+        self->received.fetch_add(1, std::memory_order_release);
     }
 
     void drain() {
@@ -94,7 +81,8 @@ struct MidiInput::Impl {
 
     double nowSeconds() const {
         Transport* transport = this->transport.load();
-        return transport ? transport->transportSecondsAt(nowNs()) : double(nowNs() - recordStartNs.load()) * 1e-9;
+        return transport ? transport->transportSecondsAt(transport->clock().nowNs())
+                         : double(steadyClock().nowNs() - recordStartNs.load()) * 1e-9;
     }
 
     bool createClient(RtMidi::Api api) {
@@ -155,7 +143,7 @@ Expected<bool> MidiInput::open(unsigned index) {
         return Error{"MIDI input " + std::to_string(index) + " does not exist (" + std::to_string(names.size()) +
                      " inputs)."};
     try {
-        d->anchored = false; // no callback can run while no port is open
+        d->arrival.reset(); // no callback can run while no port is open
         d->in->openPort(index, "keyboard in");
     } catch (const RtMidiError& e) {
         return Error{"Could not open MIDI input \"" + names[index] + "\": " + e.getMessage()};
@@ -187,9 +175,9 @@ void MidiInput::close() {
 bool MidiInput::isOpen() const { return !d->openName.empty(); }
 std::string MidiInput::portName() const { return d->openName; }
 
-void MidiInput::attach(AudioEngine* engine) {
-    d->transport.store(engine ? &engine->transport() : nullptr, std::memory_order_release);
-}
+void MidiInput::attach(AudioEngine* engine) { attach(engine ? &engine->transport() : nullptr); }
+
+void MidiInput::attach(Transport* transport) { d->transport.store(transport, std::memory_order_release); }
 
 void MidiInput::setThru(bool on) { d->thru.store(on); }
 
@@ -229,7 +217,7 @@ void MidiInput::startRecording(const TempoMap& tempo) {
     d->drain();
     d->take.emplace(tempo);
     d->takeInterrupted = false;
-    d->recordStartNs.store(nowNs());
+    d->recordStartNs.store(steadyClock().nowNs()); // the clock used when no transport is attached
     d->recording.store(true, std::memory_order_release);
 }
 
@@ -254,6 +242,6 @@ RecordedTake MidiInput::stopRecording() {
     return out;
 }
 
-std::uint64_t MidiInput::messagesReceived() const { return d->received.load(); }
+std::uint64_t MidiInput::messagesReceived() const { return d->received.load(std::memory_order_acquire); }
 
 } // namespace continuo::audio

@@ -60,7 +60,7 @@ void Transport::collect() {
     synths_.collect();
 }
 
-double Transport::transportSecondsAt(std::int64_t steadyNs) const {
+double Transport::transportSecondsAt(std::int64_t clockNs) const {
     std::uint64_t before = 0, after = 0;
     std::int64_t ns = 0;
     double seconds = 0.0;
@@ -74,14 +74,14 @@ double Transport::transportSecondsAt(std::int64_t steadyNs) const {
         after = anchorSeq_.load(std::memory_order_relaxed);
     } while (before != after || (before & 1u));
     if (!rolling) return seconds;
-    return seconds + double(steadyNs - ns) * 1e-9 - latencyCompensation_.load(std::memory_order_relaxed);
+    return seconds + double(clockNs - ns) * 1e-9 - latencyCompensation_.load(std::memory_order_relaxed);
 }
 
 std::int64_t Transport::frameAt(double seconds) const noexcept {
     return std::int64_t(std::llround(seconds * sampleRate_));
 }
 
-void Transport::process(float* out, int frames, std::int64_t steadyNs, bool audible) noexcept {
+void Transport::process(float* out, int frames, std::int64_t clockNs, bool audible) noexcept {
     std::memset(out, 0, sizeof(float) * 2 * std::size_t(std::max(frames, 0)));
     audible_ = audible;
 
@@ -126,13 +126,13 @@ void Transport::process(float* out, int frames, std::int64_t steadyNs, bool audi
     const std::uint64_t seq = anchorSeq_.load(std::memory_order_relaxed);
     anchorSeq_.store(seq + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    anchorNs_.store(steadyNs, std::memory_order_relaxed);
+    anchorNs_.store(clockNs, std::memory_order_relaxed);
     anchorSeconds_.store(secondsAtFrame(pos_), std::memory_order_relaxed);
     anchorRolling_.store(playingRt_, std::memory_order_relaxed);
     anchorSeq_.store(seq + 2, std::memory_order_release);
 
     if (frames > 0) processChunked(out, frames);
-    publish(steadyNs);
+    publish();
 }
 
 void Transport::processChunked(float* out, int frames) noexcept {
@@ -235,6 +235,7 @@ void Transport::startPlayback(bool record) noexcept {
         for (const MidiMessage& m : snap_->setup()) synth_->send(m);
     seekTo(from);
     playingRt_ = true;
+    log(TransportEvent::Kind::Start);
 }
 
 void Transport::stopPlayback(bool cut) noexcept {
@@ -286,7 +287,7 @@ void Transport::handleCommand(const TransportCommand& c) noexcept {
     }
 }
 
-void Transport::publish(std::int64_t) noexcept {
+void Transport::publish() noexcept {
     positionFrame_.store(pos_, std::memory_order_release);
     positionTick_.store(Tick(std::llround(snap_->tempo().tickAt(secondsAtFrame(pos_)))), std::memory_order_release);
     playing_.store(playingRt_, std::memory_order_release);

@@ -5,6 +5,7 @@
 //
 // All member functions belong to the thread that created the engine (the UI thread),
 // except the read accessors marked "any thread". Nothing here blocks on the audio thread.
+#include "continuo/audio/Clock.h"
 #include "continuo/audio/SoundFontLocator.h"
 #include "continuo/core/Expected.h"
 #include "continuo/core/Sequence.h"
@@ -39,6 +40,11 @@ struct AudioOptions {
     bool connectOutputs = true;  ///< JACK: connect to the system playback ports
     /// Test hook: called on the audio thread on entry (true) and exit (false) of each callback.
     void (*realtimeProbe)(bool entering) = nullptr;
+    /// The clock each buffer and each MIDI message are stamped on (Transport::setClock);
+    /// nullptr: steadyClock(). Tests give JACK's frame counter, so that when a key was played
+    /// is a frame number. Must outlive the engine's use of the device; silent mode always
+    /// runs on steadyClock().
+    const Clock* clock = nullptr;
 };
 
 enum class EngineStatus {
@@ -111,7 +117,8 @@ public:
     Tick positionTick() const;
     bool isPlaying() const;
     bool isRecording() const;
-    /// Transport seconds sounding at `time` (what MIDI input uses to timestamp notes).
+    /// Transport seconds sounding at `time`: valid while the engine runs on steadyClock()
+    /// (the default; MIDI input stamps on Transport::clock() itself).
     double transportSecondsAt(std::chrono::steady_clock::time_point time) const;
 
     /// The real-time core (for MidiInput's thru queue, tests and benchmarks).

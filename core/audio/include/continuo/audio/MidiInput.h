@@ -19,6 +19,7 @@
 namespace continuo::audio {
 
 class AudioEngine;
+class Transport;
 
 enum class MidiInputApi { Default, Jack, Alsa };
 
@@ -43,6 +44,9 @@ public:
     /// Thru and timestamps go through `engine` (nullptr: no thru, recording on a wall clock
     /// starting at startRecording()). The engine must outlive the attachment.
     void attach(AudioEngine* engine);
+    /// The same with a transport driven by its owner (offline, tests): messages are stamped on
+    /// its clock() and placed on its timeline. Attach while not recording.
+    void attach(Transport* transport);
     void setThru(bool on);
 
     /// Re-reads the port list (call from a UI timer, ~1 s). True when it changed. If the open

@@ -7,6 +7,7 @@
 // Threads: the constructor, post(), setSnapshot(), setSynth() and collect() belong to one
 // control thread (the UI thread); thruQueue() has one producer (the MIDI input thread);
 // process() runs on one audio thread at a time; the read accessors are safe anywhere.
+#include "continuo/audio/Clock.h"
 #include "continuo/audio/Handoff.h"
 #include "continuo/audio/Metronome.h"
 #include "continuo/audio/MidiMessage.h"
@@ -33,7 +34,8 @@ struct TransportCommand {
 
 /// What the audio thread did, on its sample clock (tests: Transport::setEventLog).
 struct TransportEvent {
-    enum class Kind : std::uint8_t { Message, LoopWrap, LoopSwitch };
+    /// Start: playback or recording began; `frame` is where, a count-in's pre-roll included.
+    enum class Kind : std::uint8_t { Message, LoopWrap, LoopSwitch, Start };
     Kind kind = Kind::Message;
     std::int64_t sample = 0; ///< frames rendered since the transport was made (never goes back)
     std::int64_t frame = 0;  ///< the transport position (jumps back at a loop)
@@ -68,9 +70,12 @@ public:
     void setSynth(std::unique_ptr<Synth> synth);
     /// Frees replaced snapshots and synths (call now and then, e.g. from a UI timer).
     void collect();
-    /// Seconds subtracted when mapping a wall-clock time to the transport position: the
-    /// output latency, so that a note played in time with the click lands on the beat.
+    /// Seconds subtracted when mapping a clock time to the transport position: the output
+    /// latency, so that a note played in time with the click lands on the beat.
     void setInputLatencyCompensation(double seconds) { latencyCompensation_.store(seconds); }
+    /// The clock process() is given the time of (its clockNs), which MIDI input must stamp
+    /// with too (default: steadyClock()). It must outlive the transport's use of it.
+    void setClock(const Clock& clock) { clock_.store(&clock, std::memory_order_release); }
 
     // ---- MIDI input thread (single producer): messages heard at once (MIDI thru)
     SpscQueue<MidiMessage>& thruQueue() { return thru_; }
@@ -84,15 +89,18 @@ public:
     std::int64_t positionFrame() const { return positionFrame_.load(std::memory_order_acquire); }
     /// Number of process() calls so far (a heartbeat for device-loss detection).
     std::uint64_t buffersProcessed() const { return buffers_.load(std::memory_order_acquire); }
-    /// The transport position (seconds from tick 0) that was sounding at the steady-clock
-    /// time `steadyNs`, extrapolated from the last buffer. Lock-free (seqlock).
-    double transportSecondsAt(std::int64_t steadyNs) const;
+    /// The transport position (seconds from tick 0) that was sounding at `clockNs` on clock(),
+    /// extrapolated from the last buffer, less the input latency compensation. Lock-free
+    /// (seqlock).
+    double transportSecondsAt(std::int64_t clockNs) const;
+    const Clock& clock() const { return *clock_.load(std::memory_order_acquire); }
+    double inputLatencyCompensation() const { return latencyCompensation_.load(); }
 
     // ---- audio thread
-    /// Overwrites `frames` interleaved stereo frames. `steadyNs` is the steady-clock time of
-    /// the buffer's first frame (for MIDI timestamps). Never allocates, locks or blocks.
+    /// Overwrites `frames` interleaved stereo frames. `clockNs` is the time of the buffer's
+    /// first frame on clock() (for MIDI timestamps). Never allocates, locks or blocks.
     /// `audible` false advances time and state without touching the synth (silent mode).
-    void process(float* interleaved, int frames, std::int64_t steadyNs, bool audible = true) noexcept;
+    void process(float* interleaved, int frames, std::int64_t clockNs, bool audible = true) noexcept;
     /// Metronome waveform length (tests).
     int clickFrames() const { return metronome_.clickFrames(); }
 
@@ -106,7 +114,7 @@ private:
     void scheduleNextBeat(double fromTick, bool inclusive) noexcept;
     void render(float* out, int frames) noexcept;
     void fireDue() noexcept;
-    void publish(std::int64_t steadyNs) noexcept;
+    void publish() noexcept;
     void log(TransportEvent::Kind kind, const MidiMessage& message = {}) noexcept;
     void takeLoopSnapshot(PlaybackSnapshot* next) noexcept;
     std::int64_t frameAt(double seconds) const noexcept;
@@ -151,7 +159,8 @@ private:
     std::atomic<std::uint64_t> loopSwitches_{0};
     std::atomic<SpscQueue<TransportEvent>*> log_{nullptr};
     std::atomic<double> latencyCompensation_{0.0};
-    // Seqlock-protected clock anchor: (steady ns at a buffer start, transport seconds there).
+    std::atomic<const Clock*> clock_{&steadyClock()};
+    // Seqlock-protected clock anchor: (clock ns at a buffer start, transport seconds there).
     std::atomic<std::uint64_t> anchorSeq_{0};
     std::atomic<std::int64_t> anchorNs_{0};
     std::atomic<double> anchorSeconds_{0.0};
