@@ -5,12 +5,10 @@
 
 #include "continuo/core/MidiFile.h"
 
-#include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
-
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -20,6 +18,15 @@ std::string ModelInfo::metadataValue(const std::string& key, const std::string& 
     auto it = metadata.find(key);
     return it == metadata.end() ? fallback : it->second;
 }
+
+namespace {
+/// The file's name without its folder and without its last suffix ("a/b.tar.gz" -> "b.tar"),
+/// as QFileInfo::completeBaseName.
+std::string completeBaseName(const std::string& path) {
+    const std::string file = path.substr(path.find_last_of('/') + 1);
+    return file.substr(0, file.find_last_of('.'));
+}
+} // namespace
 
 std::string torchMessage(const std::exception& e) {
     std::string m = e.what();
@@ -151,7 +158,7 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Runt
         return Error{path + ": cannot load weights: " + torchMessage(e)};
     }
     impl.info.path = path;
-    impl.info.name = meta("name").empty() ? QFileInfo(QString::fromStdString(path)).completeBaseName().toStdString() : meta("name");
+    impl.info.name = meta("name").empty() ? completeBaseName(path) : meta("name");
     impl.info.sha256 = fileHash;
     impl.info.fileBytes = fileBytes;
     impl.info.metadata = f.metadata;
@@ -191,23 +198,27 @@ Expected<bool> Model::save(const std::string& path, const std::map<std::string, 
 }
 
 std::string defaultModelPath() {
-    const QString name = "continuo-default.safetensors";
-    QStringList candidates;
-    if (auto env = qEnvironmentVariable("CONTINUO_MODEL"); !env.isEmpty()) candidates << env;
-    QString appDir = QCoreApplication::instance() ? QCoreApplication::applicationDirPath() : QString();
-    if (!appDir.isEmpty()) {
-        candidates << appDir + "/../share/continuo/models/" + name;      // installed
+    namespace fs = std::filesystem;
+    const std::string name = "continuo-default.safetensors";
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("CONTINUO_MODEL"); env && *env) candidates.push_back(env);
+    // The folder of the running executable (what QCoreApplication::applicationDirPath gives).
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec && exe.has_parent_path()) {
+        const std::string appDir = exe.parent_path().string();
+        candidates.push_back(appDir + "/../share/continuo/models/" + name);      // installed
 #ifdef CONTINUO_DEVELOPER_PATHS
-        candidates << appDir + "/../../resources/models/" + name;        // build/app/gui, build/app
-        candidates << appDir + "/../resources/models/" + name;
+        candidates.push_back(appDir + "/../../resources/models/" + name);        // build/app/gui, build/app
+        candidates.push_back(appDir + "/../resources/models/" + name);
 #endif
     }
 #ifdef CONTINUO_SOURCE_RESOURCES
-    candidates << QString(CONTINUO_SOURCE_RESOURCES) + "/models/" + name;
+    candidates.push_back(std::string(CONTINUO_SOURCE_RESOURCES) + "/models/" + name);
 #endif
-    for (const QString& c : candidates)
-        if (QFileInfo::exists(c)) return QDir::cleanPath(QFileInfo(c).absoluteFilePath()).toStdString();
-    return candidates.isEmpty() ? name.toStdString() : candidates.back().toStdString();
+    for (const std::string& c : candidates)
+        if (fs::exists(c, ec)) return fs::absolute(c, ec).lexically_normal().string();
+    return candidates.empty() ? name : candidates.back();
 }
 
 } // namespace continuo::inference

@@ -1,17 +1,54 @@
 #include "continuo/inference/ModelConfig.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QString>
-#include <QStringList>
+#include "Json.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <set>
+#include <string_view>
 
 namespace continuo::inference {
+
+namespace {
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+std::string trimmed(std::string_view s) {
+    while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return std::string(s);
+}
+
+/// Parts between the separators, empty ones included.
+std::vector<std::string> split(std::string_view s, char separator) {
+    std::vector<std::string> out;
+    for (std::size_t from = 0;;) {
+        const std::size_t at = s.find(separator, from);
+        out.emplace_back(s.substr(from, at == std::string_view::npos ? std::string_view::npos : at - from));
+        if (at == std::string_view::npos) return out;
+        from = at + 1;
+    }
+}
+
+/// A decimal int with optional sign and surrounding white space, as QString::toInt reads it.
+int toInt(std::string_view text, bool* ok) {
+    std::string s = trimmed(text);
+    if (s.size() > 1 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.erase(0, 1);
+    int v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    *ok = !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+    return *ok ? v : 0;
+}
+
+Expected<AttentionLayout> layoutNamed(const std::string& name) {
+    if (name == "dense") return AttentionLayout::Dense;
+    if (name == "strided") return AttentionLayout::Strided;
+    if (name == "fixed") return AttentionLayout::Fixed;
+    return Error{name};
+}
+} // namespace
 
 int ModelConfig::memoryBudget() const { return std::accumulate(horizons.begin(), horizons.end(), 0); }
 
@@ -83,37 +120,37 @@ const char* layoutName(AttentionLayout l) {
 }
 
 std::string ModelConfig::toJson() const {
-    QJsonObject o;
-    o["vocab_size"] = vocabSize;
-    o["layers"] = layers;
-    o["d_model"] = dModel;
-    o["heads"] = heads;
-    o["ff_dim"] = ffDim;
-    o["segment"] = segment;
-    QJsonArray h, lay;
+    auto o = json::Value::object();
+    o.set("vocab_size", vocabSize);
+    o.set("layers", layers);
+    o.set("d_model", dModel);
+    o.set("heads", heads);
+    o.set("ff_dim", ffDim);
+    o.set("segment", segment);
+    auto h = json::Value::array(), lay = json::Value::array();
     for (int x : horizons) h.append(x);
     for (AttentionLayout x : layouts) lay.append(layoutName(x));
-    o["horizons"] = h;
-    o["layouts"] = lay;
-    o["sparse_stride"] = sparseStride;
-    o["sparse_summary"] = sparseSummary;
-    o["dropout"] = dropout;
-    o["vocabulary_version"] = vocabularyVersion;
+    o.set("horizons", std::move(h));
+    o.set("layouts", std::move(lay));
+    o.set("sparse_stride", sparseStride);
+    o.set("sparse_summary", sparseSummary);
+    o.set("dropout", dropout);
+    o.set("vocabulary_version", vocabularyVersion);
     if (hasDistanceBias()) { // absent = none: files written before the bias existed read as before
-        o["bias_buckets"] = biasBuckets;
-        o["bias_exact"] = biasExact;
-        o["bias_max_distance"] = biasMaxDistance;
-        o["bias_slope_max"] = biasSlopeMax;
-        o["bias_slope_min"] = biasSlopeMin;
+        o.set("bias_buckets", biasBuckets);
+        o.set("bias_exact", biasExact);
+        o.set("bias_max_distance", biasMaxDistance);
+        o.set("bias_slope_max", biasSlopeMax);
+        o.set("bias_slope_min", biasSlopeMin);
     }
-    return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+    return json::write(o);
 }
 
-Expected<ModelConfig> ModelConfig::fromJson(const std::string& json) {
-    QJsonParseError err;
-    auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &err);
-    if (!doc.isObject()) return Error{"model config is not valid JSON: " + err.errorString().toStdString()};
-    auto o = doc.object();
+Expected<ModelConfig> ModelConfig::fromJson(const std::string& text) {
+    const auto doc = json::parse(text);
+    if (!doc.ok || !doc.value.isObject())
+        return Error{"model config is not valid JSON: " + (doc.ok ? std::string("not an object") : doc.error)};
+    const json::Value& o = doc.value;
     ModelConfig c;
     for (const char* key : {"vocab_size", "layers", "d_model", "heads", "ff_dim", "segment", "horizons"})
         if (!o.contains(key)) return Error{std::string("model config lacks '") + key + "'"};
@@ -123,13 +160,11 @@ Expected<ModelConfig> ModelConfig::fromJson(const std::string& json) {
     c.heads = o["heads"].toInt();
     c.ffDim = o["ff_dim"].toInt();
     c.segment = o["segment"].toInt();
-    for (auto v : o["horizons"].toArray()) c.horizons.push_back(v.toInt());
-    for (auto v : o["layouts"].toArray()) {
-        auto s = v.toString();
-        if (s == "dense") c.layouts.push_back(AttentionLayout::Dense);
-        else if (s == "strided") c.layouts.push_back(AttentionLayout::Strided);
-        else if (s == "fixed") c.layouts.push_back(AttentionLayout::Fixed);
-        else return Error{"unknown attention layout '" + s.toStdString() + "'"};
+    for (const auto& v : o["horizons"].elements()) c.horizons.push_back(v.toInt());
+    for (const auto& v : o["layouts"].elements()) {
+        auto layout = layoutNamed(v.toString());
+        if (!layout) return Error{"unknown attention layout '" + v.toString() + "'"};
+        c.layouts.push_back(layout.value());
     }
     c.sparseStride = o["sparse_stride"].toInt(16);
     c.sparseSummary = o["sparse_summary"].toInt(4);
@@ -179,17 +214,28 @@ std::vector<int> uniformSchedule(int layers, int budget) {
 }
 
 Expected<std::vector<int>> parseSchedule(const std::string& specText, int layers) {
-    QString spec = QString::fromStdString(specText).trimmed();
-    QStringList p = spec.split(':');
+    const std::string spec = trimmed(specText);
+    const std::vector<std::string> p = split(spec, ':');
     bool ok = true;
-    auto num = [&](int i) { return i < p.size() ? p[i].toInt(&ok) : (ok = false, 0); };
+    auto num = [&](std::size_t i) {
+        bool fine = false;
+        const int v = i < p.size() ? toInt(p[i], &fine) : 0;
+        ok = ok && fine;
+        return v;
+    };
     std::vector<int> out;
     if (p[0] == "none") out = std::vector<int>(std::size_t(layers), 0);
     else if (p[0] == "full") out = fullSchedule(layers, num(1));
-    else if (p[0] == "two-scale") out = twoScaleSchedule(layers, num(1), num(2), num(3));
-    else if (p[0] == "uniform") out = uniformSchedule(layers, num(1));
+    else if (p[0] == "two-scale") {
+        const int longLayers = num(1), longHorizon = num(2), shortHorizon = num(3);
+        out = twoScaleSchedule(layers, longLayers, longHorizon, shortHorizon);
+    } else if (p[0] == "uniform") out = uniformSchedule(layers, num(1));
     else {
-        for (const QString& s : spec.split(',')) out.push_back(s.trimmed().toInt(&ok));
+        for (const std::string& s : split(spec, ',')) {
+            bool fine = false;
+            out.push_back(toInt(s, &fine));
+            ok = ok && fine;
+        }
         if (ok && out.size() != std::size_t(layers))
             return Error{"schedule lists " + std::to_string(out.size()) + " horizons for " + std::to_string(layers) + " layers"};
     }
@@ -198,7 +244,7 @@ Expected<std::vector<int>> parseSchedule(const std::string& specText, int layers
 }
 
 Expected<bool> parseDistanceBias(const std::string& specText, ModelConfig& c) {
-    QStringList p = QString::fromStdString(specText).trimmed().split(':');
+    const std::vector<std::string> p = split(trimmed(specText), ':');
     if (p[0] == "none") {
         c.biasBuckets = 0;
         return true;
@@ -209,9 +255,9 @@ Expected<bool> parseDistanceBias(const std::string& specText, ModelConfig& c) {
     c.biasExact = d.biasExact;
     c.biasMaxDistance = d.biasMaxDistance;
     int* fields[] = {&c.biasBuckets, &c.biasExact, &c.biasMaxDistance};
-    for (int i = 1; i < p.size(); ++i) {
+    for (std::size_t i = 1; i < p.size(); ++i) {
         bool ok = false;
-        *fields[i - 1] = p[i].toInt(&ok);
+        *fields[i - 1] = toInt(p[i], &ok);
         if (!ok) return Error{"cannot read distance bias '" + specText + "' (none, or buckets[:N[:EXACT[:MAX]]])"};
     }
     if (c.biasBuckets <= 0) return Error{"distance bias: the number of buckets must be positive"};
@@ -219,16 +265,14 @@ Expected<bool> parseDistanceBias(const std::string& specText, ModelConfig& c) {
 }
 
 Expected<std::vector<AttentionLayout>> parseLayouts(const std::string& specText, int layers) {
-    QString spec = QString::fromStdString(specText).trimmed();
-    QStringList p = spec.split(',');
-    if (p.size() == 1) p = QStringList(std::max(layers, 1), p[0]);
-    if (p.size() != layers) return Error{"layouts: one per layer, or one for all"};
+    std::vector<std::string> p = split(trimmed(specText), ',');
+    if (p.size() == 1) p = std::vector<std::string>(std::size_t(std::max(layers, 1)), p[0]);
+    if (p.size() != std::size_t(layers)) return Error{"layouts: one per layer, or one for all"};
     std::vector<AttentionLayout> out;
-    for (const QString& s : p) {
-        if (s == "dense") out.push_back(AttentionLayout::Dense);
-        else if (s == "strided") out.push_back(AttentionLayout::Strided);
-        else if (s == "fixed") out.push_back(AttentionLayout::Fixed);
-        else return Error{"unknown layout '" + s.toStdString() + "' (dense, strided, fixed)"};
+    for (const std::string& s : p) {
+        auto layout = layoutNamed(s);
+        if (!layout) return Error{"unknown layout '" + s + "' (dense, strided, fixed)"};
+        out.push_back(layout.value());
     }
     return out;
 }

@@ -3,17 +3,14 @@
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Tokenizer.h"
 
-#include <QDir>
-#include <QDirIterator>
-#include <QFile>
-#include <QFileInfo>
-#include <QSaveFile>
-#include <QStringList>
-#include <QTextStream>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -22,49 +19,120 @@
 namespace continuo::inference {
 
 namespace {
-QStringList splitCsvLine(const QString& line) {
-    QStringList out;
-    QString cur;
+namespace fs = std::filesystem;
+
+std::vector<std::string> splitCsvLine(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
     bool quoted = false;
-    for (int i = 0; i < line.size(); ++i) {
-        QChar c = line[i];
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
         if (quoted) {
             if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
             else if (c == '"') quoted = false;
             else cur += c;
         } else if (c == '"') quoted = true;
-        else if (c == ',') out << cur, cur.clear();
+        else if (c == ',') out.push_back(cur), cur.clear();
         else cur += c;
     }
-    out << cur;
+    out.push_back(cur);
+    return out;
+}
+
+std::string trimmed(const std::string& s) {
+    const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    std::size_t b = 0, e = s.size();
+    while (b < e && space(s[b])) ++b;
+    while (e > b && space(s[e - 1])) --e;
+    return s.substr(b, e - b);
+}
+
+bool endsWithNoCase(const std::string& s, std::string_view suffix) {
+    if (s.size() < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+    return true;
+}
+
+/// The folder of `file` as written ("." for a bare name), and `name` inside it, as QFileInfo's
+/// dir() and QDir::filePath make them: the cache knows pieces by these paths.
+std::string folderOf(const std::string& file) {
+    const std::size_t slash = file.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    std::string dir = file.substr(0, slash);
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir.empty() ? "/" : dir;
+}
+std::string pathIn(const std::string& dir, const std::string& name) {
+    if (name.empty()) return dir;
+    if (name[0] == '/' || name[0] == ':') return name;
+    return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+/// Every MIDI file below `folder`, hidden files and folders and linked folders left out.
+std::vector<std::string> midiFilesBelow(const std::string& folder) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code unreadable; // an entry that cannot be read is left out
+        if (!name.empty() && name[0] == '.') {
+            if (it->is_directory(unreadable)) it.disable_recursion_pending();
+            continue;
+        }
+        if (!it->is_regular_file(unreadable)) continue;
+        for (const char* ext : {".mid", ".midi", ".smf", ".kar"})
+            if (endsWithNoCase(name, ext)) {
+                out.push_back(it->path().string());
+                break;
+            }
+    }
+    return out;
+}
+
+/// The files of a MAESTRO-style CSV's split (all of them when `split` is empty).
+Expected<DataSplit> midiFilesOfCsv(const std::string& source, const std::string& split) {
+    std::ifstream in(source, std::ios::binary);
+    if (!in) return Error{source + ": cannot open"};
+    DataSplit out;
+    auto readLine = [&in](std::string& line) {
+        if (!std::getline(in, line)) return false;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return true;
+    };
+    std::string line;
+    readLine(line);
+    if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3); // a byte order mark
+    const std::vector<std::string> header = splitCsvLine(line);
+    const auto column = [&](const char* name) {
+        auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : int(it - header.begin());
+    };
+    const int fileCol = column("midi_filename"), splitCol = column("split");
+    if (fileCol < 0) return Error{source + ": the CSV has no 'midi_filename' column"};
+    if (!split.empty() && splitCol < 0) return Error{source + ": the CSV has no 'split' column"};
+    const std::string base = folderOf(source);
+    while (readLine(line)) {
+        if (trimmed(line).empty()) continue;
+        const std::vector<std::string> cols = splitCsvLine(line);
+        if (int(cols.size()) <= std::max(fileCol, splitCol)) continue;
+        if (!split.empty() && trimmed(cols[std::size_t(splitCol)]) != split) continue;
+        out.files.push_back(pathIn(base, trimmed(cols[std::size_t(fileCol)])));
+    }
     return out;
 }
 } // namespace
 
 Expected<DataSplit> listMidiFiles(const std::string& sourceText, const std::string& split) {
-    QString source = QString::fromStdString(sourceText);
-    QFileInfo info(source);
+    std::error_code ec;
     DataSplit out;
-    if (info.isDir()) {
-        QDirIterator it(source, {"*.mid", "*.midi", "*.MID", "*.MIDI", "*.smf", "*.kar"}, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext()) out.files.push_back(it.next().toStdString());
-    } else if (info.isFile() && source.endsWith(".csv", Qt::CaseInsensitive)) {
-        QFile f(source);
-        if (!f.open(QIODevice::ReadOnly)) return Error{sourceText + ": cannot open"};
-        QTextStream in(&f);
-        QStringList header = splitCsvLine(in.readLine());
-        int fileCol = int(header.indexOf("midi_filename")), splitCol = int(header.indexOf("split"));
-        if (fileCol < 0) return Error{sourceText + ": the CSV has no 'midi_filename' column"};
-        if (!split.empty() && splitCol < 0) return Error{sourceText + ": the CSV has no 'split' column"};
-        QDir base = info.dir();
-        while (!in.atEnd()) {
-            QString line = in.readLine();
-            if (line.trimmed().isEmpty()) continue;
-            QStringList cols = splitCsvLine(line);
-            if (cols.size() <= std::max(fileCol, splitCol)) continue;
-            if (!split.empty() && cols[splitCol].trimmed().toStdString() != split) continue;
-            out.files.push_back(base.filePath(cols[fileCol].trimmed()).toStdString());
-        }
+    if (fs::is_directory(sourceText, ec)) {
+        out.files = midiFilesBelow(sourceText);
+    } else if (fs::is_regular_file(sourceText, ec) && endsWithNoCase(sourceText, ".csv")) {
+        auto listed = midiFilesOfCsv(sourceText, split);
+        if (!listed) return listed;
+        out = std::move(listed.value());
     } else {
         return Error{sourceText + ": expected a folder of MIDI files or a CSV file"};
     }
@@ -115,7 +183,7 @@ std::map<std::string, CacheEntry> readCache(const std::string& path) {
     return out;
 }
 
-void writeCache(const std::string& path, const std::map<std::string, CacheEntry>& entries) {
+Expected<bool> writeCache(const std::string& path, const std::map<std::string, CacheEntry>& entries) {
     std::vector<std::uint8_t> b;
     auto put = [&](const void* src, std::size_t n) {
         auto p = static_cast<const std::uint8_t*>(src);
@@ -136,10 +204,35 @@ void writeCache(const std::string& path, const std::map<std::string, CacheEntry>
         put(&ntok, 8);
         put(e.tokens.data(), ntok * 2);
     }
-    QDir().mkpath(QFileInfo(QString::fromStdString(path)).absolutePath());
-    writeFileAtomically(path, b);
+    std::error_code ec;
+    fs::create_directories(fs::absolute(path, ec).parent_path(), ec);
+    return writeFileAtomically(path, b);
+}
+
+/// Size and modification time (milliseconds) of a file, 0 and 0 when it cannot be read: what
+/// a cache entry is checked against.
+void statFile(const std::string& path, CacheEntry& e) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        e.size = e.mtime = 0;
+        return;
+    }
+    e.size = std::int64_t(st.st_size);
+    e.mtime = std::int64_t(st.st_mtim.tv_sec) * 1000 + std::int64_t(st.st_mtim.tv_nsec) / 1000000;
 }
 } // namespace
+
+std::vector<Piece> readTokenCache(const std::string& cachePath) {
+    std::vector<Piece> out;
+    for (auto& [path, entry] : readCache(cachePath)) out.push_back({path, std::move(entry.tokens)});
+    return out;
+}
+
+Expected<bool> writeTokenCache(const std::string& cachePath, const std::vector<Piece>& pieces) {
+    std::map<std::string, CacheEntry> entries;
+    for (const Piece& p : pieces) entries[p.path].tokens = p.tokens; // size and time unknown: -1
+    return writeCache(cachePath, entries);
+}
 
 std::vector<Piece> loadPieces(const std::vector<std::string>& files, const std::string& cachePath,
                               LoadReport* report, int threads, const std::function<void(int, int)>& progress) {
@@ -152,10 +245,8 @@ std::vector<Piece> loadPieces(const std::vector<std::string>& files, const std::
     std::mutex progressMutex;
     auto work = [&] {
         for (std::size_t i; (i = next++) < files.size();) {
-            QFileInfo fi(QString::fromStdString(files[i]));
             CacheEntry e;
-            e.size = fi.size();
-            e.mtime = fi.lastModified().toMSecsSinceEpoch();
+            statFile(files[i], e);
             auto hit = cache.find(files[i]);
             if (hit != cache.end() && hit->second.size == e.size && hit->second.mtime == e.mtime) {
                 e.tokens = hit->second.tokens;

@@ -1,27 +1,31 @@
 // The trainer: AdamW, warm-up then cosine decay, gradient clipping, checkpoints that resume
 // exactly (weights, optimiser, memories, data position, random state).
+#include "Autocast.h"
 #include "TrainingRun.h"
 
 #include "continuo/inference/Trainer.h"
 
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QSaveFile>
+#include "continuo/core/MidiFile.h"
 
-#include <ATen/autocast_mode.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace continuo::inference {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// The checkpoint's files and folders, never throwing (failures show when they are read).
+bool exists(const std::string& path) { std::error_code ec; return fs::exists(path, ec); }
+void removeAll(const std::string& path) { std::error_code ec; fs::remove_all(path, ec); }
+void makePath(const std::string& path) { std::error_code ec; fs::create_directories(path, ec); }
+/// Renames a file or folder unless something already has the new name.
+void renameTo(const std::string& from, const std::string& to) { std::error_code ec; if (!exists(to)) fs::rename(from, to, ec); }
 
 /// Linear warm-up, then cosine decay. With a time budget the decay follows whichever of steps
 /// or wall time is further along, so a budgeted run still ends at the low learning rate.
@@ -45,33 +49,6 @@ void resetMemories(std::vector<LayerMemory>& memories, const std::vector<bool>& 
         m.valid.index_fill_(0, idx, false);
     }
 }
-
-/// bf16 autocast for the forward pass (matrix products in bf16; reductions, softmax and the loss
-/// in fp32). The weights, the optimiser, the kept memories and the checkpoints stay fp32.
-class Autocast {
-public:
-    Autocast(bool on, bool cuda) : on_(on), cuda_(cuda) {
-        if (!on_) return;
-        if (cuda_) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            at::autocast::set_enabled(true);
-        } else {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~Autocast() {
-        if (!on_) return;
-        if (cuda_) at::autocast::set_enabled(false);
-        else at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-    }
-    Autocast(const Autocast&) = delete;
-    Autocast& operator=(const Autocast&) = delete;
-
-private:
-    bool on_, cuda_;
-};
 
 /// Whether this CPU multiplies bf16 in hardware and the kernel lets programs use it
 /// (cpuinfoHasBf16Hardware). Read from /proc/cpuinfo rather than with __builtin_cpu_supports,
@@ -148,7 +125,7 @@ TrainingRun::TrainingRun(const TrainOptions& o, const std::vector<Piece>& trainP
                          const std::function<void(const std::string&)>& log,
                          const std::atomic<bool>* stop)
     : o(o), validationPieces(validationPieces), onProgress(onProgress), log(log), stop(stop),
-      out(QString::fromStdString(o.outDir)), ckpt{out + "/checkpoint"},
+      out(o.outDir), ckpt{out + "/checkpoint"},
       tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"},
       streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment) {}
 
@@ -171,8 +148,7 @@ Expected<bool> TrainingRun::joinJob() {
     lo = rank * o.batch / ranks;
     hi = (rank + 1) * o.batch / ranks;
     // A save stopped between its two renames left the last whole checkpoint as .old.
-    if (main && !QFileInfo::exists(ckpt.state()) && QFileInfo::exists(old.state()))
-        QDir().rename(old.dir, ckpt.dir);
+    if (main && !exists(ckpt.state()) && exists(old.state())) renameTo(old.dir, ckpt.dir);
     try {
         group->barrier();
     } catch (const PeerLost& e) {
@@ -182,7 +158,7 @@ Expected<bool> TrainingRun::joinJob() {
 }
 
 Expected<bool> TrainingRun::loadModel() {
-    if (o.resume && QFileInfo::exists(ckpt.state())) return resumeModel();
+    if (o.resume && exists(ckpt.state())) return resumeModel();
     if (!o.initFrom.empty()) return startFromWeights();
     auto created = Model::create(o.config, o.seed, o.runtime);
     if (!created) return Error{created.error()};
@@ -191,19 +167,20 @@ Expected<bool> TrainingRun::loadModel() {
 }
 
 Expected<bool> TrainingRun::resumeModel() {
-    QFile f(ckpt.state());
-    if (!f.open(QIODevice::ReadOnly)) return Error{"cannot read " + ckpt.state().toStdString()};
-    state = QJsonDocument::fromJson(f.readAll()).object();
-    auto loaded = Model::load(ckpt.model().toStdString(), o.runtime);
+    auto bytes = readFileBytes(ckpt.state());
+    if (!bytes) return Error{"cannot read " + ckpt.state()};
+    auto parsed = json::parse({reinterpret_cast<const char*>(bytes->data()), bytes->size()});
+    state = parsed.ok && parsed.value.isObject() ? std::move(parsed.value) : json::Value::object();
+    auto loaded = Model::load(ckpt.model(), o.runtime);
     if (!loaded) return Error{"cannot resume: " + loaded.error()};
     model = loaded.value();
     step = state["step"].toInt();
-    tokensSeen = state["tokens_seen"].toVariant().toLongLong();
+    tokensSeen = state["tokens_seen"].toInt64();
     elapsedBefore = state["elapsed_seconds"].toDouble();
     lastVal = state["validation_nll"].toDouble(-1);
-    if (!streamer.restoreState(state["streamer"].toString().toStdString()))
+    if (!streamer.restoreState(state["streamer"].toString()))
         return Error{"cannot resume: the data position does not match these training files"};
-    if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir.toStdString());
+    if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir);
     return true;
 }
 
@@ -268,7 +245,7 @@ Expected<bool> TrainingRun::agreeOnStartingStep() {
         return Error{"the ranks would resume from different steps (rank " + std::to_string(rank) +
                      " is at step " + std::to_string(step) + ", another at step " +
                      std::to_string(int(steps[0].item<double>())) + "): copy rank 0's " +
-                     ckpt.dir.toStdString() + " to every rank's --out, or start afresh"};
+                     ckpt.dir + " to every rank's --out, or start afresh"};
     return true;
 }
 
@@ -283,21 +260,20 @@ void TrainingRun::restoreCheckpoint() {
     // Memories and random state belong to a rank's streams: a checkpoint written by another
     // number of processes resumes its weights, optimiser and data position, with fresh memories.
     const int savedRanks = state.contains("world_size") ? state["world_size"].toInt() : 1;
-    if (o.resume && QFileInfo::exists(ckpt.optimizer()) && savedRanks != ranks && main && log)
+    if (o.resume && exists(ckpt.optimizer()) && savedRanks != ranks && main && log)
         log("the checkpoint was written by " + std::to_string(savedRanks) +
             " processes and this job has " + std::to_string(ranks) +
             ": the streams' memories start empty");
-    if (o.resume && QFileInfo::exists(ckpt.optimizer()))
-        torch::load(*optimizer, ckpt.optimizer().toStdString());
+    if (o.resume && exists(ckpt.optimizer())) torch::load(*optimizer, ckpt.optimizer());
     if (ranks > 1 && !(o.resume && savedRanks == ranks))
         torch::manual_seed(o.seed + 7919u * std::uint64_t(rank));
-    if (o.resume && QFileInfo::exists(ckpt.memories(rank)) && savedRanks == ranks)
+    if (o.resume && exists(ckpt.memories(rank)) && savedRanks == ranks)
         restoreMemories();
 }
 
 void TrainingRun::restoreMemories() {
     std::vector<torch::Tensor> mem;
-    torch::load(mem, ckpt.memories(rank).toStdString());
+    torch::load(mem, ckpt.memories(rank));
     if (mem.size() == std::size_t(3 * cfg().layers + 1)) {
         auto generator = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(generator.mutex());
@@ -316,8 +292,8 @@ void TrainingRun::restoreMemories() {
 // the folder in. Barriers order the three, so a checkpoint is whole or absent.
 Expected<bool> TrainingRun::saveCheckpoint(double elapsedSeconds) {
     if (main) {
-        QDir(tmp.dir).removeRecursively();
-        QDir().mkpath(tmp.dir);
+        removeAll(tmp.dir);
+        makePath(tmp.dir);
     }
     group->barrier();
     saveMemories();
@@ -327,10 +303,10 @@ Expected<bool> TrainingRun::saveCheckpoint(double elapsedSeconds) {
         return true;
     }
     if (auto r = saveModelAndState(elapsedSeconds); !r) return r;
-    QDir(old.dir).removeRecursively();
-    if (QFileInfo::exists(ckpt.dir)) QDir().rename(ckpt.dir, old.dir);
-    QDir().rename(tmp.dir, ckpt.dir);
-    QDir(old.dir).removeRecursively();
+    removeAll(old.dir);
+    if (exists(ckpt.dir)) renameTo(ckpt.dir, old.dir);
+    renameTo(tmp.dir, ckpt.dir);
+    removeAll(old.dir);
     group->barrier();
     return true;
 }
@@ -347,7 +323,7 @@ void TrainingRun::saveMemories() {
         std::lock_guard<std::mutex> lock(generator.mutex());
         mem.push_back(generator.get_state());
     }
-    torch::save(mem, tmp.memories(rank).toStdString());
+    torch::save(mem, tmp.memories(rank));
 }
 
 Expected<bool> TrainingRun::saveModelAndState(double elapsedSeconds) {
@@ -355,31 +331,31 @@ Expected<bool> TrainingRun::saveModelAndState(double elapsedSeconds) {
     meta["training_steps"] = std::to_string(step);
     meta["training_tokens"] = std::to_string(tokensSeen);
     if (lastVal >= 0) meta["validation_nll"] = std::to_string(lastVal);
-    if (auto r = model->save(tmp.model().toStdString(), meta); !r) return r;
-    torch::save(*optimizer, tmp.optimizer().toStdString());
-    QJsonObject s;
-    s["step"] = step;
-    s["tokens_seen"] = qint64(tokensSeen);
-    s["elapsed_seconds"] = elapsedSeconds;
-    s["validation_nll"] = lastVal;
-    s["streamer"] = QString::fromStdString(streamer.saveState());
-    s["config"] = QString::fromStdString(cfg().toJson());
-    s["world_size"] = ranks;
-    QSaveFile f(tmp.state());
-    if (!f.open(QIODevice::WriteOnly)) return Error{"cannot write the checkpoint state"};
-    f.write(QJsonDocument(s).toJson());
-    if (!f.commit()) return Error{"cannot write the checkpoint state"};
+    if (auto r = model->save(tmp.model(), meta); !r) return r;
+    torch::save(*optimizer, tmp.optimizer());
+    auto s = json::Value::object();
+    s.set("step", step);
+    s.set("tokens_seen", std::int64_t(tokensSeen));
+    s.set("elapsed_seconds", elapsedSeconds);
+    s.set("validation_nll", lastVal);
+    s.set("streamer", streamer.saveState());
+    s.set("config", cfg().toJson());
+    s.set("world_size", ranks);
+    const std::string text = json::write(s, true);
+    if (!writeFileAtomically(tmp.state(), {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}))
+        return Error{"cannot write the checkpoint state"};
     return true;
 }
 
 Expected<bool> TrainingRun::openLog() {
-    csv.setFileName(out + "/log.csv");
-    const bool newLog = !o.resume || !csv.exists();
-    if (main && !csv.open(newLog ? QIODevice::WriteOnly | QIODevice::Truncate : QIODevice::Append))
-        return Error{"cannot write " + (out + "/log.csv").toStdString()};
-    if (main && newLog)
-        csv.write("step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,"
-                  "elapsed_seconds\n");
+    const std::string path = out + "/log.csv";
+    const bool newLog = !o.resume || !exists(path);
+    if (!main) return true;
+    csv.open(path, std::ios::binary | (newLog ? std::ios::trunc : std::ios::app));
+    if (!csv) return Error{"cannot write " + path};
+    if (newLog)
+        csv << "step,tokens,loss,validation_nll,validation_ppl,tokens_per_second,learning_rate,"
+               "elapsed_seconds\n";
     return true;
 }
 
@@ -516,7 +492,7 @@ void TrainingRun::reportProgress(double lr) {
     std::snprintf(line, sizeof line, "%d,%lld,%.5f,%.5f,%.4f,%.1f,%.6g,%.1f\n", step,
                   (long long)tokensSeen, p.loss, lastVal, lastVal >= 0 ? std::exp(lastVal) : -1.0,
                   p.tokensPerSecond, lr, p.elapsedSeconds);
-    csv.write(line);
+    csv << line;
     csv.flush();
     lossSum = 0;
     lossTokens = intervalTokens = 0;
@@ -554,7 +530,7 @@ Expected<TrainSummary> TrainingRun::saveModel() {
         meta["validation_nll"] = std::to_string(lastVal);
         meta["validation_ppl"] = std::to_string(std::exp(lastVal));
     }
-    summary.modelPath = (out + "/model.safetensors").toStdString();
+    summary.modelPath = out + "/model.safetensors";
     if (auto r = model->save(summary.modelPath, meta); !r) return Error{r.error()};
     return summary;
 }
@@ -565,7 +541,8 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
                              const std::function<void(const std::string&)>& log,
                              const std::atomic<bool>* stop) {
     if (trainPieces.empty()) return Error{"no training pieces"};
-    if (!QDir().mkpath(QString::fromStdString(o.outDir)))
+    std::error_code ec;
+    if (fs::create_directories(o.outDir, ec); ec || !fs::is_directory(o.outDir, ec))
         return Error{o.outDir + ": cannot create the folder"};
     TrainingRun run(o, trainPieces, validationPieces, onProgress, log, stop);
     if (auto r = run.joinJob(); !r) return Error{r.error()};

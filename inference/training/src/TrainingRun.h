@@ -1,16 +1,14 @@
 #pragma once
 // One training run's state and its steps (Trainer.cpp). Internal to the trainer.
 #include "Distributed.h"
+#include "Json.h"
 #include "ModelImpl.h"
 
 #include "continuo/inference/Trainer.h"
 
-#include <QFile>
-#include <QJsonObject>
-#include <QString>
-
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,14 +18,14 @@ namespace continuo::inference {
 
 /// The files of a checkpoint folder.
 struct Checkpoint {
-    QString dir;
-    QString model() const { return dir + "/model.safetensors"; }
-    QString optimizer() const { return dir + "/optimizer.pt"; }
+    std::string dir;
+    std::string model() const { return dir + "/model.safetensors"; }
+    std::string optimizer() const { return dir + "/optimizer.pt"; }
     /// Each rank's streams carry their own memories and random state.
-    QString memories(int rank = 0) const {
-        return rank == 0 ? dir + "/memories.pt" : dir + QString("/memories.rank%1.pt").arg(rank);
+    std::string memories(int rank = 0) const {
+        return rank == 0 ? dir + "/memories.pt" : dir + "/memories.rank" + std::to_string(rank) + ".pt";
     }
-    QString state() const { return dir + "/state.json"; }
+    std::string state() const { return dir + "/state.json"; }
 };
 
 /// One training run: the job it is part of, the model and its optimiser, the streams' memories
@@ -103,7 +101,7 @@ struct TrainingRun {
     const std::function<void(const TrainProgress&)>& onProgress;
     const std::function<void(const std::string&)>& log;
     const std::atomic<bool>* stop;
-    const QString out;
+    const std::string out;
     const Checkpoint ckpt, tmp, old;
 
     std::unique_ptr<ProcessGroup> group;
@@ -117,8 +115,8 @@ struct TrainingRun {
     std::vector<torch::Tensor> parameters;
     std::vector<LayerMemory> memories;
     PieceStreamer streamer;
-    QJsonObject state; ///< the checkpoint's state.json when resuming, else empty
-    QFile csv;
+    json::Value state = json::Value::object(); ///< the checkpoint's state.json when resuming, else empty
+    std::ofstream csv;
 
     int step = 0;
     std::int64_t tokensSeen = 0;

@@ -35,6 +35,16 @@ std::vector<Piece> loadPieces(const std::vector<std::string>& files, const std::
                               LoadReport* report = nullptr, int threads = 2,
                               const std::function<void(int done, int total)>& progress = {});
 
+/// Every piece a token cache file holds, in the order of their paths, without reading or
+/// checking the MIDI files they came from: a cache carried to a machine without the data
+/// (scripts/train-on-gpu.sh). None when the file is missing, is no token cache, or was written
+/// for another vocabulary version.
+std::vector<Piece> readTokenCache(const std::string& cachePath);
+
+/// Writes `pieces` as a token cache (by their paths) that readTokenCache reads back. Their
+/// files' size and time are not recorded, so loadPieces never takes them for the files.
+Expected<bool> writeTokenCache(const std::string& cachePath, const std::vector<Piece>& pieces);
+
 /// One training batch built by the streamer: B rows of S inputs and S targets, PAD-padded.
 struct StreamBatch {
     std::vector<std::int64_t> inputs;  ///< B x S
