@@ -6,6 +6,7 @@
 
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Engine.h"
+#include "continuo/project/Project.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -134,6 +135,11 @@ int runContinue(const QStringList& args) {
         j["seconds_of_music"] = seconds;
         j["wall_seconds"] = result->wallSeconds;
         j["real_time_factor"] = seconds * variations / std::max(1e-9, result->wallSeconds);
+        // What each take reached; with steering on, beside what was asked.
+        QJsonArray reports;
+        for (const SteeringReport& r : result->steering) reports.append(project::json::steeringReportToJson(r));
+        j["reports"] = reports;
+        if (o.sampling.steering.any()) j["steering"] = project::json::steeringToJson(o.sampling.steering);
         QTextStream(stdout) << QJsonDocument(j).toJson(QJsonDocument::Compact) << "\n";
     } else {
         QTextStream out(stdout);
@@ -145,6 +151,11 @@ int runContinue(const QStringList& args) {
             << seconds << " s of music per variation ("
             << QString::number(seconds * variations / std::max(1e-9, result->wallSeconds), 'f', 1) << "x real time)\n"
             << "threads: " << QString::fromStdString(result->threadChoice) << "\n";
+        if (o.sampling.steering.any()) {
+            out << "steering: " << QString::fromStdString(o.sampling.steering.describe()) << "\n";
+            for (std::size_t v = 0; v < result->steering.size(); ++v)
+                out << "  variation " << v + 1 << ": " << cli::describeReport(result->steering[v]) << "\n";
+        }
     }
     return 0;
 }

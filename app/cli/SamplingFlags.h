@@ -8,6 +8,10 @@
 #include <QCommandLineParser>
 #include <QList>
 #include <QString>
+#include <QStringList>
+
+#include <string>
+#include <utility>
 
 namespace continuo::cli {
 
@@ -18,6 +22,7 @@ struct SamplingFlagSet {
     QString countFlag = QStringLiteral("variations");
     QString countHelp = QStringLiteral("Variations from one primer (1-8).");
     bool recall = true; ///< the command offers recallFlags(): --recall is recall's weight
+    bool steering = true; ///< --key, --range, --density, --polyphony, --velocity
 };
 
 inline QList<QCommandLineOption> samplingFlags(const SamplingSettings& defaults, const SamplingFlagSet& set = {}) {
@@ -31,7 +36,32 @@ inline QList<QCommandLineOption> samplingFlags(const SamplingSettings& defaults,
     };
     if (set.length) flags << QCommandLineOption("seconds", "Seconds of music to write.", "s", QString::number(defaults.lengthSeconds));
     if (!set.countFlag.isEmpty()) flags << QCommandLineOption(set.countFlag, set.countHelp, "n", QString::number(defaults.variations));
+    if (set.steering)
+        flags << QCommandLineOption("key", "Lock notes to a scale: \"D minor\", \"F# dorian\", ..., or auto (the primer's key).", "name", "off")
+              << QCommandLineOption("range", "Keep notes in LOW-HIGH (MIDI numbers or names, C2-C6).", "low-high", "off")
+              << QCommandLineOption("density", "Aim at N notes per second, or 'primer' (the primer's density).", "n", "off")
+              << QCommandLineOption("polyphony", "At most N notes sounding at once (pedal-held included).", "n", "off")
+              << QCommandLineOption("velocity", "Velocities in LOW-HIGH (1-127), or softer/louder than the primer.", "low-high", "off");
     return flags;
+}
+
+/// Reads the steering flags into `steering`; the first bad one's message (which lists the
+/// accepted forms) goes to `error`.
+inline bool parseSteeringFlags(const QCommandLineParser& p, Steering* steering, QString* error) {
+    using Parse = std::string (Steering::*)(const std::string&);
+    const std::pair<const char*, Parse> flags[] = {{"key", &Steering::parseKey},
+                                                    {"range", &Steering::parseRange},
+                                                    {"density", &Steering::parseDensity},
+                                                    {"polyphony", &Steering::parsePolyphony},
+                                                    {"velocity", &Steering::parseVelocity}};
+    for (const auto& [name, parse] : flags) {
+        const std::string message = (steering->*parse)(p.value(name).toStdString());
+        if (!message.empty()) {
+            *error = QString::fromStdString(message);
+            return false;
+        }
+    }
+    return true;
 }
 
 /// Reads the flags samplingFlags() offered, and recall's weight from --recall (RecallFlags.h)
@@ -73,12 +103,27 @@ inline bool parseSamplingFlags(const QCommandLineParser& p, SamplingSettings* ou
         return false;
     }
     s.seed = *seed;
+    if (set.steering && !parseSteeringFlags(p, &s.steering, error)) return false;
     if (const std::string problems = s.validationMessage(); !problems.empty()) {
         *error = QString::fromStdString(problems);
         return false;
     }
     *out = s;
     return true;
+}
+
+/// One line of what a take reached: "100 % in D minor, C3-C6, 4.1 notes/s, up to 3 at once,
+/// velocity 62; the controls masked 2.1 % of the model's probability".
+inline QString describeReport(const SteeringReport& r) {
+    QStringList parts;
+    if (r.inKeyShare >= 0) parts << QStringLiteral("%1 % in %2").arg(100 * r.inKeyShare, 0, 'f', 1).arg(QString::fromStdString(r.key));
+    if (r.lowestPitch >= 0)
+        parts << QString::fromStdString(noteName(r.lowestPitch) + "-" + noteName(r.highestPitch));
+    parts << (r.densityTarget > 0 ? QStringLiteral("%1 notes/s (aimed at %2)").arg(r.density, 0, 'f', 2).arg(r.densityTarget, 0, 'f', 2)
+                                  : QStringLiteral("%1 notes/s").arg(r.density, 0, 'f', 2))
+          << QStringLiteral("up to %1 at once").arg(r.maxPolyphony)
+          << QStringLiteral("velocity %1").arg(r.meanVelocity, 0, 'f', 0);
+    return parts.join(", ") + QStringLiteral("; the controls masked %1 % of the model's probability").arg(100 * r.removedMass, 0, 'f', 1);
 }
 
 } // namespace continuo::cli

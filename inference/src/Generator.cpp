@@ -4,6 +4,7 @@
 
 #include "RecallCache.h"
 #include "continuo/inference/Sampler.h"
+#include "continuo/inference/Steerer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -178,10 +179,11 @@ class BatchDecoder {
 public:
     BatchDecoder(Model::Impl& impl, const Generator::Primed& primed, const ContinueOptions& options,
                  const ContinueCallbacks& callbacks, std::uint64_t seed, Clock::time_point start,
-                 Continuation& result);
+                 const PrimerFacts& primer, Continuation& result);
     /// Decodes until every variation reaches its end (or its token cap), or `cancel` is set.
     void decode(const std::atomic<bool>* cancel);
-    /// Emits the notes still sounding and puts each variation's notes in order.
+    /// Emits the notes still sounding, puts each variation's notes in order and measures what
+    /// each reached against the steering controls.
     void finish();
 
 private:
@@ -216,20 +218,25 @@ private:
     std::vector<int> rows_;
     std::vector<tokens::StreamingDecoder> decoders_;
     std::vector<Random> randoms_;
+    std::vector<Steerer> steerers_; ///< one per variation (each keeps its own density)
+    const double temperature_;
     Sampler sampler_;
 };
 
 BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
                            const ContinueOptions& options, const ContinueCallbacks& callbacks,
-                           std::uint64_t seed, Clock::time_point start, Continuation& result)
+                           std::uint64_t seed, Clock::time_point start, const PrimerFacts& primer,
+                           Continuation& result)
     : net_(impl.net), device_(impl.device), plan_(decodePlan(impl.net->config)),
       callbacks_(callbacks), result_(result), variations_(options.sampling.variations),
       seconds_(options.sampling.lengthSeconds), startAt_(primed.startAt),
       stopAt_(startAt_ + seconds_),
       maxTokens_(options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(seconds_)),
-      start_(start), C_(int(impl.net->config.dModel)), sampler_(options.sampling) {
+      start_(start), C_(int(impl.net->config.dModel)), temperature_(options.sampling.temperature),
+      sampler_(options.sampling) {
     sharePrimedState(primed, options.sampling.recall);
     startVariations(primed, seed);
+    steerers_.assign(std::size_t(variations_), Steerer(options.sampling.steering, primer, startAt_));
 }
 
 /// Variations share the primed state: copy it into each batch row (the primed state itself
@@ -295,12 +302,15 @@ void BatchDecoder::sampleRows(std::vector<std::int64_t>& keep, std::vector<std::
         float* logits = rowLogits + std::int64_t(r) * vocab;
         const float* h = recalling_ ? hiddenRows_.data() + r * std::size_t(C_) : nullptr;
         if (recalling_) recalls_[std::size_t(v)].mixLogits(h, logits, int(vocab));
+        auto& d = decoders_[std::size_t(v)];
+        Steerer& steer = steerers_[std::size_t(v)];
+        if (steer.active()) steer.apply(logits, int(vocab), d, temperature_);
         int tok = sampler_.sample({logits, std::size_t(vocab)}, randoms_[std::size_t(v)], kBanned);
         if (recalling_) recalls_[std::size_t(v)].add(h, tok);
         result_.tokens[std::size_t(v)].push_back(tok);
         ++sampled_;
-        auto& d = decoders_[std::size_t(v)];
         emit(v, d.feed(tok));
+        if (steer.active()) steer.observe(tok, d.now());
         if (d.now() < stopAt_ && int(result_.tokens[std::size_t(v)].size()) < maxTokens_) {
             keep.push_back(std::int64_t(r));
             next.push_back(tok);
@@ -360,6 +370,12 @@ void BatchDecoder::finish() {
         std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) {
             return a.start != b.start ? a.start < b.start : a.pitch < b.pitch;
         });
+        // A take cut short (cancelled, or out of tokens) is measured over what it wrote.
+        const double written = std::clamp(decoders_[std::size_t(v)].now() - startAt_, 0.01, seconds_);
+        const Steerer& steer = steerers_[std::size_t(v)];
+        SteeringReport report = measureTake(notes, written, steer.reportKey(), steer.meanRemovedMass());
+        report.densityTarget = steer.densityTarget();
+        result_.steering.push_back(std::move(report));
     }
 }
 
@@ -406,7 +422,8 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         result.threadChoice = choice.describe();
         applyThreads(choice.decode);
 
-        BatchDecoder decoder(impl, primed, options, callbacks, seed, start, result);
+        const PrimerFacts facts = PrimerFacts::of(primer, primerEndSeconds);
+        BatchDecoder decoder(impl, primed, options, callbacks, seed, start, facts, result);
         decoder.decode(cancel);
         decoder.finish();
         impl.cpuIdle.restart();
@@ -523,6 +540,7 @@ Expected<Infill> Generator::infill(const std::vector<tokens::TimedNote>& before,
         cand.index = c;
         for (const auto& n : sampled->variations[std::size_t(c)])
             if (n.start >= gapStart && n.start < gapEnd) cand.notes.push_back(n);
+        if (std::size_t(c) < sampled->steering.size()) cand.steering = sampled->steering[std::size_t(c)];
         auto nll = score(cand.notes, &cand.afterTokens);
         if (!nll) return Error{nll.error()};
         cand.afterNll = nll.value();

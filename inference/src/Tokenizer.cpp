@@ -183,13 +183,19 @@ std::vector<TimedNote> StreamingDecoder::feed(int token) {
         break;
     case Type::TimeShift:
         time_ += valueOf(token) * kStepSeconds;
+        std::erase_if(lingering_, [this](double end) { return end <= time_ + 1e-9; });
         break;
     case Type::Velocity:
         velocity_ = std::clamp(binToVelocity(valueOf(token)), 1, 127);
         break;
     case Type::NoteOn: {
         Open& o = open_[valueOf(token)];
-        if (o.on) done.push_back({o.start, std::max(time_, o.start + kStepSeconds), valueOf(token), o.velocity});
+        if (o.on) {
+            done.push_back({o.start, std::max(time_, o.start + kStepSeconds), valueOf(token), o.velocity});
+            close(o.start);
+        } else {
+            ++sounding_;
+        }
         o = {true, time_, velocity_};
         break;
     }
@@ -198,6 +204,8 @@ std::vector<TimedNote> StreamingDecoder::feed(int token) {
         if (o.on) {
             done.push_back({o.start, std::max(time_, o.start + kStepSeconds), valueOf(token), o.velocity});
             o.on = false;
+            --sounding_;
+            close(o.start);
         }
         break;
     }
@@ -205,6 +213,10 @@ std::vector<TimedNote> StreamingDecoder::feed(int token) {
         break;
     }
     return done;
+}
+
+void StreamingDecoder::close(double start) {
+    if (start + kStepSeconds > time_ + 1e-9) lingering_.push_back(start + kStepSeconds);
 }
 
 std::vector<TimedNote> StreamingDecoder::finish() {
@@ -215,6 +227,8 @@ std::vector<TimedNote> StreamingDecoder::finish() {
         done.push_back({o.start, std::max(time_, o.start + kStepSeconds), p, o.velocity});
         o.on = false;
     }
+    sounding_ = 0;
+    lingering_.clear();
     return done;
 }
 

@@ -2,6 +2,7 @@
 
 #include "panels/PrimerTracksButton.h"
 #include "panels/RunRow.h"
+#include "panels/SteeringBox.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -84,6 +85,8 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     form->addRow(tr("Variations"), variations_);
     form->addRow(tr("Seed"), seedRow);
 
+    steering_ = new SteeringBox(QStringLiteral("continue"), this);
+
     run_ = new RunRow(continueAction, cancelAction, "continueButton", "#2f6fb5", this);
     model_ = new QLabel(this);
     model_->setWordWrap(true);
@@ -102,6 +105,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(form);
+    layout->addWidget(steering_);
     layout->addWidget(run_);
     layout->addLayout(modelRow);
     layout->addWidget(listening_);
@@ -119,6 +123,7 @@ SamplingSettings ContinuePanel::sampling() const {
     s.variations = variations_->value();
     const auto seed = Seed::parse(seed_->text().toStdString());
     s.seed = randomSeed_->isChecked() || !seed ? Seed::random() : *seed;
+    s.steering = steering_->steering();
     return s;
 }
 
@@ -145,6 +150,7 @@ void ContinuePanel::setPieceSettings(const PieceSettings& p) {
     variations_->setValue(s.variations);
     randomSeed_->setChecked(s.seed.isRandom());
     if (!s.seed.isRandom()) seed_->setText(QString::number(s.seed.value()));
+    steering_->setSteering(s.steering);
 }
 
 void ContinuePanel::setDocument(Document* doc) {

@@ -1,6 +1,6 @@
 #pragma once
 // Controls of a Continue: length, temperature, top-p, recall, variations, seed, primer (and the tracks
-// it is made of, PrimerTracksButton); the Continue / Cancel buttons (MainWindow's actions),
+// it is made of, PrimerTracksButton), the steering controls (SteeringBox); the Continue / Cancel buttons (MainWindow's actions),
 // progress with tokens/s, and the model.
 #include "document/ProjectFile.h"
 #include "services/ContinueController.h"
@@ -21,6 +21,7 @@ class QToolButton;
 namespace continuo::ui {
 
 class RunRow;
+class SteeringBox;
 
 class Document;
 class PrimerTracksButton;
@@ -57,6 +58,7 @@ public:
     QComboBox* primerBox() const { return primer_; }
     QLineEdit* seedEdit() const { return seed_; }
     QCheckBox* randomSeedBox() const { return randomSeed_; }
+    SteeringBox* steeringBox() const { return steering_; }
 
     /// Adds, below the primer choice, the button that picks the tracks the primer is made of
     /// (in step with the track list's Primer column). Once, for the document of the window.
@@ -73,6 +75,7 @@ private:
     int topK_ = 0; ///< the piece's top-k (no box: only a project file sets it)
     QCheckBox* randomSeed_;
     QComboBox* primer_;
+    SteeringBox* steering_;
     QFormLayout* form_;
     PrimerTracksButton* primerTracks_ = nullptr;
     RunRow* run_;

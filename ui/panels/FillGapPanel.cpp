@@ -1,6 +1,7 @@
 #include "panels/FillGapPanel.h"
 
 #include "panels/RunRow.h"
+#include "panels/SteeringBox.h"
 
 #include <QAction>
 #include <QFormLayout>
@@ -35,6 +36,8 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
     form->addRow(tr("Gap"), gap_);
     form->addRow(tr("Candidates"), candidates_);
 
+    steering_ = new SteeringBox(QStringLiteral("fillGap"), this);
+
     run_ = new RunRow(fillAction, cancelAction, "fillGapButton", "#b5702f", this);
     message_ = new QLabel(this);
     message_->setWordWrap(true);
@@ -44,6 +47,7 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(form);
     layout->addWidget(shared);
+    layout->addWidget(steering_);
     layout->addWidget(run_);
     layout->addWidget(message_);
     layout->addStretch(1);
@@ -52,6 +56,8 @@ FillGapPanel::FillGapPanel(QAction* fillAction, QAction* cancelAction, QWidget* 
 QProgressBar* FillGapPanel::progressBar() const { return run_->progressBar(); }
 
 int FillGapPanel::candidates() const { return candidates_->value(); }
+
+Steering FillGapPanel::steering() const { return steering_->steering(); }
 
 void FillGapPanel::setGapText(const QString& text) { gap_->setText(text); }
 

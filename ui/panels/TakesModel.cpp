@@ -123,6 +123,39 @@ QString TakesModel::provenanceText(const Take& t) {
         .arg(p.sampling.recall, 0, 'f', 2) + infillText(t);
 }
 
+bool TakesModel::steeringCostly(const TakeProvenance& p) {
+    return p.sampling.steering.any() && p.steeringReport.removedMass > kSteeringCostWarning;
+}
+
+QString TakesModel::steerText(const TakeProvenance& p) {
+    if (!p.sampling.steering.any()) return {};
+    const SteeringReport& r = p.steeringReport;
+    QStringList parts;
+    if (p.sampling.steering.keyLocked() && r.inKeyShare >= 0)
+        parts << tr("%1 %2 %").arg(QString::fromStdString(r.key)).arg(100 * r.inKeyShare, 0, 'f', 0);
+    parts << tr("%1/s").arg(r.density, 0, 'f', 1);
+    return (steeringCostly(p) ? QStringLiteral("⚠ ") : QString()) + parts.join(QStringLiteral(" · "));
+}
+
+QString TakesModel::reportText(const TakeProvenance& p) {
+    const SteeringReport& r = p.steeringReport;
+    QString s = tr("<b>Asked</b>: %1<br><b>Reached</b>: ").arg(QString::fromStdString(p.sampling.steering.describe()).toHtmlEscaped());
+    QStringList got;
+    if (r.inKeyShare >= 0) got << tr("%1 % of notes in %2").arg(100 * r.inKeyShare, 0, 'f', 1).arg(QString::fromStdString(r.key));
+    if (r.lowestPitch >= 0)
+        got << tr("notes %1–%2").arg(QString::fromStdString(noteName(r.lowestPitch)), QString::fromStdString(noteName(r.highestPitch)));
+    got << (r.densityTarget > 0 ? tr("%1 notes/s (aimed at %2)").arg(r.density, 0, 'f', 2).arg(r.densityTarget, 0, 'f', 2)
+                                : tr("%1 notes/s").arg(r.density, 0, 'f', 2))
+        << tr("at most %1 sounding at once").arg(r.maxPolyphony)
+        << tr("mean velocity %1").arg(r.meanVelocity, 0, 'f', 0);
+    s += got.join(QStringLiteral(", "));
+    s += tr("<br>The controls removed %1 % of the model's probability").arg(100 * r.removedMass, 0, 'f', 1);
+    if (steeringCostly(p))
+        s += tr("<br><b>⚠ That is a lot: the controls fight what the music wants (a key lock against the primer's key, "
+                "a range far from where it plays). The take may sound forced.</b>");
+    return s;
+}
+
 QString TakesModel::infillText(const Take& t) {
     const TakeProvenance& p = t.provenance;
     if (!p.infill) return {};
@@ -174,6 +207,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
             if (unranked(t.provenance)) return tr("unranked");
             return t.provenance.infill && t.provenance.score >= 0 ? QString::number(t.provenance.score, 'f', 2)
                                                                  : QString();
+        case Steer: return steerText(t.provenance);
         case State:
             if (t.generating) return tr("writing…");
             if (t.id == doc_->primerTake()) return tr("primer");
@@ -182,6 +216,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
         return {};
     case Qt::ToolTipRole:
         if (index.column() == Fit && t.provenance.infill) return fitText(t.provenance);
+        if (index.column() == Steer && t.provenance.sampling.steering.any()) return reportText(t.provenance);
         return provenanceText(t);
     case Qt::FontRole:
         if (current) {
@@ -192,6 +227,7 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
         return {};
     case Qt::ForegroundRole:
         if (index.column() == State && t.generating) return QBrush(QColor(0xf2, 0x9e, 0x4c));
+        if (index.column() == Steer && steeringCostly(t.provenance)) return QBrush(QColor(0xf2, 0x9e, 0x4c));
         return {};
     case TakeIdRole: return qulonglong(t.id);
     }
@@ -199,6 +235,9 @@ QVariant TakesModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant TakesModel::headerData(int section, Qt::Orientation o, int role) const {
+    if (o == Qt::Horizontal && role == Qt::ToolTipRole && section == Steer)
+        return tr("Steered takes: what the take reached against its controls; ⚠ when the controls removed much "
+                  "of what the model wanted to play (the music may suffer)");
     if (o == Qt::Horizontal && role == Qt::ToolTipRole && section == Fit)
         return tr("Fill Gap takes: how naturally the real music after the gap follows this fill, in the "
                   "model's nats per event. Lower fits better; the list is ranked by it.");
@@ -210,6 +249,7 @@ QVariant TakesModel::headerData(int section, Qt::Orientation o, int role) const 
     case Temperature: return tr("Temp");
     case TopP: return tr("Top-p");
     case Fit: return tr("Fit");
+    case Steer: return tr("Steer");
     case State: return tr("State");
     }
     return {};

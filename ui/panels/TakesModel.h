@@ -14,7 +14,7 @@ class Document;
 class TakesModel : public QAbstractItemModel {
     Q_OBJECT
 public:
-    enum Column { Name, Notes, Seed, Temperature, TopP, Fit, State, ColumnCount };
+    enum Column { Name, Notes, Seed, Temperature, TopP, Fit, Steer, State, ColumnCount };
     enum Role { TakeIdRole = Qt::UserRole + 1 };
 
     explicit TakesModel(Document* doc, QObject* parent = nullptr);
@@ -37,6 +37,12 @@ public:
     static QString provenanceText(const Take& take);
     /// The gap and the score of an infill take (empty for a continuation).
     static QString infillText(const Take& take);
+    /// A steered take's Steer cell ("D minor 100 % · 4.1/s", with ⚠ when costly; empty when not
+    /// steered), its tooltip (asked, reached, the probability removed), and whether the controls
+    /// removed more than kSteeringCostWarning of the model's probability.
+    static QString steerText(const TakeProvenance& p);
+    static QString reportText(const TakeProvenance& p);
+    static bool steeringCostly(const TakeProvenance& p);
 
 private:
     /// The parent of a take in the tree as shown: 0 when it has none or its parent has gone.

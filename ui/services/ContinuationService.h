@@ -54,6 +54,7 @@ struct InfillCandidateResult {
     std::vector<GeneratedNote> notes;  ///< onsets in [gapStart, gapEnd), same origin as the request
     double score = 0;                  ///< mean nats per token of the music after the gap (lower fits better)
     int scoredTokens = 0;
+    SteeringReport steering;           ///< what it reached against the steering controls
 };
 
 /// How a request ended, sent once per start().
@@ -64,6 +65,7 @@ struct GenerationResult {
     double seconds = 0;                            ///< wall time on the worker
     std::vector<InfillCandidateResult> candidates; ///< Fill Gap: the fills, best (lowest score) first
     double originalScore = -1;                     ///< Fill Gap: the notes the gap held (< 0: not scored)
+    std::vector<SteeringReport> steering;          ///< Continue: what each variation reached
 };
 
 struct ContinuationProgress {

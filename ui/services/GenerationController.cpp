@@ -123,6 +123,9 @@ std::vector<Take> GenerationController::finishContinue(const GenerationResult& r
         Take t = doc_->removeTake(id);
         t.generating = false;
         if (t.id == 0 || !result.error.isEmpty()) continue;
+        // Only steered takes carry a report (as their file does).
+        if (const auto v = std::size_t(t.provenance.variation); v < result.steering.size() && request_.sampling.steering.any())
+            t.provenance.steeringReport = result.steering[v];
         // A stopped Continue keeps what was written: the first bars are often the good ones.
         if (result.cancelled) {
             if (t.notes.empty()) continue;
@@ -156,6 +159,7 @@ std::vector<Take> GenerationController::finishFill(const GenerationResult& resul
         t.provenance.score = c.score;
         t.provenance.originalScore = result.originalScore;
         t.provenance.scoredTokens = c.scoredTokens;
+        if (request_.sampling.steering.any()) t.provenance.steeringReport = c.steering;
         takes.push_back(std::move(t));
     }
     return takes;

@@ -192,6 +192,7 @@ GenerationResult ThreadContinuationService::continueOnWorker(Worker& worker, con
     GenerationResult result = resultOf(ran, cancel);
     if (!ran) return result;
     result.tokensPerSecond = ran->tokensPerSecond;
+    result.steering = ran->steering;
     ContinuationTiming timing;
     timing.primeMs = ran->primeMilliseconds;
     timing.firstTokenMs = ran->firstTokenMilliseconds;
@@ -221,6 +222,7 @@ GenerationResult ThreadContinuationService::fillOnWorker(Worker& worker, const G
         r.index = c.index;
         r.score = c.afterNll;
         r.scoredTokens = c.afterTokens;
+        r.steering = c.steering;
         for (const tokens::TimedNote& n : c.notes) r.notes.push_back({n.start, n.end, n.pitch, n.velocity});
         result.candidates.push_back(std::move(r));
     }

@@ -5,6 +5,7 @@
 #include "document/Document.h"
 #include "panels/ContinuePanel.h"
 #include "panels/FillGapPanel.h"
+#include "panels/SteeringBox.h"
 #include "services/ContinueController.h"
 #include "services/FillGapController.h"
 
@@ -46,6 +47,21 @@ void MainWindow::createFillGap() {
     for (auto signal : {&ViewState::selectionChanged, &ViewState::loopChanged}) connect(doc_->view(), signal, this, showGap);
     showGap();
 
+    // Both panels offer the sketch's key in one click; it follows every edit.
+    auto showKey = [this] {
+        std::vector<std::pair<int, double>> weighted;
+        weighted.reserve(doc_->notes().size());
+        const TempoMap& tempo = doc_->tempo();
+        for (const Note& n : doc_->notes())
+            if (doc_->isTrackInPrimer(n.track)) weighted.emplace_back(n.pitch, tempo.secondsAt(n.end()) - tempo.secondsAt(n.start));
+        const auto key = detectKey(weighted);
+        const std::optional<Scale> scale = key ? std::optional<Scale>(key->key) : std::nullopt;
+        continuePanel_->steeringBox()->setDetectedKey(scale);
+        fillGapPanel_->steeringBox()->setDetectedKey(scale);
+    };
+    for (auto signal : {&Document::notesChanged, &Document::tracksChanged}) connect(doc_, signal, this, showKey);
+    showKey();
+
     connect(fillGap_, &FillGapController::runningChanged, this, [this](bool running) {
         fillGapPanel_->setRunning(running);
         updateActions();
@@ -77,6 +93,7 @@ void MainWindow::startFillGap() {
     FillGapSettings s;
     s.sampling = continuePanel_->sampling();
     s.sampling.variations = fillGapPanel_->candidates();
+    s.sampling.steering = fillGapPanel_->steering();
     fillGap_->start(s);
 }
 

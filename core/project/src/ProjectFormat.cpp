@@ -278,6 +278,7 @@ void readSettings(const QJsonObject& root, PieceSettings& settings) {
     ss.variations = std::clamp(s["variations"].toInt(3), 1, kMaxVariations);
     const qint64 seed = s["seed"].toString("-1").toLongLong();
     ss.seed = seed < 0 ? Seed::random() : Seed::fixed(std::uint64_t(seed));
+    ss.steering = json::steeringFromJson(s["steering"]);
     settings.gridIndex = s["grid"].toInt(4);
 }
 
@@ -347,6 +348,7 @@ QJsonObject projectToJson(const Project& p) {
                          {"seed", ss.seed.isRandom() ? QStringLiteral("-1") : QString::number(ss.seed.value())},
                          {"grid", s.gridIndex}};
     if (ss.topK > 0) settings["topK"] = ss.topK;
+    if (ss.steering.any()) settings["steering"] = json::steeringToJson(ss.steering);
     root["settings"] = settings;
     putUnknown(root, p.extra);
     return root;

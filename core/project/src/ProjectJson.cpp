@@ -205,6 +205,63 @@ Expected<TimeSignature> timeSignatureFromJson(const QJsonValue& v, const QString
     return ts;
 }
 
+QJsonObject steeringToJson(const Steering& st) {
+    QJsonObject o;
+    if (st.keyMode == Steering::KeyMode::Fixed) o["key"] = QString::fromStdString(st.key.name());
+    if (st.keyMode == Steering::KeyMode::Detected) o["key"] = "auto";
+    if (st.rangeLimited()) o["range"] = QStringLiteral("%1-%2").arg(st.rangeLow).arg(st.rangeHigh);
+    if (st.densityLikePrimer) o["density"] = st.densityFactor == 1.0 ? QStringLiteral("primer") : QString::number(st.densityFactor) + "x";
+    else if (st.density > 0) o["density"] = st.density;
+    if (st.polyphony > 0) o["polyphony"] = st.polyphony;
+    if (st.dynamics == Steering::Dynamics::Softer) o["velocity"] = "softer";
+    if (st.dynamics == Steering::Dynamics::Louder) o["velocity"] = "louder";
+    if (st.dynamics == Steering::Dynamics::Range && st.velocityLimited())
+        o["velocity"] = QStringLiteral("%1-%2").arg(st.velocityLow).arg(st.velocityHigh);
+    return o;
+}
+
+Steering steeringFromJson(const QJsonValue& v) {
+    Steering st;
+    const QJsonObject o = v.toObject();
+    auto text = [&](const char* key) {
+        const QJsonValue x = o[QLatin1String(key)];
+        return (x.isDouble() ? QString::number(x.toDouble()) : x.toString()).toStdString();
+    };
+    // Each control on its own: one that does not read stays off, the others still apply.
+    Steering probe;
+    if (o.contains("key") && probe.parseKey(text("key")).empty()) st.keyMode = probe.keyMode, st.key = probe.key;
+    if (o.contains("range") && probe.parseRange(text("range")).empty()) st.rangeLow = probe.rangeLow, st.rangeHigh = probe.rangeHigh;
+    if (o.contains("density") && probe.parseDensity(text("density")).empty())
+        st.density = probe.density, st.densityLikePrimer = probe.densityLikePrimer, st.densityFactor = probe.densityFactor;
+    if (o.contains("polyphony") && probe.parsePolyphony(text("polyphony")).empty()) st.polyphony = probe.polyphony;
+    if (o.contains("velocity") && probe.parseVelocity(text("velocity")).empty())
+        st.dynamics = probe.dynamics, st.velocityLow = probe.velocityLow, st.velocityHigh = probe.velocityHigh;
+    return st;
+}
+
+QJsonObject steeringReportToJson(const SteeringReport& r) {
+    return QJsonObject{{"key", QString::fromStdString(r.key)},      {"inKeyShare", r.inKeyShare},
+                       {"lowestPitch", r.lowestPitch},             {"highestPitch", r.highestPitch},
+                       {"density", r.density},                     {"densityTarget", r.densityTarget},
+                       {"maxPolyphony", r.maxPolyphony},
+                       {"meanVelocity", r.meanVelocity},           {"removedMass", r.removedMass}};
+}
+
+SteeringReport steeringReportFromJson(const QJsonValue& v) {
+    const QJsonObject o = v.toObject();
+    SteeringReport r;
+    r.key = o["key"].toString().toStdString();
+    r.inKeyShare = o["inKeyShare"].toDouble(-1);
+    r.lowestPitch = std::clamp(o["lowestPitch"].toInt(-1), -1, 127);
+    r.highestPitch = std::clamp(o["highestPitch"].toInt(-1), -1, 127);
+    r.density = std::max(0.0, o["density"].toDouble(0));
+    r.densityTarget = std::max(0.0, o["densityTarget"].toDouble(0));
+    r.maxPolyphony = std::max(0, o["maxPolyphony"].toInt(0));
+    r.meanVelocity = std::clamp(o["meanVelocity"].toDouble(0), 0.0, 127.0);
+    r.removedMass = std::clamp(o["removedMass"].toDouble(0), 0.0, 1.0);
+    return r;
+}
+
 namespace {
 
 QJsonObject provenanceToJson(const TakeProvenance& p) {
@@ -224,6 +281,11 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"stopped", p.stopped},
                        {"created", p.created.toString(Qt::ISODateWithMs)}};
     if (p.sampling.topK > 0) o["topK"] = p.sampling.topK;
+    // Only steered takes carry their controls and what they reached.
+    if (p.sampling.steering.any()) {
+        o["steering"] = steeringToJson(p.sampling.steering);
+        o["steeringReport"] = steeringReportToJson(p.steeringReport);
+    }
     // Only takes continued from another take name their parent; the sketch is the default.
     if (p.parentTake != 0) o["parentTake"] = QString::number(p.parentTake);
     // Only infill takes carry the gap; files of continuations stay as they were.
@@ -251,6 +313,8 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     s.topK = std::max(0, p["topK"].toInt(0));
     s.recall = std::clamp(p["recall"].toDouble(kRecallOfUnrecordedTakes), 0.0, 1.0);
     s.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
+    s.steering = steeringFromJson(p["steering"]);
+    if (p.contains("steeringReport")) pv.steeringReport = steeringReportFromJson(p["steeringReport"]);
     pv.variation = p["variation"].toInt();
     // Files written before takes recorded their request's size say at least this many.
     s.variations = std::clamp(p["variations"].toInt(pv.variation + 1), 1, kMaxVariations);

@@ -1,6 +1,8 @@
 #pragma once
 // How a take is sampled: one value type for the command line, the panels, the project file,
 // each take's provenance, the generation service and the engine, with one validation.
+#include "continuo/core/Steering.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,6 +68,7 @@ struct SamplingSettings {
     int variations = 3;                       ///< takes (Continue) or candidates (Fill Gap), 1..kMaxVariations
     Seed seed;                                ///< candidate/variation v samples with seed + v * (a fixed odd constant)
     double recall = kDefaultRecall;           ///< recall's weight, 0..1 (0: the network alone)
+    Steering steering;                        ///< key, range, density, polyphony, dynamics (all off by default)
 
     /// One message per field out of range, naming the field, its value and what it accepts;
     /// empty when the settings can run.

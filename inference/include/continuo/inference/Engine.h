@@ -115,6 +115,9 @@ struct Continuation {
     double tokensPerSecond = 0;
     std::uint64_t seed = 0;        ///< the seed sampled with (drawn when the settings said random)
     bool cancelled = false;
+    /// Per variation: what it reached against the steering controls (measured on its notes;
+    /// the in-key share against the locked key, else the primer's detected key).
+    std::vector<SteeringReport> steering;
 };
 
 /// A Fill Gap. sampling.variations is the number of candidates; sampling.lengthSeconds is not
@@ -133,6 +136,7 @@ struct InfillCandidate {
     std::vector<tokens::TimedNote> notes; ///< onsets in [gap start, gap end), seconds from the piece's start
     double afterNll = 0;                 ///< mean nats per token of the real music after the gap, given this fill
     int afterTokens = 0;
+    SteeringReport steering;             ///< what it reached against the steering controls
 };
 
 struct Infill {

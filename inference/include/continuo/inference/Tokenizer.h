@@ -79,11 +79,18 @@ public:
     int velocity() const { return velocity_; }
     void setVelocity(int v) { velocity_ = v; }
     bool ended() const { return ended_; }
+    /// Notes sounding now: struck and not yet released (the sustain pedal is folded into note
+    /// lengths, so a pedal-held note is open), and released ones that still last because a note
+    /// is at least one step long.
+    int sounding() const { return sounding_ + int(lingering_.size()); }
 
 private:
     double time_;
     int velocity_ = 64;
     bool ended_ = false;
+    int sounding_ = 0;
+    std::vector<double> lingering_; ///< ends, after now, of notes released within their first step
+    void close(double start); ///< a note released now: lingers when it ends after now
     struct Open { bool on = false; double start = 0; int velocity = 0; };
     Open open_[128];
 };

@@ -42,6 +42,9 @@ struct TakeProvenance {
     /// What it was sampled with; the seed is always the number used (never random), and
     /// `variations` is how many takes its request wrote.
     SamplingSettings sampling{.seed = Seed::fixed(0)};
+    /// What the take reached against its steering controls (sampling.steering), measured on
+    /// its notes; only steered takes have one.
+    SteeringReport steeringReport;
     int variation = 0;         ///< index within its request
     bool stopped = false;      ///< cancelled before the requested length: a partial take
     QDateTime created;
@@ -221,6 +224,17 @@ Expected<Project> projectFromBytes(const QByteArray& bytes);
 /// Atomic (QSaveFile): a reader never sees half a file, a failed save leaves the old one.
 Expected<bool> saveProject(const QString& path, const Project& project);
 Expected<Project> loadProject(const QString& path);
+
+namespace json {
+/// The steering controls that are on, by their command-line forms ({"key": "D minor",
+/// "range": "C2-C6", "density": 4, "polyphony": 3, "velocity": "40-90"}); as a project file and `continue --json` write them; read back leniently: a
+/// control whose value does not read stays off.
+QJsonObject steeringToJson(const Steering& steering);
+Steering steeringFromJson(const QJsonValue& v);
+QJsonObject steeringReportToJson(const SteeringReport& report);
+SteeringReport steeringReportFromJson(const QJsonValue& v);
+
+} // namespace json
 
 /// True for names that end in .mid, .midi, .smf, .kar or .rmi (any case).
 bool isMidiPath(const QString& path);

@@ -1,0 +1,243 @@
+// Steering while sampling (continuo/inference/Steerer.h): the masks and the density bias on a
+// row of logits, the report measured on a take's notes, and every control on the bundled model
+// with fixed seeds over real MAESTRO validation primers.
+#include "continuo/core/MidiFile.h"
+#include "continuo/inference/Dataset.h"
+#include "continuo/inference/Engine.h"
+#include "continuo/inference/Steerer.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace continuo;
+using namespace continuo::inference;
+using tokens::TimedNote;
+
+namespace {
+
+const QString kModel = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
+const QString kCsv = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/maestro-v2.0.0-train-validation.csv");
+
+bool masked(const std::vector<float>& logits, int token) { return std::isinf(logits[std::size_t(token)]) && logits[std::size_t(token)] < 0; }
+
+/// A validation performance's notes from 30 s to 50 s, moved to start at 0.
+std::vector<TimedNote> primerOf(const std::string& path) {
+    auto midi = readMidiFile(path);
+    if (!midi) return {};
+    std::vector<TimedNote> out;
+    for (TimedNote n : tokens::performanceNotes(midi->sequence))
+        if (n.start >= 30 && n.start < 50) {
+            n.start -= 30;
+            n.end = std::min(n.end - 30, 20.0);
+            out.push_back(n);
+        }
+    return out;
+}
+
+/// The most notes sounding at once, counted on the notes themselves.
+int polyphonyOf(const std::vector<TimedNote>& notes) {
+    return measureTake(notes, 20, std::nullopt, 0).maxPolyphony;
+}
+
+} // namespace
+
+class TestSteerer : public QObject {
+    Q_OBJECT
+
+    std::shared_ptr<Model> model_;
+    std::vector<std::vector<TimedNote>> primers_;
+
+    /// One 20 s take of primer `i`.
+    std::vector<TimedNote> take(std::size_t i, const Steering& steering, std::uint64_t seed, SteeringReport* report = nullptr) {
+        Generator gen(model_);
+        ContinueOptions o;
+        o.sampling.lengthSeconds = 20;
+        o.sampling.variations = 1;
+        o.sampling.seed = Seed::fixed(seed);
+        o.sampling.steering = steering;
+        o.threads = 1;
+        auto r = gen.run(primers_[i], 20.0, o);
+        if (!r) qFatal("%s", r.error().c_str());
+        if (report) *report = r->steering.at(0);
+        return r->variations.at(0);
+    }
+
+    bool needModel() {
+        if (!QFile::exists(kModel)) return false;
+        if (!model_) {
+            RuntimeOptions runtime;
+            runtime.threads = 1;
+            auto m = Model::load(kModel.toStdString(), runtime);
+            if (!m) qFatal("%s", m.error().c_str());
+            model_ = m.value();
+            auto list = listMidiFiles(kCsv.toStdString(), "validation");
+            if (!list) qFatal("%s", list.error().c_str());
+            for (std::size_t f = 0; f < 20 && primers_.size() < 4; ++f) // the tuning part's first pieces
+                if (auto p = primerOf(list->files[f]); p.size() > 40) primers_.push_back(std::move(p));
+        }
+        return true;
+    }
+
+private slots:
+    void masksFollowTheControls() {
+        Steering s;
+        QCOMPARE(s.parseKey("C major"), std::string());
+        QCOMPARE(s.parseRange("C3-C5"), std::string());
+        QCOMPARE(s.parseVelocity("40-80"), std::string());
+        Steerer steer(s, PrimerFacts{}, 0);
+        tokens::StreamingDecoder d;
+        d.setVelocity(60);
+        std::vector<float> logits(tokens::kVocabSize, 0.0f);
+        const double removed = steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        int kept = 0, gone = 0;
+        for (int p = 0; p < 128; ++p) {
+            const bool allowed = p >= 48 && p <= 72 && Scale{0, ScaleKind::Major}.contains(p);
+            QCOMPARE(masked(logits, tokens::noteOn(p)), !allowed);
+            (allowed ? kept : gone) += 1;
+            QVERIFY(!masked(logits, tokens::noteOff(p))); // a note may always end
+        }
+        int velocitiesGone = 0;
+        for (int bin = 0; bin < tokens::kVelocityBins; ++bin) {
+            const bool allowed = bin * 4 + 3 >= 40 && bin * 4 <= 80;
+            QCOMPARE(masked(logits, tokens::kVelocity + bin), !allowed);
+            velocitiesGone += !allowed;
+        }
+        for (int k = 1; k <= tokens::kTimeShiftSteps; ++k) QVERIFY(!masked(logits, tokens::timeShift(k)));
+        QCOMPARE(kept, 15);
+        // Uniform logits: the removed mass is the share of tokens masked.
+        QVERIFY(std::abs(removed - double(gone + velocitiesGone) / tokens::kVocabSize) < 1e-9);
+        QVERIFY(std::abs(steer.meanRemovedMass() - removed) < 1e-12);
+    }
+
+    void noNoteWhileTheCapSoundsOrTheLoudnessIsOutside() {
+        Steering s;
+        QCOMPARE(s.parsePolyphony("2"), std::string());
+        Steerer steer(s, PrimerFacts{}, 0);
+        tokens::StreamingDecoder d;
+        for (int pitch : {60, 64}) d.feed(tokens::noteOn(pitch));
+        QCOMPARE(d.sounding(), 2);
+        std::vector<float> logits(tokens::kVocabSize, 0.0f);
+        steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        for (int p = 0; p < 128; ++p) QVERIFY(masked(logits, tokens::noteOn(p)));
+        // Released in the step it was struck, a note still lasts that step (notes are at
+        // least one step long): it counts until time moves on.
+        d.feed(tokens::noteOff(60));
+        logits.assign(tokens::kVocabSize, 0.0f);
+        steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        QVERIFY(masked(logits, tokens::noteOn(67)));
+        d.feed(tokens::timeShift(1));
+        QCOMPARE(d.sounding(), 1);
+        logits.assign(tokens::kVocabSize, 0.0f);
+        steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        QVERIFY(!masked(logits, tokens::noteOn(67)));
+
+        Steering loud;
+        QCOMPARE(loud.parseVelocity("louder"), std::string());
+        PrimerFacts facts;
+        facts.meanVelocity = 50; // louder: 60..90
+        Steerer louder(loud, facts, 0);
+        QCOMPARE(louder.velocityLow(), 60);
+        tokens::StreamingDecoder quiet;
+        quiet.setVelocity(40); // the primer's last loudness is outside: a VELOCITY must come first
+        logits.assign(tokens::kVocabSize, 0.0f);
+        louder.apply(logits.data(), int(logits.size()), quiet, 1.0);
+        QVERIFY(masked(logits, tokens::noteOn(60)));
+        QVERIFY(!masked(logits, tokens::kVelocity + 70 / 4));
+    }
+
+    void densityLeansTowardsItsTarget() {
+        Steering s;
+        QCOMPARE(s.parseDensity("4"), std::string());
+        Steerer steer(s, PrimerFacts{}, 0);
+        tokens::StreamingDecoder d;
+        // Three seconds of silence: notes are pushed up, long shifts down.
+        for (int i = 0; i < 3; ++i) d.feed(tokens::timeShift(100)), steer.observe(tokens::timeShift(100), d.now());
+        std::vector<float> logits(tokens::kVocabSize, 0.0f);
+        steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        QVERIFY(logits[std::size_t(tokens::noteOn(60))] > 1.0f);
+        QVERIFY(logits[std::size_t(tokens::timeShift(100))] < logits[std::size_t(tokens::timeShift(1))]);
+        // Then 40 notes in a second: pushed down, and never past the bound.
+        for (int i = 0; i < 40; ++i) {
+            d.feed(tokens::noteOn(60 + i % 12));
+            steer.observe(tokens::noteOn(60 + i % 12), d.now());
+            d.feed(tokens::timeShift(2));
+            steer.observe(tokens::timeShift(2), d.now());
+        }
+        logits.assign(tokens::kVocabSize, 0.0f);
+        steer.apply(logits.data(), int(logits.size()), d, 1.0);
+        QVERIFY(logits[std::size_t(tokens::noteOn(60))] < -1.0f);
+        QVERIFY(logits[std::size_t(tokens::noteOn(60))] >= -8.0f);
+        QVERIFY(logits[std::size_t(tokens::timeShift(100))] > logits[std::size_t(tokens::timeShift(1))]);
+        QCOMPARE(steer.meanRemovedMass(), 0.0); // a bias removes nothing
+    }
+
+    void reportMeasuresTheNotes() {
+        const std::vector<TimedNote> notes{{0, 2, 60, 40}, {0.5, 1, 64, 60}, {0.75, 1.2, 67, 80}, {1.5, 3, 61, 100}};
+        const SteeringReport r = measureTake(notes, 4, Scale{0, ScaleKind::Major}, 0.25);
+        QCOMPARE(r.key, std::string("C major"));
+        QCOMPARE(r.inKeyShare, 0.75);
+        QCOMPARE(r.lowestPitch, 60);
+        QCOMPARE(r.highestPitch, 67);
+        QCOMPARE(r.maxPolyphony, 3);
+        QCOMPARE(r.density, 1.0);
+        QCOMPARE(r.meanVelocity, 70.0);
+        QCOMPARE(r.removedMass, 0.25);
+        QCOMPARE(measureTake({}, 4, std::nullopt, 0).lowestPitch, -1);
+    }
+
+    void offChangesNothing() {
+        Steerer steer(Steering{}, PrimerFacts{}, 0);
+        QVERIFY(!steer.active());
+        tokens::StreamingDecoder d;
+        std::vector<float> logits(tokens::kVocabSize, 0.5f);
+        QCOMPARE(steer.apply(logits.data(), int(logits.size()), d, 1.0), 0.0);
+        QCOMPARE(logits, std::vector<float>(tokens::kVocabSize, 0.5f));
+    }
+
+    // ---- the bundled model, fixed seeds, real primers
+
+    void keyRangeAndPolyphonyHoldOnTheModel() {
+        if (!QFile::exists(kCsv)) QSKIP(qPrintable("MAESTRO is not at " + kCsv + " (set CONTINUO_SHARED_DATA)"));
+        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kModel));
+        QVERIFY(primers_.size() >= 3);
+        Steering s;
+        QCOMPARE(s.parseKey("D minor"), std::string());
+        QCOMPARE(s.parseRange("C3-C6"), std::string());
+        QCOMPARE(s.parsePolyphony("3"), std::string());
+        for (std::size_t i = 0; i < primers_.size(); ++i) {
+            SteeringReport report;
+            const auto notes = take(i, s, 11 + i, &report);
+            QVERIFY2(notes.size() >= 10, qPrintable(QString("primer %1: %2 notes").arg(i).arg(notes.size())));
+            for (const TimedNote& n : notes) {
+                QVERIFY((Scale{2, ScaleKind::NaturalMinor}).contains(n.pitch));
+                QVERIFY(n.pitch >= 48 && n.pitch <= 84);
+            }
+            QVERIFY(polyphonyOf(notes) <= 3);
+            QCOMPARE(report.maxPolyphony, polyphonyOf(notes));
+            QCOMPARE(report.inKeyShare, 1.0);
+            QVERIFY(report.removedMass > 0 && report.removedMass < 1);
+        }
+    }
+
+    void densityTargetsAreOrderedAndNear() {
+        if (!QFile::exists(kCsv)) QSKIP(qPrintable("MAESTRO is not at " + kCsv + " (set CONTINUO_SHARED_DATA)"));
+        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kModel));
+        for (std::size_t i = 0; i < primers_.size(); ++i) {
+            const double primerDensity = PrimerFacts::of(primers_[i], 20).density;
+            double got[2] = {};
+            for (int k = 0; k < 2; ++k) {
+                Steering s;
+                s.density = primerDensity * (k + 1);
+                got[k] = double(take(i, s, 5).size()) / 20.0;
+                qInfo("primer %zu: target %.2f notes/s, took %.2f", i, s.density, got[k]);
+                QVERIFY2(std::abs(got[k] / s.density - 1) <= 0.3,
+                         qPrintable(QString("primer %1: %2 notes/s for a target of %3").arg(i).arg(got[k]).arg(s.density)));
+            }
+            QVERIFY(got[1] > got[0]);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSteerer)
+#include "test_steerer.moc"
