@@ -124,6 +124,8 @@ int runContinue(const QStringList& args) {
         j["model_sha256"] = QString::fromStdString(model.value()->info().sha256);
         j["seed"] = QString::number(seed);
         j["variations"] = variations;
+        j["recall"] = o.sampling.recall;
+        j["motif"] = o.sampling.motif;
         j["primer_tokens"] = result->primerTokens;
         j["tokens"] = qint64(sampled);
         j["tokens_per_second"] = result->tokensPerSecond;

@@ -151,6 +151,7 @@ struct Reference {
     Stats primer, real;
     std::pair<int, bool> key; ///< the primer's
     std::vector<int> primerTop;
+    std::vector<double> realRhythm; ///< the real continuation's inter-onset histogram
 };
 
 /// The measures of one continuation (the model's, the real one or the floor) against its
@@ -160,6 +161,7 @@ struct Shares {
     double inKey = 0;                          ///< share of notes in the primer's key
     double density = 0;                        ///< notes per second relative to the real continuation's
     double motif = 0, verbatim = 0;            ///< motif reuse and verbatim copy (MotifMeasures.h)
+    double rhythm = 0;                         ///< inter-onset histogram overlap with the real continuation's
 };
 
 struct Measures {
@@ -179,6 +181,7 @@ Measures measure(const std::vector<TimedNote>& notes, double seconds, const Refe
     const auto top = cli::topVoice(notes);
     const auto motif = cli::motifReuse(ref.primerTop, top), verbatim = cli::verbatimCopy(ref.primerTop, top);
     s.motif = motif.share(), s.verbatim = verbatim.share();
+    s.rhythm = cli::histogramOverlap(cli::ioiHistogram(notes), ref.realRhythm);
     m.figures = motif.runs, m.sequences = verbatim.runs;
     return m;
 }
@@ -186,7 +189,8 @@ Measures measure(const std::vector<TimedNote>& notes, double seconds, const Refe
 QJsonObject sharesJson(const Shares& s) {
     return QJsonObject{{"overlap_primer", s.overlapPrimer}, {"overlap_real", s.overlapReal},
                        {"in_key", s.inKey},                 {"density_relative_to_real", s.density},
-                       {"motif_reuse", s.motif},            {"verbatim_copy", s.verbatim}};
+                       {"motif_reuse", s.motif},            {"verbatim_copy", s.verbatim},
+                       {"ioi_overlap_real", s.rhythm}};
 }
 
 /// One primer: the model's continuation, the real one, and the floor (another piece's music
@@ -229,6 +233,7 @@ std::array<Shares, 3> means(const std::vector<Row>& rows) {
             Shares& y = m[s];
             y.overlapPrimer += x.overlapPrimer / n, y.overlapReal += x.overlapReal / n, y.inKey += x.inKey / n;
             y.density += x.density / n, y.motif += x.motif / n, y.verbatim += x.verbatim / n;
+            y.rhythm += x.rhythm / n;
         }
     return m;
 }
@@ -255,13 +260,14 @@ void printRow(QTextStream& out, const Row& r) {
 
 void printMeans(QTextStream& out, const std::array<Shares, 3>& m, std::size_t n) {
     out << "\nMeans over " << n << " primers (floor: the next primer's piece, same window):\n\n"
-        << "| | motif reuse | verbatim copy | in key | PC overlap with primer | PC overlap with real | density / real |\n"
-        << "|---|---|---|---|---|---|---|\n";
+        << "| | motif reuse | verbatim copy | in key | PC overlap with primer | PC overlap with real | rhythm overlap with real | density / real |\n"
+        << "|---|---|---|---|---|---|---|---|\n";
     const char* names[3] = {"model", "real", "floor"};
     for (std::size_t s = 0; s < 3; ++s)
-        out << QString("| %1 | %2 | %3 | %4 | %5 | %6 | %7 |\n")
+        out << QString("| %1 | %2 | %3 | %4 | %5 | %6 | %7 | %8 |\n")
                    .arg(names[s]).arg(m[s].motif, 0, 'f', 3).arg(m[s].verbatim, 0, 'f', 3).arg(m[s].inKey, 0, 'f', 3)
-                   .arg(m[s].overlapPrimer, 0, 'f', 3).arg(m[s].overlapReal, 0, 'f', 3).arg(m[s].density, 0, 'f', 2);
+                   .arg(m[s].overlapPrimer, 0, 'f', 3).arg(m[s].overlapReal, 0, 'f', 3).arg(m[s].rhythm, 0, 'f', 3)
+                   .arg(m[s].density, 0, 'f', 2);
 }
 
 /// Writes primer + continuation as follow-NN.mid into `dir`.
@@ -357,6 +363,7 @@ bool followOne(const std::shared_ptr<Model>& model, const FollowSetup& setup, co
     *gen = r->variations[0];
     Reference ref{stats(w.primer, setup.primerLen), stats(w.after, len), {}, cli::topVoice(w.primer)};
     ref.key = estimateKey(ref.primer);
+    ref.realRhythm = cli::ioiHistogram(w.after);
     row->file = w.file, row->floorFile = floor.file;
     row->key = QString(names[ref.key.first]) + (ref.key.second ? " major" : " minor");
     row->primer = ref.primer;
@@ -397,7 +404,15 @@ int followAll(const std::shared_ptr<Model>& model, const FollowSetup& setup) {
         return 0;
     }
     QJsonObject meanJson;
-    for (std::size_t s = 0; s < 3; ++s) meanJson[kSources[s]] = sharesJson(m[s]);
+    double notes[3] = {};
+    for (const Row& r : rows)
+        for (std::size_t s = 0; s < 3; ++s) notes[s] += r.of[s].stats.density;
+    for (std::size_t s = 0; s < 3; ++s) {
+        QJsonObject o = sharesJson(m[s]);
+        // All the notes over all the real continuations' (a mean of ratios leans on sparse primers).
+        o["density_of_totals_relative_to_real"] = notes[1] > 0 ? notes[s] / notes[1] : 0.0;
+        meanJson[kSources[s]] = o;
+    }
     out << QJsonDocument(QJsonObject{{"primers", rowsJson}, {"means", meanJson}, {"primers_measured", int(rows.size())}})
                .toJson(QJsonDocument::Compact)
         << "\n";

@@ -13,11 +13,16 @@
 // - Verbatim copy: the share of the continuation's 6-note top-voice pitch sequences (exact
 //   pitches, untransposed) that occur in the primer's top voice.
 //
+// - Rhythm: the histogram of inter-onset intervals between successive onset groups, in
+//   half-octave bins from 20 ms to 2.56 s (shorter and longer ones in the end bins); two
+//   histograms overlap by the sum of their bins' minima (1: the same rhythm's proportions).
+//
 // Figures never span the primer and the continuation. A top voice with fewer than 4 (6) notes
 // has no figures (sequences), and a share with nothing to count is 0.
 #include "continuo/inference/Tokenizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -39,6 +44,38 @@ inline std::vector<int> topVoice(std::vector<tokens::TimedNote> notes, double ch
         }
     }
     return top;
+}
+
+/// Onsets of the onset groups (see above), in order.
+inline std::vector<double> groupOnsets(std::vector<tokens::TimedNote> notes, double chordWindow = kChordWindow) {
+    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    std::vector<double> onsets;
+    for (const auto& n : notes)
+        if (onsets.empty() || n.start - onsets.back() > chordWindow) onsets.push_back(n.start);
+    return onsets;
+}
+
+inline constexpr int kIoiBins = 16;
+
+/// The inter-onset-interval histogram, normalised (all zeros with fewer than two groups).
+inline std::vector<double> ioiHistogram(const std::vector<tokens::TimedNote>& notes) {
+    std::vector<double> h(kIoiBins, 0.0);
+    const auto onsets = groupOnsets(notes);
+    if (onsets.size() < 2) return h;
+    for (std::size_t i = 1; i < onsets.size(); ++i) {
+        const double ioi = std::max(1e-6, onsets[i] - onsets[i - 1]);
+        const int bin = int(std::floor(2.0 * std::log2(ioi / 0.020))) + 1; // bin 1 starts at 20 ms
+        h[std::size_t(std::clamp(bin, 0, kIoiBins - 1))] += 1.0;
+    }
+    for (double& x : h) x /= double(onsets.size() - 1);
+    return h;
+}
+
+/// Sum of the bins' minima: 1 for the same proportions, 0 for nothing in common.
+inline double histogramOverlap(const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) s += std::min(a[i], b[i]);
+    return s;
 }
 
 /// Every run of `length` successive values of `line`, as intervals between them (transposition

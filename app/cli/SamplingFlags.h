@@ -33,6 +33,8 @@ inline QList<QCommandLineOption> samplingFlags(const SamplingSettings& defaults,
         {"top-k", "Keep the K most likely tokens (0 = off).", "k", QString::number(defaults.topK)},
         {"seed", "Random seed: a number, or 'random' (a fresh one, printed).", "n",
          QString::fromStdString(defaults.seed.toString())},
+        {"motif", "How strongly the take develops the primer's figures, in nats (0 = off, up to 8; docs/motif.md).", "nats",
+         QString::number(defaults.motif)},
     };
     if (set.length) flags << QCommandLineOption("seconds", "Seconds of music to write.", "s", QString::number(defaults.lengthSeconds));
     if (!set.countFlag.isEmpty()) flags << QCommandLineOption(set.countFlag, set.countHelp, "n", QString::number(defaults.variations));
@@ -93,6 +95,7 @@ inline bool parseSamplingFlags(const QCommandLineParser& p, SamplingSettings* ou
     number("temperature", &s.temperature);
     number("top-p", &s.topP);
     integer("top-k", &s.topK);
+    number("motif", &s.motif);
     if (set.length) number("seconds", &s.lengthSeconds);
     if (!set.countFlag.isEmpty()) integer(set.countFlag, &s.variations);
     if (set.recall) number("recall", &s.recall);

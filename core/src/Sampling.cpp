@@ -49,6 +49,8 @@ std::vector<std::string> SamplingSettings::validate() const {
                            std::to_string(kMaxVariations));
     if (!(recall >= 0 && recall <= 1))
         problems.push_back("recall " + number(recall) + ": it must lie in [0, 1] (0 is the network alone)");
+    if (!(motif >= 0 && motif <= kMaxMotif))
+        problems.push_back("motif " + number(motif) + ": it must lie in [0, " + number(kMaxMotif) + "] (0 is off)");
     for (std::string& p : steering.validate()) problems.push_back(std::move(p));
     return problems;
 }

@@ -4,6 +4,7 @@
 
 #include "RecallCache.h"
 #include "continuo/inference/Sampler.h"
+#include "continuo/inference/MotifGuide.h"
 #include "continuo/inference/Steerer.h"
 
 #include <algorithm>
@@ -179,7 +180,8 @@ class BatchDecoder {
 public:
     BatchDecoder(Model::Impl& impl, const Generator::Primed& primed, const ContinueOptions& options,
                  const ContinueCallbacks& callbacks, std::uint64_t seed, Clock::time_point start,
-                 const PrimerFacts& primer, Continuation& result);
+                 const PrimerFacts& primer, const std::vector<tokens::TimedNote>& primerNotes,
+                 Continuation& result);
     /// Decodes until every variation reaches its end (or its token cap), or `cancel` is set.
     void decode(const std::atomic<bool>* cancel);
     /// Emits the notes still sounding, puts each variation's notes in order and measures what
@@ -219,6 +221,7 @@ private:
     std::vector<tokens::StreamingDecoder> decoders_;
     std::vector<Random> randoms_;
     std::vector<Steerer> steerers_; ///< one per variation (each keeps its own density)
+    std::vector<MotifGuide> motifs_; ///< one per variation (each learns its own figures too)
     const double temperature_;
     Sampler sampler_;
 };
@@ -226,7 +229,7 @@ private:
 BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
                            const ContinueOptions& options, const ContinueCallbacks& callbacks,
                            std::uint64_t seed, Clock::time_point start, const PrimerFacts& primer,
-                           Continuation& result)
+                           const std::vector<tokens::TimedNote>& primerNotes, Continuation& result)
     : net_(impl.net), device_(impl.device), plan_(decodePlan(impl.net->config)),
       callbacks_(callbacks), result_(result), variations_(options.sampling.variations),
       seconds_(options.sampling.lengthSeconds), startAt_(primed.startAt),
@@ -237,6 +240,8 @@ BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
     sharePrimedState(primed, options.sampling.recall);
     startVariations(primed, seed);
     steerers_.assign(std::size_t(variations_), Steerer(options.sampling.steering, primer, startAt_));
+    motifs_.assign(std::size_t(variations_),
+                   MotifGuide(options.sampling.motif, primerNotes, steerers_.front().reportKey()));
 }
 
 /// Variations share the primed state: copy it into each batch row (the primed state itself
@@ -305,12 +310,15 @@ void BatchDecoder::sampleRows(std::vector<std::int64_t>& keep, std::vector<std::
         auto& d = decoders_[std::size_t(v)];
         Steerer& steer = steerers_[std::size_t(v)];
         if (steer.active()) steer.apply(logits, int(vocab), d, temperature_);
+        MotifGuide& motif = motifs_[std::size_t(v)];
+        if (motif.active()) motif.apply(logits, int(vocab), d.now());
         int tok = sampler_.sample({logits, std::size_t(vocab)}, randoms_[std::size_t(v)], kBanned);
         if (recalling_) recalls_[std::size_t(v)].add(h, tok);
         result_.tokens[std::size_t(v)].push_back(tok);
         ++sampled_;
         emit(v, d.feed(tok));
         if (steer.active()) steer.observe(tok, d.now());
+        if (motif.active()) motif.observe(tok, d.now());
         if (d.now() < stopAt_ && int(result_.tokens[std::size_t(v)].size()) < maxTokens_) {
             keep.push_back(std::int64_t(r));
             next.push_back(tok);
@@ -423,7 +431,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         applyThreads(choice.decode);
 
         const PrimerFacts facts = PrimerFacts::of(primer, primerEndSeconds);
-        BatchDecoder decoder(impl, primed, options, callbacks, seed, start, facts, result);
+        BatchDecoder decoder(impl, primed, options, callbacks, seed, start, facts, primer, result);
         decoder.decode(cancel);
         decoder.finish();
         impl.cpuIdle.restart();

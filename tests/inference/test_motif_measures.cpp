@@ -29,6 +29,31 @@ std::vector<int> transposed(std::vector<int> pitches, int by) {
 class TestMotifMeasures : public QObject {
     Q_OBJECT
 private slots:
+    void rhythmHistogramsCompareProportions() {
+        // Eighths at 120 bpm (0.25 s) against the same eighths with chords: the same rhythm.
+        std::vector<TimedNote> eighths, chords, quarters;
+        for (int i = 0; i < 16; ++i) {
+            eighths.push_back({0.25 * i, 0.25 * i + 0.2, 60 + i % 5, 64});
+            chords.push_back({0.25 * i, 0.25 * i + 0.2, 60, 64});
+            chords.push_back({0.25 * i + 0.01, 0.25 * i + 0.2, 67, 64});
+            quarters.push_back({0.5 * i, 0.5 * i + 0.4, 60, 64});
+        }
+        const auto h = cli::ioiHistogram(eighths);
+        double sum = 0;
+        for (double x : h) sum += x;
+        QVERIFY(std::abs(sum - 1) < 1e-12);
+        QVERIFY(std::abs(cli::histogramOverlap(h, cli::ioiHistogram(chords)) - 1) < 1e-12);
+        // 0.5 s lies a whole bin (half an octave) and more from 0.25 s: nothing in common.
+        QCOMPARE(cli::histogramOverlap(h, cli::ioiHistogram(quarters)), 0.0);
+        // Half eighths, half quarters: half in common with each.
+        std::vector<TimedNote> mixed;
+        double t = 0;
+        for (int i = 0; i < 17; ++i) mixed.push_back({t, t + 0.2, 60, 64}), t += i % 2 ? 0.5 : 0.25;
+        QVERIFY(std::abs(cli::histogramOverlap(h, cli::ioiHistogram(mixed)) - 0.5) < 1e-12);
+        // One onset has no intervals: an empty histogram overlaps nothing.
+        QCOMPARE(cli::histogramOverlap(cli::ioiHistogram({eighths[0]}), h), 0.0);
+    }
+
     void chordsReduceToTheirTopNote() {
         // A chord struck over 20 ms, a single note, a chord written top note first, and two
         // onsets 40 ms apart (two groups); the input is not in time order.

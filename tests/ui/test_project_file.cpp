@@ -47,6 +47,7 @@ void fill(Document& doc) {
     t.provenance.sampling.temperature = 0.9;
     t.provenance.sampling.topP = 0.8;
     t.provenance.sampling.recall = 0.45;
+    t.provenance.sampling.motif = 2.5;
     t.provenance.stopped = true;
     t.provenance.created = QDateTime::fromString("2025-01-02T03:04:05.000", Qt::ISODateWithMs);
     doc.undoStack()->push(new AddTakesCommand(&doc, {t}));
@@ -111,6 +112,7 @@ private slots:
         s.sampling.variations = 5;
         s.sampling.seed = Seed::fixed(99);
         s.sampling.recall = 0.6;
+        s.sampling.motif = 3.5;
         const QString path = dir.filePath("piece.continuo");
         QVERIFY(ProjectFile::save(path, a, s).ok());
         Document b;
@@ -284,6 +286,9 @@ private slots:
         // ... and before recall: none of them recalled anything; the piece's setting is the default.
         for (const Take& t : doc.takes()) QCOMPARE(t.provenance.sampling.recall, kRecallOfUnrecordedTakes);
         QCOMPARE(s.sampling.recall, kDefaultRecall);
+        // ... and before the motif guide: no take was guided; the piece's setting is the default.
+        for (const Take& t : doc.takes()) QCOMPARE(t.provenance.sampling.motif, kMotifOfUnrecordedTakes);
+        QCOMPARE(s.sampling.motif, kDefaultMotif);
         QCOMPARE(doc.childTakes(0).size(), 3u);
         QCOMPARE(s.sampling.seed, Seed::fixed(271828));
         QVERIFY(!doc.isModified());

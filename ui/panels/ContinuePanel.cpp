@@ -51,6 +51,15 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     recall_->setToolTip(tr("How much a take may borrow from the piece itself: where the music comes back to a place "
                            "it has been before, the model leans toward what followed there, however far back. "
                            "0 is the model alone; higher keeps takes closer to the piece's own material"));
+    motif_ = new QDoubleSpinBox(this);
+    motif_->setRange(0.0, kMaxMotif);
+    motif_->setSingleStep(0.5);
+    motif_->setDecimals(1);
+    motif_->setValue(kDefaultMotif);
+    motif_->setToolTip(tr("How strongly a take develops the melody's figures: where the take's top line has just "
+                          "played two steps that the piece played before, it leans toward the note that followed "
+                          "them there, moved to where the take is now (in the key). 0 is off; higher brings the "
+                          "motif back more often"));
     variations_ = new QSpinBox(this);
     variations_->setRange(1, 8);
     variations_->setValue(3);
@@ -82,6 +91,7 @@ ContinuePanel::ContinuePanel(QAction* continueAction, QAction* cancelAction, QAc
     form->addRow(tr("Temperature"), temperature_);
     form->addRow(tr("Top-p"), topP_);
     form->addRow(tr("Recall"), recall_);
+    form->addRow(tr("Motif"), motif_);
     form->addRow(tr("Variations"), variations_);
     form->addRow(tr("Seed"), seedRow);
 
@@ -120,6 +130,7 @@ SamplingSettings ContinuePanel::sampling() const {
     s.topP = topP_->value();
     s.topK = topK_;
     s.recall = recall_->value();
+    s.motif = motif_->value();
     s.variations = variations_->value();
     const auto seed = Seed::parse(seed_->text().toStdString());
     s.seed = randomSeed_->isChecked() || !seed ? Seed::random() : *seed;
@@ -147,6 +158,7 @@ void ContinuePanel::setPieceSettings(const PieceSettings& p) {
     topP_->setValue(s.topP);
     topK_ = s.topK; // no box of its own: kept as the piece has it
     recall_->setValue(s.recall);
+    motif_->setValue(s.motif);
     variations_->setValue(s.variations);
     randomSeed_->setChecked(s.seed.isRandom());
     if (!s.seed.isRandom()) seed_->setText(QString::number(s.seed.value()));

@@ -1,5 +1,5 @@
 #pragma once
-// Controls of a Continue: length, temperature, top-p, recall, variations, seed, primer (and the tracks
+// Controls of a Continue: length, temperature, top-p, recall, motif, variations, seed, primer (and the tracks
 // it is made of, PrimerTracksButton), the steering controls (SteeringBox); the Continue / Cancel buttons (MainWindow's actions),
 // progress with tokens/s, and the model.
 #include "document/ProjectFile.h"
@@ -55,6 +55,7 @@ public:
     QSpinBox* variationsBox() const { return variations_; }
     QDoubleSpinBox* lengthBox() const { return length_; }
     QDoubleSpinBox* recallBox() const { return recall_; }
+    QDoubleSpinBox* motifBox() const { return motif_; }
     QComboBox* primerBox() const { return primer_; }
     QLineEdit* seedEdit() const { return seed_; }
     QCheckBox* randomSeedBox() const { return randomSeed_; }
@@ -70,6 +71,7 @@ private:
     QDoubleSpinBox* temperature_;
     QDoubleSpinBox* topP_;
     QDoubleSpinBox* recall_;
+    QDoubleSpinBox* motif_;
     QSpinBox* variations_;
     QLineEdit* seed_;
     int topK_ = 0; ///< the piece's top-k (no box: only a project file sets it)

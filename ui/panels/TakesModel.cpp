@@ -104,7 +104,7 @@ QString TakesModel::provenanceText(const Take& t) {
     const TakeProvenance& p = t.provenance;
     const double beats = double(p.primerEnd - p.primerStart) / kTicksPerQuarter;
     return tr("<b>%1</b><br>Primer: %2 (%3 quarter notes, ticks %4–%5)<br>Model: %6 (%7)<br>"
-              "sha256 %8<br>Seed %9 · variation %10 · temperature %11 · top-p %12 · recall %17<br>"
+              "sha256 %8<br>Seed %9 · variation %10 · temperature %11 · top-p %12 · recall %17 · motif %18<br>"
               "Length %13 s%16 · %14 notes<br>Written %15")
         .arg(t.name.toHtmlEscaped(), p.primerSource.toHtmlEscaped())
         .arg(beats, 0, 'f', 1)
@@ -120,7 +120,8 @@ QString TakesModel::provenanceText(const Take& t) {
         .arg(t.notes.size())
         .arg(QLocale().toString(p.created, QLocale::ShortFormat))
         .arg(p.stopped ? tr(" (stopped early)") : QString())
-        .arg(p.sampling.recall, 0, 'f', 2) + infillText(t);
+        .arg(p.sampling.recall, 0, 'f', 2)
+        .arg(p.sampling.motif, 0, 'f', 1) + infillText(t);
 }
 
 bool TakesModel::steeringCostly(const TakeProvenance& p) {

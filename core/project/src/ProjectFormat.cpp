@@ -275,6 +275,7 @@ void readSettings(const QJsonObject& root, PieceSettings& settings) {
     ss.topP = std::clamp(s["topP"].toDouble(kDefaultTopP), 0.01, 1.0);
     ss.topK = std::max(0, s["topK"].toInt(0));
     ss.recall = std::clamp(s["recall"].toDouble(kDefaultRecall), 0.0, 1.0);
+    ss.motif = std::clamp(s["motif"].toDouble(kDefaultMotif), 0.0, kMaxMotif);
     ss.variations = std::clamp(s["variations"].toInt(3), 1, kMaxVariations);
     const qint64 seed = s["seed"].toString("-1").toLongLong();
     ss.seed = seed < 0 ? Seed::random() : Seed::fixed(std::uint64_t(seed));
@@ -345,6 +346,7 @@ QJsonObject projectToJson(const Project& p) {
                          {"topP", ss.topP},
                          {"variations", ss.variations},
                          {"recall", ss.recall},
+                         {"motif", ss.motif},
                          {"seed", ss.seed.isRandom() ? QStringLiteral("-1") : QString::number(ss.seed.value())},
                          {"grid", s.gridIndex}};
     if (ss.topK > 0) settings["topK"] = ss.topK;

@@ -275,6 +275,7 @@ QJsonObject provenanceToJson(const TakeProvenance& p) {
                        {"temperature", p.sampling.temperature},
                        {"topP", p.sampling.topP},
                        {"recall", p.sampling.recall},
+                       {"motif", p.sampling.motif},
                        {"lengthSeconds", p.sampling.lengthSeconds},
                        {"variations", p.sampling.variations},
                        {"variation", p.variation},
@@ -312,6 +313,7 @@ TakeProvenance provenanceFromJson(const QJsonObject& p) {
     s.topP = p["topP"].toDouble(kTopPOfUnrecordedTakes);
     s.topK = std::max(0, p["topK"].toInt(0));
     s.recall = std::clamp(p["recall"].toDouble(kRecallOfUnrecordedTakes), 0.0, 1.0);
+    s.motif = std::clamp(p["motif"].toDouble(kMotifOfUnrecordedTakes), 0.0, kMaxMotif);
     s.lengthSeconds = p["lengthSeconds"].toDouble(15.0);
     s.steering = steeringFromJson(p["steering"]);
     if (p.contains("steeringReport")) pv.steeringReport = steeringReportFromJson(p["steeringReport"]);

@@ -30,6 +30,15 @@ inline constexpr double kDefaultRecall = 0.3;
 /// take's recall was written then.
 inline constexpr double kRecallOfUnrecordedTakes = 0.0;
 
+/// Motif: how strongly a take develops the primer's figures (docs/motif.md). Where the take's
+/// top voice has just played two intervals that the piece played before, the note that
+/// continued them there, transposed to here, gets up to this many nats more. 0 is off.
+inline constexpr double kDefaultMotif = 0.0;
+inline constexpr double kMaxMotif = 8.0;
+
+/// Takes written before the motif guide existed used none.
+inline constexpr double kMotifOfUnrecordedTakes = 0.0;
+
 /// Takes (Continue) or candidates (Fill Gap) one request may ask for.
 inline constexpr int kMaxVariations = 8;
 
@@ -68,6 +77,7 @@ struct SamplingSettings {
     int variations = 3;                       ///< takes (Continue) or candidates (Fill Gap), 1..kMaxVariations
     Seed seed;                                ///< candidate/variation v samples with seed + v * (a fixed odd constant)
     double recall = kDefaultRecall;           ///< recall's weight, 0..1 (0: the network alone)
+    double motif = kDefaultMotif;             ///< the motif guide's strength in nats, 0..kMaxMotif (0: off)
     Steering steering;                        ///< key, range, density, polyphony, dynamics (all off by default)
 
     /// One message per field out of range, naming the field, its value and what it accepts;
