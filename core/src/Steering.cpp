@@ -17,11 +17,12 @@ struct ScaleInfo {
     std::initializer_list<int> steps;
 };
 
-const std::array<ScaleInfo, 13>& scales() {
-    static const std::array<ScaleInfo, 13> table{{
+const std::array<ScaleInfo, 14>& scales() {
+    static const std::array<ScaleInfo, 14> table{{
         {ScaleKind::Major, "major", {0, 2, 4, 5, 7, 9, 11}},
         {ScaleKind::NaturalMinor, "minor", {0, 2, 3, 5, 7, 8, 10}},
         {ScaleKind::HarmonicMinor, "harmonic minor", {0, 2, 3, 5, 7, 8, 11}},
+        {ScaleKind::TonalMinor, "minor with leading tone", {0, 2, 3, 5, 7, 8, 10, 11}},
         {ScaleKind::Dorian, "dorian", {0, 2, 3, 5, 7, 9, 10}},
         {ScaleKind::Phrygian, "phrygian", {0, 1, 3, 5, 7, 8, 10}},
         {ScaleKind::Lydian, "lydian", {0, 2, 4, 6, 7, 9, 11}},

@@ -38,8 +38,9 @@ Steerer::Steerer(const Steering& s, const PrimerFacts& primer, double startSecon
     : start_(startSeconds) {
     active_ = s.any();
     if (s.keyMode == Steering::KeyMode::Fixed) key_ = s.key, locked_ = true;
-    else if (s.keyMode == Steering::KeyMode::Detected) key_ = primer.key, locked_ = primer.key.has_value();
-    else key_ = primer.key; // no lock: the report still says how much of the take is in the primer's key
+    // A detected minor key lets its leading tone through (Scale::ofKey), as the piece does.
+    else if (primer.key) key_ = primer.key->ofKey(), locked_ = s.keyMode == Steering::KeyMode::Detected;
+    // (No lock: the report still says how much of the take is in the primer's key.)
     rangeLow_ = s.rangeLow;
     rangeHigh_ = s.rangeHigh;
     polyphony_ = s.polyphony;

@@ -28,6 +28,12 @@ private slots:
         for (int pc : {1, 3, 6, 8, 11}) QVERIFY(!dMinor.contains(60 + pc));
         QVERIFY((Scale{9, ScaleKind::HarmonicMinor}).contains(68));  // G# in A harmonic minor
         QVERIFY(!(Scale{9, ScaleKind::NaturalMinor}).contains(68));
+        // A minor key as a piece plays it: natural minor and the leading tone.
+        QCOMPARE((Scale{9, ScaleKind::NaturalMinor}).ofKey(), (Scale{9, ScaleKind::TonalMinor}));
+        QCOMPARE((Scale{9, ScaleKind::TonalMinor}).pitchClasses(),
+                 std::uint16_t((Scale{9, ScaleKind::NaturalMinor}).pitchClasses() | (1u << 8)));
+        QCOMPARE((Scale{0, ScaleKind::Major}).ofKey(), (Scale{0, ScaleKind::Major}));
+        QCOMPARE(Scale::parse("A minor with leading tone"), std::optional<Scale>(Scale{9, ScaleKind::TonalMinor}));
         QCOMPARE(std::popcount((Scale{4, ScaleKind::Blues}).pitchClasses()), 6);
         QCOMPARE(std::popcount((Scale{0, ScaleKind::Chromatic}).pitchClasses()), 12);
     }

@@ -217,6 +217,7 @@ private slots:
         o.sampling.lengthSeconds = 3;
         o.sampling.seed = Seed::fixed(77);
         o.sampling.recall = 0.9; // the request's weight is the one that runs
+        o.sampling.motif = 0;    // recall alone: the motif guide has its own test
         auto withRecall = Generator(b.value()).run(primer, 15.0, o);
         auto networkAlone = Generator(a.value()).run(primer, 15.0, o);
         QVERIFY(withRecall.ok() && networkAlone.ok());

@@ -154,6 +154,21 @@ private slots:
         QCOMPARE(w->continuePanel()->pieceSettings().sampling.recall, 0.55);
     }
 
+    void motifReachesTheModelAndTheTake() {
+        auto* fake = new testutil::FakeContinuationService(2);
+        auto w = makeWindow(fake);
+        QSignalSpy done(w->continueController(), &ContinueController::finished);
+        QCOMPARE(w->continuePanel()->motifBox()->value(), kDefaultMotif);
+        QCOMPARE(w->continuePanel()->motifBox()->maximum(), kMaxMotif);
+        w->continuePanel()->motifBox()->setValue(6.5);
+        w->action("continue")->trigger();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(fake->lastRequest.sampling.motif, 6.5);
+        QCOMPARE(w->document()->takes().front().provenance.sampling.motif, 6.5);
+        QVERIFY(TakesModel::provenanceText(w->document()->takes().front()).contains("motif 6.5"));
+        QCOMPARE(w->continuePanel()->pieceSettings().sampling.motif, 6.5);
+    }
+
     void cancelStopsAtOnce() {
         auto* fake = new testutil::FakeContinuationService(100000);
         auto w = makeWindow(fake);

@@ -76,7 +76,7 @@ SteeringBox::SteeringBox(const QString& prefix, QWidget* parent) : QGroupBox(tr(
         if (!detectedKey_) return;
         Steering s = steering();
         s.keyMode = Steering::KeyMode::Fixed;
-        s.key = *detectedKey_;
+        s.key = detectedKey_->ofKey();
         setSteering(s);
     });
     connect(polyphony_, &QSpinBox::valueChanged, this, &SteeringBox::changed);

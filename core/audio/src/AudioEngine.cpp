@@ -29,10 +29,6 @@ RtAudio::Api toRtApi(AudioApi api) {
 // detected from the callback heartbeat instead, so this only keeps RtAudio from printing.
 void ignoreRtAudioError(RtAudioError::Type, const std::string&) {}
 
-std::int64_t steadyNs(SteadyTime::time_point t) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
 } // namespace
 
 struct AudioEngine::Impl {
@@ -344,9 +340,6 @@ Tick AudioEngine::positionTick() const { return d->transport.positionTick(); }
 bool AudioEngine::isPlaying() const { return d->transport.isPlaying(); }
 bool AudioEngine::isRecording() const { return d->transport.isRecording(); }
 
-double AudioEngine::transportSecondsAt(SteadyTime::time_point time) const {
-    return d->transport.transportSecondsAt(steadyNs(time));
-}
 
 Transport& AudioEngine::transport() { return d->transport; }
 

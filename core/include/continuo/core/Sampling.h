@@ -33,7 +33,7 @@ inline constexpr double kRecallOfUnrecordedTakes = 0.0;
 /// Motif: how strongly a take develops the primer's figures (docs/motif.md). Where the take's
 /// top voice has just played two intervals that the piece played before, the note that
 /// continued them there, transposed to here, gets up to this many nats more. 0 is off.
-inline constexpr double kDefaultMotif = 0.0;
+inline constexpr double kDefaultMotif = 4.0;
 inline constexpr double kMaxMotif = 8.0;
 
 /// Takes written before the motif guide existed used none.

@@ -14,7 +14,7 @@
 namespace continuo {
 
 enum class ScaleKind {
-    Major, NaturalMinor, HarmonicMinor,
+    Major, NaturalMinor, HarmonicMinor, TonalMinor,
     Dorian, Phrygian, Lydian, Mixolydian, Locrian,
     MajorPentatonic, MinorPentatonic, Blues, WholeTone, Chromatic,
 };
@@ -27,6 +27,10 @@ struct Scale {
     /// Bit k set: pitch class k is in the scale.
     std::uint16_t pitchClasses() const;
     bool contains(int pitch) const { return (pitchClasses() >> (((pitch % 12) + 12) % 12)) & 1u; }
+    /// The notes a piece in this key plays as its own: a minor key's natural minor with its
+    /// leading tone (TonalMinor: the raised seventh of harmonic minor, which a minor piece's
+    /// cadences need); any other scale as it is. What a lock to a detected key lets through.
+    Scale ofKey() const { return kind == ScaleKind::NaturalMinor ? Scale{tonic, ScaleKind::TonalMinor} : *this; }
     /// "D minor", "F# dorian", "A harmonic minor", "C major pentatonic", "chromatic".
     std::string name() const;
     /// Reads name()'s forms and a few more: a tonic (C, C#, Db, ... any case, # or b) and a

@@ -35,8 +35,7 @@ public:
     void observe(int token, double now);
     /// Mean removed probability over the tokens apply() saw.
     double meanRemovedMass() const { return steps_ ? removed_ / double(steps_) : 0.0; }
-    /// The scale notes are locked to (nullptr: none), and the key the report measures against.
-    const Scale* lockedKey() const { return locked_ ? &*key_ : nullptr; }
+    /// The key the report measures against: the locked scale, else the primer's key.
     const std::optional<Scale>& reportKey() const { return key_; }
     double densityTarget() const { return target_; }
     int velocityLow() const { return velocityLow_; }

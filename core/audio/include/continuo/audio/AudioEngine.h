@@ -117,9 +117,6 @@ public:
     Tick positionTick() const;
     bool isPlaying() const;
     bool isRecording() const;
-    /// Transport seconds sounding at `time`: valid while the engine runs on steadyClock()
-    /// (the default; MIDI input stamps on Transport::clock() itself).
-    double transportSecondsAt(std::chrono::steady_clock::time_point time) const;
 
     /// The real-time core (for MidiInput's thru queue, tests and benchmarks).
     Transport& transport();
