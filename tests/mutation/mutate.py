@@ -8,7 +8,8 @@ that should catch each one (see docs/testing.md, "Mutation check").
 
 For each mutation: the original snippet must occur exactly once in its file; the file is
 saved, the snippet replaced, the mutation's test targets built (ninja, MUTATION_JOBS jobs,
-all cores by default) and its tests run (ctest -R, under xvfb-run for the app's tests). A
+all cores by default) and its tests run (ctest -R, under xvfb-run for the app's tests, with
+--timeout MUTATION_TIMEOUT, 900 s by default, for tests without a timeout of their own). A
 test that fails, or a build that fails, catches the mutation; a mutation whose tests all
 pass survives. The file is always put back from the saved copy, also on an error or an
 interrupt. The results go to BUILD_DIR/mutation/ (a log per mutation, results.md,
@@ -127,7 +128,8 @@ def run_one(m, build, jobs, logdir):
         if rc != 0:
             return {"result": "caught (build failed)", "seconds": time.monotonic() - start}
         regex = "^(" + "|".join(m["tests"]) + ")$"
-        cmd = ["ctest", "--test-dir", build, "-R", regex, "--timeout", "900", "--output-on-failure"]
+        timeout = os.environ.get("MUTATION_TIMEOUT", "900")
+        cmd = ["ctest", "--test-dir", build, "-R", regex, "--timeout", timeout, "--output-on-failure"]
         if any(t.startswith("test_ui_") for t in m["tests"]) and shutil.which("xvfb-run"):
             cmd = XVFB + cmd
         rc = run_logged(cmd, log)
@@ -137,7 +139,10 @@ def run_one(m, build, jobs, logdir):
             if "No tests were found" in f.read():
                 return {"result": "error", "detail": "no test matched " + regex, "seconds": seconds}
         if rc != 0:
-            return {"result": "caught", "failed": failed, "seconds": seconds}
+            with open(log, encoding="utf-8", errors="replace") as f:
+                hung = "***Timeout" in f.read()
+            return {"result": "caught", "failed": failed, "seconds": seconds,
+                    **({"detail": "a test ran past its timeout"} if hung else {})}
         if skipped:
             return {"result": "survived (tests skipped)", "skipped": skipped, "seconds": seconds}
         return {"result": "survived", "seconds": seconds}

@@ -11,7 +11,17 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: tests/mutation/run.sh BUILD_DIR [ID...]" >&2; exit 2; }
 build=$1
-# mutate.py restores on its own (signals included); this covers a kill of the interpreter.
-trap 'python3 "$here/mutate.py" --restore "$build"' EXIT
-trap 'exit 130' INT TERM HUP
-python3 "$here/mutate.py" "$@"
+python3 "$here/mutate.py" "$@" &
+child=$!
+# mutate.py puts the file back on SIGINT, SIGTERM and SIGHUP; pass them on, and put it back
+# here too in case the interpreter itself was killed.
+trap 'kill -TERM "$child" 2> /dev/null' INT TERM HUP
+status=0
+wait "$child" || status=$?
+# A trapped signal ends the first wait early; the script's own status comes with the second.
+if kill -0 "$child" 2> /dev/null; then
+    status=0
+    wait "$child" || status=$?
+fi
+python3 "$here/mutate.py" --restore "$build"
+exit "$status"
