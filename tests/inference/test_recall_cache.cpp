@@ -38,7 +38,14 @@ std::vector<double> heldKey(const std::vector<float>& x) {
 class TestRecallCache : public QObject {
     Q_OBJECT
 private slots:
+    void cacheMatchesTheFormula_data() {
+        QTest::addColumn<int>("adds");
+        QTest::newRow("ring not yet compacted") << 30;
+        // 65 adds to a ring of 2 x 20 slots: the held entries move to its front twice.
+        QTest::newRow("ring compacted twice") << 65;
+    }
     void cacheMatchesTheFormula() {
+        QFETCH(int, adds);
         const int dim = 16, vocab = 12;
         const RecallOptions o = options(0.4, 5.0, 0.5, 3, 20);
         RecallCache cache(o, dim);
@@ -46,17 +53,18 @@ private slots:
         std::normal_distribution<float> normal;
         std::vector<std::vector<float>> keys;
         std::vector<int> next;
-        for (int i = 0; i < 30; ++i) {
+        for (int i = 0; i < adds; ++i) {
             std::vector<float> k(dim);
             for (float& v : k) v = normal(rng);
             keys.push_back(k);
             next.push_back(int(rng() % vocab));
             cache.add(k.data(), next.back());
         }
-        QCOMPARE(cache.size(), std::int64_t(20)); // the oldest ten are gone
+        QCOMPARE(cache.size(), std::int64_t(20)); // the oldest are gone
+        const int oldest = adds - 20;
         std::vector<float> query(dim);
         for (float& v : query) v = normal(rng);
-        query = keys[15]; // close to an entry that is recalled
+        query = keys[std::size_t(adds - 15)]; // close to an entry that is recalled
         for (float& v : query) v += 0.1f * normal(rng);
         std::vector<float> probs(vocab);
         double total = 0;
@@ -64,13 +72,13 @@ private slots:
         for (float& p : probs) p = float(p / total);
         const std::vector<float> network = probs;
 
-        // Entries 10..26 are read: the last 20 held, less the newest 3.
+        // Entries adds-20 .. adds-4 are read: the last 20 held, less the newest 3.
         std::vector<double> q; // the query stays in float
         double qq = 0;
         for (float v : query) qq += double(v) * double(v);
         for (float v : query) q.push_back(double(float(double(v) / std::sqrt(qq))));
         std::vector<double> scores;
-        for (int i = 10; i < 27; ++i) {
+        for (int i = oldest; i < adds - 3; ++i) {
             const std::vector<double> k = heldKey(keys[std::size_t(i)]);
             double dot = 0;
             for (int d = 0; d < dim; ++d) dot += k[std::size_t(d)] * q[std::size_t(d)];
@@ -81,7 +89,8 @@ private slots:
         const double networkShare = std::exp(o.sharpness * o.threshold) / z;
         std::vector<double> expected(vocab);
         for (int v = 0; v < vocab; ++v) expected[std::size_t(v)] = (1 - o.weight * (1 - networkShare)) * network[std::size_t(v)];
-        for (int i = 10; i < 27; ++i) expected[std::size_t(next[std::size_t(i)])] += o.weight * std::exp(scores[std::size_t(i - 10)]) / z;
+        for (int i = oldest; i < adds - 3; ++i)
+            expected[std::size_t(next[std::size_t(i)])] += o.weight * std::exp(scores[std::size_t(i - oldest)]) / z;
 
         const double took = cache.mix(query.data(), probs.data(), vocab);
         QVERIFY(std::abs(took - o.weight * (1 - networkShare)) < 1e-5);
