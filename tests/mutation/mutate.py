@@ -166,6 +166,7 @@ def table(rows):
 def main(argv):
     mutations = load()
     if argv[:1] == ["--list"]:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
         for m in mutations:
             print("%-40s %s" % (m["id"], m["bug"]))
         return 0
