@@ -12,8 +12,9 @@ all cores by default) and its tests run (ctest -R, under xvfb-run for the app's 
 --timeout MUTATION_TIMEOUT, 900 s by default, for tests without a timeout of their own). A
 test that fails, or a build that fails, catches the mutation; a mutation whose tests all
 pass survives. The file is always put back from the saved copy, also on an error or an
-interrupt. The results go to BUILD_DIR/mutation/ (a log per mutation, results.md,
-results.json) and the table is printed at the end.
+interrupt. At the end the test targets are built again from the restored sources. The
+results go to BUILD_DIR/mutation/ (a log per mutation, results.md, results.json) and the
+table is printed at the end.
 
 Not registered in CTest: it rebuilds and reruns tests once per mutation and runs on demand.
 """
@@ -210,6 +211,12 @@ def main(argv):
         print("mutation check: interrupted (%s)" % e, file=sys.stderr)
         restore(build)
         return 130
+    # The test executables still hold the last mutation of each file: build them again from
+    # the restored sources, so that a plain ctest afterwards tests the real code.
+    targets = sorted({t for m, _ in rows for t in m["tests"]})
+    print("rebuilding %s from the restored sources" % ", ".join(targets), flush=True)
+    if run_logged(["ninja", "-C", build, "-j", str(jobs)] + targets, os.path.join(logdir, "rebuild.log")) != 0:
+        print("mutation check: the rebuild failed, see %s" % os.path.join(logdir, "rebuild.log"), file=sys.stderr)
     total = time.monotonic() - began
     caught = sum(1 for _, r in rows if r["result"] == "caught")
     build_failed = sum(1 for _, r in rows if r["result"] == "caught (build failed)")
