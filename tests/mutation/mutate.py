@@ -89,7 +89,18 @@ def run_logged(cmd, log, env=None):
     with open(log, "a", encoding="utf-8") as f:
         f.write("$ " + " ".join(cmd) + "\n")
         f.flush()
-        return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
+        child = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+        try:
+            return child.wait()
+        except BaseException:
+            # Interrupted: let ninja or ctest stop their own children, then make sure.
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            raise
 
 
 def ctest_summary(log):
@@ -207,16 +218,16 @@ def main(argv):
             r["where"] = w
             rows.append((m, r))
             print("    %s (%.0f s)" % (r["result"], r.get("seconds", 0)), flush=True)
+        # The test executables still hold the last mutation of each file: build them again from
+        # the restored sources, so that a plain ctest afterwards tests the real code.
+        targets = sorted({t for m, _ in rows for t in m["tests"]})
+        print("rebuilding %s from the restored sources" % ", ".join(targets), flush=True)
+        if run_logged(["ninja", "-C", build, "-j", str(jobs)] + targets, os.path.join(logdir, "rebuild.log")) != 0:
+            print("mutation check: the rebuild failed, see %s" % os.path.join(logdir, "rebuild.log"), file=sys.stderr)
     except Interrupted as e:
         print("mutation check: interrupted (%s)" % e, file=sys.stderr)
         restore(build)
         return 130
-    # The test executables still hold the last mutation of each file: build them again from
-    # the restored sources, so that a plain ctest afterwards tests the real code.
-    targets = sorted({t for m, _ in rows for t in m["tests"]})
-    print("rebuilding %s from the restored sources" % ", ".join(targets), flush=True)
-    if run_logged(["ninja", "-C", build, "-j", str(jobs)] + targets, os.path.join(logdir, "rebuild.log")) != 0:
-        print("mutation check: the rebuild failed, see %s" % os.path.join(logdir, "rebuild.log"), file=sys.stderr)
     total = time.monotonic() - began
     caught = sum(1 for _, r in rows if r["result"] == "caught")
     build_failed = sum(1 for _, r in rows if r["result"] == "caught (build failed)")
