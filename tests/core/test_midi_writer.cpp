@@ -5,6 +5,7 @@
 #include "continuo/core/MidiFile.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include <QDir>
@@ -65,6 +66,45 @@ int u16(const std::vector<std::uint8_t>& b, std::size_t at) {
     return (b[at] << 8) | b[at + 1];
 }
 
+/// The channel messages of a one-track (format 0) file in file order, as (tick, status,
+/// first data byte): a plain walk of the chunk, running status included.
+std::vector<std::tuple<Tick, int, int>> channelMessages(const std::vector<std::uint8_t>& b) {
+    std::vector<std::tuple<Tick, int, int>> out;
+    std::size_t at = 14 + 8; // MThd, then the MTrk header
+    Tick tick = 0;
+    int running = 0;
+    auto vlq = [&] {
+        std::uint32_t v = 0;
+        while (at < b.size()) {
+            const std::uint8_t c = b[at++];
+            v = (v << 7) | (c & 0x7F);
+            if (!(c & 0x80)) break;
+        }
+        return v;
+    };
+    while (at < b.size()) {
+        tick += vlq();
+        int status = b[at];
+        if (status == 0xFF) {
+            at += 2;
+            at += vlq();
+            running = 0;
+            continue;
+        }
+        if (status & 0x80) {
+            running = status;
+            ++at;
+        } else {
+            status = running;
+        }
+        const int kind = status & 0xF0;
+        const int d1 = b[at++];
+        if (kind != 0xC0 && kind != 0xD0) ++at;
+        out.emplace_back(tick, kind, d1);
+    }
+    return out;
+}
+
 } // namespace
 
 class TestMidiWriter : public QObject {
@@ -77,7 +117,10 @@ class TestMidiWriter : public QObject {
     void samePitchNotesRoundTrip_data();
     void samePitchNotesRoundTrip();
     void usesRunningStatus();
+    void noteOffBeforeNoteOnAtOneTick();
     void bridgesGapsLongerThanAVlq();
+    void statusByteAfterABridge();
+    void tempoToTheNearestMicrosecond();
     void writesFileAtomically();
 };
 
@@ -220,6 +263,81 @@ void TestMidiWriter::bridgesGapsLongerThanAVlq() {
     QCOMPARE(back.tracks.size(), std::size_t(1));
     QVERIFY(back.tracks[0].rawEvents == t.rawEvents);
     QVERIFY(back.conductorEvents.empty());
+}
+
+void TestMidiWriter::noteOffBeforeNoteOnAtOneTick() {
+    // A key struck again as the previous note ends: at that tick the note-off comes first. A
+    // player that silences a key on its note-off (most synthesizers) would otherwise cut the
+    // new note at once.
+    Sequence s;
+    Track t;
+    t.notes = {note(60, 100, 0, 480), note(60, 90, 480, 480), note(64, 80, 480, 240), note(64, 70, 720, 240)};
+    s.tracks = {t};
+    s.updateEndTick();
+    const auto bytes = writeMidi(s, {0, 960});
+    // A single-voice player per key: what is sounding after each message.
+    std::map<int, Tick> sounding;
+    std::vector<std::pair<int, Tick>> heard; // (key, start) of each note that lasted
+    Tick last = 0;
+    for (const auto& [tick, kind, key] : channelMessages(bytes)) {
+        QVERIFY(tick >= last);
+        last = tick;
+        if (kind == 0x90) {
+            sounding[key] = tick;
+        } else if (kind == 0x80 && sounding.count(key)) {
+            if (tick > sounding[key]) heard.emplace_back(key, sounding[key]);
+            sounding.erase(key);
+        }
+    }
+    QVERIFY(sounding.empty());
+    std::sort(heard.begin(), heard.end());
+    const std::vector<std::pair<int, Tick>> want{{60, 0}, {60, 480}, {64, 480}, {64, 720}};
+    QCOMPARE(heard, want);
+    QCOMPARE(noteText(readBack(bytes)), noteText(s));
+}
+
+void TestMidiWriter::statusByteAfterABridge() {
+    // Meta events cancel running status (SMF 1.0), the text event that bridges a long gap
+    // included: the controller after it repeats its status byte, or readers that follow the
+    // standard read its data bytes as garbage.
+    Sequence s;
+    Track t;
+    const Tick far = (Tick(1) << 28) + 5; // one bridge
+    using K = ChannelEvent::Kind;
+    t.events = {{0, K::Controller, 0, 64, 127}, {far, K::Controller, 0, 64, 0}};
+    s.tracks = {t};
+    s.updateEndTick();
+    const auto bytes = writeMidi(s, {0, 960});
+    const std::vector<std::uint8_t> bridge{0xFF, 0x01, 0x00};
+    auto at = std::search(bytes.begin(), bytes.end(), bridge.begin(), bridge.end());
+    QVERIFY(at != bytes.end());
+    at += std::ptrdiff_t(bridge.size());
+    while (at != bytes.end() && (*at & 0x80)) ++at; // the delta after the bridge
+    QVERIFY(at + 1 < bytes.end());
+    ++at; // its last byte
+    QCOMPARE(int(*at), 0xB0);
+    const Sequence back = readBack(bytes);
+    QCOMPARE(back.tracks.size(), std::size_t(1));
+    QCOMPARE(back.tracks[0].events.size(), std::size_t(2));
+    QCOMPARE(back.tracks[0].events[1].tick, far);
+    QCOMPARE(back.tracks[0].events[1].value, 0);
+}
+
+void TestMidiWriter::tempoToTheNearestMicrosecond() {
+    // A tempo event holds whole microseconds: 90 BPM (666,666.67 us per quarter) is written
+    // as the nearest one, 666,667.
+    Sequence s = sample();
+    s.tempo.setTempo(0, 60e6 / 90);
+    s.tempo.setTempo(3840, 60e6 / 70); // 857,142.86
+    const Sequence back = readBack(writeMidi(s, {1, s.ticksPerQuarter}));
+    QCOMPARE(back.tempo.changes().size(), s.tempo.changes().size());
+    for (std::size_t i = 0; i < s.tempo.changes().size(); ++i) {
+        const TempoChange& want = s.tempo.changes()[i];
+        const TempoChange& got = back.tempo.changes()[i];
+        QCOMPARE(got.tick, want.tick);
+        QVERIFY2(std::abs(got.microsPerQuarter - want.microsPerQuarter) <= 0.5,
+                 qPrintable(QString::number(got.microsPerQuarter)));
+    }
 }
 
 void TestMidiWriter::writesFileAtomically() {

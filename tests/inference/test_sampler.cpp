@@ -53,13 +53,25 @@ private slots:
         QCOMPARE(nonzero, 3);
         QVERIFY(p[0] > 0 && p[1] > 0 && p[2] > 0 && p[3] == 0);
     }
+    void topPKeepsSmallestSetWithMass_data() {
+        QTest::addColumn<double>("temperature");
+        QTest::newRow("plain") << 1.0;
+        // The nucleus is measured after temperature: a hot distribution needs more tokens to
+        // reach the mass, a cold one fewer.
+        QTest::newRow("hot") << 2.0;
+        QTest::newRow("cold") << 0.5;
+    }
     void topPKeepsSmallestSetWithMass() {
-        auto full = Sampler({.temperature = 1.0, .topP = 1.0}).distribution(logits());
-        auto p = Sampler({.temperature = 1.0, .topP = 0.5}).distribution(logits());
+        QFETCH(double, temperature);
+        auto full = Sampler({.temperature = temperature, .topP = 1.0}).distribution(logits());
+        auto p = Sampler({.temperature = temperature, .topP = 0.5}).distribution(logits());
         double mass = 0;
         int keep = 0;
         while (mass < 0.5) mass += full[std::size_t(keep++)];
         for (int i = 0; i < 20; ++i) QCOMPARE(p[std::size_t(i)] > 0, i < keep);
+        // What is kept has the tempered distribution's proportions, renormalised.
+        for (int i = 1; i < keep; ++i)
+            QVERIFY(std::abs(p[std::size_t(i)] / p[0] - full[std::size_t(i)] / full[0]) < 1e-9);
     }
     void bannedNeverChosen() {
         auto l = logits();

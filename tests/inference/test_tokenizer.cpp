@@ -42,6 +42,18 @@ private slots:
         }
     }
 
+    void timesRoundToTheNearestStep() {
+        // Onsets and releases land on the nearest 10 ms step, never more than half a step
+        // away, whichever side of the step they fall.
+        std::vector<TimedNote> notes{{0.016, 0.2528, 60, 80}, {0.123, 0.4567, 64, 80}, {0.5549, 0.7961, 67, 80}};
+        auto back = decode(encode(notes));
+        QCOMPARE(back.size(), notes.size());
+        for (std::size_t i = 0; i < notes.size(); ++i) {
+            QVERIFY2(std::abs(back[i].start - notes[i].start) <= kStepSeconds / 2 + 1e-9, qPrintable(QString::number(back[i].start)));
+            QVERIFY2(std::abs(back[i].end - notes[i].end) <= kStepSeconds / 2 + 1e-9, qPrintable(QString::number(back[i].end)));
+        }
+    }
+
     void decoderToleratesAnyOrder() {
         // Orphan NOTE_OFF ignored, re-struck key ends the sounding note, open notes closed at the end.
         std::vector<int> t{noteOff(50), noteOn(60), timeShift(10), noteOn(60), timeShift(10), noteOn(62), kEos, noteOn(70)};
@@ -75,6 +87,23 @@ private slots:
         QVERIFY(std::abs(notes[2].end - 1.0) < 1e-9);
         auto raw = performanceNotes(s, false);
         QVERIFY(std::abs(raw[0].end - 0.25) < 1e-9);
+    }
+
+    void pedalDownFromValue64() {
+        // MIDI reads a switch controller's 0-63 as off and 64-127 as on: a pedal pressed to
+        // exactly 64 holds the note, one at 63 does not.
+        for (int value : {63, 64}) {
+            Sequence s;
+            s.tempo.clear(500000); // 120 BPM: 960 ticks = 0.5 s
+            Track t;
+            t.notes.push_back(Note{1, 60, 80, 0, 480, 0}); // released at 0.25 s
+            t.events.push_back({0, ChannelEvent::Kind::Controller, 0, 64, value});
+            t.events.push_back({1920, ChannelEvent::Kind::Controller, 0, 64, 0}); // up at 1 s
+            s.tracks.push_back(t);
+            auto notes = performanceNotes(s);
+            QCOMPARE(notes.size(), std::size_t(1));
+            QVERIFY2(std::abs(notes[0].end - (value >= 64 ? 1.0 : 0.25)) < 1e-9, qPrintable(QString::number(value)));
+        }
     }
 
     void tempoMapDrivesSeconds() {

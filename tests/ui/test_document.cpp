@@ -193,6 +193,40 @@ private slots:
         QCOMPARE(doc.notes().size(), 2u);
     }
 
+    void undoRestoresTheTrackAndTheAuditionedTake() {
+        Document doc;
+        edit::addNotes(doc, {mk(60, 0, Q)}, "Draw");
+        const std::size_t tracks = doc.tracks().size();
+        Take a;
+        a.id = doc.allocateTakeId();
+        a.name = "Take 1";
+        a.notes = {mk(62, Q, Q)};
+        a.notes[0].id = doc.allocateNoteId();
+        a.provenance.primerEnd = Q;
+        Take b = a;
+        b.id = doc.allocateTakeId();
+        b.name = "Take 2";
+        doc.undoStack()->push(new AddTakesCommand(&doc, {a, b}));
+        // Keep into a track of its own, then undo: the track goes with the notes.
+        doc.undoStack()->push(makeKeepTakeCommand(&doc, a.id));
+        QCOMPARE(doc.tracks().size(), tracks + 1);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.tracks().size(), tracks);
+        QCOMPARE(doc.notes().size(), 1u);
+        QCOMPARE(doc.takes().size(), 2u);
+        // Discard the take being auditioned, then undo: it is auditioned again, and the
+        // primer it was set as is back too.
+        doc.view()->setCurrentTake(b.id);
+        doc.undoStack()->push(new SetPrimerTakeCommand(&doc, b.id));
+        doc.undoStack()->push(new RemoveTakeCommand(&doc, b.id));
+        QVERIFY(doc.view()->currentTake() != b.id);
+        QCOMPARE(doc.primerTake(), TakeId(0));
+        doc.undoStack()->undo();
+        QCOMPARE(doc.view()->currentTake(), b.id);
+        QCOMPARE(doc.primerTake(), b.id);
+        QCOMPARE(doc.takes()[1].id, b.id);
+    }
+
     void keepInfillTakeReplacesOnlyTheGap() {
         Document doc;
         // Onsets at 0, Q (in the gap [Q, 2Q)), 2Q (the gap's end: outside); a long note from

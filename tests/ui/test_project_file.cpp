@@ -177,6 +177,27 @@ private slots:
         QCOMPARE(rescaled->takes[1].notes.front().start, 8 * Q + 60);
     }
 
+    void loopAndSamplingEdgesRoundTrip() {
+        // Values at the edge of their "unset" default: a loop switched off (or on), a take
+        // sampled with top-k 1 (greedy). Each comes back as saved.
+        Document a;
+        fill(a);
+        for (bool enabled : {false, true}) {
+            project::Project p = a.toProject();
+            p.hasLoop = true;
+            p.loop = {2 * Q, 10 * Q, enabled};
+            QCOMPARE(p.takes.size(), 1u);
+            p.takes[0].provenance.sampling.topK = 1;
+            auto back = project::projectFromJson(project::projectToJson(p));
+            QVERIFY2(back.ok(), back.error().c_str());
+            QVERIFY(back->hasLoop);
+            QCOMPARE(back->loop, p.loop);
+            QCOMPARE(back->takes.size(), 1u);
+            QCOMPARE(back->takes[0].provenance.sampling.topK, 1);
+            QCOMPARE(back->takes[0].provenance, p.takes[0].provenance);
+        }
+    }
+
     void takesTreeRoundTrips() {
         Document a;
         fill(a);
