@@ -34,9 +34,10 @@ struct Memory {
     qint64 hwmKiB = -1; ///< VmHWM: the most resident so far
 };
 
-Memory memoryNow() {
+/// VmRSS and VmHWM of this process, or of process `pid`.
+Memory memoryNow(qint64 pid = 0) {
     Memory m;
-    QFile f(QStringLiteral("/proc/self/status"));
+    QFile f(pid > 0 ? QStringLiteral("/proc/%1/status").arg(pid) : QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return m;
     for (const QByteArray& line : f.readAll().split('\n')) {
         auto value = [&] { return line.mid(6).trimmed().split(' ').front().toLongLong(); };
@@ -265,6 +266,9 @@ private slots:
         }
         QVERIFY2(out.contains("ready"), child.readAllStandardError().constData());
         report("child: work and autosave", t);
+        const Memory childMemory = memoryNow(child.processId());
+        qInfo().noquote() << QStringLiteral("stress: child before SIGKILL: VmRSS %1, VmHWM %2")
+                                 .arg(mib(childMemory.rssKiB), mib(childMemory.hwmKiB));
         QVERIFY(::kill(pid_t(child.processId()), SIGKILL) == 0);
         QVERIFY(child.waitForFinished());
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);
@@ -289,5 +293,14 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestStress)
+// Qt Test's watchdog stops a test function after 5 minutes unless QTEST_FUNCTION_TIMEOUT says
+// otherwise; the full size runs longer than that on a busy machine, so the limit is CTest's
+// TIMEOUT (tests/ui/CMakeLists.txt) here, unless the caller set one.
+int main(int argc, char** argv) {
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT")) qputenv("QTEST_FUNCTION_TIMEOUT", "3600000");
+    QCoreApplication app(argc, argv);
+    TestStress test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "test_stress.moc"
