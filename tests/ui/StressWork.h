@@ -23,11 +23,11 @@
 
 namespace continuo::stress {
 
+using project::TrackId;
 using ui::Document;
 using ui::Take;
 using ui::TakeId;
 using ui::TrackInfo;
-using project::TrackId;
 
 /// How big a run is: CONTINUO_STRESS=full for the size the requirement names, else a small
 /// run that CI can afford.
@@ -39,7 +39,8 @@ struct Size {
 };
 
 inline Size sizeFromEnvironment() {
-    if (qEnvironmentVariable("CONTINUO_STRESS") == QLatin1String("full")) return {7200, 300, 10000, true};
+    if (qEnvironmentVariable("CONTINUO_STRESS") == QLatin1String("full"))
+        return {7200, 300, 10000, true};
     return {};
 }
 
@@ -60,14 +61,17 @@ inline Expected<bool> importMidi(Document& doc, const QString& path) {
 /// continue from an earlier take. Take notes carry no track (as generated takes do).
 inline void makeTakes(Document& doc, int count, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
-    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    auto pick = [&](std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+    };
     const QDateTime base(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC);
     int made = 0;
     while (made < count) {
         const int variations = int(std::min<std::int64_t>(pick(1, 3), count - made));
         const auto& notes = doc.notes();
         const std::size_t n = notes.size();
-        const Tick primerEnd = pick(kTicksPerQuarter, std::max<Tick>(doc.endTick(), 2 * kTicksPerQuarter));
+        const Tick primerEnd =
+            pick(kTicksPerQuarter, std::max<Tick>(doc.endTick(), 2 * kTicksPerQuarter));
         TakeId parent = 0;
         if (!doc.takes().empty() && pick(0, 2) == 0)
             parent = doc.takes()[std::size_t(pick(0, std::int64_t(doc.takes().size()) - 1))].id;
@@ -75,7 +79,8 @@ inline void makeTakes(Document& doc, int count, std::uint64_t seed) {
         for (int v = 0; v < variations; ++v) {
             Take t;
             t.id = doc.allocateTakeId();
-            t.name = QStringLiteral("Take %1").arg(doc.nextTakeNumber(QStringLiteral("Take")) + int(takes.size()));
+            t.name = QStringLiteral("Take %1").arg(doc.nextTakeNumber(QStringLiteral("Take")) +
+                                                   int(takes.size()));
             const std::size_t len = std::size_t(pick(32, 192));
             const std::size_t from = n > len ? std::size_t(pick(0, std::int64_t(n - len))) : 0;
             const int shift = int(pick(-3, 3));
@@ -92,7 +97,8 @@ inline void makeTakes(Document& doc, int count, std::uint64_t seed) {
             ui::TakeProvenance& p = t.provenance;
             p.primerStart = std::max<Tick>(0, primerEnd - 16 * kTicksPerQuarter);
             p.primerEnd = primerEnd;
-            p.primerSource = parent ? QStringLiteral("take: %1").arg(doc.take(parent)->name) : QStringLiteral("sketch");
+            p.primerSource = parent ? QStringLiteral("take: %1").arg(doc.take(parent)->name)
+                                    : QStringLiteral("sketch");
             p.modelName = QStringLiteral("stress-test");
             p.device = QStringLiteral("cpu");
             p.sampling.seed = Seed::fixed(seed + std::uint64_t(made));
@@ -111,7 +117,9 @@ inline void makeTakes(Document& doc, int count, std::uint64_t seed) {
 /// again). Returns false when it could not reach `count` (never expected).
 inline bool performEdits(Document& doc, int count, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
-    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    auto pick = [&](std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+    };
     QUndoStack* stack = doc.undoStack();
     const int target = stack->count() + count;
     // Selects 1..k consecutive notes (in the piece's order) from a random position.
@@ -121,11 +129,14 @@ inline bool performEdits(Document& doc, int count, std::uint64_t seed) {
         if (notes.empty()) return ids;
         const std::size_t at = std::size_t(pick(0, std::int64_t(notes.size()) - 1));
         const std::size_t len = std::size_t(pick(1, k));
-        for (std::size_t i = at; i < std::min(notes.size(), at + len); ++i) ids.insert(notes[i].id);
+        for (std::size_t i = at; i < std::min(notes.size(), at + len); ++i)
+            ids.insert(notes[i].id);
         doc.view()->setSelection(ids);
         return ids;
     };
-    auto randomTrack = [&] { return doc.tracks()[std::size_t(pick(0, std::int64_t(doc.tracks().size()) - 1))].id; };
+    auto randomTrack = [&] {
+        return doc.tracks()[std::size_t(pick(0, std::int64_t(doc.tracks().size()) - 1))].id;
+    };
     int attempts = 0;
     while (stack->count() < target) {
         if (++attempts > count * 20) return false;
@@ -153,13 +164,16 @@ inline bool performEdits(Document& doc, int count, std::uint64_t seed) {
             selectSome(4);
             std::vector<Note> before = doc.view()->selectedNotes(), after;
             const Tick d = pick(-kTicksPerQuarter / 2, kTicksPerQuarter);
-            for (const Note& n : before) after.push_back(n.withLength(std::max<Tick>(1, n.length + d)));
+            for (const Note& n : before)
+                after.push_back(n.withLength(std::max<Tick>(1, n.length + d)));
             if (before != after)
-                stack->push(new ui::EditNotesCommand(&doc, QStringLiteral("Resize"), std::move(before), std::move(after)));
+                stack->push(new ui::EditNotesCommand(&doc, QStringLiteral("Resize"),
+                                                     std::move(before), std::move(after)));
         } else if (kind < 66) { // velocity
             const ui::NoteIdSet ids = selectSome(10);
             std::vector<std::pair<NoteId, int>> values;
-            for (NoteId id : ids) values.emplace_back(id, int(pick(1, 127)));
+            for (NoteId id : ids)
+                values.emplace_back(id, int(pick(1, 127)));
             std::sort(values.begin(), values.end());
             ui::edit::setVelocities(doc, values);
         } else if (kind < 80) { // transpose
@@ -176,15 +190,22 @@ inline bool performEdits(Document& doc, int count, std::uint64_t seed) {
                 after.push_back(n);
             }
             if (before != after)
-                stack->push(new ui::EditNotesCommand(&doc, QStringLiteral("Move to track"), std::move(before), std::move(after)));
+                stack->push(new ui::EditNotesCommand(&doc, QStringLiteral("Move to track"),
+                                                     std::move(before), std::move(after)));
         } else if (kind < 91) { // track name, channel or program
             const TrackInfo* t = doc.track(randomTrack());
             std::string name = t->name;
             int channel = t->channel, program = t->program;
             switch (pick(0, 2)) {
-            case 0: name = "Part " + std::to_string(pick(1, 999)); break;
-            case 1: channel = int(pick(0, 15)); break;
-            default: program = int(pick(0, 127)); break;
+            case 0:
+                name = "Part " + std::to_string(pick(1, 999));
+                break;
+            case 1:
+                channel = int(pick(0, 15));
+                break;
+            default:
+                program = int(pick(0, 127));
+                break;
             }
             if (name != t->name || channel != t->channel || program != t->program)
                 stack->push(new ui::TrackHeaderCommand(&doc, t->id, name, channel, program));
@@ -217,10 +238,12 @@ inline bool performEdits(Document& doc, int count, std::uint64_t seed) {
 
 /// Undoes `count` commands one by one, then (with `redo`) redoes them one by one.
 inline void undoSteps(Document& doc, int count) {
-    for (int i = 0; i < count; ++i) doc.undoStack()->undo();
+    for (int i = 0; i < count; ++i)
+        doc.undoStack()->undo();
 }
 inline void redoSteps(Document& doc, int count) {
-    for (int i = 0; i < count; ++i) doc.undoStack()->redo();
+    for (int i = 0; i < count; ++i)
+        doc.undoStack()->redo();
 }
 
 /// What "the piece" is, for comparisons: notes, tracks, takes and the rest that a project file
@@ -253,10 +276,12 @@ inline Piece pieceOf(const Document& doc, bool withIds) {
     p.tempo = doc.tempo().changes();
     p.timeSignatures = doc.timeSignatures();
     if (!withIds) {
-        for (Note& n : p.notes) n.id = 0;
+        for (Note& n : p.notes)
+            n.id = 0;
         std::sort(p.notes.begin(), p.notes.end(), canonicalLess);
         for (Take& t : p.takes) {
-            for (Note& n : t.notes) n.id = 0;
+            for (Note& n : t.notes)
+                n.id = 0;
             std::sort(t.notes.begin(), t.notes.end(), canonicalLess);
         }
     }
@@ -271,8 +296,13 @@ inline QString difference(const Piece& a, const Piece& b) {
     for (std::size_t i = 0; i < a.notes.size(); ++i)
         if (!(a.notes[i] == b.notes[i]))
             return QStringLiteral("note %1: id %2 pitch %3 start %4 vs id %5 pitch %6 start %7")
-                .arg(i).arg(a.notes[i].id).arg(a.notes[i].pitch).arg(a.notes[i].start)
-                .arg(b.notes[i].id).arg(b.notes[i].pitch).arg(b.notes[i].start);
+                .arg(i)
+                .arg(a.notes[i].id)
+                .arg(a.notes[i].pitch)
+                .arg(a.notes[i].start)
+                .arg(b.notes[i].id)
+                .arg(b.notes[i].pitch)
+                .arg(b.notes[i].start);
     if (a.tracks.size() != b.tracks.size())
         return QStringLiteral("%1 tracks vs %2").arg(a.tracks.size()).arg(b.tracks.size());
     for (std::size_t i = 0; i < a.tracks.size(); ++i)
@@ -280,7 +310,8 @@ inline QString difference(const Piece& a, const Piece& b) {
     if (a.takes.size() != b.takes.size())
         return QStringLiteral("%1 takes vs %2").arg(a.takes.size()).arg(b.takes.size());
     for (std::size_t i = 0; i < a.takes.size(); ++i)
-        if (!(a.takes[i] == b.takes[i])) return QStringLiteral("take %1 (%2) differs").arg(i).arg(a.takes[i].name);
+        if (!(a.takes[i] == b.takes[i]))
+            return QStringLiteral("take %1 (%2) differs").arg(i).arg(a.takes[i].name);
     if (a.primerTake != b.primerTake) return QStringLiteral("primer take differs");
     if (a.tempo != b.tempo) return QStringLiteral("tempo map differs");
     if (a.timeSignatures != b.timeSignatures) return QStringLiteral("time signatures differ");

@@ -37,17 +37,22 @@ struct Memory {
 /// VmRSS and VmHWM of this process, or of process `pid`.
 Memory memoryNow(qint64 pid = 0) {
     Memory m;
-    QFile f(pid > 0 ? QStringLiteral("/proc/%1/status").arg(pid) : QStringLiteral("/proc/self/status"));
+    QFile f(pid > 0 ? QStringLiteral("/proc/%1/status").arg(pid)
+                    : QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return m;
     for (const QByteArray& line : f.readAll().split('\n')) {
         auto value = [&] { return line.mid(6).trimmed().split(' ').front().toLongLong(); };
-        if (line.startsWith("VmRSS:")) m.rssKiB = value();
-        else if (line.startsWith("VmHWM:")) m.hwmKiB = value();
+        if (line.startsWith("VmRSS:"))
+            m.rssKiB = value();
+        else if (line.startsWith("VmHWM:"))
+            m.hwmKiB = value();
     }
     return m;
 }
 
-QString mib(qint64 kib) { return QString::number(double(kib) / 1024.0, 'f', 1) + QStringLiteral(" MiB"); }
+QString mib(qint64 kib) {
+    return QString::number(double(kib) / 1024.0, 'f', 1) + QStringLiteral(" MiB");
+}
 
 /// Prints one phase's duration and the memory after it.
 void report(const char* phase, const QElapsedTimer& t) {
@@ -72,7 +77,8 @@ int writeLongPiece(const QString& path, double seconds, QString* error) {
         const QString line = QString::fromUtf8(csv.readLine()).trimmed();
         // The composer and title may hold quoted commas: the last four fields are plain.
         const QStringList f = line.split(',');
-        if (f.size() >= 4 && f[f.size() - 4] == QLatin1String("validation")) files << root + f[f.size() - 2];
+        if (f.size() >= 4 && f[f.size() - 4] == QLatin1String("validation"))
+            files << root + f[f.size() - 2];
     }
     Sequence out;
     out.ticksPerQuarter = 480;
@@ -125,7 +131,7 @@ int writeLongPiece(const QString& path, double seconds, QString* error) {
 class TestStress : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void longPieceLongSession() {
         const stress::Size size = stress::sizeFromEnvironment();
         qInfo().noquote() << QStringLiteral("stress: %1 size: %2 s of MIDI, %3 takes, %4 edits")
@@ -158,7 +164,9 @@ private slots:
         QVERIFY2(imported.ok(), imported.ok() ? "" : imported.error().c_str());
         report("import", t);
         const double pieceSeconds = doc.tempo().secondsAt(doc.endTick());
-        qInfo().noquote() << QStringLiteral("stress: piece: %1 notes, %2 s").arg(doc.notes().size()).arg(pieceSeconds, 0, 'f', 1);
+        qInfo().noquote() << QStringLiteral("stress: piece: %1 notes, %2 s")
+                                 .arg(doc.notes().size())
+                                 .arg(pieceSeconds, 0, 'f', 1);
         QVERIFY(pieceSeconds >= size.seconds);
         const stress::Piece opened = stress::pieceOf(doc, true);
 
@@ -182,13 +190,16 @@ private slots:
             for (int i = afterTakes; i < doc.undoStack()->count(); ++i) {
                 const QString text = doc.undoStack()->command(i)->text();
                 const QString first = text.section(QLatin1Char(' '), 0, 0);
-                const bool oneWord = first == QLatin1String("Delete") || first == QLatin1String("Channel") ||
+                const bool oneWord = first == QLatin1String("Delete") ||
+                                     first == QLatin1String("Channel") ||
                                      first == QLatin1String("Program");
                 ++kinds[text.section(QLatin1Char(' '), 0, oneWord ? 0 : 1)];
             }
             QStringList parts;
-            for (const auto& [text, n] : kinds) parts << QStringLiteral("%1 %2").arg(text).arg(n);
-            qInfo().noquote() << QStringLiteral("stress: edit kinds: ") + parts.join(QStringLiteral(", "));
+            for (const auto& [text, n] : kinds)
+                parts << QStringLiteral("%1 %2").arg(text).arg(n);
+            qInfo().noquote() << QStringLiteral("stress: edit kinds: ") +
+                                     parts.join(QStringLiteral(", "));
         }
         QVERIFY(edited != withTakes);
         qInfo().noquote() << QStringLiteral("stress: edited piece: %1 notes, %2 tracks, %3 takes")
@@ -226,11 +237,13 @@ private slots:
         // machine and still catches a per-step leak. Skipped where /proc is missing.
         if (afterCycle[0].rssKiB > 0) {
             const qint64 margin = std::max<qint64>(64 * 1024, afterCycle[0].rssKiB / 4);
-            qInfo().noquote() << QStringLiteral("stress: VmRSS after 1st cycle %1, after 2nd %2 (bound %3)")
+            qInfo().noquote() << QStringLiteral(
+                                     "stress: VmRSS after 1st cycle %1, after 2nd %2 (bound %3)")
                                      .arg(mib(afterCycle[0].rssKiB), mib(afterCycle[1].rssKiB),
                                           mib(afterCycle[0].rssKiB + margin));
             QVERIFY2(afterCycle[1].rssKiB <= afterCycle[0].rssKiB + margin,
-                     qPrintable(QStringLiteral("resident set grew from %1 to %2 in a second undo/redo cycle")
+                     qPrintable(QStringLiteral(
+                                    "resident set grew from %1 to %2 in a second undo/redo cycle")
                                     .arg(mib(afterCycle[0].rssKiB), mib(afterCycle[1].rssKiB))));
         }
 
@@ -240,14 +253,18 @@ private slots:
         auto saved = ui::ProjectFile::save(projectPath, doc);
         const qint64 saveMs = t.elapsed();
         QVERIFY2(saved.ok(), saved.ok() ? "" : saved.error().c_str());
-        qInfo().noquote() << QStringLiteral("stress: save: %1 ms, %2 bytes").arg(saveMs).arg(QFileInfo(projectPath).size());
+        qInfo().noquote() << QStringLiteral("stress: save: %1 ms, %2 bytes")
+                                 .arg(saveMs)
+                                 .arg(QFileInfo(projectPath).size());
         {
             ui::Document reopened;
             t.start();
             auto loaded = ui::ProjectFile::load(projectPath, reopened);
             QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().c_str());
             report("load", t);
-            QCOMPARE(stress::difference(stress::pieceOf(reopened, false), stress::pieceOf(doc, false)), QString());
+            QCOMPARE(
+                stress::difference(stress::pieceOf(reopened, false), stress::pieceOf(doc, false)),
+                QString());
         }
 
         // ---- the same work in a child with autosave on; kill it; recover
@@ -255,8 +272,9 @@ private slots:
         QProcess child;
         child.setProcessChannelMode(QProcess::SeparateChannels);
         t.start();
-        child.start(QStringLiteral(CONTINUO_BINARY_DIR "/tests/ui/stress_child"),
-                    {midiPath, recoveryDir, QString::number(size.takes), QString::number(size.edits)});
+        child.start(
+            QStringLiteral(CONTINUO_BINARY_DIR "/tests/ui/stress_child"),
+            {midiPath, recoveryDir, QString::number(size.takes), QString::number(size.edits)});
         QVERIFY2(child.waitForStarted(), qPrintable(child.errorString()));
         // Blocks on the child's output (no sleeping); CTest's timeout bounds a child that hangs.
         QByteArray out;
@@ -276,20 +294,23 @@ private slots:
         ui::Document restored;
         ui::RecoveryManager recovery(&restored, recoveryDir);
         QVERIFY(recovery.hasOrphanedRecovery());
-        qInfo().noquote() << QStringLiteral("stress: recovery file: %1 bytes").arg(QFileInfo(recovery.recoveryPath()).size());
+        qInfo().noquote() << QStringLiteral("stress: recovery file: %1 bytes")
+                                 .arg(QFileInfo(recovery.recoveryPath()).size());
         t.start();
         auto r = recovery.restore();
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
         report("restore", t);
         QVERIFY(restored.isModified());
-        QCOMPARE(stress::difference(stress::pieceOf(restored, false), stress::pieceOf(doc, false)), QString());
+        QCOMPARE(stress::difference(stress::pieceOf(restored, false), stress::pieceOf(doc, false)),
+                 QString());
         QCOMPARE(restored.takes().size(), edited.takes.size());
         QCOMPARE(restored.tracks().size(), edited.tracks.size());
         QCOMPARE(restored.notes().size(), edited.notes.size());
         recovery.discardRecovery();
 
         const Memory end = memoryNow();
-        qInfo().noquote() << QStringLiteral("stress: end: VmRSS %1, VmHWM %2").arg(mib(end.rssKiB), mib(end.hwmKiB));
+        qInfo().noquote() << QStringLiteral("stress: end: VmRSS %1, VmHWM %2")
+                                 .arg(mib(end.rssKiB), mib(end.hwmKiB));
     }
 };
 
@@ -297,7 +318,8 @@ private slots:
 // otherwise; the full size runs longer than that on a busy machine, so the limit is CTest's
 // TIMEOUT (tests/ui/CMakeLists.txt) here, unless the caller set one.
 int main(int argc, char** argv) {
-    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT")) qputenv("QTEST_FUNCTION_TIMEOUT", "3600000");
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", "3600000");
     QCoreApplication app(argc, argv);
     TestStress test;
     QTEST_SET_MAIN_SOURCE_PATH
