@@ -7,6 +7,8 @@
 #include "continuo/inference/MotifGuide.h"
 #include "MotifMeasures.h"
 
+#include "InferenceTestUtil.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -14,6 +16,7 @@
 using namespace continuo;
 using namespace continuo::inference;
 using tokens::TimedNote;
+using testutil::primerOf;
 
 namespace {
 
@@ -41,20 +44,6 @@ double noteOnLogSumExp(const std::vector<float>& logits) {
     for (int p = 0; p < 128; ++p) top = std::max(top, double(logits[std::size_t(tokens::noteOn(p))]));
     for (int p = 0; p < 128; ++p) sum += std::exp(double(logits[std::size_t(tokens::noteOn(p))]) - top);
     return top + std::log(sum);
-}
-
-/// A validation performance's notes from 30 s to 50 s, moved to start at 0.
-std::vector<TimedNote> primerOf(const std::string& path) {
-    auto midi = readMidiFile(path);
-    if (!midi) return {};
-    std::vector<TimedNote> out;
-    for (TimedNote n : tokens::performanceNotes(midi->sequence))
-        if (n.start >= 30 && n.start < 50) {
-            n.start -= 30;
-            n.end = std::min(n.end - 30, 20.0);
-            out.push_back(n);
-        }
-    return out;
 }
 
 } // namespace

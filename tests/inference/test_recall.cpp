@@ -7,6 +7,8 @@
 
 #include "continuo/inference/Trainer.h"
 
+#include "InferenceTestUtil.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -18,13 +20,7 @@ using namespace continuo::inference;
 namespace {
 
 RecallOptions options(double weight, double sharpness, double threshold, int minDistance, int capacity) {
-    RecallOptions o;
-    o.weight = weight;
-    o.sharpness = sharpness;
-    o.threshold = threshold;
-    o.minDistance = minDistance;
-    o.capacity = capacity;
-    return o;
+    return testutil::recallOptions(weight, sharpness, threshold, minDistance, capacity);
 }
 
 std::vector<Piece> randomPieces(std::vector<int> lengths, int seed) {

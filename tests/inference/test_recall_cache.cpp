@@ -4,6 +4,8 @@
 #include "HalfKernels.h"
 #include "RecallCache.h"
 
+#include "InferenceTestUtil.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -15,13 +17,7 @@ using namespace continuo::inference;
 namespace {
 
 RecallOptions options(double weight, double sharpness, double threshold, int minDistance, int capacity) {
-    RecallOptions o;
-    o.weight = weight;
-    o.sharpness = sharpness;
-    o.threshold = threshold;
-    o.minDistance = minDistance;
-    o.capacity = capacity;
-    return o;
+    return testutil::recallOptions(weight, sharpness, threshold, minDistance, capacity);
 }
 
 /// The unit vector of x, rounded to half as the cache holds it, in doubles.

@@ -6,6 +6,8 @@
 #include "continuo/inference/Engine.h"
 #include "continuo/inference/Steerer.h"
 
+#include "InferenceTestUtil.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -13,6 +15,7 @@
 using namespace continuo;
 using namespace continuo::inference;
 using tokens::TimedNote;
+using testutil::primerOf;
 
 namespace {
 
@@ -20,20 +23,6 @@ const QString kModel = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/con
 const QString kCsv = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/maestro-v2.0.0-train-validation.csv");
 
 bool masked(const std::vector<float>& logits, int token) { return std::isinf(logits[std::size_t(token)]) && logits[std::size_t(token)] < 0; }
-
-/// A validation performance's notes from 30 s to 50 s, moved to start at 0.
-std::vector<TimedNote> primerOf(const std::string& path) {
-    auto midi = readMidiFile(path);
-    if (!midi) return {};
-    std::vector<TimedNote> out;
-    for (TimedNote n : tokens::performanceNotes(midi->sequence))
-        if (n.start >= 30 && n.start < 50) {
-            n.start -= 30;
-            n.end = std::min(n.end - 30, 20.0);
-            out.push_back(n);
-        }
-    return out;
-}
 
 /// The most notes sounding at once, counted on the notes themselves.
 int polyphonyOf(const std::vector<TimedNote>& notes) {
