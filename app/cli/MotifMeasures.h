@@ -2,10 +2,11 @@
 // Does a continuation develop its primer's material? Two measures on the top voice, used by
 // `continuo-cli follow` (docs/evaluation.md). Pure functions, no model.
 //
-// The top voice: notes are taken in onset order and grouped into onset groups, a group holding
-// every note that starts within 30 ms (kChordWindow) of the group's first note; each group keeps
-// its highest pitch. A chord is one top-voice note, its highest; an accompaniment note struck
-// alone is one too (the measure does not separate the hands).
+// The top voice is inference::TopVoice's, the one the motif guide follows while a take is
+// written: notes in onset order grouped into onset groups, a group holding every note that
+// starts within 30 ms of the group's first note; each group keeps its highest pitch. A chord is
+// one top-voice note, its highest; an accompaniment note struck alone is one too (the measure
+// does not separate the hands).
 //
 // - Motif reuse: the share of the continuation's top-voice figures, each 4 successive top-voice
 //   notes taken as their 3 intervals in semitones (so that a transposed figure is the same
@@ -20,6 +21,7 @@
 // Figures never span the primer and the continuation. A top voice with fewer than 4 (6) notes
 // has no figures (sequences), and a share with nothing to count is 0.
 #include "continuo/inference/Tokenizer.h"
+#include "continuo/inference/TopVoice.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,30 +30,26 @@
 
 namespace continuo::cli {
 
-inline constexpr double kChordWindow = 0.030; ///< seconds: onsets this close to a group's first are one chord
+/// Calls `onGroup(onset)` at each onset group's first note, the notes taken in onset order, and
+/// returns their top voice.
+template <typename OnGroup>
+inference::TopVoice readTopVoice(std::vector<tokens::TimedNote> notes, OnGroup onGroup) {
+    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    inference::TopVoice voice;
+    for (const auto& n : notes)
+        if (voice.add(n.pitch, n.start)) onGroup(n.start);
+    return voice;
+}
 
 /// Top-voice pitches in onset order (see above).
-inline std::vector<int> topVoice(std::vector<tokens::TimedNote> notes, double chordWindow = kChordWindow) {
-    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
-    std::vector<int> top;
-    double groupStart = 0;
-    for (std::size_t i = 0; i < notes.size(); ++i) {
-        if (i == 0 || notes[i].start - groupStart > chordWindow) {
-            groupStart = notes[i].start;
-            top.push_back(notes[i].pitch);
-        } else {
-            top.back() = std::max(top.back(), notes[i].pitch);
-        }
-    }
-    return top;
+inline std::vector<int> topVoice(std::vector<tokens::TimedNote> notes) {
+    return readTopVoice(std::move(notes), [](double) {}).line();
 }
 
 /// Onsets of the onset groups (see above), in order.
-inline std::vector<double> groupOnsets(std::vector<tokens::TimedNote> notes, double chordWindow = kChordWindow) {
-    std::stable_sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+inline std::vector<double> groupOnsets(std::vector<tokens::TimedNote> notes) {
     std::vector<double> onsets;
-    for (const auto& n : notes)
-        if (onsets.empty() || n.start - onsets.back() > chordWindow) onsets.push_back(n.start);
+    readTopVoice(std::move(notes), [&onsets](double at) { onsets.push_back(at); });
     return onsets;
 }
 

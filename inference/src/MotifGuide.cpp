@@ -17,22 +17,14 @@ std::uint32_t MotifGuide::keyOf(int first, int second) {
     return std::uint32_t(first + 128) << 16 | std::uint32_t(second + 128);
 }
 
-void MotifGuide::settle(int pitch) {
-    tops_.push_back(pitch);
-    const std::size_t n = tops_.size();
-    if (n < 4) return;
-    const int a = tops_[n - 3] - tops_[n - 4], b = tops_[n - 2] - tops_[n - 3], c = tops_[n - 1] - tops_[n - 2];
-    ++table_[keyOf(a, b)][c];
-}
-
 void MotifGuide::onNote(int pitch, double at) {
-    if (groupTop_ >= 0 && at - groupStart_ <= kChordWindow) {
-        groupTop_ = std::max(groupTop_, pitch);
-        return;
-    }
-    if (groupTop_ >= 0) settle(groupTop_);
-    groupStart_ = at;
-    groupTop_ = pitch;
+    // A new group settles the one before it: learn the figure that top ends.
+    if (!voice_.add(pitch, at)) return;
+    const std::vector<int>& tops = voice_.settled();
+    const std::size_t n = tops.size();
+    if (n < 4) return;
+    const int a = tops[n - 3] - tops[n - 4], b = tops[n - 2] - tops[n - 3], c = tops[n - 1] - tops[n - 2];
+    ++table_[keyOf(a, b)][c];
 }
 
 void MotifGuide::observe(int token, double now) {
@@ -44,9 +36,10 @@ std::vector<std::pair<int, double>> MotifGuide::candidates(double now) const {
     std::vector<std::pair<int, double>> out;
     // A note-on now joins the open group (whose top is not settled yet), or starts a new one
     // after it: the figure to continue ends at the last settled top, or at the open group's.
-    const bool open = groupTop_ >= 0 && now - groupStart_ <= kChordWindow;
-    std::vector<int> line(tops_.end() - std::ptrdiff_t(std::min<std::size_t>(tops_.size(), 3)), tops_.end());
-    if (!open && groupTop_ >= 0) line.push_back(groupTop_);
+    const bool open = voice_.groupOpenAt(now);
+    const std::vector<int>& tops = voice_.settled();
+    std::vector<int> line(tops.end() - std::ptrdiff_t(std::min<std::size_t>(tops.size(), 3)), tops.end());
+    if (!open && voice_.lastTop() >= 0) line.push_back(voice_.lastTop());
     if (line.size() < 3) return out;
     const std::size_t n = line.size();
     const auto found = table_.find(keyOf(line[n - 2] - line[n - 3], line[n - 1] - line[n - 2]));
@@ -62,7 +55,7 @@ std::vector<std::pair<int, double>> MotifGuide::candidates(double now) const {
             else if (key_->contains(pitch - toward)) pitch -= toward;
         }
         // In an open group, a note at or below its top so far cannot become the group's top.
-        if (pitch < 0 || pitch > 127 || (open && pitch <= groupTop_)) continue;
+        if (pitch < 0 || pitch > 127 || (open && pitch <= voice_.lastTop())) continue;
         const double share = double(count) / double(total);
         auto same = std::find_if(out.begin(), out.end(), [pitch](const auto& c) { return c.first == pitch; });
         if (same != out.end()) same->second += share;

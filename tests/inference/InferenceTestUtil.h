@@ -1,15 +1,20 @@
 #pragma once
-// Helpers shared by the inference tests: a real primer cut from a MAESTRO performance, and
-// recall's options in one call.
+// Helpers shared by the inference tests: where the bundled model and the MAESTRO list are, a
+// real primer cut from a MAESTRO performance, and recall's options in one call.
 #include "continuo/core/MidiFile.h"
 #include "continuo/inference/Recall.h"
 #include "continuo/inference/Tokenizer.h"
+
+#include <QString>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace continuo::testutil {
+
+inline const QString kBundledModel = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
+inline const QString kMaestroCsv = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/maestro-v2.0.0-train-validation.csv");
 
 /// A performance's notes from 30 s to 50 s, moved to start at 0 (empty when it cannot be read).
 inline std::vector<tokens::TimedNote> primerOf(const std::string& path) {

@@ -16,12 +16,12 @@
 using namespace continuo;
 using namespace continuo::inference;
 using tokens::TimedNote;
+using testutil::kBundledModel;
+using testutil::kMaestroCsv;
 using testutil::primerOf;
 
 namespace {
 
-const QString kModel = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
-const QString kCsv = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/maestro-v2.0.0-train-validation.csv");
 
 /// A melody of single notes a quarter of a second apart.
 std::vector<TimedNote> line(const std::vector<int>& pitches) {
@@ -150,13 +150,13 @@ private slots:
     // ---- the bundled model, fixed seeds, real primers
 
     void bringsThePrimersFiguresBackOnTheModel() {
-        if (!QFile::exists(kCsv)) QSKIP(qPrintable("MAESTRO is not at " + kCsv + " (set CONTINUO_SHARED_DATA)"));
-        if (!QFile::exists(kModel)) QSKIP(qPrintable("the bundled model is not at " + kModel));
+        if (!QFile::exists(kMaestroCsv)) QSKIP(qPrintable("MAESTRO is not at " + kMaestroCsv + " (set CONTINUO_SHARED_DATA)"));
+        if (!QFile::exists(kBundledModel)) QSKIP(qPrintable("the bundled model is not at " + kBundledModel));
         RuntimeOptions runtime;
         runtime.threads = 1;
-        auto model = Model::load(kModel.toStdString(), runtime);
+        auto model = Model::load(kBundledModel.toStdString(), runtime);
         QVERIFY2(model, model ? "" : model.error().c_str());
-        auto list = listMidiFiles(kCsv.toStdString(), "validation");
+        auto list = listMidiFiles(kMaestroCsv.toStdString(), "validation");
         QVERIFY2(list, list ? "" : list.error().c_str());
         std::vector<std::vector<TimedNote>> primers;
         for (std::size_t f = 0; f < 20 && primers.size() < 6; ++f) // the tuning part's first pieces

@@ -15,12 +15,12 @@
 using namespace continuo;
 using namespace continuo::inference;
 using tokens::TimedNote;
+using testutil::kBundledModel;
+using testutil::kMaestroCsv;
 using testutil::primerOf;
 
 namespace {
 
-const QString kModel = QStringLiteral(CONTINUO_SOURCE_DIR "/resources/models/continuo-default.safetensors");
-const QString kCsv = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/maestro-v2.0.0-train-validation.csv");
 
 bool masked(const std::vector<float>& logits, int token) { return std::isinf(logits[std::size_t(token)]) && logits[std::size_t(token)] < 0; }
 
@@ -53,14 +53,14 @@ class TestSteerer : public QObject {
     }
 
     bool needModel() {
-        if (!QFile::exists(kModel)) return false;
+        if (!QFile::exists(kBundledModel)) return false;
         if (!model_) {
             RuntimeOptions runtime;
             runtime.threads = 1;
-            auto m = Model::load(kModel.toStdString(), runtime);
+            auto m = Model::load(kBundledModel.toStdString(), runtime);
             if (!m) qFatal("%s", m.error().c_str());
             model_ = m.value();
-            auto list = listMidiFiles(kCsv.toStdString(), "validation");
+            auto list = listMidiFiles(kMaestroCsv.toStdString(), "validation");
             if (!list) qFatal("%s", list.error().c_str());
             for (std::size_t f = 0; f < 20 && primers_.size() < 4; ++f) // the tuning part's first pieces
                 if (auto p = primerOf(list->files[f]); p.size() > 40) primers_.push_back(std::move(p));
@@ -187,8 +187,8 @@ private slots:
     // ---- the bundled model, fixed seeds, real primers
 
     void keyRangeAndPolyphonyHoldOnTheModel() {
-        if (!QFile::exists(kCsv)) QSKIP(qPrintable("MAESTRO is not at " + kCsv + " (set CONTINUO_SHARED_DATA)"));
-        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kModel));
+        if (!QFile::exists(kMaestroCsv)) QSKIP(qPrintable("MAESTRO is not at " + kMaestroCsv + " (set CONTINUO_SHARED_DATA)"));
+        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kBundledModel));
         QVERIFY(primers_.size() >= 3);
         Steering s;
         QCOMPARE(s.parseKey("D minor"), std::string());
@@ -210,8 +210,8 @@ private slots:
     }
 
     void densityTargetsAreOrderedAndNear() {
-        if (!QFile::exists(kCsv)) QSKIP(qPrintable("MAESTRO is not at " + kCsv + " (set CONTINUO_SHARED_DATA)"));
-        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kModel));
+        if (!QFile::exists(kMaestroCsv)) QSKIP(qPrintable("MAESTRO is not at " + kMaestroCsv + " (set CONTINUO_SHARED_DATA)"));
+        if (!needModel()) QSKIP(qPrintable("the bundled model is not at " + kBundledModel));
         for (std::size_t i = 0; i < primers_.size(); ++i) {
             const double primerDensity = PrimerFacts::of(primers_[i], 20).density;
             double got[2] = {};

@@ -21,6 +21,21 @@ Note mk(int pitch, Tick start, Tick length, int velocity = 80) {
     return n;
 }
 constexpr Tick Q = kTicksPerQuarter;
+
+/// Two takes of one note (D after the first beat) continuing the sketch, added in one undo step.
+std::pair<Take, Take> addTwoTakes(Document& doc) {
+    Take a;
+    a.id = doc.allocateTakeId();
+    a.name = "Take 1";
+    a.notes = {mk(62, Q, Q)};
+    a.notes[0].id = doc.allocateNoteId();
+    a.provenance.primerEnd = Q;
+    Take b = a;
+    b.id = doc.allocateTakeId();
+    b.name = "Take 2";
+    doc.undoStack()->push(new AddTakesCommand(&doc, {a, b}));
+    return {a, b};
+}
 } // namespace
 
 class TestDocument : public QObject {
@@ -155,16 +170,7 @@ private slots:
     void takeActionsUndo() {
         Document doc;
         edit::addNotes(doc, {mk(60, 0, Q)}, "Draw");
-        Take a;
-        a.id = doc.allocateTakeId();
-        a.name = "Take 1";
-        a.notes = {mk(62, Q, Q)};
-        a.notes[0].id = doc.allocateNoteId();
-        a.provenance.primerEnd = Q;
-        Take b = a;
-        b.id = doc.allocateTakeId();
-        b.name = "Take 2";
-        doc.undoStack()->push(new AddTakesCommand(&doc, {a, b}));
+        const auto [a, b] = addTwoTakes(doc);
         QCOMPARE(doc.takes().size(), 2u);
         doc.undoStack()->push(new RenameTakeCommand(&doc, a.id, "Bright"));
         QCOMPARE(doc.take(a.id)->name, QString("Bright"));
@@ -197,16 +203,7 @@ private slots:
         Document doc;
         edit::addNotes(doc, {mk(60, 0, Q)}, "Draw");
         const std::size_t tracks = doc.tracks().size();
-        Take a;
-        a.id = doc.allocateTakeId();
-        a.name = "Take 1";
-        a.notes = {mk(62, Q, Q)};
-        a.notes[0].id = doc.allocateNoteId();
-        a.provenance.primerEnd = Q;
-        Take b = a;
-        b.id = doc.allocateTakeId();
-        b.name = "Take 2";
-        doc.undoStack()->push(new AddTakesCommand(&doc, {a, b}));
+        const auto [a, b] = addTwoTakes(doc);
         // Keep into a track of its own, then undo: the track goes with the notes.
         doc.undoStack()->push(makeKeepTakeCommand(&doc, a.id));
         QCOMPARE(doc.tracks().size(), tracks + 1);

@@ -8,11 +8,11 @@
 // note of the key (a sequence in tonal music is diatonic: its thirds change size). It leans on
 // the network's logits, never masks anything, and moves probability only among note-ons.
 //
-// The top voice is follow's (app/cli/MotifMeasures.h): notes grouped by onset, a group holding
-// every note that starts within 30 ms of its first, each group keeping its highest pitch.
-// Torch-free: it works on a row of logits and the tokens a variation chooses.
+// The top voice is TopVoice.h's, which `follow` measures on too. Torch-free: it works on a row
+// of logits and the tokens a variation chooses.
 #include "continuo/core/Steering.h"
 #include "continuo/inference/Tokenizer.h"
+#include "continuo/inference/TopVoice.h"
 
 #include <cstdint>
 #include <optional>
@@ -24,8 +24,6 @@ namespace continuo::inference {
 
 class MotifGuide {
 public:
-    static constexpr double kChordWindow = 0.030; ///< seconds: onsets this close to a group's first are one chord
-
     /// `strength`: nats the continuation of a known figure gets when the piece always continued
     /// it the same way (each candidate gets strength × its share of the continuations).
     /// `primer`: the notes before the take, whose top voice fills the table first. `key`: the
@@ -41,19 +39,16 @@ public:
 
     /// Candidate next top-voice pitches with their shares (for tests and reports), at `now`.
     std::vector<std::pair<int, double>> candidates(double now) const;
-    /// Note-ons the guide raised so far, and of them those the variation then played.
+    /// Note-ons the guide raised so far.
     long raised() const { return raised_; }
 
 private:
     void onNote(int pitch, double at);
-    void settle(int pitch);
     static std::uint32_t keyOf(int first, int second);
 
     double strength_ = 0;
     std::optional<Scale> key_;
-    std::vector<int> tops_;       ///< settled top-voice pitches
-    double groupStart_ = -1e9;    ///< onset of the open group
-    int groupTop_ = -1;           ///< its highest pitch so far (-1: none yet)
+    TopVoice voice_;
     /// (interval, interval) -> (next interval -> times seen)
     std::unordered_map<std::uint32_t, std::unordered_map<int, int>> table_;
     mutable long raised_ = 0;
