@@ -96,14 +96,14 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
         if (playingRt_) {
             // The old snapshot's note-offs are gone: release what it started, then go on
             // from the same place in the new one.
-            if (synth_) synth_->allNotesOff();
+            releaseAll(false);
             seekTo(pos_);
         }
     }
     owned_ = synths_.acquire(changed);
     synth_ = audible ? owned_ : nullptr;
     if (changed && synth_ && playingRt_)
-        for (const MidiMessage& m : snap_->setup()) synth_->send(m);
+        for (const MidiMessage& m : snap_->setup()) send(m);
 
     TransportCommand command;
     while (commands_.pop(command)) handleCommand(command);
@@ -113,14 +113,14 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
         if (changed) {
             takeLoopSnapshot(next);
             if (playingRt_) {
-                if (synth_) synth_->allNotesOff();
+                releaseAll(false);
                 seekTo(pos_);
             }
         }
     }
     MidiMessage live;
     while (thru_.pop(live))
-        if (synth_) synth_->send(live);
+        send(live);
 
     // Anchor for MIDI timestamps: the position at this buffer's first frame.
     const std::uint64_t seq = anchorSeq_.load(std::memory_order_relaxed);
@@ -167,7 +167,7 @@ void Transport::processChunked(float* out, int frames) noexcept {
 void Transport::fireDue() noexcept {
     const bool looping = loopEnabled_ && loopEnd_ > loopStart_ && pos_ >= countInEnd_;
     if (looping && pos_ == loopEnd_) {
-        if (synth_) synth_->allNotesOff();
+        releaseAll(false);
         log(TransportEvent::Kind::LoopWrap);
         // A/B: the take switched during this pass plays from the loop start of the next.
         bool changed = false;
@@ -177,7 +177,7 @@ void Transport::fireDue() noexcept {
     }
     const auto& messages = snap_->messages();
     while (nextMessage_ < messages.size() && frameAt(messages[nextMessage_].seconds) <= pos_) {
-        if (synth_) synth_->send(messages[nextMessage_].message);
+        send(messages[nextMessage_].message);
         log(TransportEvent::Kind::Message, messages[nextMessage_].message);
         ++nextMessage_;
     }
@@ -188,6 +188,16 @@ void Transport::fireDue() noexcept {
     if (autoStop_ && !recordingRt_ && !looping && nextMessage_ >= messages.size() &&
         pos_ >= frameAt(snap_->endSeconds()))
         stopPlayback(false);
+}
+
+void Transport::send(const MidiMessage& message) noexcept {
+    if (synth_) synth_->send(message);
+}
+
+void Transport::releaseAll(bool cut) noexcept {
+    if (!synth_) return;
+    if (cut) synth_->allSoundOff();
+    else synth_->allNotesOff();
 }
 
 void Transport::render(float* out, int frames) noexcept {
@@ -209,7 +219,7 @@ void Transport::seekTo(std::int64_t frame) noexcept {
     const double from = secondsAtFrame(std::max(frame, countInEnd_)) - 0.5 / sampleRate_;
     nextMessage_ = snap_->firstAtOrAfter(from);
     // A pedal held, a program changed before this point: as if it had played from the start.
-    if (synth_) snap_->chase(nextMessage_, [this](const MidiMessage& m) { synth_->send(m); });
+    snap_->chase(nextMessage_, [this](const MidiMessage& m) { send(m); });
     scheduleNextBeat(snap_->tempo().tickAt(secondsAtFrame(frame) - 0.5 / sampleRate_), true);
 }
 
@@ -232,7 +242,7 @@ void Transport::startPlayback(bool record) noexcept {
         from = frameAt(snap_->tempo().secondsAt(startTick - preRoll));
     }
     if (synth_)
-        for (const MidiMessage& m : snap_->setup()) synth_->send(m);
+        for (const MidiMessage& m : snap_->setup()) send(m);
     seekTo(from);
     playingRt_ = true;
     log(TransportEvent::Kind::Start);
@@ -243,10 +253,7 @@ void Transport::stopPlayback(bool cut) noexcept {
     recordingRt_ = false;
     if (pos_ < countInEnd_) pos_ = countInEnd_; // stopped during the count-in: back to the start
     countInEnd_ = pos_;
-    if (synth_) {
-        if (cut) synth_->allSoundOff();
-        else synth_->allNotesOff();
-    }
+    releaseAll(cut);
 }
 
 void Transport::handleCommand(const TransportCommand& c) noexcept {
@@ -261,7 +268,7 @@ void Transport::handleCommand(const TransportCommand& c) noexcept {
         const std::int64_t frame = frameAt(snap_->tempo().secondsAt(double(c.a)));
         countInEnd_ = frame; // a locate cancels a count-in in progress
         if (playingRt_) {
-            if (synth_) synth_->allNotesOff();
+            releaseAll(false);
             seekTo(frame);
         } else {
             pos_ = frame;
@@ -279,10 +286,10 @@ void Transport::handleCommand(const TransportCommand& c) noexcept {
     case T::AutoStop: autoStop_ = c.flag; break;
     case T::Panic:
         if (playingRt_) stopPlayback(true);
-        else if (synth_) synth_->allSoundOff();
+        else releaseAll(true);
         break;
     case T::Midi:
-        if (synth_) synth_->send(c.midi);
+        send(c.midi);
         break;
     }
 }

@@ -112,6 +112,11 @@ private:
     void seekTo(std::int64_t frame) noexcept;
     void recomputeLoop() noexcept;
     void scheduleNextBeat(double fromTick, bool inclusive) noexcept;
+    /// Every message the transport sounds goes through here (snapshot, setup, chase, thru,
+    /// previews), and every release through releaseAll(): `cut` silences at once (panic,
+    /// all sound off), else notes are released and the pedal lifted.
+    void send(const MidiMessage& message) noexcept;
+    void releaseAll(bool cut) noexcept;
     void render(float* out, int frames) noexcept;
     void fireDue() noexcept;
     void publish() noexcept;
