@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace continuo::inference {
 
@@ -71,6 +72,7 @@ struct Generator::Primed {
     RecallCache recall;   ///< the primer's entries
     std::vector<float> hidden; ///< the last position's hidden state (recall's first query)
     int fed = 0;
+    int fedNow = 0;       ///< of `fed`, by the prime() that made this state (the rest were settled before)
     double startAt = 0;   ///< where the continuation starts, seconds
     int velocity = 0;     ///< the primer's last velocity bin state, for the decoders
     double milliseconds = 0;
@@ -80,9 +82,9 @@ struct Generator::Primed {
 namespace {
 /// The primer as tokens, with silence up to where the continuation starts.
 std::vector<int> primerSequence(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, double* startAt,
-                              int* velocity) {
+                              int* velocity, std::vector<double>* times = nullptr) {
     double notesEnd = 0;
-    std::vector<int> toks = tokens::primerTokens(primer, primerEndSeconds, nullptr, &notesEnd);
+    std::vector<int> toks = tokens::primerTokens(primer, primerEndSeconds, times, &notesEnd);
     tokens::StreamingDecoder primerClock;
     for (std::size_t i = 1; i < toks.size(); ++i) primerClock.feed(toks[i]);
     if (startAt) *startAt = std::max(primerEndSeconds, notesEnd);
@@ -121,38 +123,98 @@ int defaultTokenCap(double seconds) {
 Generator::Generator(std::shared_ptr<Model> model) : model_(std::move(model)) {}
 Generator::~Generator() = default;
 
-void Generator::forgetPrimed() { primed_.reset(); }
+void Generator::forgetPrimed() {
+    primed_.reset();
+    settled_.reset();
+}
 
 bool Generator::isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const {
     return primed_ && primed_->tokens == primerSequence(primer, primerEndSeconds, nullptr, nullptr);
 }
 
+namespace {
+/// A state of its own: the caches' tensors are copied, so that feeding one leaves the other.
+std::unique_ptr<Generator::Primed> copyOf(const Generator::Primed& from) {
+    auto p = std::make_unique<Generator::Primed>(from);
+    for (auto& c : p->caches) {
+        c.k = c.k.clone();
+        c.v = c.v.clone();
+    }
+    if (p->logits.defined()) p->logits = p->logits.clone();
+    return p;
+}
+
+/// How many of `toks` are settled: up to the last event read before `settledSeconds` (the
+/// silence after it is not: more may come before the next event).
+std::size_t settledCount(const std::vector<int>& toks, const std::vector<double>& times, double settledSeconds) {
+    std::size_t n = 0;
+    for (std::size_t i = 1; i < toks.size() && i < times.size(); ++i) {
+        if (times[i] >= settledSeconds) break;
+        if (tokens::typeOf(toks[i]) != tokens::Type::TimeShift) n = i + 1;
+    }
+    return n;
+}
+} // namespace
+
 Expected<double> Generator::prime(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, int threads,
-                                  const std::atomic<bool>* cancel) {
+                                  const std::atomic<bool>* cancel, double settledSeconds) {
     if (!model_) return Error{"no model loaded"};
     const auto start = Clock::now();
     double startAt = 0;
     int velocity = 0;
-    auto toks = primerSequence(primer, primerEndSeconds, &startAt, &velocity);
+    std::vector<double> times;
+    auto toks = primerSequence(primer, primerEndSeconds, &startAt, &velocity, &times);
     if (primed_ && primed_->tokens == toks) return 0.0;
     primed_.reset();
     Model::Impl& impl = model_->impl();
     Dsmr& net = impl.net;
     const ThreadChoice choice = chooseThreads(threads >= 0 ? threads : impl.threads, impl.cpuIdle);
+    const std::size_t settled = settledSeconds >= 0 ? settledCount(toks, times, settledSeconds) : 0;
     try {
         torch::NoGradGuard noGrad;
         net->eval();
         applyThreads(choice.prefill);
-        auto p = std::make_unique<Primed>();
-        p->caches = net->newCaches(1, impl.device);
-        p->recall = RecallCache(impl.recall, int(net->config.dModel));
-        const std::size_t from = firstUsefulToken(net->config, toks.size(), impl.recall);
-        std::vector<int> useful(toks.begin() + long(from), toks.end());
-        p->logits = feed(net, p->caches, useful, impl.device, cancel, &p->recall, &p->hidden);
+        // Go on from the settled state when this primer begins with its tokens, unless feeding
+        // afresh from where the model can still hear is shorter.
+        const std::size_t fresh = firstUsefulToken(net->config, toks.size(), impl.recall);
+        const bool extend = settled_ && settled_->tokens.size() <= toks.size() &&
+                            std::equal(settled_->tokens.begin(), settled_->tokens.end(), toks.begin()) &&
+                            toks.size() - settled_->tokens.size() <= toks.size() - fresh;
+        std::unique_ptr<Primed> p;
+        std::size_t at = 0;
+
+        if (extend) {
+            p = copyOf(*settled_);
+            at = settled_->tokens.size();
+        } else {
+            p = std::make_unique<Primed>();
+            p->caches = net->newCaches(1, impl.device);
+            p->recall = RecallCache(impl.recall, int(net->config.dModel));
+            at = fresh;
+        }
+        const bool recalling = p->recall.options().enabled();
+        auto feedTo = [&](std::size_t upTo) {
+            if (upTo <= at) return;
+            std::vector<int> part(toks.begin() + long(at), toks.begin() + long(upTo));
+            // The entry that joins what was fed before to what follows: its last hidden state
+            // and the first token of this part.
+            if (recalling && p->fed > 0 && !p->hidden.empty()) p->recall.add(p->hidden.data(), part.front());
+            p->logits = feed(net, p->caches, part, impl.device, cancel, &p->recall, &p->hidden);
+            p->fed += int(part.size());
+            p->fedNow += int(part.size());
+            at = upTo;
+        };
+        p->fedNow = 0;
+        if (settled > at) {
+            feedTo(settled);
+            if (cancel && cancel->load()) return Error{"cancelled"};
+            settled_ = copyOf(*p);
+            settled_->tokens.assign(toks.begin(), toks.begin() + long(settled));
+        }
+        feedTo(toks.size());
         impl.cpuIdle.restart();
         if (cancel && cancel->load()) return Error{"cancelled"};
         p->tokens = std::move(toks);
-        p->fed = int(useful.size());
         p->startAt = startAt;
         p->velocity = velocity;
         p->milliseconds = msSince(start);
@@ -224,6 +286,8 @@ private:
     std::vector<MotifGuide> motifs_; ///< one per variation (each learns its own figures too)
     const double temperature_;
     Sampler sampler_;
+    const bool startWithNote_;
+    std::vector<char> begun_; ///< per variation: its first NOTE_ON was sampled
 };
 
 BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
@@ -236,7 +300,7 @@ BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
       stopAt_(startAt_ + seconds_),
       maxTokens_(options.maxTokens > 0 ? options.maxTokens : defaultTokenCap(seconds_)),
       start_(start), C_(int(impl.net->config.dModel)), temperature_(options.sampling.temperature),
-      sampler_(options.sampling) {
+      sampler_(options.sampling), startWithNote_(options.startWithNote), begun_(std::size_t(variations_), 0) {
     sharePrimedState(primed, options.sampling.recall);
     startVariations(primed, seed);
     steerers_.assign(std::size_t(variations_), Steerer(options.sampling.steering, primer, startAt_));
@@ -312,11 +376,19 @@ void BatchDecoder::sampleRows(std::vector<std::int64_t>& keep, std::vector<std::
         if (steer.active()) steer.apply(logits, int(vocab), d, temperature_);
         MotifGuide& motif = motifs_[std::size_t(v)];
         if (motif.active()) motif.apply(logits, int(vocab), d.now());
+        if (startWithNote_ && !begun_[std::size_t(v)]) {
+            // Nothing sounds yet and no silence is wanted: a velocity or a note-on comes first.
+            for (int t = tokens::kNoteOff; t < tokens::kVelocity; ++t) logits[t] = -std::numeric_limits<float>::infinity();
+        }
         int tok = sampler_.sample({logits, std::size_t(vocab)}, randoms_[std::size_t(v)], kBanned);
         if (recalling_) recalls_[std::size_t(v)].add(h, tok);
         result_.tokens[std::size_t(v)].push_back(tok);
         ++sampled_;
         emit(v, d.feed(tok));
+        const tokens::Type type = tokens::typeOf(tok);
+        if (type == tokens::Type::NoteOn) begun_[std::size_t(v)] = 1;
+        if (callbacks_.onEvent && (type == tokens::Type::NoteOn || type == tokens::Type::NoteOff) && d.now() < stopAt_)
+            callbacks_.onEvent(v, {d.now(), tokens::valueOf(tok), type == tokens::Type::NoteOn ? d.velocity() : 0});
         if (steer.active()) steer.observe(tok, d.now());
         if (motif.active()) motif.observe(tok, d.now());
         if (d.now() < stopAt_ && int(result_.tokens[std::size_t(v)].size()) < maxTokens_) {
@@ -424,6 +496,7 @@ Expected<Continuation> Generator::run(const std::vector<tokens::TimedNote>& prim
         const Primed& primed = *primed_;
         result.primerTokens = int(primed.tokens.size());
         result.primerTokensFed = primed.fed;
+        result.primerTokensFedNow = result.primedAhead ? 0 : primed.fedNow;
         const ThreadChoice choice = decodeThreads(primed.threads, requested);
         result.prefillThreads = choice.prefill;
         result.decodeThreads = choice.decode;

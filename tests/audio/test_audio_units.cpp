@@ -29,7 +29,148 @@ class TestAudioUnits : public QObject {
         return PlaybackSnapshot::build({t}, TempoMap{}, {TimeSignature{}}, 3840);
     }
 
+    /// Live messages of answer `answer` on channel 1, at `ms` milliseconds on the test's clock.
+    static LiveMessage liveNote(std::uint32_t answer, int ms, int pitch, int velocity) {
+        return {std::int64_t(ms) * 1'000'000, answer, false,
+                velocity > 0 ? MidiMessage::noteOn(1, pitch, velocity) : MidiMessage::noteOff(1, pitch)};
+    }
+    static LiveMessage liveEnd(std::uint32_t answer, int ms) { return {std::int64_t(ms) * 1'000'000, answer, true, {}}; }
+    /// Runs `buffers` buffers of 1 ms (48 frames at 48 kHz) from clock time `ms`, and returns the
+    /// events the transport logged.
+    static std::vector<TransportEvent> runMs(Transport& transport, SpscQueue<TransportEvent>& log, int fromMs, int buffers) {
+        std::vector<float> out(2 * 48);
+        for (int i = 0; i < buffers; ++i) transport.process(out.data(), 48, std::int64_t(fromMs + i) * 1'000'000, false);
+        std::vector<TransportEvent> events;
+        TransportEvent e;
+        while (log.pop(e)) events.push_back(e);
+        return events;
+    }
+    static std::vector<TransportEvent> ofKind(const std::vector<TransportEvent>& events, TransportEvent::Kind kind) {
+        std::vector<TransportEvent> out;
+        std::copy_if(events.begin(), events.end(), std::back_inserter(out), [kind](const TransportEvent& e) { return e.kind == kind; });
+        return out;
+    }
+
 private slots:
+    void livePartSoundsAtItsTimesWhetherRollingOrNot() {
+        for (const bool rolling : {false, true}) {
+            Transport transport(48000.0);
+            SpscQueue<TransportEvent> log(1 << 12);
+            transport.setEventLog(&log);
+            if (rolling) { // rolling past the (empty) piece's end, as while recording
+                transport.post({TransportCommand::Type::AutoStop, 0, 0, false});
+                transport.post({TransportCommand::Type::Play});
+            }
+            transport.openLive(1);
+            // A note from 10 to 20 ms, a chord at 25 ms, the pedal at 26 ms, the end at 40 ms with
+            // the chord still sounding: the end releases it and lifts the pedal.
+            for (const LiveMessage& m : {liveNote(1, 10, 60, 90), liveNote(1, 20, 60, 0), liveNote(1, 25, 64, 70),
+                                         liveNote(1, 25, 67, 70),
+                                         LiveMessage{26'000'000, 1, false, MidiMessage::controller(1, 64, 127)},
+                                         liveEnd(1, 40)})
+                QVERIFY(transport.liveQueue().push(m));
+            const auto events = runMs(transport, log, 0, 60);
+            const auto live = ofKind(events, TransportEvent::Kind::Live);
+            QCOMPARE(int(live.size()), 8); // five pushed, then two note-offs and the pedal lifted at the end
+            QVERIFY(live[0].message.isNoteOn());
+            QCOMPARE(live[0].sample, std::int64_t(480)); // 10 ms, to the frame
+            QVERIFY(live[1].message.isNoteOff());
+            QCOMPARE(live[1].sample, std::int64_t(960));
+            QCOMPARE(live[2].sample, std::int64_t(1200)); // 25 ms
+            QCOMPARE(live[3].sample, std::int64_t(1200));
+            QCOMPARE(int(live[4].message.data1), 64); // the pedal, to the frame
+            QCOMPARE(live[4].sample, std::int64_t(1248));
+            const auto ends = ofKind(events, TransportEvent::Kind::LiveEnd);
+            QCOMPARE(int(ends.size()), 1);
+            QCOMPARE(ends[0].sample, std::int64_t(1920)); // 40 ms
+            // Released at the end: both chord notes and the pedal, on the answer's channel.
+            std::vector<int> offs;
+            for (std::size_t i = 5; i < live.size(); ++i) {
+                QCOMPARE(live[i].sample, std::int64_t(1920));
+                QCOMPARE(live[i].message.channel(), 1);
+                if (live[i].message.isNoteOff()) offs.push_back(live[i].message.data1);
+                else QCOMPARE(int(live[i].message.data2), 0); // pedal up
+            }
+            QCOMPARE(offs, (std::vector<int>{64, 67}));
+            QCOMPARE(transport.liveEndedAnswer(), std::uint32_t(1));
+            QCOMPARE(transport.liveFirstNoteAnswer(), std::uint32_t(1));
+            QCOMPARE(transport.liveFirstNoteNs(), std::int64_t(10'000'000));
+            QCOMPARE(transport.liveSounding(), 0);
+            QCOMPARE(transport.liveCutAnswer(), std::uint32_t(0));
+            QCOMPARE(transport.isPlaying(), rolling);
+        }
+    }
+
+    void playersKeyCutsTheOpenAnswerAtOnce() {
+        Transport transport(48000.0);
+        SpscQueue<TransportEvent> log(1 << 12);
+        transport.setEventLog(&log);
+        transport.openLive(1);
+        for (const LiveMessage& m : {liveNote(1, 5, 60, 90), liveNote(1, 6, 64, 90), liveNote(1, 30, 60, 0),
+                                     liveNote(1, 35, 72, 90), liveEnd(1, 50)})
+            QVERIFY(transport.liveQueue().push(m));
+        auto events = runMs(transport, log, 0, 20);
+        QCOMPARE(int(ofKind(events, TransportEvent::Kind::Live).size()), 2);
+        QCOMPARE(transport.liveSounding(), 2);
+        // The player strikes a key (the MIDI input thread calls this): the next buffer, at
+        // 20 ms, releases what sounds and drops the rest of the answer.
+        transport.notePlayed();
+        events = runMs(transport, log, 20, 60);
+        const auto cuts = ofKind(events, TransportEvent::Kind::LiveCut);
+        QCOMPARE(int(cuts.size()), 1);
+        QCOMPARE(cuts[0].sample, std::int64_t(960));
+        QCOMPARE(transport.liveCutAnswer(), std::uint32_t(1));
+        QCOMPARE(transport.liveCutNs(), std::int64_t(20'000'000));
+        const auto live = ofKind(events, TransportEvent::Kind::Live);
+        std::vector<int> offs;
+        bool pedalUp = false;
+        for (const TransportEvent& e : live) {
+            QCOMPARE(e.sample, std::int64_t(960)); // nothing after the cut: not the 72, not the end
+            if (e.message.isNoteOff()) offs.push_back(e.message.data1);
+            if (e.message.type() == 0xB0 && e.message.data1 == 64 && e.message.data2 == 0) pedalUp = true;
+        }
+        QCOMPARE(offs, (std::vector<int>{60, 64}));
+        QVERIFY(pedalUp);
+        QVERIFY(ofKind(events, TransportEvent::Kind::LiveEnd).empty());
+        QCOMPARE(transport.liveSounding(), 0);
+        // The next answer plays.
+        transport.openLive(2);
+        QVERIFY(transport.liveQueue().push(liveNote(2, 90, 62, 80)));
+        QVERIFY(transport.liveQueue().push(liveEnd(2, 95)));
+        events = runMs(transport, log, 80, 20);
+        const auto next = ofKind(events, TransportEvent::Kind::Live);
+        QVERIFY(!next.empty());
+        QCOMPARE(int(next[0].message.data1), 62);
+        QCOMPARE(transport.liveEndedAnswer(), std::uint32_t(2));
+    }
+
+    void keysOutsideAnAnswerCutNothing() {
+        Transport transport(48000.0);
+        SpscQueue<TransportEvent> log(1 << 12);
+        transport.setEventLog(&log);
+        transport.notePlayed(); // no answer open
+        auto events = runMs(transport, log, 0, 5);
+        QVERIFY(ofKind(events, TransportEvent::Kind::LiveCut).empty());
+        transport.openLive(1);
+        QVERIFY(transport.liveQueue().push(liveNote(1, 10, 60, 90)));
+        QVERIFY(transport.liveQueue().push(liveEnd(1, 12)));
+        events = runMs(transport, log, 5, 15);
+        QCOMPARE(transport.liveEndedAnswer(), std::uint32_t(1));
+        transport.notePlayed(); // after it ended by itself
+        events = runMs(transport, log, 20, 5);
+        QVERIFY(ofKind(events, TransportEvent::Kind::LiveCut).empty());
+        QCOMPARE(transport.liveCutAnswer(), std::uint32_t(0));
+        // Panic cuts an open answer too.
+        transport.openLive(2);
+        QVERIFY(transport.liveQueue().push(liveNote(2, 30, 60, 90)));
+        QVERIFY(transport.liveQueue().push(liveNote(2, 60, 62, 90)));
+        events = runMs(transport, log, 25, 10);
+        transport.post({TransportCommand::Type::Panic});
+        events = runMs(transport, log, 35, 40);
+        QCOMPARE(transport.liveCutAnswer(), std::uint32_t(2));
+        for (const TransportEvent& e : ofKind(events, TransportEvent::Kind::Live)) QVERIFY(!e.message.isNoteOn());
+    }
+
     void loopSnapshotTakesOverAtTheLoopBoundary() {
         Transport transport(48000.0);
         SpscQueue<TransportEvent> log(1 << 12);

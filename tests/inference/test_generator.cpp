@@ -178,6 +178,92 @@ private slots:
         QVERIFY(!g.isPrimed(edited, 10.0));
     }
 
+    void settledPerformanceIsReadOnlyOnce() {
+        // A player at the keyboard: at 5 s the notes so far are final up to the key struck at 5 s,
+        // still held. Priming then keeps the state after them; the pause's request (all the
+        // notes, silence to 10 s) reads only what follows, and samples what a cold run does.
+        ContinueOptions o;
+        o.sampling.lengthSeconds = 3;
+        o.sampling.seed = Seed::fixed(7);
+        auto cold = Generator(model).run(primer, 10.0, o);
+        QVERIFY(cold.ok());
+        std::vector<tokens::TimedNote> sofar;
+        for (const auto& n : primer)
+            if (n.end <= 5.0) sofar.push_back(n);
+        Generator g(model);
+        QVERIFY(g.prime(sofar, 5.0, -1, nullptr, 5.0).ok());
+        auto warm = g.run(primer, 10.0, o);
+        QVERIFY(warm.ok());
+        QVERIFY(!warm->primedAhead);
+        QCOMPARE(cold->primerTokensFedNow, cold->primerTokensFed);
+        QCOMPARE(warm->primerTokensFed, cold->primerTokensFed); // the model heard the same
+        // The second half of the notes and the silence after them, not the first half again.
+        QVERIFY(warm->primerTokensFedNow > 0);
+        QVERIFY2(warm->primerTokensFedNow < cold->primerTokensFed * 6 / 10,
+                 qPrintable(QString("fed %1 after the settled part, %2 cold").arg(warm->primerTokensFedNow).arg(cold->primerTokensFed)));
+        QCOMPARE(warm->tokens, cold->tokens);
+        // A primer that does not begin with the settled events is read afresh.
+        auto edited = primer;
+        edited.front().pitch += 1;
+        auto other = g.run(edited, 10.0, o);
+        QVERIFY(other.ok());
+        QCOMPARE(other->primerTokensFedNow, cold->primerTokensFed);
+        // Settled time 0: nothing is kept, nothing goes wrong.
+        Generator h(model);
+        QVERIFY(h.prime(sofar, 5.0, -1, nullptr, 0.0).ok());
+        auto plain = h.run(primer, 10.0, o);
+        QVERIFY(plain.ok());
+        QCOMPARE(plain->primerTokensFedNow, cold->primerTokensFed);
+        QCOMPARE(plain->tokens, cold->tokens);
+    }
+
+    void liveEventsStreamInTimeOrderFromTheFirstNote() {
+        // A jam answer: it begins with a note rather than more silence, and every key struck and
+        // released reaches onEvent the moment it is sampled, in time order.
+        ContinueOptions o;
+        o.sampling.lengthSeconds = 4;
+        o.startWithNote = true;
+        for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+            o.sampling.seed = Seed::fixed(seed);
+            std::vector<LiveNoteEvent> events;
+            ContinueCallbacks callbacks;
+            callbacks.onEvent = [&](int v, const LiveNoteEvent& e) {
+                QCOMPARE(v, 0);
+                events.push_back(e);
+            };
+            auto r = Generator(model).run(primer, 12.0, o, callbacks);
+            QVERIFY(r.ok());
+            for (int tok : r->tokens[0]) {
+                if (tokens::typeOf(tok) == tokens::Type::NoteOn) break;
+                QVERIFY2(tokens::typeOf(tok) == tokens::Type::Velocity, "silence or a release before the first note");
+            }
+            QVERIFY(!events.empty());
+            QCOMPARE(events.front().seconds, 12.0); // at once, where the primer ends
+            QVERIFY(events.front().velocity > 0);
+            for (std::size_t i = 1; i < events.size(); ++i) QVERIFY(events[i].seconds >= events[i - 1].seconds);
+            // Each note of the take was struck as an event at its start, with its velocity.
+            for (const auto& n : r->variations[0]) {
+                const bool struck = std::any_of(events.begin(), events.end(), [&](const LiveNoteEvent& e) {
+                    return e.pitch == n.pitch && e.velocity == n.velocity && std::abs(e.seconds - n.start) < 1e-9;
+                });
+                QVERIFY2(struck, qPrintable(QString("note %1 at %2 s was not streamed").arg(n.pitch).arg(n.start)));
+                QVERIFY(n.start < 16.0);
+            }
+            for (const auto& e : events) QVERIFY(e.seconds < 16.0);
+        }
+        // Without it, a run may well begin with silence or a release.
+        o.startWithNote = false;
+        int otherwise = 0;
+        for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+            o.sampling.seed = Seed::fixed(seed);
+            auto r = Generator(model).run(primer, 12.0, o);
+            QVERIFY(r.ok());
+            const auto first = r->tokens[0].empty() ? tokens::Type::Invalid : tokens::typeOf(r->tokens[0][0]);
+            if (first == tokens::Type::TimeShift || first == tokens::Type::NoteOff) ++otherwise;
+        }
+        QVERIFY2(otherwise > 0, "the random model never begins with silence or a release: the mask above proves nothing");
+    }
+
     void cancelledPrimeKeepsNoState() {
         Generator g(model);
         std::atomic<bool> cancel{true};

@@ -143,7 +143,16 @@ QString PlaybackController::open(const AudioSetup& setup) {
 }
 
 void PlaybackController::scheduleSnapshot() {
+    if (snapshotFrozen_) {
+        snapshotStale_ = true;
+        return;
+    }
     if (!snapshotTimer_->isActive()) snapshotTimer_->start();
+}
+
+void PlaybackController::setSnapshotFrozen(bool frozen) {
+    snapshotFrozen_ = frozen;
+    if (!frozen && std::exchange(snapshotStale_, false)) scheduleSnapshot();
 }
 
 void PlaybackController::rebuildSnapshot() {
@@ -332,13 +341,7 @@ void PlaybackController::tick() {
     const Tick t = position();
 #ifdef CONTINUO_HAVE_AUDIO
     if (engine_) {
-        if (recording_ && engine_->midi) {
-            audio::RecordedTake part = engine_->midi->drainRecorded();
-            if (!part.notes.empty()) {
-                recorded_.insert(recorded_.end(), part.notes.begin(), part.notes.end());
-                doc_->view()->setLiveNotes(recorded_);
-            }
-        }
+        drainRecorded();
         if (!engine_->engine.isPlaying() && playing_ && !recording_) {
             playing_ = false;
             position_ = t;
@@ -358,6 +361,45 @@ void PlaybackController::tick() {
         return;
     }
     emit positionChanged(t);
+}
+
+void PlaybackController::drainRecorded() {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (!recording_ || !engine_ || !engine_->midi) return;
+    audio::RecordedTake part = engine_->midi->drainRecorded();
+    if (!part.notes.empty()) {
+        recorded_.insert(recorded_.end(), part.notes.begin(), part.notes.end());
+        doc_->view()->setLiveNotes(recorded_);
+    }
+#endif
+}
+
+PlayerActivity PlaybackController::playerActivity() {
+    PlayerActivity a;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (!recording_ || !engine_ || !engine_->midi) return a;
+    drainRecorded();
+    const audio::InputActivity in = engine_->midi->activity();
+    a.valid = true;
+    a.heldKeys = in.heldKeys;
+    a.pedalDown = in.pedalDown;
+    a.lastSeconds = in.lastSeconds;
+    a.lastNoteOnSeconds = in.lastNoteOnSeconds;
+    a.earliestHeldSeconds = in.earliestHeldSeconds;
+    a.nowSeconds = engine_->midi->nowSeconds();
+#endif
+    return a;
+}
+
+int PlaybackController::commitRecorded(const QString& label) {
+    drainRecorded();
+    if (recorded_.empty()) return 0;
+    const int n = int(recorded_.size());
+    for (Note& note : recorded_) note.id = doc_->allocateNoteId();
+    doc_->undoStack()->push(new EditNotesCommand(doc_, label, {}, recorded_));
+    recorded_.clear();
+    doc_->view()->setLiveNotes({});
+    return n;
 }
 
 audio::Transport* PlaybackController::transport() const {

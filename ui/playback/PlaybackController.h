@@ -39,6 +39,17 @@ struct AudioSetup {
     bool operator==(const AudioSetup&) const = default;
 };
 
+/// What the player is doing at the keyboard while recording (jam mode listens for the pause).
+struct PlayerActivity {
+    bool valid = false;            ///< recording from a MIDI input with an engine
+    int heldKeys = 0;
+    bool pedalDown = false;
+    double lastSeconds = -1;       ///< transport time of the last message (< 0: none yet)
+    double lastNoteOnSeconds = -1; ///< of the last key struck
+    double earliestHeldSeconds = -1; ///< when the longest-held key still down was struck
+    double nowSeconds = 0;         ///< the transport time now, on the same clock
+};
+
 class PlaybackController : public QObject {
     Q_OBJECT
 public:
@@ -80,6 +91,16 @@ public:
     /// The MIDI input to remember (chosen from the menu rather than the settings dialog).
     void setRememberedMidiInput(const QString& name) { setup_.midiInput = name; }
 
+    /// While recording: the player's keys, pedal and last message, with what was played so far
+    /// drawn (valid false without a recording MIDI input).
+    PlayerActivity playerActivity();
+    /// While recording: the notes recorded so far become one undoable step named `label` now,
+    /// and recording goes on. Returns how many notes.
+    int commitRecorded(const QString& label);
+    /// While frozen, edits do not replace what the engine plays (a new snapshot while playing
+    /// releases every sounding note: a jam answer would be cut); unfreezing catches up.
+    void setSnapshotFrozen(bool frozen);
+
     void previewNote(int pitch, int velocity, bool on);
     /// The engine's real-time transport (its sample clock and event log, for tests); nullptr
     /// without an engine.
@@ -98,6 +119,7 @@ private:
     void rebuildSnapshot();
     void scheduleSnapshot();
     void finishRecording();
+    void drainRecorded();
     Tick clockPosition() const;
 
     Document* doc_;
@@ -113,6 +135,8 @@ private:
     bool recording_ = false;
     bool metronome_ = false;
     bool takeSwitched_ = false;       ///< the auditioned take changed since the last snapshot
+    bool snapshotFrozen_ = false;
+    bool snapshotStale_ = false;      ///< an edit came while frozen
     bool loopSwitchPending_ = false;  ///< a snapshot waits for the loop boundary
     std::uint64_t loopSwitchesBefore_ = 0;
     int countIn_ = 1;

@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace continuo::ui {
@@ -35,6 +36,18 @@ struct GapToFill {
     double scoreSeconds = 10;             ///< of the music after the gap that ranks the candidates
 };
 
+/// Where a Continue's notes go the moment they are decoded, straight to the sound and not
+/// through the UI thread: a jam answer is heard while it is written. Called on the worker
+/// thread, events in time order; times in seconds from the primer's start, as the request's.
+class LiveOutput {
+public:
+    virtual ~LiveOutput() = default;
+    /// A key struck (velocity > 0) or released (velocity 0).
+    virtual void noteEvent(double seconds, int pitch, int velocity) = 0;
+    /// Decoding has ended; the answer ends at `seconds` (what still sounds is released there).
+    virtual void end(double seconds) = 0;
+};
+
 /// One generation request, of either kind: the music before, how to sample, and for a fill its gap.
 struct GenerationRequest {
     std::uint64_t id = 0;
@@ -47,6 +60,12 @@ struct GenerationRequest {
     /// variations are its candidates, and its length is the gap's.
     SamplingSettings sampling;
     GapToFill gap;                        ///< Fill Gap only
+    /// Continue: the first variation also plays here while it is written, and begins with a
+    /// note rather than more silence (a jam answer). Null: it only streams to the UI.
+    std::shared_ptr<LiveOutput> live;
+    /// prime(): the primer's events before this time are final (a performance still being
+    /// played), so the model keeps its state after them and later only reads what follows.
+    double settledSeconds = -1;
 };
 
 struct InfillCandidateResult {

@@ -38,8 +38,14 @@ void ContinueController::schedulePrime() {
     if (settingsSource_) primeTimer_->start();
 }
 
+void ContinueController::setPrimingPaused(bool paused) {
+    primingPaused_ = paused;
+    if (paused) primeTimer_->stop();
+    else schedulePrime();
+}
+
 void ContinueController::primeNow() {
-    if (!settingsSource_ || !service_->isReady()) return;
+    if (primingPaused_ || !settingsSource_ || !service_->isReady()) return;
     const ContinueSettings s = settingsSource_();
     const Primer primer = primerFor(s);
     double primerStart = 0;

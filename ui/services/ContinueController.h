@@ -52,6 +52,9 @@ public:
     void setSettingsSource(std::function<ContinueSettings()> source);
     /// Prepares the primer soon (after the sketch or the Continue settings changed).
     void schedulePrime();
+    /// While paused nothing is primed (a jam keeps the model's state for its own primer);
+    /// resuming primes again.
+    void setPrimingPaused(bool paused);
     /// Says again how far back the model listens (a setting that leaves the primer as it is,
     /// such as recall's weight, changed).
     void settingsChanged();
@@ -86,6 +89,7 @@ private:
     ContinuationService* service_;
     std::function<ContinueSettings()> settingsSource_;
     QTimer* primeTimer_;
+    bool primingPaused_ = false;
 };
 
 } // namespace continuo::ui

@@ -50,19 +50,24 @@ bool GenerationController::start(GenerationRequest request, const TakeOrigin& or
     sinceStart_.start();
     firstNoteMs_ = -1;
     live_.clear();
+    liveHeard_ = false;
+    liveCut_ = -1;
+    resultWaiting_ = false;
     if (kind == GenerationKind::Continue) {
         // The takes stream in as they are written: shown now, on the undo stack when done.
-        int number = doc_->nextTakeNumber(QStringLiteral("Take"));
+        const QString prefix = origin.live ? QStringLiteral("Answer") : QStringLiteral("Take");
+        int number = doc_->nextTakeNumber(prefix);
         for (int v = 0; v < request.sampling.variations; ++v) {
             Take t;
             t.id = doc_->allocateTakeId();
-            t.name = tr("Take %1").arg(number++);
+            t.name = origin.live ? tr("Answer %1").arg(number++) : tr("Take %1").arg(number++);
             t.generating = true;
             t.provenance = provenance(v);
             doc_->insertTake(int(doc_->takes().size()), t);
             live_.push_back(t.id);
         }
-        doc_->view()->setCurrentTake(live_.front());
+        // An answer is heard through its live part: auditioning it too would play it twice.
+        if (!origin.live) doc_->view()->setCurrentTake(live_.front());
     }
     requestId_ = request.id;
     emit runningChanged(kind, true);
@@ -75,6 +80,19 @@ void GenerationController::cancel() {
     if (!isRunning()) return;
     cancelled_ = true;
     service_->cancel();
+    if (origin_.live && !liveHeard_) finishLive(-1);
+}
+
+void GenerationController::finishLive(Tick cut) {
+    if (!isRunning() || !origin_.live || liveHeard_) return;
+    liveHeard_ = true;
+    liveCut_ = cut;
+    if (resultWaiting_) {
+        resultWaiting_ = false;
+        complete(waiting_);
+    } else if (cut >= 0) {
+        service_->cancel(); // nothing after the cut will be heard: stop writing it
+    }
 }
 
 TakeProvenance GenerationController::provenance(int variation) const {
@@ -126,8 +144,15 @@ std::vector<Take> GenerationController::finishContinue(const GenerationResult& r
         // Only steered takes carry a report (as their file does).
         if (const auto v = std::size_t(t.provenance.variation); v < result.steering.size() && request_.sampling.steering.any())
             t.provenance.steeringReport = result.steering[v];
-        // A stopped Continue keeps what was written: the first bars are often the good ones.
-        if (result.cancelled) {
+        // A stopped answer keeps what was heard: the notes struck before the cut, ended there.
+        if (origin_.live && liveCut_ >= 0) {
+            std::erase_if(t.notes, [this](const Note& n) { return n.start >= liveCut_; });
+            for (Note& n : t.notes) n.length = std::max<Tick>(1, std::min(n.end(), liveCut_) - n.start);
+            if (t.notes.empty()) continue;
+            t.provenance.stopped = true;
+            t.name += tr(" (stopped)");
+        } else if (result.cancelled) {
+            // A stopped Continue keeps what was written: the first bars are often the good ones.
             if (t.notes.empty()) continue;
             t.provenance.stopped = true;
             t.name += tr(" (stopped)");
@@ -194,6 +219,16 @@ QString GenerationController::describe(const GenerationResult& result, std::size
 
 void GenerationController::onFinished(quint64 request, const GenerationResult& answer) {
     if (request != requestId_ || request == 0) return;
+    if (origin_.live && !liveHeard_ && answer.error.isEmpty()) {
+        // Still sounding: the take is kept once it has been heard, or cut.
+        waiting_ = answer;
+        resultWaiting_ = true;
+        return;
+    }
+    complete(answer);
+}
+
+void GenerationController::complete(const GenerationResult& answer) {
     requestId_ = 0;
     GenerationResult result = answer;
     const GenerationKind kind = request_.kind;
@@ -206,7 +241,9 @@ void GenerationController::onFinished(quint64 request, const GenerationResult& a
         const TakeId first = takes.front().id;
         doc_->undoStack()->push(new AddTakesCommand(doc_, takes));
         // A Continue stays on the take heard while it was written; a fill auditions the best.
-        doc_->view()->setCurrentTake(kind == GenerationKind::Continue && doc_->take(current) ? current : first);
+        // An answer was heard already: what is auditioned stays.
+        if (!origin_.live)
+            doc_->view()->setCurrentTake(kind == GenerationKind::Continue && doc_->take(current) ? current : first);
     }
     emit runningChanged(kind, false);
     const bool ok = result.error.isEmpty() && !result.cancelled && !takes.empty();

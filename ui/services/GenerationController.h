@@ -25,6 +25,10 @@ struct TakeOrigin {
     TakeId parentTake = 0;       ///< the take continued from (0: the sketch)
     Tick gapEnd = 0;             ///< Fill Gap: the gap is [primerEnd, gapEnd)
     double originSeconds = 0;    ///< the document time of the request's time 0
+    /// A jam answer (the request has a LiveOutput): it is heard while it is written, and may
+    /// be stopped after the worker is done, so its take waits for finishLive() before it
+    /// joins the undo stack, named "Answer N" and not auditioned meanwhile.
+    bool live = false;
 };
 
 class GenerationController : public QObject {
@@ -41,6 +45,11 @@ public:
     /// Stops the running request. A stopped Continue keeps what it wrote; a stopped fill
     /// keeps nothing (the piece may be replaced next).
     void cancel();
+
+    /// A live request has been heard to its end (`cut` < 0) or was stopped at tick `cut`:
+    /// its take keeps the notes that began before the cut, ends them there, and joins the undo
+    /// stack as soon as the worker is done (at once when it is).
+    void finishLive(Tick cut = -1);
 
     /// The last request started (its seed resolved).
     const GenerationRequest& lastRequest() const { return request_; }
@@ -70,6 +79,7 @@ private:
     Note toNote(const GeneratedNote& g) const;
     std::vector<Take> finishContinue(const GenerationResult& result);
     std::vector<Take> finishFill(const GenerationResult& result);
+    void complete(const GenerationResult& answer);
     QString describe(const GenerationResult& result, std::size_t takes) const;
 
     Document* doc_;
@@ -81,6 +91,10 @@ private:
     TakeOrigin origin_;
     std::vector<TakeId> live_;
     QElapsedTimer sinceStart_;
+    bool liveHeard_ = false;       ///< finishLive() was called for the running live request
+    Tick liveCut_ = -1;
+    bool resultWaiting_ = false;   ///< the worker is done; the take waits for finishLive()
+    GenerationResult waiting_;
     double firstNoteMs_ = -1;
 };
 

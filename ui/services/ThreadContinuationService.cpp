@@ -188,7 +188,14 @@ GenerationResult ThreadContinuationService::continueOnWorker(Worker& worker, con
                                   Qt::QueuedConnection);
     };
     callbacks.onProgress = progressTo(this, id);
+    if (const std::shared_ptr<LiveOutput> live = request.live) {
+        options.startWithNote = true;
+        callbacks.onEvent = [live](int variation, const inference::LiveNoteEvent& e) {
+            if (variation == 0) live->noteEvent(e.seconds, e.pitch, e.velocity);
+        };
+    }
     auto ran = worker.generator->run(timedNotes(request.primer), request.primerEndSeconds, options, callbacks, &cancel);
+    if (request.live) request.live->end(request.primerEndSeconds + request.sampling.lengthSeconds);
     GenerationResult result = resultOf(ran, cancel);
     if (!ran) return result;
     result.tokensPerSecond = ran->tokensPerSecond;
@@ -292,7 +299,8 @@ void ThreadContinuationService::prime(const GenerationRequest& request) {
     QMetaObject::invokeMethod(&worker_->context, [this, worker, cancel, request, threads] {
         if (cancel->load() || !worker->generator) return;
         const std::vector<tokens::TimedNote> primer = timedNotes(request.primer);
-        auto spent = worker->generator->prime(primer, request.primerEndSeconds, threads, cancel.get());
+        auto spent = worker->generator->prime(primer, request.primerEndSeconds, threads, cancel.get(),
+                                              request.settledSeconds);
         if (!spent) return; // cancelled, superseded or failed: the next start() primes itself
         const double ms = spent.value();
         QMetaObject::invokeMethod(this, [this, ms] { emit primed(ms); }, Qt::QueuedConnection);

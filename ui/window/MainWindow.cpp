@@ -11,6 +11,7 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/JamController.h"
 #include "services/GenerationController.h"
 #include "services/FillGapController.h"
 #include "services/ThreadContinuationService.h"
@@ -40,6 +41,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     generation_ = new GenerationController(doc_, service_, this);
     controller_ = new ContinueController(doc_, generation_, this);
     playback_ = new PlaybackController(doc_, this);
+    jam_ = new JamController(doc_, playback_, generation_, this);
     recovery_ = new RecoveryManager(
         doc_, options_.recoveryDir.isEmpty() ? RecoveryManager::defaultDirectory() : options_.recoveryDir, this);
 
@@ -220,6 +222,20 @@ void MainWindow::connectServices() {
         ContinueSettings s = continuePanel_->settings();
         s.playhead = roll_->view()->playhead();
         return s;
+    });
+    // A jam answer samples as the Continue panel says.
+    jam_->setSamplingSource([this] { return continuePanel_->settings().sampling; });
+    connect(jam_, &JamController::message, this, [this](const QString& m) { showMessage(m); });
+    connect(jam_, &JamController::jammingChanged, this, [this](bool on) {
+        controller_->setPrimingPaused(on); // the jam keeps the model's state itself
+        action("jam")->setChecked(on);
+        updateActions();
+    });
+    connect(jam_, &JamController::answerFinished, this, [this](project::TakeId take, bool stopped) {
+        const Take* t = doc_->take(take);
+        if (!t) showMessage(tr("Jam: the answer was played over before it sounded."));
+        else showMessage(stopped ? tr("Jam: %1 kept as heard (%n notes), stopped where you played.", nullptr, int(t->notes.size())).arg(t->name)
+                                 : tr("Jam: %1 (%n notes).", nullptr, int(t->notes.size())).arg(t->name));
     });
     connect(continuePanel_->primerBox(), &QComboBox::currentIndexChanged, controller_, &ContinueController::schedulePrime);
     connect(continuePanel_->recallBox(), &QDoubleSpinBox::valueChanged, controller_, &ContinueController::settingsChanged);

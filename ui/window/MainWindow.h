@@ -21,6 +21,7 @@ class AudioSettingsDialog;
 struct AudioSetup;
 class ContinuationService;
 class ContinueController;
+class JamController;
 class ContinuePanel;
 class Document;
 class FillGapController;
@@ -56,6 +57,7 @@ public:
     TracksPanel* tracksPanel() const { return tracksPanel_; }
     TransportBar* transportBar() const { return transport_; }
     ContinueController* continueController() const { return controller_; }
+    JamController* jam() const { return jam_; }
     FillGapController* fillGapController() const { return fillGap_; }
     FillGapPanel* fillGapPanel() const { return fillGapPanel_; }
     ContinuationService* continuationService() const { return service_; }
@@ -134,6 +136,8 @@ private:
     void moveLeft();
     void moveRight();
     void record();
+    void toggleJam();
+    void rebuildJamMenu();
     void togglePlay();
     void stopAndPanic();
     void rebuildMidiMenu();
@@ -150,6 +154,8 @@ private:
     ContinuationService* service_;
     GenerationController* generation_;
     ContinueController* controller_;
+    JamController* jam_;
+    QMenu* jamMenu_ = nullptr;
     FillGapController* fillGap_ = nullptr;
     FillGapPanel* fillGapPanel_ = nullptr;
     PlaybackController* playback_;

@@ -13,6 +13,7 @@
 #include "roll/PianoRollWidget.h"
 #include "roll/RollView.h"
 #include "services/ContinueController.h"
+#include "services/JamController.h"
 #include "services/ThreadContinuationService.h"
 
 #include <QAction>
@@ -187,6 +188,10 @@ void MainWindow::createTransportActions() {
     QAction* rec = makeAction("record", tr("Record"), {K(tr("R")), K(tr("Ctrl+R"))}, tr("Record from the MIDI input (count-in and click as set)"), &MainWindow::record);
     rec->setIcon(dotIcon(QColor(0xff, 0x5f, 0x6b)));
     rec->setCheckable(true);
+    QAction* jam = makeAction("jam", tr("Jam"), {K(tr("J"))},
+                              tr("Jam: play a phrase and pause, Continuo answers; play again to take over"), &MainWindow::toggleJam);
+    jam->setIcon(dotIcon(QColor(0xff, 0xc8, 0x57)));
+    jam->setCheckable(true);
     makeAction("home", tr("Return to Start"), {K(Qt::Key_Home)}, tr("Move the playhead to the beginning"), nullptr);
     connect(action("home"), &QAction::triggered, this, [this] { playback_->locate(0); });
     QAction* loop = makeAction("loop", tr("Loop"), {K(tr("L"))}, tr("Loop the region set on the ruler"), nullptr);
@@ -244,7 +249,11 @@ void MainWindow::createMenus() {
     view->addSeparator();
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
     QMenu* transport = menuBar()->addMenu(tr("&Transport"));
-    add(transport, {"play", "stop", "record", "home", "", "loop", "metronome", ""});
+    add(transport, {"play", "stop", "record", "jam", "home", "", "loop", "metronome", ""});
+    jamMenu_ = transport->addMenu(tr("Jam &Settings"));
+    jamMenu_->setObjectName("jamMenu");
+    connect(jamMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildJamMenu);
+    rebuildJamMenu();
     midiMenu_ = transport->addMenu(tr("MIDI &Input"));
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
     transport->addAction(action("audioSettings"));
@@ -393,6 +402,96 @@ void MainWindow::continueFromTake() {
     const TakeId id = doc_->view()->currentTake();
     if (!doc_->take(id)) return;
     doc_->undoStack()->push(new SetPrimerTakeCommand(doc_, doc_->primerTake() == id ? 0 : id));
+}
+
+} // namespace continuo::ui
+
+namespace continuo::ui {
+
+void MainWindow::toggleJam() {
+    hint_->setVisible(false);
+    if (jam_->isJamming()) jam_->stop();
+    else jam_->start();
+    action("jam")->setChecked(jam_->isJamming());
+    updateActions();
+}
+
+void MainWindow::rebuildJamMenu() {
+    // The settings live in QSettings (when the window uses them) and in the controller.
+    JamSettings js = jam_->settings();
+    if (options_.useSettings) {
+        QSettings q;
+        js.gapBeats = q.value("jam/gapBeats", js.gapBeats).toDouble();
+        js.gapMs = q.value("jam/gapMs", js.gapMs).toDouble();
+        js.pedalMayHold = q.value("jam/pedalMayHold", js.pedalMayHold).toBool();
+        js.length = JamSettings::Length(std::clamp(q.value("jam/length", int(js.length)).toInt(), 0, 2));
+        js.bars = std::clamp(q.value("jam/bars", js.bars).toInt(), 1, 16);
+        jam_->setSettings(js);
+    }
+    auto apply = [this](const JamSettings& next) {
+        jam_->setSettings(next);
+        if (!options_.useSettings) return;
+        QSettings q;
+        q.setValue("jam/gapBeats", next.gapBeats);
+        q.setValue("jam/gapMs", next.gapMs);
+        q.setValue("jam/pedalMayHold", next.pedalMayHold);
+        q.setValue("jam/length", int(next.length));
+        q.setValue("jam/bars", next.bars);
+    };
+    jamMenu_->clear();
+    jamMenu_->addSection(tr("Answer after a pause of"));
+    auto* gaps = new QActionGroup(jamMenu_);
+    const int beatsPerBar = int(std::max<Tick>(1, doc_->ticksPerBar() / std::max<Tick>(1, doc_->ticksPerBeat())));
+    struct Gap {
+        QString text;
+        double beats, ms;
+    };
+    const std::vector<Gap> choices{{tr("Half a beat"), 0.5, 0}, {tr("1 beat"), 1, 0}, {tr("2 beats"), 2, 0},
+                                   {tr("1 bar"), double(beatsPerBar), 0}, {tr("300 ms"), 1, 300}, {tr("600 ms"), 1, 600}};
+    for (const Gap& g : choices) {
+        QAction* a = jamMenu_->addAction(g.text);
+        a->setCheckable(true);
+        a->setChecked(g.ms > 0 ? js.gapMs == g.ms : js.gapMs <= 0 && js.gapBeats == g.beats);
+        gaps->addAction(a);
+        connect(a, &QAction::triggered, this, [this, g, apply] {
+            JamSettings next = jam_->settings();
+            next.gapBeats = g.beats;
+            next.gapMs = g.ms;
+            apply(next);
+        });
+    }
+    QAction* pedal = jamMenu_->addAction(tr("A Held Pedal Still Counts as a Pause"));
+    pedal->setCheckable(true);
+    pedal->setChecked(js.pedalMayHold);
+    connect(pedal, &QAction::toggled, this, [this, apply](bool on) {
+        JamSettings next = jam_->settings();
+        next.pedalMayHold = on;
+        apply(next);
+    });
+    jamMenu_->addSection(tr("Answer for"));
+    auto* lengths = new QActionGroup(jamMenu_);
+    struct Length {
+        QString text;
+        JamSettings::Length length;
+        int bars;
+    };
+    const std::vector<Length> lengthChoices{{tr("As Long as the Call"), JamSettings::Length::LikeCall, 0},
+                                            {tr("1 Bar"), JamSettings::Length::Bars, 1},
+                                            {tr("2 Bars"), JamSettings::Length::Bars, 2},
+                                            {tr("4 Bars"), JamSettings::Length::Bars, 4},
+                                            {tr("Until I Play Again"), JamSettings::Length::UntilPlayed, 0}};
+    for (const Length& l : lengthChoices) {
+        QAction* a = jamMenu_->addAction(l.text);
+        a->setCheckable(true);
+        a->setChecked(js.length == l.length && (l.length != JamSettings::Length::Bars || js.bars == l.bars));
+        lengths->addAction(a);
+        connect(a, &QAction::triggered, this, [this, l, apply] {
+            JamSettings next = jam_->settings();
+            next.length = l.length;
+            if (l.bars > 0) next.bars = l.bars;
+            apply(next);
+        });
+    }
 }
 
 } // namespace continuo::ui

@@ -63,6 +63,7 @@ struct MidiInput::Impl {
         const std::int64_t now = clock.nowNs();
         const std::int64_t at = clock.followsDriverTime() ? self->arrival.stamp(delta, now) : now;
 
+        if (transport && m.isNoteOn()) transport->notePlayed(); // the player interrupts a live answer
         if (transport && self->thru.load(std::memory_order_relaxed)) transport->thruQueue().push(m);
         if (self->recording.load(std::memory_order_acquire)) {
             const double seconds = transport ? transport->transportSecondsAt(at)
@@ -241,6 +242,13 @@ RecordedTake MidiInput::stopRecording() {
     d->take.reset();
     return out;
 }
+
+InputActivity MidiInput::activity() {
+    d->drain();
+    return d->take ? d->take->activity() : InputActivity{};
+}
+
+double MidiInput::nowSeconds() const { return d->nowSeconds(); }
 
 std::uint64_t MidiInput::messagesReceived() const { return d->received.load(std::memory_order_acquire); }
 

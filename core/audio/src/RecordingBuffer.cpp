@@ -24,6 +24,12 @@ void RecordingBuffer::release(int channel, int pitch, Tick tick) {
 void RecordingBuffer::add(double seconds, const MidiMessage& m) {
     const Tick tick = toTick(seconds);
     const int ch = m.channel();
+    activity_.lastSeconds = std::max(activity_.lastSeconds, seconds);
+    if (m.isNoteOn()) activity_.lastNoteOnSeconds = seconds;
+    if (m.type() == 0xB0 && m.data1 == 64) {
+        if (m.data2 >= 64) pedals_ = std::uint16_t(pedals_ | (1u << ch));
+        else pedals_ = std::uint16_t(pedals_ & ~(1u << ch));
+    }
     switch (m.type()) {
     case 0x90:
     case 0x80:
@@ -56,6 +62,19 @@ int RecordingBuffer::heldCount() const {
     for (const auto& channel : held_)
         for (const Held& h : channel) n += h.down ? 1 : 0;
     return n;
+}
+
+InputActivity RecordingBuffer::activity() const {
+    InputActivity a = activity_;
+    a.heldKeys = heldCount();
+    for (const auto& channel : held_)
+        for (const Held& h : channel)
+            if (h.down) {
+                const double at = tempo_.secondsAt(h.start);
+                if (a.earliestHeldSeconds < 0 || at < a.earliestHeldSeconds) a.earliestHeldSeconds = at;
+            }
+    a.pedalDown = pedals_ != 0;
+    return a;
 }
 
 RecordedTake RecordingBuffer::takeNew() {

@@ -1,12 +1,14 @@
 #include "continuo/audio/Transport.h"
 
 #include <algorithm>
+#include <bit>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
 namespace continuo::audio {
 
-Transport::Transport(double sampleRate) : sampleRate_(sampleRate), commands_(1024), thru_(1024) {
+Transport::Transport(double sampleRate) : sampleRate_(sampleRate), commands_(1024), thru_(1024), liveQueue_(8192) {
     metronome_.prepare(sampleRate);
     snapshots_.publish(PlaybackSnapshot::empty());
 }
@@ -84,6 +86,7 @@ std::int64_t Transport::frameAt(double seconds) const noexcept {
 void Transport::process(float* out, int frames, std::int64_t clockNs, bool audible) noexcept {
     std::memset(out, 0, sizeof(float) * 2 * std::size_t(std::max(frames, 0)));
     audible_ = audible;
+    bufferNs_ = clockNs;
 
     bool changed = false;
     PlaybackSnapshot* regular = snapshots_.acquire(changed);
@@ -121,6 +124,8 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
     MidiMessage live;
     while (thru_.pop(live))
         send(live);
+    // The player struck a key: an answer still open stops before this buffer sounds.
+    if (notePlayed_.exchange(false, std::memory_order_acq_rel)) cutLive(0);
 
     // Anchor for MIDI timestamps: the position at this buffer's first frame.
     const std::uint64_t seq = anchorSeq_.load(std::memory_order_relaxed);
@@ -138,15 +143,19 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
 void Transport::processChunked(float* out, int frames) noexcept {
     int done = 0;
     while (true) {
+        fireLive(done);
         if (playingRt_) fireDue();
         if (done == frames) break;
+        // A live message due inside this buffer splits it too, rolling or not.
+        const int limit = std::clamp(framesToNextLive(done), 1, frames - done);
         if (!playingRt_) {
-            render(out + 2 * done, frames - done);
-            sample_ += frames - done;
-            break;
+            render(out + 2 * done, limit);
+            sample_ += limit;
+            done += limit;
+            continue;
         }
         // Render up to the next thing that must happen at an exact sample.
-        std::int64_t next = pos_ + (frames - done);
+        std::int64_t next = pos_ + limit;
         const auto& messages = snap_->messages();
         if (nextMessage_ < messages.size()) next = std::min(next, frameAt(messages[nextMessage_].seconds));
         next = std::min(next, nextBeatFrame_);
@@ -188,6 +197,97 @@ void Transport::fireDue() noexcept {
     if (autoStop_ && !recordingRt_ && !looping && nextMessage_ >= messages.size() &&
         pos_ >= frameAt(snap_->endSeconds()))
         stopPlayback(false);
+}
+
+std::int64_t Transport::nsAt(int done) const noexcept {
+    return bufferNs_ + std::int64_t(std::llround(double(done) * 1e9 / sampleRate_));
+}
+
+int Transport::framesToNextLive(int done) noexcept {
+    if (!liveHasPending_) liveHasPending_ = liveQueue_.pop(livePending_);
+    if (!liveHasPending_) return INT_MAX;
+    const double frames = double(livePending_.clockNs - bufferNs_) * sampleRate_ * 1e-9 - double(done);
+    if (frames <= 0) return 0;
+    return frames >= double(INT_MAX) ? INT_MAX : int(std::ceil(frames));
+}
+
+void Transport::fireLive(int done) noexcept {
+    const std::int64_t now = nsAt(done);
+    const std::uint32_t cut = liveCut_.load(std::memory_order_relaxed);
+    while (true) {
+        if (!liveHasPending_) liveHasPending_ = liveQueue_.pop(livePending_);
+        if (!liveHasPending_) return;
+        const LiveMessage& m = livePending_;
+        if (m.answer <= cut) { // the rest of an answer that was stopped
+            liveHasPending_ = false;
+            continue;
+        }
+        if (m.clockNs > now) return;
+        liveHasPending_ = false;
+        if (m.answer != liveCurrent_) {
+            liveCurrent_ = m.answer;
+            liveChannels_ = 0;
+        }
+        if (m.end) {
+            releaseLive();
+            liveEnded_.store(m.answer, std::memory_order_release);
+            log(TransportEvent::Kind::LiveEnd);
+            continue;
+        }
+        const MidiMessage& midi = m.message;
+        const int ch = midi.channel();
+        liveChannels_ = std::uint16_t(liveChannels_ | (1u << ch));
+        if (midi.type() == 0x90 || midi.type() == 0x80) {
+            std::uint64_t& word = liveNotes_[ch][midi.data1 >> 6];
+            const std::uint64_t bit = std::uint64_t(1) << (midi.data1 & 63);
+            if (midi.isNoteOn()) {
+                word |= bit;
+                if (liveFirstSeen_ != m.answer) {
+                    liveFirstSeen_ = m.answer;
+                    liveFirstNs_.store(now, std::memory_order_relaxed);
+                    liveFirstAnswer_.store(m.answer, std::memory_order_release);
+                }
+            } else {
+                word &= ~bit;
+            }
+        }
+        send(midi);
+        log(TransportEvent::Kind::Live, midi);
+        int sounding = 0;
+        for (const auto& channel : liveNotes_) sounding += std::popcount(channel[0]) + std::popcount(channel[1]);
+        liveSoundingCount_.store(sounding, std::memory_order_release);
+    }
+}
+
+void Transport::releaseLive() noexcept {
+    for (int ch = 0; ch < 16; ++ch) {
+        for (int w = 0; w < 2; ++w)
+            for (std::uint64_t bits = liveNotes_[ch][w]; bits; bits &= bits - 1) {
+                const MidiMessage off = MidiMessage::noteOff(ch, w * 64 + std::countr_zero(bits));
+                send(off);
+                log(TransportEvent::Kind::Live, off);
+            }
+        liveNotes_[ch][0] = liveNotes_[ch][1] = 0;
+        if (liveChannels_ & (1u << ch)) { // the answer's pedal
+            const MidiMessage up = MidiMessage::controller(ch, 64, 0);
+            send(up);
+            log(TransportEvent::Kind::Live, up);
+        }
+    }
+    liveChannels_ = 0;
+    liveSoundingCount_.store(0, std::memory_order_release);
+}
+
+void Transport::cutLive(int done) noexcept {
+    const std::uint32_t open = liveOpen_.load(std::memory_order_acquire);
+    if (open == 0 || open <= liveCut_.load(std::memory_order_relaxed) || open <= liveEnded_.load(std::memory_order_relaxed))
+        return;
+    releaseLive();
+    liveCutNs_.store(nsAt(done), std::memory_order_relaxed);
+    liveCut_.store(open, std::memory_order_release);
+    log(TransportEvent::Kind::LiveCut);
+    // What is queued of it goes without sounding (fireLive drops it as it comes).
+    fireLive(done);
 }
 
 void Transport::send(const MidiMessage& message) noexcept {
@@ -285,12 +385,14 @@ void Transport::handleCommand(const TransportCommand& c) noexcept {
     case T::CountIn: countInBars_ = int(std::clamp<Tick>(c.a, 0, 4)); break;
     case T::AutoStop: autoStop_ = c.flag; break;
     case T::Panic:
+        cutLive(0);
         if (playingRt_) stopPlayback(true);
         else releaseAll(true);
         break;
     case T::Midi:
         send(c.midi);
         break;
+    case T::CutLive: cutLive(0); break;
     }
 }
 

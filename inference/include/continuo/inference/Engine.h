@@ -85,6 +85,18 @@ struct ContinueOptions {
     SamplingSettings sampling{.variations = 1, .seed = Seed::fixed(0)};
     int maxTokens = 0;     ///< hard cap on sampled tokens (0 = defaultTokenCap(sampling.lengthSeconds))
     int threads = -1;      ///< CPU threads; -1 = the model's RuntimeOptions::threads, 0 = automatic
+    /// Each variation begins with a note, not with more silence: time shifts and note-offs are
+    /// masked until its first NOTE_ON. A jam answer wants this: the player's pause already was
+    /// the silence, and nothing of the answer sounds yet.
+    bool startWithNote = false;
+};
+
+/// A key struck (velocity > 0) or released (velocity 0) as a continuation is decoded, in
+/// seconds from the start of the primer. Events come in time order, as the tokens do.
+struct LiveNoteEvent {
+    double seconds = 0;
+    int pitch = 60;
+    int velocity = 0;
 };
 
 struct ContinueProgress {
@@ -98,6 +110,9 @@ struct ContinueCallbacks {
     /// A note completed in variation v; times are seconds from the start of the primer.
     std::function<void(int variation, const tokens::TimedNote&)> onNote;
     std::function<void(const ContinueProgress&)> onProgress;
+    /// Every note-on and note-off of variation v the moment its token is sampled (a note that
+    /// onNote reports later, once it ends): what a live part plays while it is written.
+    std::function<void(int variation, const LiveNoteEvent&)> onEvent;
 };
 
 struct Continuation {
@@ -105,6 +120,7 @@ struct Continuation {
     std::vector<std::vector<int>> tokens;                   ///< sampled tokens per variation
     int primerTokens = 0;
     int primerTokensFed = 0;       ///< of those, fed to the model: the rest lie beyond what it can see
+    int primerTokensFedNow = 0;    ///< of those, fed by this run: the rest were read ahead (prime(), a settled part)
     bool primedAhead = false;      ///< the primer's state came from an earlier prime()
     int prefillThreads = 1;
     int decodeThreads = 1;
@@ -165,8 +181,12 @@ public:
     /// starts sampling at once (an app primes while the musician is still editing). Returns
     /// the milliseconds spent (0 when this primer was already primed), or an error; a
     /// cancelled prime leaves no state. `threads` as in ContinueOptions.
+    /// With `settledSeconds` (>= 0), the events before that time are final, as when a player is
+    /// still playing: the state after them is kept too, and a later prime() or run() whose
+    /// primer begins with the same events feeds only what follows them. A jam ingests the
+    /// performance this way as it is played, so that at the pause little is left to feed.
     Expected<double> prime(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds, int threads = -1,
-                           const std::atomic<bool>* cancel = nullptr);
+                           const std::atomic<bool>* cancel = nullptr, double settledSeconds = -1);
     /// Whether this primer's state is ready.
     bool isPrimed(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) const;
     /// Drops the primed state.
@@ -194,6 +214,7 @@ public:
 private:
     std::shared_ptr<Model> model_;
     std::unique_ptr<Primed> primed_;
+    std::unique_ptr<Primed> settled_; ///< the state after a primer's settled events (prime())
 };
 
 /// Where the shipped default model lives (install-relative, then the source tree).

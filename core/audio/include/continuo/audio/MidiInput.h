@@ -64,6 +64,12 @@ public:
     /// Ends the take: everything recorded, held keys closed now.
     RecordedTake stopRecording();
 
+    /// While recording: what the player is doing now (keys held, pedal, the last message), with
+    /// everything received so far taken in. Jam mode reads it to hear the player pause.
+    InputActivity activity();
+    /// The transport time now, the clock messages are placed on (seconds).
+    double nowSeconds() const;
+
     /// Messages received since the input was created (diagnostics, tests).
     std::uint64_t messagesReceived() const;
 

@@ -16,6 +16,15 @@ struct RecordedTake {
     bool interrupted = false;         ///< the input went away during the take
 };
 
+/// What the player is doing, as far as the messages added so far tell.
+struct InputActivity {
+    int heldKeys = 0;
+    bool pedalDown = false;         ///< the sustain pedal of any channel
+    double lastSeconds = -1;        ///< transport time of the last message (< 0: none yet)
+    double lastNoteOnSeconds = -1;  ///< of the last key struck
+    double earliestHeldSeconds = -1; ///< when the longest-held key still down was struck (< 0: none)
+};
+
 class RecordingBuffer {
 public:
     explicit RecordingBuffer(const TempoMap& tempo = TempoMap{});
@@ -29,6 +38,7 @@ public:
     /// Everything so far, sorted; held keys are closed at `endSeconds`.
     RecordedTake finish(double endSeconds);
     int heldCount() const;
+    InputActivity activity() const;
 
 private:
     Tick toTick(double seconds) const;
@@ -44,6 +54,8 @@ private:
     std::vector<Note> notes_;
     std::vector<ChannelEvent> events_;
     std::size_t notesTaken_ = 0, eventsTaken_ = 0;
+    InputActivity activity_;
+    std::uint16_t pedals_ = 0; ///< channels whose sustain pedal is down
 };
 
 } // namespace continuo::audio

@@ -23,7 +23,7 @@ namespace continuo::audio {
 
 struct TransportCommand {
     enum class Type : std::uint8_t {
-        Play, Record, Stop, Locate, SetLoop, Metronome, CountIn, AutoStop, Panic, Midi
+        Play, Record, Stop, Locate, SetLoop, Metronome, CountIn, AutoStop, Panic, Midi, CutLive
     };
     Type type = Type::Stop;
     Tick a = 0;        ///< tick (Locate, SetLoop start) or count (CountIn)
@@ -32,10 +32,22 @@ struct TransportCommand {
     MidiMessage midi;  ///< Midi (note previews)
 };
 
+/// A message of a live part (a jam answer): sounded when `clockNs` comes on the transport's
+/// clock, whether or not the transport rolls. `answer` numbers the answers (from 1); `end`
+/// marks where an answer ends: what it still sounds is released there.
+struct LiveMessage {
+    std::int64_t clockNs = 0;
+    std::uint32_t answer = 0;
+    bool end = false;
+    MidiMessage message;
+};
+
 /// What the audio thread did, on its sample clock (tests: Transport::setEventLog).
 struct TransportEvent {
     /// Start: playback or recording began; `frame` is where, a count-in's pre-roll included.
-    enum class Kind : std::uint8_t { Message, LoopWrap, LoopSwitch, Start };
+    /// Live: a live part's message was sounded. LiveCut: a live answer was stopped (the
+    /// player struck a key, or CutLive); LiveEnd: one ended by itself.
+    enum class Kind : std::uint8_t { Message, LoopWrap, LoopSwitch, Start, Live, LiveCut, LiveEnd };
     Kind kind = Kind::Message;
     std::int64_t sample = 0; ///< frames rendered since the transport was made (never goes back)
     std::int64_t frame = 0;  ///< the transport position (jumps back at a loop)
@@ -79,6 +91,27 @@ public:
 
     // ---- MIDI input thread (single producer): messages heard at once (MIDI thru)
     SpscQueue<MidiMessage>& thruQueue() { return thru_; }
+    /// The player struck a key (thru or not): an open live answer stops at the next buffer.
+    /// Any thread; never blocks.
+    void notePlayed() noexcept { notePlayed_.store(true, std::memory_order_release); }
+
+    // ---- live part (jam answers): one producer thread at a time pushes, in time order
+    SpscQueue<LiveMessage>& liveQueue() { return liveQueue_; }
+    /// Any thread: answer `answer` is about to be pushed. From now until it ends (its `end`
+    /// message sounds) a key struck by the player stops it: its sounding notes are released
+    /// and the pedal lifted on its channels, and the rest of it is dropped.
+    void openLive(std::uint32_t answer) noexcept { liveOpen_.store(answer, std::memory_order_release); }
+    /// Any thread: the answers up to this one were cut (0: none yet), and when, on clock().
+    std::uint32_t liveCutAnswer() const { return liveCut_.load(std::memory_order_acquire); }
+    std::int64_t liveCutNs() const { return liveCutNs_.load(std::memory_order_acquire); }
+    /// The last answer whose end sounded (0: none yet).
+    std::uint32_t liveEndedAnswer() const { return liveEnded_.load(std::memory_order_acquire); }
+    /// The answer whose first note-on sounded last, and when on clock() (the buffer's time
+    /// plus the note's frames into it).
+    std::uint32_t liveFirstNoteAnswer() const { return liveFirstAnswer_.load(std::memory_order_acquire); }
+    std::int64_t liveFirstNoteNs() const { return liveFirstNs_.load(std::memory_order_acquire); }
+    /// Notes of live parts sounding now (any thread; approximate while it changes).
+    int liveSounding() const { return liveSoundingCount_.load(std::memory_order_acquire); }
 
     // ---- any thread
     double sampleRate() const { return sampleRate_; } ///< control thread
@@ -106,6 +139,13 @@ public:
 
 private:
     void processChunked(float* out, int frames) noexcept;
+    /// Sounds the live messages due by `done` frames into the buffer; the frames from `done`
+    /// to the next one (INT32_MAX: none queued).
+    void fireLive(int done) noexcept;
+    int framesToNextLive(int done) noexcept;
+    void cutLive(int done) noexcept;
+    void releaseLive() noexcept;
+    std::int64_t nsAt(int done) const noexcept;
     void handleCommand(const TransportCommand& c) noexcept;
     void startPlayback(bool record) noexcept;
     void stopPlayback(bool cut) noexcept;
@@ -128,6 +168,7 @@ private:
     double sampleRate_;
     SpscQueue<TransportCommand> commands_;
     SpscQueue<MidiMessage> thru_;
+    SpscQueue<LiveMessage> liveQueue_;
     Handoff<PlaybackSnapshot> snapshots_;
     Handoff<PlaybackSnapshot> atLoop_; ///< snapshots waiting for the loop boundary
     Handoff<Synth> synths_;
@@ -154,6 +195,13 @@ private:
     Tick loopStartTick_ = 0, loopEndTick_ = 0;
     bool loopEnabled_ = false;
     std::int64_t loopStart_ = 0, loopEnd_ = 0;
+    std::int64_t bufferNs_ = 0;    ///< clock() at this buffer's first frame
+    LiveMessage livePending_;      ///< popped, not yet due
+    bool liveHasPending_ = false;
+    std::uint32_t liveCurrent_ = 0; ///< the answer of the last live message sounded
+    std::uint32_t liveFirstSeen_ = 0;
+    std::uint64_t liveNotes_[16][2] = {}; ///< live notes sounding, per channel and pitch
+    std::uint16_t liveChannels_ = 0;      ///< channels the current answer used
 
     // Published state.
     std::atomic<bool> playing_{false};
@@ -170,6 +218,14 @@ private:
     std::atomic<std::int64_t> anchorNs_{0};
     std::atomic<double> anchorSeconds_{0.0};
     std::atomic<bool> anchorRolling_{false};
+    std::atomic<bool> notePlayed_{false};
+    std::atomic<std::uint32_t> liveOpen_{0};
+    std::atomic<std::uint32_t> liveCut_{0};
+    std::atomic<std::int64_t> liveCutNs_{0};
+    std::atomic<std::uint32_t> liveEnded_{0};
+    std::atomic<std::uint32_t> liveFirstAnswer_{0};
+    std::atomic<std::int64_t> liveFirstNs_{0};
+    std::atomic<int> liveSoundingCount_{0};
 };
 
 } // namespace continuo::audio
