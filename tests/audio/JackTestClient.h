@@ -15,6 +15,7 @@
 #include <jack/midiport.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ public:
         rate_ = double(jack_get_sample_rate(client_));
         port_ = jack_port_register(client_, "keys", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
         jack_set_process_callback(client_, &JackTestClient::process, this);
+        jack_set_xrun_callback(client_, &JackTestClient::xrun, this);
         active_ = port_ && jack_activate(client_) == 0;
     }
     ~JackTestClient() override {
@@ -55,6 +57,9 @@ public:
     }
     std::int64_t nowNs() const noexcept override { return framesToNs(frame(), rate_); }
 
+    /// Drop-outs the server reported since the client opened (its xrun callback).
+    int xruns() const { return xruns_.load(); }
+
     /// Queues a message for the next process cycle.
     bool send(const Message& message) { return pending_.push(message); }
     /// The cycle's first frame for every message written so far, in order (UI thread).
@@ -65,6 +70,10 @@ public:
     }
 
 private:
+    static int xrun(void* self) {
+        static_cast<JackTestClient*>(self)->xruns_.fetch_add(1);
+        return 0;
+    }
     static int process(jack_nframes_t frames, void* self) {
         auto* c = static_cast<JackTestClient*>(self);
         void* buffer = jack_port_get_buffer(c->port_, frames);
@@ -81,6 +90,7 @@ private:
     jack_client_t* client_ = nullptr;
     jack_port_t* port_ = nullptr;
     bool active_ = false;
+    std::atomic<int> xruns_{0};
     double rate_ = 48000.0; ///< the server's, once open
     audio::SpscQueue<Message> pending_{256};
     audio::SpscQueue<std::uint32_t> written_{256};

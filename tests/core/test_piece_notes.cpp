@@ -173,6 +173,9 @@ private slots:
         QCOMPARE(p.nextTakeNumber("Take"), 8);
         QCOMPARE(p.nextTakeNumber("Fill"), 3);
         QCOMPARE(p.nextTakeNumber("Variation"), 1);
+        addTake(5, 0, "Take 9 (stopped)"); // a stopped take keeps its number taken
+        addTake(6, 0, "Take 12b");         // not a number of its own
+        QCOMPARE(p.nextTakeNumber("Take"), 10);
         p.timeSignatures = {{0, 4, 4}, {2 * 3840 + 960, 3, 4}}; // 3/4 from the middle of bar 3
         QCOMPARE(p.barAt(8000).index, Tick(2));
         QCOMPARE(p.barAt(8000).end, Tick(8640)); // bar 2 is cut short by the new metre

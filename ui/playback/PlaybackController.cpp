@@ -301,6 +301,7 @@ bool PlaybackController::record() {
         engine_->midi->startRecording(doc_->tempo());
         engine_->engine.record();
         recorded_.clear();
+        committed_.clear();
         recording_ = true;
         playing_ = true;
         startTick_ = position_;
@@ -321,7 +322,10 @@ void PlaybackController::finishRecording() {
     if (engine_ && engine_->midi) {
         audio::RecordedTake take = engine_->midi->stopRecording();
         recorded_ = take.notes;
+        // What commitRecorded() made part of the piece already is not recorded twice.
+        std::erase_if(recorded_, [this](const Note& n) { return committed_.count({n.start, n.pitch, n.length}) > 0; });
     }
+    committed_.clear();
 #endif
     doc_->view()->setLiveNotes({});
     if (recorded_.empty()) {
@@ -395,7 +399,10 @@ int PlaybackController::commitRecorded(const QString& label) {
     drainRecorded();
     if (recorded_.empty()) return 0;
     const int n = int(recorded_.size());
-    for (Note& note : recorded_) note.id = doc_->allocateNoteId();
+    for (Note& note : recorded_) {
+        note.id = doc_->allocateNoteId();
+        committed_.insert({note.start, note.pitch, note.length});
+    }
     doc_->undoStack()->push(new EditNotesCommand(doc_, label, {}, recorded_));
     recorded_.clear();
     doc_->view()->setLiveNotes({});

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <tuple>
 
 class QTimer;
 
@@ -145,6 +147,7 @@ private:
     Tick startTick_ = 0;
     Tick position_ = 0;
     std::vector<Note> recorded_;
+    std::set<std::tuple<Tick, int, Tick>> committed_; ///< start, pitch, length of notes commitRecorded() kept
     struct Engine;
     std::unique_ptr<Engine> engine_;
 };

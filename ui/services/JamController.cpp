@@ -82,6 +82,7 @@ JamController::JamController(Document* doc, PlaybackController* playback, Genera
     poll_->setTimerType(Qt::PreciseTimer);
     connect(poll_, &QTimer::timeout, this, &JamController::poll);
     connect(generation_, &GenerationController::finished, this, [this] { onGenerationFinished(); });
+    connect(generation_->service(), &ContinuationService::primed, this, [this] { primePending_ = false; });
 }
 
 JamController::~JamController() = default;
@@ -176,11 +177,15 @@ void JamController::ingest(const PlayerActivity& a) {
     const std::vector<Note>& recorded = doc_->view()->liveNotes();
     if (recorded.size() == ingested_ || generation_->isRunning()) return;
     if (lastIngestSeconds_ >= 0 && a.nowSeconds - lastIngestSeconds_ < 0.25) return;
+    // A newer prime supersedes one in progress, whose work is then lost: let the first reading
+    // of a long piece finish (it answers with primed()) before the next.
+    if (primePending_ && a.nowSeconds - lastIngestSeconds_ < 2.0) return;
     const double settled = a.heldKeys > 0 ? a.earliestHeldSeconds : a.lastSeconds;
     if (settled <= 0) return;
     Primer p = primerUpTo(settled, recorded);
     p.request.settledSeconds = p.request.primerEndSeconds;
     generation_->service()->prime(p.request);
+    primePending_ = true;
     ingested_ = recorded.size();
     lastIngestSeconds_ = a.nowSeconds;
 }

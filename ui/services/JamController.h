@@ -115,6 +115,7 @@ private:
     double heardUpTo_ = 0;        ///< transport seconds: keys struck before this are answered
     std::size_t ingested_ = 0;    ///< live notes already read by the model
     double lastIngestSeconds_ = -1;
+    bool primePending_ = false;   ///< the last prime() has not answered yet
     std::uint32_t answerNumber_ = 0;
     bool awaitingTake_ = false;   ///< the last answer's take is not kept yet
     double originSeconds_ = 0;    ///< the document time of the answer request's time 0

@@ -69,6 +69,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     transport_->addAction(action("play"));
     transport_->addAction(action("stop"));
     transport_->addAction(action("record"));
+    transport_->addAction(action("jam"));
     transport_->addAction(action("loop"));
     transport_->addAction(action("metronome"));
     transport_->addSeparator();

@@ -59,7 +59,8 @@ int Project::takeIndex(TakeId id) const {
 }
 
 int Project::nextTakeNumber(const QString& prefix) const {
-    const QRegularExpression re("^" + QRegularExpression::escape(prefix) + " (\\d+)$");
+    // "Take 3" and "Take 3 (stopped)" both hold number 3.
+    const QRegularExpression re("^" + QRegularExpression::escape(prefix) + " (\\d+)(?: |$)");
     int n = 0;
     for (const Take& t : takes) {
         const auto m = re.match(t.name);

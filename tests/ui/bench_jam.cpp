@@ -1,0 +1,161 @@
+// Jam latency on the server's frame clock: the window with the bundled model, the audio engine
+// on the JACK fixture (dummy driver, 48 kHz, 64-frame periods) and a virtual keyboard that is
+// also the engine's clock. A player plays 3-second phrases of a MAESTRO validation performance
+// (one after another, as it goes on), pauses for the answer gap, and plays the next phrase half
+// a second into each answer, which stops it. For each answer, measured on the server's clock:
+//   pause heard   : when the app heard the pause, after the gap had passed;
+//   first note    : when the answer's first note-on reached the synth, after the gap had passed;
+//   silent after  : when the answer was silenced, after the key that played over it arrived.
+// Idle and with one other process keeping a core busy; the median and worst of N answers
+// (CONTINUO_JAM_ANSWERS, 20 by default), and the server's xruns. Prints the numbers; asserts
+// only that every answer was heard and stopped.
+#include "JamTestUtil.h"
+#include "continuo/core/MidiFile.h"
+#include "continuo/inference/Benchmark.h"
+#include "document/Document.h"
+#include "services/JamController.h"
+
+#include <QFile>
+#include <QTextStream>
+
+#include <algorithm>
+#include <fstream>
+
+using namespace continuo;
+using namespace continuo::ui;
+
+namespace {
+/// The notes of the first validation performance, in seconds (empty when the data is absent).
+std::vector<test::JamPlayer::Note> performance(QString* name) {
+    const QString root = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/");
+    QFile csv(root + "maestro-v2.0.0-train-validation.csv");
+    if (!csv.open(QIODevice::ReadOnly)) return {};
+    QTextStream in(&csv);
+    while (!in.atEnd()) {
+        const QStringList f = in.readLine().split(',');
+        if (f.size() < 6 || f[f.size() - 4] != "validation") continue;
+        auto midi = readMidiFile((root + f[f.size() - 2]).toStdString());
+        if (!midi) continue;
+        *name = f[f.size() - 2];
+        std::vector<test::JamPlayer::Note> notes;
+        const TempoMap& tempo = midi->sequence.tempo;
+        for (const Track& t : midi->sequence.tracks)
+            for (const Note& n : t.notes)
+                notes.push_back({tempo.secondsAt(n.start), tempo.secondsAt(n.end()), n.pitch, n.velocity});
+        std::sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+        return notes;
+    }
+    return {};
+}
+
+/// The phrase [from, from + seconds) of `notes`, moved to start at 0 and cut at its end.
+std::vector<test::JamPlayer::Note> phrase(const std::vector<test::JamPlayer::Note>& notes, double from, double seconds) {
+    std::vector<test::JamPlayer::Note> out;
+    for (auto n : notes)
+        if (n.start >= from && n.start < from + seconds) {
+            n.start -= from;
+            n.end = std::min(n.end - from, seconds);
+            out.push_back(n);
+        }
+    return out;
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::size_t(std::clamp(q, 0.0, 1.0) * double(v.size() - 1) + 0.5)];
+}
+
+long rssKb() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return 0;
+}
+} // namespace
+
+class BenchJam : public QObject {
+    Q_OBJECT
+    testutil::MainWindowFixture fx_;
+
+private slots:
+    void initTestCase() {
+        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
+            QSKIP("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R bench_ui_jam), whose fixture "
+                  "starts a JACK dummy server");
+        if (!ThreadContinuationService::available())
+            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
+    }
+
+    void answerLatency() {
+        QString name;
+        const std::vector<test::JamPlayer::Note> notes = performance(&name);
+        QVERIFY2(!notes.empty(), "no MAESTRO validation performance could be read from the shared data");
+        const int answers = qEnvironmentVariableIsSet("CONTINUO_JAM_ANSWERS")
+                                ? std::max(1, qEnvironmentVariableIntValue("CONTINUO_JAM_ANSWERS"))
+                                : 20;
+        test::JackTestClient keyboard("continuo-bench-jammer");
+        QVERIFY(keyboard.ok());
+        auto* service = new ThreadContinuationService;
+        auto w = fx_.makeWindow({.service = service, .openAudio = true});
+        QVERIFY(test::loadBundledModel(*service));
+        QVERIFY(!test::useKeyboard(*w, "continuo-bench-jammer", &keyboard).isEmpty());
+        w->transportBar()->countInBox()->setCurrentIndex(0);
+        audio::Transport* transport = w->playback()->transport();
+        QVERIFY(transport);
+        const double rate = keyboard.sampleRate();
+        qInfo("phrases of %s from 30 s on, 3 s each; answer gap 400 ms; server %.0f Hz, %u-frame periods",
+              qPrintable(name), rate, keyboard.periodFrames());
+        qInfo("%-5s %9s %22s %22s %22s %6s %9s", "busy", "answers", "pause heard ms (med/max)",
+              "first note ms (med/max)", "silent after ms (med/max)", "xruns", "RSS MB");
+
+        double at = 30.0;
+        std::uint32_t number = 0; // the transport numbers answers on from the first
+        for (int busy : {0, 1}) {
+            inference::BusyProcesses competing(busy);
+            JamController* jam = w->jam();
+            JamSettings settings;
+            settings.gapMs = 400;
+            settings.length = JamSettings::Length::UntilPlayed;
+            settings.longestSeconds = 8;
+            jam->setSettings(settings);
+            w->action("jam")->trigger();
+            QVERIFY(jam->isJamming());
+            test::JamPlayer player(keyboard);
+            const int xrunsBefore = keyboard.xruns();
+            std::vector<double> heard, first, silent;
+            std::vector<std::int64_t> keys;
+            for (int i = 0; i < answers; ++i) {
+                std::vector<test::JamPlayer::Note> call = phrase(notes, at, 3.0);
+                at += 3.0;
+                if (call.empty()) continue;
+                const std::uint32_t firstKey = player.play(call);
+                QVERIFY(firstKey != 0);
+                if (i > 0) keys.push_back(keyboard.framesToNs(firstKey, rate)); // it played over the last answer
+                // The answer starts, sounds, and the next phrase plays over it half a second in.
+                QVERIFY2(test::JamPlayer::waitFor([&] { return jam->answers().size() == std::size_t(i + 1) && jam->isAnswering(); }, 15000),
+                         "no answer started");
+                ++number;
+                QVERIFY2(test::JamPlayer::waitFor([&] { return transport->liveFirstNoteAnswer() >= number; }, 15000),
+                         "the answer was not heard");
+                QVERIFY(player.waitUntilFrame(keyboard.frame() + std::uint32_t(0.5 * rate)));
+            }
+            w->action("jam")->trigger(); // stops the last one
+            QVERIFY(!jam->isJamming());
+            for (std::size_t i = 0; i < jam->answers().size(); ++i) {
+                const JamAnswerTiming& t = jam->answers()[i];
+                heard.push_back(double(t.detectedNs - t.gapEndNs) / 1e6);
+                if (t.firstNoteNs > 0) first.push_back(double(t.firstNoteNs - t.gapEndNs) / 1e6);
+                if (i < keys.size() && t.cutNs > 0) silent.push_back(double(t.cutNs - keys[i]) / 1e6);
+            }
+            QCOMPARE(int(first.size()), int(jam->answers().size()));
+            qInfo("%-5d %9d %11.1f / %-9.1f %11.1f / %-9.1f %11.1f / %-9.1f %6d %9.0f", busy, int(first.size()),
+                  percentile(heard, 0.5), percentile(heard, 1.0), percentile(first, 0.5), percentile(first, 1.0),
+                  percentile(silent, 0.5), percentile(silent, 1.0), keyboard.xruns() - xrunsBefore, double(rssKb()) / 1024);
+        }
+    }
+};
+
+QTEST_MAIN(BenchJam)
+#include "bench_jam.moc"
