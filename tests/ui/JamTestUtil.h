@@ -13,11 +13,16 @@
 
 #include "continuo/audio/SpscQueue.h"
 #include "continuo/audio/Transport.h"
+#include "continuo/core/MidiFile.h"
+
+#include <QFile>
+#include <QTextStream>
 
 #include <QComboBox>
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <algorithm>
 #include <vector>
 
 namespace continuo::test {
@@ -80,6 +85,52 @@ public:
 private:
     JackTestClient& keys_;
 };
+
+/// The notes of the `index`-th validation performance of the shared MAESTRO data, in seconds,
+/// sorted by onset (empty when the data is absent); its file name in `name`.
+inline std::vector<JamPlayer::Note> performance(QString* name, int index = 0) {
+    const QString root = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/");
+    QFile csv(root + "maestro-v2.0.0-train-validation.csv");
+    if (!csv.open(QIODevice::ReadOnly)) return {};
+    QTextStream in(&csv);
+    int seen = 0;
+    while (!in.atEnd()) {
+        const QStringList f = in.readLine().split(',');
+        if (f.size() < 6 || f[f.size() - 4] != "validation") continue;
+        if (seen++ < index) continue;
+        auto midi = readMidiFile((root + f[f.size() - 2]).toStdString());
+        if (!midi) continue;
+        *name = f[f.size() - 2];
+        std::vector<JamPlayer::Note> notes;
+        const TempoMap& tempo = midi->sequence.tempo;
+        for (const Track& t : midi->sequence.tracks)
+            for (const Note& n : t.notes)
+                notes.push_back({tempo.secondsAt(n.start), tempo.secondsAt(n.end()), n.pitch, n.velocity});
+        std::sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+        return notes;
+    }
+    return {};
+}
+
+/// The phrase [from, from + seconds) of `notes`, moved to start at 0 and released by its end,
+/// up to its first rest longer than `longestRest` seconds (every key up): a player who rests
+/// longer than the answer gap has ended the call there, and is answered. Every note lasts at
+/// least 10 ms, as a key does: a note-off at its own onset would reach the keyboard before the
+/// note-on and leave the key down.
+inline std::vector<JamPlayer::Note> phrase(const std::vector<JamPlayer::Note>& notes, double from, double seconds,
+                                           double longestRest = 0.2) {
+    std::vector<JamPlayer::Note> out;
+    double lastUp = -1;
+    for (auto n : notes)
+        if (n.start >= from && n.start < from + seconds) {
+            n.start -= from;
+            n.end = std::max(std::min(n.end - from, seconds), n.start + 0.01);
+            if (!out.empty() && n.start - lastUp > longestRest) break;
+            lastUp = std::max(lastUp, n.end);
+            out.push_back(n);
+        }
+    return out;
+}
 
 /// Everything the transport logged so far, appended to `into`.
 inline void drainLog(audio::SpscQueue<audio::TransportEvent>& log, std::vector<audio::TransportEvent>& into) {

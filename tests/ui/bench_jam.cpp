@@ -10,13 +10,9 @@
 // (CONTINUO_JAM_ANSWERS, 20 by default), and the server's xruns. Prints the numbers; asserts
 // only that every answer was heard and stopped.
 #include "JamTestUtil.h"
-#include "continuo/core/MidiFile.h"
 #include "continuo/inference/Benchmark.h"
 #include "document/Document.h"
 #include "services/JamController.h"
-
-#include <QFile>
-#include <QTextStream>
 
 #include <algorithm>
 #include <fstream>
@@ -25,40 +21,8 @@ using namespace continuo;
 using namespace continuo::ui;
 
 namespace {
-/// The notes of the first validation performance, in seconds (empty when the data is absent).
-std::vector<test::JamPlayer::Note> performance(QString* name) {
-    const QString root = QStringLiteral(CONTINUO_SHARED_DATA "/maestro-v2/");
-    QFile csv(root + "maestro-v2.0.0-train-validation.csv");
-    if (!csv.open(QIODevice::ReadOnly)) return {};
-    QTextStream in(&csv);
-    while (!in.atEnd()) {
-        const QStringList f = in.readLine().split(',');
-        if (f.size() < 6 || f[f.size() - 4] != "validation") continue;
-        auto midi = readMidiFile((root + f[f.size() - 2]).toStdString());
-        if (!midi) continue;
-        *name = f[f.size() - 2];
-        std::vector<test::JamPlayer::Note> notes;
-        const TempoMap& tempo = midi->sequence.tempo;
-        for (const Track& t : midi->sequence.tracks)
-            for (const Note& n : t.notes)
-                notes.push_back({tempo.secondsAt(n.start), tempo.secondsAt(n.end()), n.pitch, n.velocity});
-        std::sort(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
-        return notes;
-    }
-    return {};
-}
-
-/// The phrase [from, from + seconds) of `notes`, moved to start at 0 and cut at its end.
-std::vector<test::JamPlayer::Note> phrase(const std::vector<test::JamPlayer::Note>& notes, double from, double seconds) {
-    std::vector<test::JamPlayer::Note> out;
-    for (auto n : notes)
-        if (n.start >= from && n.start < from + seconds) {
-            n.start -= from;
-            n.end = std::min(n.end - from, seconds);
-            out.push_back(n);
-        }
-    return out;
-}
+using test::performance;
+using test::phrase;
 
 double percentile(std::vector<double> v, double q) {
     if (v.empty()) return 0;
@@ -126,16 +90,20 @@ private slots:
             const int xrunsBefore = keyboard.xruns();
             std::vector<double> heard, first, silent;
             std::vector<std::int64_t> keys;
-            for (int i = 0; i < answers; ++i) {
+            for (int i = 0; i < answers;) {
                 std::vector<test::JamPlayer::Note> call = phrase(notes, at, 3.0);
                 at += 3.0;
-                if (call.empty()) continue;
+                if (call.empty()) continue; // a rest in the performance: the next phrase
                 const std::uint32_t firstKey = player.play(call);
                 QVERIFY(firstKey != 0);
                 if (i > 0) keys.push_back(keyboard.framesToNs(firstKey, rate)); // it played over the last answer
+                ++i;
                 // The answer starts, sounds, and the next phrase plays over it half a second in.
-                QVERIFY2(test::JamPlayer::waitFor([&] { return jam->answers().size() == std::size_t(i + 1) && jam->isAnswering(); }, 15000),
-                         "no answer started");
+                QVERIFY2(test::JamPlayer::waitFor([&] { return jam->answers().size() == std::size_t(i) && jam->isAnswering(); }, 15000),
+                         qPrintable(QString("no answer %1 started: %2 keys held, pedal %3")
+                                        .arg(i)
+                                        .arg(w->playback()->playerActivity().heldKeys)
+                                        .arg(w->playback()->playerActivity().pedalDown)));
                 ++number;
                 QVERIFY2(test::JamPlayer::waitFor([&] { return transport->liveFirstNoteAnswer() >= number; }, 15000),
                          "the answer was not heard");

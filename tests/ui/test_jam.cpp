@@ -88,6 +88,12 @@ private slots:
         const std::uint32_t heard = keyboard.frame() + std::uint32_t(0.3 * keyboard.sampleRate());
         QVERIFY(player.waitUntilFrame(heard));
         QVERIFY(jam->isAnswering()); // still sounding
+        // The window mid-answer, for the docs: CONTINUO_JAM_SCREENSHOT=FILE.png.
+        if (const QString shot = qEnvironmentVariable("CONTINUO_JAM_SCREENSHOT"); !shot.isEmpty()) {
+            w->resize(1500, 900);
+            QCoreApplication::processEvents();
+            QVERIFY(w->grab().save(shot));
+        }
         const std::uint32_t keyFrame = player.send(0x90, 72, 90);
         QVERIFY(keyFrame != 0);
         QVERIFY(finished.wait(10000));

@@ -4,6 +4,7 @@
 #include "playback/PlaybackController.h"
 #include "services/GenerationController.h"
 
+#include <QLoggingCategory>
 #include <QTimer>
 
 #include <algorithm>
@@ -15,6 +16,9 @@
 #endif
 
 namespace continuo::ui {
+
+// What the jam heard and did, for a musician's bug report: QT_LOGGING_RULES="continuo.jam=true".
+Q_LOGGING_CATEGORY(jamLog, "continuo.jam", QtWarningMsg)
 
 #ifdef CONTINUO_HAVE_AUDIO
 /// An answer's way to the synth: each event goes into the transport's live part the moment it
@@ -83,6 +87,9 @@ JamController::JamController(Document* doc, PlaybackController* playback, Genera
     connect(poll_, &QTimer::timeout, this, &JamController::poll);
     connect(generation_, &GenerationController::finished, this, [this] { onGenerationFinished(); });
     connect(generation_->service(), &ContinuationService::primed, this, [this] { primePending_ = false; });
+    connect(generation_, &GenerationController::failed, this, [this](GenerationKind, const QString& why) {
+        if (jamming_) emit message(tr("Jam could not answer: %1").arg(why));
+    });
 }
 
 JamController::~JamController() = default;
@@ -248,10 +255,17 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
     audio::Transport* t = playback_->transport();
     const std::int64_t nowNs = t->clock().nowNs();
     const std::int64_t gapEndNs = nowNs - std::llround((t->transportSecondsAt(nowNs) - gapEndSeconds) * 1e9);
+    // The worker may still be closing the last answer (a cut one stops between two tokens):
+    // the pause stays heard, and the next poll tries again.
+    if (generation_->isRunning() || generation_->service()->isBusy()) {
+        qCDebug(jamLog) << "pause at" << gapEndSeconds << "s waits for the model to finish the last answer";
+        return;
+    }
     heardUpTo_ = gapEndSeconds;
     lastCall_ = doc_->view()->liveNotes();
     const int called = playback_->commitRecorded(tr("Jam call"));
     ingested_ = 0;
+    qCDebug(jamLog) << "pause at" << gapEndSeconds << "s: call of" << lastCall_.size() << "notes," << called << "kept";
     if (called == 0 && lastCall_.empty()) return;
 
     Primer p = primerUpTo(gapEndSeconds, {});
@@ -264,6 +278,7 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
     p.request.live = live;
     t->openLive(answerNumber_); // from here a key struck stops it, even before its first note
     if (!generation_->start(p.request, p.origin)) {
+        qCDebug(jamLog) << "answer" << answerNumber_ << "could not start";
         t->openLive(0);
         return; // the controller said why
     }
@@ -287,6 +302,7 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
 void JamController::finishAnswer(bool cut) {
 #ifdef CONTINUO_HAVE_AUDIO
     if (!answering_) return;
+    qCDebug(jamLog) << "answer" << answerNumber_ << (cut ? "cut" : "ended");
     answering_ = false;
     audio::Transport* t = playback_->transport();
     JamAnswerTiming& timing = timings_.back();
