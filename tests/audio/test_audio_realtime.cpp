@@ -1,8 +1,10 @@
 // The audio callback is real-time safe: while dense music plays through JACK (with note
-// previews, MIDI thru, snapshot swaps, loop and metronome), the audio thread must not
+// previews, MIDI thru, snapshot swaps, loop and metronome, and MIDI out to a virtual port
+// beside the synth, the route switched while playing), the audio thread must not
 // allocate, free or take a lock. This binary interposes malloc/free, operator new/delete
 // and pthread mutex calls, and counts those made while the engine's callback is running.
 #include "continuo/audio/AudioEngine.h"
+#include "continuo/audio/MidiOutput.h"
 #include "continuo/audio/Transport.h"
 #include "continuo/core/MidiFile.h"
 
@@ -149,6 +151,12 @@ private slots:
         o.connectOutputs = false;
         o.realtimeProbe = &probe;
         QVERIFY2(engine.open(o), engine.statusMessage().c_str());
+        // MIDI out beside the synth: the callback only queues and posts the sender's semaphore.
+        MidiOutput out(MidiOutputApi::Jack, "continuo-rt-out");
+        auto opened = out.openVirtual();
+        QVERIFY2(opened, opened.error().c_str());
+        out.attach(&engine);
+        engine.setPlayThrough(ToBoth);
         const Sequence music = denseMusic();
         engine.setSnapshot(music);
         engine.setMetronome(true);
@@ -163,6 +171,8 @@ private slots:
             thru.push({0xB0, 64, std::uint8_t(round % 2 ? 127 : 0)});
             if (round % 5 == 0) engine.setSnapshot(music); // swap snapshots while playing
             if (round == 10) engine.setLoop(music.tempo.tickAt(30.0), music.tempo.tickAt(30.2), true);
+            if (round == 14) engine.setPlayThrough(ToMidiOut); // the synth leaves, then comes back
+            if (round == 16) engine.setPlayThrough(ToBoth);
             QTRY_VERIFY(engine.transport().buffersProcessed() > seen + 20);
             engine.previewNoteOff(60 + round);
             thru.push({0x80, std::uint8_t(40 + round), 0});
@@ -171,6 +181,8 @@ private slots:
         engine.panic();
         QTRY_VERIFY(!engine.isPlaying());
         const std::uint64_t buffers = engine.transport().buffersProcessed();
+        QTRY_VERIFY(out.messagesSent() > 100); // the MIDI out path did run
+        out.attach(static_cast<Transport*>(nullptr));
         engine.close();
         qInfo("%llu callbacks checked", (unsigned long long)buffers);
         QVERIFY(buffers > 400);

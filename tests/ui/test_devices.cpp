@@ -3,6 +3,9 @@
 // applying reopens the engine there, the next start opens the same devices, a device that is
 // gone is remembered and named rather than silently replaced; and recording from the keyboard
 // draws the notes while playing and commits them as one undo step, after the count-in bar.
+// A MIDI output (a JACK client that listens, as an external synth would) is chosen in the
+// dialog with "Play through: MIDI out", remembered, hears what the app plays, and when it is
+// unplugged the app says so and falls back to the built-in synth.
 // Timing is checked on the server's sample clock: the engine runs on its frame counter
 // (JackTestClient), and the count-in on the transport's own sample count.
 #include "JackTestClient.h"
@@ -19,6 +22,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QSignalSpy>
 #include <QSettings>
 #include <QUndoStack>
 #include <QtTest>
@@ -26,6 +30,7 @@
 #include <RtMidi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 
@@ -125,6 +130,72 @@ private slots:
         QVERIFY(!w->playback()->hasSound());
         QVERIFY2(w->playback()->statusLine().contains("no-such-output"), qPrintable(w->playback()->statusLine()));
         QCOMPARE(QSettings().value("audio/device").toString(), QString("no-such-output"));
+    }
+
+    void midiOutChosenHeardAndUnplugged() {
+        // An external synth: a JACK MIDI client with one input port, counting the notes it hears.
+        struct Heard {
+            std::atomic<int> noteOns{0};
+            static void on(double, std::vector<unsigned char>* b, void* self) {
+                if (b && b->size() == 3 && ((*b)[0] & 0xF0) == 0x90 && (*b)[2] > 0)
+                    static_cast<Heard*>(self)->noteOns.fetch_add(1);
+            }
+        } heard;
+        auto synth = std::make_unique<RtMidiIn>(RtMidi::UNIX_JACK, "continuo-test-synth");
+        synth->setCallback(&Heard::on, &heard);
+        synth->openVirtualPort("midi in");
+
+        auto w = makeWindow();
+        PlaybackController* playback = w->playback();
+        w->action("audioSettings")->trigger();
+        AudioSettingsDialog* d = w->audioSettings();
+        QVERIFY(d);
+        QCOMPARE(d->midiOutBox()->itemData(0).toString(), QString()); // None
+        QVERIFY(d->midiOutBox()->findData(PlaybackController::virtualMidiOutput()) >= 0);
+        int port = -1;
+        for (int i = 0; i < d->midiOutBox()->count(); ++i)
+            if (d->midiOutBox()->itemData(i).toString().contains("continuo-test-synth")) port = i;
+        QVERIFY2(port >= 0, "the external synth is not listed");
+        d->midiOutBox()->setCurrentIndex(port);
+        d->playThroughBox()->setCurrentIndex(d->playThroughBox()->findData("midi"));
+        const AudioSetup chosen = d->setup();
+        QCOMPARE(chosen.playThrough, PlayThrough::MidiOut);
+        d->accept();
+        QVERIFY(playback->midiOutActive());
+        QCOMPARE(playback->midiOutputName(), chosen.midiOutput);
+        QVERIFY2(playback->statusLine().contains("MIDI out"), qPrintable(playback->statusLine()));
+        QCOMPARE(QSettings().value("audio/midiOutput").toString(), chosen.midiOutput);
+        QCOMPARE(QSettings().value("audio/playThrough").toString(), QString("midi"));
+
+        // What the app plays reaches it (a note previewed from the roll's keyboard).
+        playback->previewNote(64, 100, true);
+        QTRY_COMPARE(heard.noteOns.load(), 1);
+        playback->previewNote(64, 0, false);
+
+        // Unplugged: a message, the built-in synth plays, and the choice is remembered.
+        QSignalSpy messages(playback, &PlaybackController::message);
+        synth.reset();
+        QTRY_VERIFY_WITH_TIMEOUT(!playback->midiOutActive(), 5000);
+        QTRY_VERIFY(std::any_of(messages.begin(), messages.end(), [](const QList<QVariant>& m) {
+            const QString text = m.front().toString();
+            return text.contains("continuo-test-synth") && text.contains("disconnected") && text.contains("built-in synth");
+        }));
+        QVERIFY(!playback->statusLine().contains("MIDI out"));
+        QCOMPARE(playback->setup().midiOutput, chosen.midiOutput);
+        playback->previewNote(65, 100, true); // no crash without the device
+        playback->previewNote(65, 0, false);
+
+        // The virtual port instead: other programs connect to "<client>:Continuo".
+        AudioSetup virt = chosen;
+        virt.midiOutput = PlaybackController::virtualMidiOutput();
+        w->applyAudioSetup(virt);
+        QVERIFY(playback->midiOutActive());
+        QCOMPARE(playback->midiOutputName(), PlaybackController::virtualMidiOutput());
+        AudioSetup none = virt;
+        none.midiOutput.clear();
+        none.playThrough = PlayThrough::Synth;
+        w->applyAudioSetup(none);
+        QVERIFY(!playback->midiOutActive());
     }
 
     void recordFromKeyboard() {

@@ -12,6 +12,7 @@
 #ifdef CONTINUO_HAVE_AUDIO
 #include "continuo/audio/AudioEngine.h"
 #include "continuo/audio/MidiInput.h"
+#include "continuo/audio/MidiOutput.h"
 #include "continuo/audio/Transport.h"
 #endif
 
@@ -21,6 +22,7 @@ struct PlaybackController::Engine {
 #ifdef CONTINUO_HAVE_AUDIO
     audio::AudioEngine engine;
     std::unique_ptr<audio::MidiInput> midi;
+    std::unique_ptr<audio::MidiOutput> out; ///< destroyed first: its sender reads the transport
 #endif
 };
 
@@ -118,6 +120,20 @@ QString PlaybackController::open(const AudioSetup& setup) {
                                                                                             : audio::MidiInputApi::Default);
     engine_->midi->attach(&e);
     if (!setup.midiInput.isEmpty()) openMidiInput(setup.midiInput);
+    engine_->out = std::make_unique<audio::MidiOutput>(options.api == audio::AudioApi::Jack ? audio::MidiOutputApi::Jack
+                                                                                            : audio::MidiOutputApi::Default);
+    engine_->out->attach(&e);
+    if (!setup.midiOutput.isEmpty()) openMidiOutput(setup.midiOutput);
+    applyRoute();
+    const QString outLine = QStringLiteral(" · ") + tr("MIDI out: %1").arg(midiOutputName());
+    if (midiOutActive()) status_ += outLine;
+    engine_->out->setDisconnectCallback([this, outLine](const std::string&, const std::string& why) {
+        applyRoute(); // back to the built-in synth
+        status_.remove(outLine);
+        emit statusChanged(status_);
+        emit message(tr("%1 Playing through the built-in synth.").arg(QString::fromStdString(why)));
+        emit stateChanged();
+    });
     rebuildSnapshot();
     locate(at);
     // The engine wants a poll now and then (frees old snapshots, notices lost devices).
@@ -129,6 +145,7 @@ QString PlaybackController::open(const AudioSetup& setup) {
                 emit statusChanged(status_);
             }
             if (engine_ && engine_->midi) engine_->midi->rescan();
+            if (engine_ && engine_->out) engine_->out->rescan();
         });
         poll_->start(500);
     }
@@ -287,6 +304,90 @@ bool PlaybackController::openMidiInput(const QString& name) {
     Q_UNUSED(name);
 #endif
     return false;
+}
+
+QString PlaybackController::virtualMidiOutput() { return QStringLiteral("Continuo (virtual port)"); }
+
+QString PlaybackController::playThroughKey(PlayThrough p) {
+    switch (p) {
+    case PlayThrough::MidiOut: return QStringLiteral("midi");
+    case PlayThrough::Both: return QStringLiteral("both");
+    case PlayThrough::Synth: break;
+    }
+    return QStringLiteral("synth");
+}
+
+PlayThrough PlaybackController::playThroughFromKey(const QString& key) {
+    if (key == QLatin1String("midi")) return PlayThrough::MidiOut;
+    if (key == QLatin1String("both")) return PlayThrough::Both;
+    return PlayThrough::Synth;
+}
+
+QStringList PlaybackController::midiOutputs() const {
+    QStringList out;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->out) {
+        if (engine_->out->canOpenVirtual()) out << virtualMidiOutput();
+        for (const std::string& s : engine_->out->listOutputs()) out << QString::fromStdString(s);
+    }
+#endif
+    return out;
+}
+
+bool PlaybackController::openMidiOutput(const QString& name) {
+    setup_.midiOutput = name;
+#ifdef CONTINUO_HAVE_AUDIO
+    if (!engine_ || !engine_->out) return false;
+    audio::MidiOutput& out = *engine_->out;
+    if (name.isEmpty()) {
+        out.close();
+        applyRoute();
+        return true;
+    }
+    auto r = name == virtualMidiOutput() ? out.openVirtual() : out.open(name.toStdString());
+    applyRoute();
+    if (r) {
+        emit message(tr("MIDI output: %1").arg(name));
+        return true;
+    }
+    emit message(tr("Cannot open MIDI output %1: %2 Playing through the built-in synth.")
+                     .arg(name, QString::fromStdString(r.error())));
+#endif
+    return false;
+}
+
+QString PlaybackController::midiOutputName() const {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (engine_ && engine_->out && engine_->out->isOpen())
+        return engine_->out->isVirtual() ? virtualMidiOutput() : QString::fromStdString(engine_->out->portName());
+#endif
+    return {};
+}
+
+bool PlaybackController::midiOutActive() const {
+#ifdef CONTINUO_HAVE_AUDIO
+    return engine_ && engine_->out && engine_->out->isOpen() && setup_.playThrough != PlayThrough::Synth;
+#else
+    return false;
+#endif
+}
+
+void PlaybackController::setPlayThrough(PlayThrough p) {
+    setup_.playThrough = p;
+    applyRoute();
+}
+
+void PlaybackController::applyRoute() {
+#ifdef CONTINUO_HAVE_AUDIO
+    if (!engine_) return;
+    // Without an open output everything plays through the synth, whatever the setting says.
+    int to = audio::ToSynth;
+    if (engine_->out && engine_->out->isOpen()) {
+        if (setup_.playThrough == PlayThrough::MidiOut) to = audio::ToMidiOut;
+        else if (setup_.playThrough == PlayThrough::Both) to = audio::ToBoth;
+    }
+    engine_->engine.setPlayThrough(to);
+#endif
 }
 
 bool PlaybackController::record() {

@@ -28,11 +28,16 @@ namespace continuo::ui {
 
 class Document;
 
+/// Where playback, takes, previews and jam answers sound.
+enum class PlayThrough { Synth, MidiOut, Both };
+
 struct AudioSetup {
     QString soundFont;  ///< empty: find one (SoundFontLocator)
     QString system;     ///< "JACK", "PulseAudio", "ALSA"; empty: the first that works
     QString device;     ///< empty: the system's default output
     QString midiInput;  ///< empty: none
+    QString midiOutput; ///< empty: none; PlaybackController::virtualMidiOutput(): a port of our own
+    PlayThrough playThrough = PlayThrough::Synth; ///< with no MIDI output open: the synth
     unsigned sampleRate = 48000;   ///< JACK always runs at the server's rate
     unsigned bufferFrames = 256;
     /// Not a setting: the clock the engine stamps buffers and MIDI input on (nullptr: the
@@ -93,6 +98,23 @@ public:
     /// The MIDI input to remember (chosen from the menu rather than the settings dialog).
     void setRememberedMidiInput(const QString& name) { setup_.midiInput = name; }
 
+    /// The MIDI output choice that creates Continuo's own virtual port ("Continuo"), which a DAW
+    /// or an external synth connects to.
+    static QString virtualMidiOutput();
+    static QString playThroughKey(PlayThrough p);                   ///< "synth", "midi", "both"
+    static PlayThrough playThroughFromKey(const QString& key);      ///< unknown: Synth
+    /// The virtual port (where the MIDI system allows one), then the ports that receive MIDI.
+    QStringList midiOutputs() const;
+    /// Opens a MIDI output (virtualMidiOutput() or a port name; empty closes it) and routes
+    /// through it as setup().playThrough says. False (with a message) when it cannot be opened:
+    /// then the synth plays.
+    bool openMidiOutput(const QString& name);
+    QString midiOutputName() const;
+    /// True while a MIDI output is open and the route uses it.
+    bool midiOutActive() const;
+    void setPlayThrough(PlayThrough p);
+    PlayThrough playThrough() const { return setup_.playThrough; }
+
     /// While recording: the player's keys, pedal and last message, with what was played so far
     /// drawn (valid false without a recording MIDI input).
     PlayerActivity playerActivity();
@@ -123,6 +145,7 @@ private:
     void finishRecording();
     void drainRecorded();
     Tick clockPosition() const;
+    void applyRoute();
 
     Document* doc_;
     QTimer* timer_;

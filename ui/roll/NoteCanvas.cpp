@@ -2,10 +2,14 @@
 
 #include "document/Document.h"
 #include "document/EditNotesCommand.h"
+#include "document/MidiTransfer.h"
 #include "roll/RollPalette.h"
 #include "roll/RollView.h"
 
+#include <QApplication>
+#include <QDrag>
 #include <QFontMetricsF>
+#include <QMimeData>
 #include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
@@ -435,6 +439,12 @@ void NoteCanvas::mousePressEvent(QMouseEvent* e) {
         } else if (!doc_->view()->isSelected(hit->id)) {
             doc_->view()->setSelection({hit->id});
         }
+        if ((mods & Qt::ControlModifier) && !(mods & Qt::ShiftModifier)) {
+            // Ctrl+drag: the selection leaves the window as a MIDI file (into a DAW); the
+            // notes stay where they are.
+            drag_ = Drag::Export;
+            return;
+        }
         original_ = doc_->view()->selectedNotes();
         drag_ = nearEnd ? Drag::Resize : Drag::Move;
         previewPitch_ = hit->pitch;
@@ -482,6 +492,16 @@ void NoteCanvas::mouseMoveEvent(QMouseEvent* e) {
     }
     if (drag_ == Drag::Rubber) {
         updateRubber(e->position().toPoint(), mods);
+        return;
+    }
+    if (drag_ == Drag::Export) {
+        if ((e->position() - pressPos_).manhattanLength() < QApplication::startDragDistance()) return;
+        drag_ = Drag::None;
+        if (QMimeData* mime = MidiTransfer::forSelection(*doc_)) {
+            auto* drag = new QDrag(this);
+            drag->setMimeData(mime);
+            drag->exec(Qt::CopyAction);
+        }
         return;
     }
     const Tick dtRaw = Tick(std::llround((e->position().x() - pressPos_.x()) / view_->pixelsPerTick()));

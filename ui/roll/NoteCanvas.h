@@ -57,7 +57,8 @@ protected:
     void leaveEvent(QEvent*) override;
 
 private:
-    enum class Drag { None, Move, Resize, Rubber };
+    /// Export: Ctrl+drag on a selected note carries the selection out as a MIDI file.
+    enum class Drag { None, Move, Resize, Rubber, Export };
     void paintGrid(class QPainter& p, Tick t0, Tick t1);
     int paintNotes(QPainter& p, const std::vector<Note>& notes, Tick maxLen, Tick t0, Tick t1,
                    const QColor& base, bool selectable, Tick drawFrom = 0);

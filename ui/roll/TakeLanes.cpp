@@ -1,9 +1,13 @@
 #include "roll/TakeLanes.h"
 
 #include "document/Document.h"
+#include "document/MidiTransfer.h"
 #include "roll/RollPalette.h"
 #include "roll/RollView.h"
 
+#include <QApplication>
+#include <QDrag>
+#include <QMimeData>
 #include <QMouseEvent>
 #include <QPainter>
 
@@ -18,7 +22,8 @@ constexpr int kMaxShownLanes = 8; ///< more takes than this share the same heigh
 
 TakeLanes::TakeLanes(Document* doc, RollView* view, QWidget* parent) : QWidget(parent), doc_(doc), view_(view) {
     setObjectName("takeLanes");
-    setToolTip(tr("Takes, one lane each on the roll's time line: click a lane to audition its take"));
+    setToolTip(tr("Takes, one lane each on the roll's time line: click a lane to audition its take, drag it "
+                  "out of the window to drop it into a DAW as a MIDI file"));
     auto refresh = [this] { update(); };
     connect(view_, &RollView::viewChanged, this, refresh);
     connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
@@ -126,10 +131,32 @@ void TakeLanes::paintEvent(QPaintEvent*) {
 void TakeLanes::mousePressEvent(QMouseEvent* e) {
     if (e->button() != Qt::LeftButton || lanes_.empty()) return;
     const int lane = int((e->position().y() - 1) / laneHeight());
-    const TakeId id = takeAt(std::clamp(lane, 0, laneCount() - 1));
+    pressLane_ = std::clamp(lane, 0, laneCount() - 1);
+    pressPos_ = e->position();
+    const TakeId id = takeAt(pressLane_);
     if (id == 0) return;
     doc_->view()->setCurrentTake(id);
     emit takeClicked(id);
 }
+
+QMimeData* TakeLanes::dragData(int lane) const {
+    const TakeId id = takeAt(lane);
+    return id ? MidiTransfer::forTake(*doc_, id) : nullptr;
+}
+
+void TakeLanes::mouseMoveEvent(QMouseEvent* e) {
+    if (pressLane_ < 0 || !(e->buttons() & Qt::LeftButton)) return;
+    if ((e->position() - pressPos_).manhattanLength() < QApplication::startDragDistance()) return;
+    const int lane = std::exchange(pressLane_, -1);
+    const Take* take = doc_->take(takeAt(lane));
+    if (!take || take->generating) return; // a take still being written is not whole yet
+    QMimeData* mime = dragData(lane);
+    if (!mime) return;
+    auto* drag = new QDrag(this);
+    drag->setMimeData(mime);
+    drag->exec(Qt::CopyAction);
+}
+
+void TakeLanes::mouseReleaseEvent(QMouseEvent*) { pressLane_ = -1; }
 
 } // namespace continuo::ui

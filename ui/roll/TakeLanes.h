@@ -3,11 +3,14 @@
 // each lane shows its take's notes as short strokes (low notes at the bottom) and its name.
 // Lanes follow the takes tree (the sketch's takes first, each followed by the takes continued
 // from it, their names indented). Clicking a lane auditions its take, as selecting it in the
-// Takes panel does; the auditioned take's lane is lit.
+// Takes panel does; the auditioned take's lane is lit. Dragging a lane out of the window drops
+// its take as a MIDI file (MidiTransfer) into a DAW or a file manager.
 #include "continuo/core/Note.h"
 #include "document/Take.h"
 
 #include <QWidget>
+
+class QMimeData;
 
 #include <vector>
 
@@ -30,6 +33,8 @@ public:
     /// Where lane `lane` is drawn, and a note of its take within it (widget coordinates).
     QRectF laneRect(int lane) const;
     QRectF noteRect(int lane, const Note& note) const;
+    /// What a drag of lane `lane` carries (MidiTransfer::forTake); nullptr for no take.
+    QMimeData* dragData(int lane) const;
 
 signals:
     /// A lane was clicked: the take to audition.
@@ -38,6 +43,8 @@ signals:
 protected:
     void paintEvent(QPaintEvent*) override;
     void mousePressEvent(QMouseEvent*) override;
+    void mouseMoveEvent(QMouseEvent*) override;
+    void mouseReleaseEvent(QMouseEvent*) override;
 
 private:
     struct Lane {
@@ -50,6 +57,8 @@ private:
     Document* doc_;
     RollView* view_;
     std::vector<Lane> lanes_;
+    int pressLane_ = -1; ///< the lane a left press began on (a drag may follow)
+    QPointF pressPos_;
 };
 
 } // namespace continuo::ui

@@ -23,8 +23,9 @@ void selectData(QComboBox* box, const QVariant& value) {
 }
 } // namespace
 
-AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList midiInputs, QWidget* parent)
-    : QDialog(parent), midiInputs_(std::move(midiInputs)) {
+AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList midiInputs, QStringList midiOutputs,
+                                         QWidget* parent)
+    : QDialog(parent), midiInputs_(std::move(midiInputs)), midiOutputs_(std::move(midiOutputs)) {
     setObjectName("audioSettingsDialog");
     setWindowTitle(tr("Audio and MIDI Settings"));
 
@@ -61,6 +62,20 @@ AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList 
     midi_ = new QComboBox(this);
     midi_->setToolTip(tr("The MIDI keyboard to record from (heard through the synth while you play)"));
 
+    midiOut_ = new QComboBox(this);
+    midiOut_->setObjectName("midiOutput");
+    midiOut_->setToolTip(tr("An external synth or a DAW that hears what Continuo plays. \"%1\" is a port of "
+                            "Continuo's own that other programs connect to.")
+                             .arg(PlaybackController::virtualMidiOutput()));
+    playThrough_ = new QComboBox(this);
+    playThrough_->setObjectName("playThrough");
+    playThrough_->addItem(tr("Built-in synth"), PlaybackController::playThroughKey(PlayThrough::Synth));
+    playThrough_->addItem(tr("MIDI out"), PlaybackController::playThroughKey(PlayThrough::MidiOut));
+    playThrough_->addItem(tr("Both"), PlaybackController::playThroughKey(PlayThrough::Both));
+    playThrough_->setToolTip(tr("Where playback, takes and jam answers sound. Without a MIDI output, or when it "
+                                "is unplugged, the built-in synth plays."));
+    selectData(playThrough_, PlaybackController::playThroughKey(current.playThrough));
+
     note_ = new QLabel(this);
     note_->setWordWrap(true);
     note_->setStyleSheet("color: #9aa3b2;");
@@ -72,6 +87,8 @@ AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList 
     form->addRow(tr("Buffer"), buffer_);
     form->addRow(tr("SoundFont"), sfRow);
     form->addRow(tr("MIDI input"), midi_);
+    form->addRow(tr("MIDI output"), midiOut_);
+    form->addRow(tr("Play through"), playThrough_);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Apply | QDialogButtonBox::Cancel, this);
     auto* refresh = buttons->addButton(tr("Refresh"), QDialogButtonBox::ResetRole);
@@ -82,6 +99,7 @@ AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList 
     connect(refresh, &QPushButton::clicked, this, [this] {
         fillDevices(device_->currentData().toString());
         fillMidi(midi_->currentData().toString());
+        fillMidiOut(midiOut_->currentData().toString());
     });
     connect(system_, &QComboBox::currentIndexChanged, this, [this] { fillDevices(QString()); });
 
@@ -106,6 +124,7 @@ AudioSettingsDialog::AudioSettingsDialog(const AudioSetup& current, QStringList 
 
     fillDevices(current.device);
     fillMidi(current.midiInput);
+    fillMidiOut(current.midiOutput);
 }
 
 void AudioSettingsDialog::fillDevices(const QString& select) {
@@ -137,6 +156,16 @@ void AudioSettingsDialog::fillMidi(const QString& select) {
     selectData(midi_, select);
 }
 
+void AudioSettingsDialog::fillMidiOut(const QString& select) {
+    const QSignalBlocker block(midiOut_);
+    midiOut_->clear();
+    midiOut_->addItem(tr("None"), QString());
+    for (const QString& m : midiOutputs_) midiOut_->addItem(m, m);
+    if (!select.isEmpty() && midiOut_->findData(select) < 0)
+        midiOut_->addItem(tr("%1 (not connected)").arg(select), select);
+    selectData(midiOut_, select);
+}
+
 void AudioSettingsDialog::browseSoundFont() {
     const QString start = soundFont_->text().isEmpty() ? QStringLiteral("/usr/share/sounds/sf2") : QFileInfo(soundFont_->text()).path();
     const QString f = QFileDialog::getOpenFileName(this, tr("Choose a SoundFont"), start, tr("SoundFonts (*.sf2 *.sf3 *.SF2)"));
@@ -151,6 +180,8 @@ AudioSetup AudioSettingsDialog::setup() const {
     s.bufferFrames = buffer_->currentData().toUInt();
     s.soundFont = soundFont_->text().trimmed();
     s.midiInput = midi_->currentData().toString();
+    s.midiOutput = midiOut_->currentData().toString();
+    s.playThrough = PlaybackController::playThroughFromKey(playThrough_->currentData().toString());
     return s;
 }
 

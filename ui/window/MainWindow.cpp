@@ -106,6 +106,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
             setup.bufferFrames = s.value("audio/bufferFrames", setup.bufferFrames).toUInt();
             setup.soundFont = s.value("audio/soundFont").toString();
             setup.midiInput = s.value("audio/midiInput").toString();
+            setup.midiOutput = s.value("audio/midiOutput").toString();
+            setup.playThrough = PlaybackController::playThroughFromKey(s.value("audio/playThrough").toString());
         }
         playback_->open(setup);
     } else {
@@ -330,6 +332,8 @@ void MainWindow::saveSettings() {
         s.setValue("audio/bufferFrames", a.bufferFrames);
         s.setValue("audio/soundFont", a.soundFont);
         s.setValue("audio/midiInput", a.midiInput);
+        s.setValue("audio/midiOutput", a.midiOutput);
+        s.setValue("audio/playThrough", PlaybackController::playThroughKey(a.playThrough));
     }
 }
 

@@ -118,6 +118,9 @@ private:
     void saveAsDialog();
     void exportMidiDialog();
     void exportWavDialog();
+    /// Edit > Copy as MIDI: the selected notes, or else the auditioned take, as a MIDI file on
+    /// the clipboard (MidiTransfer).
+    void copyAsMidi();
     void chooseModelDialog();
     void audioSettingsDialog();
     void startContinue();

@@ -121,6 +121,9 @@ void MainWindow::createNoteActions() {
     connect(action("cut"), &QAction::triggered, this, [this] { edit::cutSelection(*doc_); });
     rollAction(makeAction("copy", tr("&Copy"), {K::Copy}, tr("Copy the selected notes"), nullptr));
     connect(action("copy"), &QAction::triggered, this, [this] { edit::copySelection(*doc_); });
+    makeAction("copyAsMidi", tr("Copy as &MIDI"), {K(tr("Ctrl+Shift+C"))},
+               tr("Put the selected notes, or else the auditioned take, on the clipboard as a MIDI file for a DAW"),
+               &MainWindow::copyAsMidi);
     rollAction(makeAction("paste", tr("&Paste"), {K::Paste}, tr("Paste at the playhead"), &MainWindow::paste));
     rollAction(makeAction("duplicate", tr("D&uplicate"), {K(tr("Ctrl+D"))}, tr("Repeat the selection right after itself"), &MainWindow::duplicate));
     rollAction(makeAction("delete", tr("&Delete"), {K(Qt::Key_Delete), K(Qt::Key_Backspace)}, tr("Delete the selected notes"), nullptr));
@@ -241,7 +244,7 @@ void MainWindow::createMenus() {
         }
     };
     add(menuBar()->addMenu(tr("&File")), {"new", "open", "import", "", "save", "saveAs", "", "exportMidi", "exportWav", "", "quit"});
-    add(menuBar()->addMenu(tr("&Edit")), {"undo", "redo", "", "cut", "copy", "paste", "duplicate", "delete", "selectAll", "",
+    add(menuBar()->addMenu(tr("&Edit")), {"undo", "redo", "", "cut", "copy", "copyAsMidi", "paste", "duplicate", "delete", "selectAll", "",
                                           "transposeUp", "transposeDown", "octaveUp", "octaveDown", "moveLeft", "moveRight", "quantize", "",
                                           "toolDraw", "toolSelect"});
     QMenu* view = menuBar()->addMenu(tr("&View"));

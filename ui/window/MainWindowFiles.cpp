@@ -5,6 +5,7 @@
 #include "continuo/core/MidiFile.h"
 #include "document/Document.h"
 #include "document/EditOperations.h"
+#include "document/MidiTransfer.h"
 #include "document/RecoveryManager.h"
 #include "panels/ContinuePanel.h"
 #include "playback/PlaybackController.h"
@@ -20,6 +21,9 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QThread>
@@ -162,6 +166,20 @@ void MainWindow::saveAsDialog() {
     saveTo(path);
 }
 
+void MainWindow::copyAsMidi() {
+    const bool selection = !doc_->view()->selection().empty();
+    const TakeId take = doc_->view()->currentTake();
+    QMimeData* mime = selection ? MidiTransfer::forSelection(*doc_) : MidiTransfer::forTake(*doc_, take);
+    if (!mime) {
+        showMessage(selection || take ? tr("Could not write the MIDI file to the temporary folder.")
+                                      : tr("Nothing to copy as MIDI: select notes or audition a take."));
+        return;
+    }
+    QGuiApplication::clipboard()->setMimeData(mime);
+    showMessage(selection ? tr("Copied %n selected note(s) as MIDI.", nullptr, int(doc_->view()->selection().size()))
+                          : tr("Copied %1 as MIDI.").arg(doc_->take(take)->name));
+}
+
 bool MainWindow::exportMidi(const QString& path, int format, int ppq) {
     // The same code as `continuo-cli convert`: the piece as a project, written by the core.
     auto r = project::exportMidiFile(path, doc_->toProject(), format, ppq);
@@ -210,7 +228,7 @@ void MainWindow::audioSettingsDialog() {
         audioDialog_->activateWindow();
         return;
     }
-    audioDialog_ = new AudioSettingsDialog(playback_->setup(), playback_->midiInputs(), this);
+    audioDialog_ = new AudioSettingsDialog(playback_->setup(), playback_->midiInputs(), playback_->midiOutputs(), this);
     audioDialog_->setAttribute(Qt::WA_DeleteOnClose);
     audioDialog_->setModelThreads(modelThreads_, QThread::idealThreadCount(), lastThreadChoice_);
     connect(audioDialog_, &AudioSettingsDialog::applied, this, &MainWindow::applyAudioSetup);

@@ -323,6 +323,7 @@ void AudioEngine::setMetronome(bool on) { d->transport.post(command(Cmd::Metrono
 void AudioEngine::setCountInBars(int bars) { d->transport.post(command(Cmd::CountIn, bars)); }
 void AudioEngine::setAutoStop(bool on) { d->transport.post(command(Cmd::AutoStop, 0, 0, on)); }
 void AudioEngine::panic() { d->transport.post(command(Cmd::Panic)); }
+void AudioEngine::setPlayThrough(int playThrough) { d->transport.post(command(Cmd::Route, playThrough & ToBoth)); }
 
 void AudioEngine::previewNoteOn(int pitch, int velocity, int channel) {
     TransportCommand c = command(Cmd::Midi);

@@ -8,7 +8,7 @@
 
 namespace continuo::audio {
 
-Transport::Transport(double sampleRate) : sampleRate_(sampleRate), commands_(1024), thru_(1024), liveQueue_(8192) {
+Transport::Transport(double sampleRate) : sampleRate_(sampleRate), commands_(1024), thru_(1024), liveQueue_(8192), midiOut_(8192) {
     metronome_.prepare(sampleRate);
     snapshots_.publish(PlaybackSnapshot::empty());
 }
@@ -87,6 +87,7 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
     std::memset(out, 0, sizeof(float) * 2 * std::size_t(std::max(frames, 0)));
     audible_ = audible;
     bufferNs_ = clockNs;
+    done_ = 0;
 
     bool changed = false;
     PlaybackSnapshot* regular = snapshots_.acquire(changed);
@@ -105,8 +106,8 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
     }
     owned_ = synths_.acquire(changed);
     synth_ = audible ? owned_ : nullptr;
-    if (changed && synth_ && playingRt_)
-        for (const MidiMessage& m : snap_->setup()) send(m);
+    if (changed && synth_ && toSynth_ && playingRt_) // a new synth: only it needs the setup
+        for (const MidiMessage& m : snap_->setup()) synth_->send(m);
 
     TransportCommand command;
     while (commands_.pop(command)) handleCommand(command);
@@ -138,11 +139,13 @@ void Transport::process(float* out, int frames, std::int64_t clockNs, bool audib
 
     if (frames > 0) processChunked(out, frames);
     publish();
+    midiOut_.wake(); // one wake-up per buffer, when it sent anything
 }
 
 void Transport::processChunked(float* out, int frames) noexcept {
     int done = 0;
     while (true) {
+        done_ = done;
         fireLive(done);
         if (playingRt_) fireDue();
         if (done == frames) break;
@@ -291,13 +294,43 @@ void Transport::cutLive(int done) noexcept {
 }
 
 void Transport::send(const MidiMessage& message) noexcept {
-    if (synth_) synth_->send(message);
+    if (synth_ && toSynth_) synth_->send(message);
+    if (toOut_) sendOut(message);
 }
 
+void Transport::sendOut(const MidiMessage& message) noexcept { midiOut_.push({nsAt(done_), message}); }
+
 void Transport::releaseAll(bool cut) noexcept {
-    if (!synth_) return;
+    if (toOut_) releaseOut(cut);
+    if (!synth_ || !toSynth_) return;
     if (cut) synth_->allSoundOff();
     else synth_->allNotesOff();
+}
+
+void Transport::releaseOut(bool cut) noexcept {
+    for (int ch = 0; ch < 16; ++ch) {
+        sendOut(MidiMessage::controller(ch, 64, 0));  // sustain off
+        sendOut(MidiMessage::controller(ch, 123, 0)); // all notes off
+        if (cut) sendOut(MidiMessage::controller(ch, 120, 0)); // all sound off
+    }
+}
+
+void Transport::route(std::uint8_t to) noexcept {
+    const bool synth = (to & ToSynth) != 0;
+    const bool out = (to & ToMidiOut) != 0;
+    // What the one left behind still sounds is released there; the one joining gets the
+    // piece's programs and controllers, as at the start of playback.
+    if (toSynth_ && !synth && synth_) synth_->allNotesOff();
+    if (toOut_ && !out) releaseOut(false);
+    const bool joinOut = out && !toOut_;
+    const bool joinSynth = synth && !toSynth_;
+    toSynth_ = synth;
+    toOut_ = out;
+    if (playingRt_ && snap_)
+        for (const MidiMessage& m : snap_->setup()) {
+            if (joinOut) sendOut(m);
+            if (joinSynth && synth_) synth_->send(m);
+        }
 }
 
 void Transport::render(float* out, int frames) noexcept {
@@ -341,8 +374,7 @@ void Transport::startPlayback(bool record) noexcept {
         const double preRoll = snap_->beats().barTicksAt(startTick) * countInBars_;
         from = frameAt(snap_->tempo().secondsAt(startTick - preRoll));
     }
-    if (synth_)
-        for (const MidiMessage& m : snap_->setup()) send(m);
+    for (const MidiMessage& m : snap_->setup()) send(m);
     seekTo(from);
     playingRt_ = true;
     log(TransportEvent::Kind::Start);
@@ -393,6 +425,7 @@ void Transport::handleCommand(const TransportCommand& c) noexcept {
         send(c.midi);
         break;
     case T::CutLive: cutLive(0); break;
+    case T::Route: route(std::uint8_t(c.a)); break;
     }
 }
 

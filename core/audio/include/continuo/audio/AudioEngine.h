@@ -106,8 +106,13 @@ public:
     void setCountInBars(int bars); ///< 0, 1 or 2
     /// Stop by itself at the end of the snapshot (default on; ignored while recording/looping).
     void setAutoStop(bool on);
-    /// Stop and silence everything at once, sustain pedal included.
+    /// Stop and silence everything at once, sustain pedal included; with MIDI out in the
+    /// route, the output gets all notes off, all sound off and sustain off on all 16 channels.
     void panic();
+    /// Where the transport sounds what it plays: PlayThrough bits (ToSynth, ToMidiOut). Set
+    /// ToMidiOut only while a MidiOutput is attached to this engine. Notes sounding on a
+    /// destination that leaves are released there.
+    void setPlayThrough(int playThrough);
 
     // ---- sounds without the transport (clicking the keyboard in the UI)
     void previewNoteOn(int pitch, int velocity, int channel = 0);

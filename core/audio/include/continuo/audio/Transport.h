@@ -11,6 +11,7 @@
 #include "continuo/audio/Handoff.h"
 #include "continuo/audio/Metronome.h"
 #include "continuo/audio/MidiMessage.h"
+#include "continuo/audio/MidiOutQueue.h"
 #include "continuo/audio/PlaybackSnapshot.h"
 #include "continuo/audio/SpscQueue.h"
 #include "continuo/audio/Synth.h"
@@ -23,14 +24,17 @@ namespace continuo::audio {
 
 struct TransportCommand {
     enum class Type : std::uint8_t {
-        Play, Record, Stop, Locate, SetLoop, Metronome, CountIn, AutoStop, Panic, Midi, CutLive
+        Play, Record, Stop, Locate, SetLoop, Metronome, CountIn, AutoStop, Panic, Midi, CutLive, Route
     };
     Type type = Type::Stop;
-    Tick a = 0;        ///< tick (Locate, SetLoop start) or count (CountIn)
+    Tick a = 0;        ///< tick (Locate, SetLoop start), count (CountIn) or PlayThrough bits (Route)
     Tick b = 0;        ///< SetLoop end
     bool flag = false; ///< enabled (SetLoop, Metronome, AutoStop)
     MidiMessage midi;  ///< Midi (note previews)
 };
+
+/// Where the transport sounds what it plays: bits of a Route command.
+enum PlayThrough : std::uint8_t { ToSynth = 1, ToMidiOut = 2, ToBoth = 3 };
 
 /// A message of a live part (a jam answer): sounded when `clockNs` comes on the transport's
 /// clock, whether or not the transport rolls. `answer` numbers the answers (from 1); `end`
@@ -95,6 +99,11 @@ public:
     /// Any thread; never blocks.
     void notePlayed() noexcept { notePlayed_.store(true, std::memory_order_release); }
 
+    // ---- MIDI out: with the route's ToMidiOut bit set (a Route command), every message the
+    // transport sounds and every release is also pushed here, stamped on clock(); the one
+    // sender thread (MidiOutput) drains it. The queue lives as long as the transport.
+    MidiOutQueue& midiOut() { return midiOut_; }
+
     // ---- live part (jam answers): one producer thread at a time pushes, in time order
     SpscQueue<LiveMessage>& liveQueue() { return liveQueue_; }
     /// Any thread: answer `answer` is about to be pushed. From now until it ends (its `end`
@@ -157,6 +166,10 @@ private:
     /// all sound off), else notes are released and the pedal lifted.
     void send(const MidiMessage& message) noexcept;
     void releaseAll(bool cut) noexcept;
+    void sendOut(const MidiMessage& message) noexcept;
+    /// The output's notes off and pedal up on every channel; `cut` adds all sound off.
+    void releaseOut(bool cut) noexcept;
+    void route(std::uint8_t to) noexcept;
     void render(float* out, int frames) noexcept;
     void fireDue() noexcept;
     void publish() noexcept;
@@ -169,6 +182,7 @@ private:
     SpscQueue<TransportCommand> commands_;
     SpscQueue<MidiMessage> thru_;
     SpscQueue<LiveMessage> liveQueue_;
+    MidiOutQueue midiOut_;
     Handoff<PlaybackSnapshot> snapshots_;
     Handoff<PlaybackSnapshot> atLoop_; ///< snapshots waiting for the loop boundary
     Handoff<Synth> synths_;
@@ -181,6 +195,9 @@ private:
     Synth* owned_ = nullptr; ///< the synth acquired from synths_
     Synth* synth_ = nullptr; ///< owned_, or nullptr while inaudible
     bool audible_ = true;
+    bool toSynth_ = true;        ///< route: the built-in synth
+    bool toOut_ = false;         ///< route: the MIDI output queue
+    int done_ = 0;               ///< frames of this buffer rendered so far (MIDI out stamps)
     bool playingRt_ = false;
     bool recordingRt_ = false;
     std::int64_t pos_ = 0;
