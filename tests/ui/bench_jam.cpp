@@ -30,6 +30,25 @@ double percentile(std::vector<double> v, double q) {
     return v[std::size_t(std::clamp(q, 0.0, 1.0) * double(v.size() - 1) + 0.5)];
 }
 
+/// The server's drop-outs so far, by cause, from its log (the fixture's, in the build tree):
+/// a client that did not finish its cycle in time (the app's, or this benchmark's keyboard),
+/// or the dummy driver itself waking late (the machine's timer, no client involved).
+struct XrunCauses {
+    int app = 0, keyboard = 0, driver = 0;
+    XrunCauses operator-(const XrunCauses& o) const { return {app - o.app, keyboard - o.keyboard, driver - o.driver}; }
+};
+XrunCauses xrunCauses() {
+    XrunCauses c;
+    std::ifstream log(std::string(CONTINUO_BINARY_DIR "/tests/audio/jack/jackd-") + qgetenv("JACK_DEFAULT_SERVER").toStdString() + ".log");
+    std::string line;
+    while (std::getline(log, line)) {
+        if (line.find("JackTimedDriver::Process XRun") != std::string::npos) ++c.driver;
+        else if (line.find("continuo-bench-jammer was not finished") != std::string::npos) ++c.keyboard;
+        else if (line.find("was not finished") != std::string::npos) ++c.app;
+    }
+    return c;
+}
+
 long rssKb() {
     std::ifstream status("/proc/self/status");
     std::string line;
@@ -71,10 +90,30 @@ private slots:
         const double rate = keyboard.sampleRate();
         qInfo("phrases of %s from 30 s on, 3 s each; answer gap 400 ms; server %.0f Hz, %u-frame periods",
               qPrintable(name), rate, keyboard.periodFrames());
+        double at = 30.0;
+        // The same player with jam off (recording only): the drop-outs this machine has anyway.
+        for (int busy : {0, 1}) {
+            inference::BusyProcesses competing(busy);
+            QVERIFY(w->playback()->record());
+            test::JamPlayer player(keyboard);
+            const int xrunsBefore = keyboard.xruns();
+            const XrunCauses causesBefore = xrunCauses();
+            for (int i = 0; i < answers;) {
+                const std::vector<test::JamPlayer::Note> call = phrase(notes, at, 3.0);
+                at += 3.0;
+                if (call.empty()) continue;
+                QVERIFY(player.play(call) != 0);
+                QVERIFY(player.waitUntilFrame(keyboard.frame() + std::uint32_t(1.0 * rate)));
+                ++i;
+            }
+            w->playback()->stop();
+            const XrunCauses causes = xrunCauses() - causesBefore;
+            qInfo("jam off, busy %d: %d phrases recorded, %d xruns (the app's client late %d, the keyboard's %d, the driver's "
+                  "timer %d)", busy, answers, keyboard.xruns() - xrunsBefore, causes.app, causes.keyboard, causes.driver);
+        }
         qInfo("%-5s %9s %22s %22s %22s %6s %9s", "busy", "answers", "pause heard ms (med/max)",
               "first note ms (med/max)", "silent after ms (med/max)", "xruns", "RSS MB");
 
-        double at = 30.0;
         std::uint32_t number = 0; // the transport numbers answers on from the first
         for (int busy : {0, 1}) {
             inference::BusyProcesses competing(busy);
@@ -88,6 +127,7 @@ private slots:
             QVERIFY(jam->isJamming());
             test::JamPlayer player(keyboard);
             const int xrunsBefore = keyboard.xruns();
+            const XrunCauses causesBefore = xrunCauses();
             std::vector<double> heard, first, silent;
             std::vector<std::int64_t> keys;
             for (int i = 0; i < answers;) {
@@ -121,6 +161,9 @@ private slots:
             qInfo("%-5d %9d %11.1f / %-9.1f %11.1f / %-9.1f %11.1f / %-9.1f %6d %9.0f", busy, int(first.size()),
                   percentile(heard, 0.5), percentile(heard, 1.0), percentile(first, 0.5), percentile(first, 1.0),
                   percentile(silent, 0.5), percentile(silent, 1.0), keyboard.xruns() - xrunsBefore, double(rssKb()) / 1024);
+            const XrunCauses causes = xrunCauses() - causesBefore;
+            qInfo("      xruns by cause: the app's client late %d, the keyboard's %d, the driver's timer %d", causes.app,
+                  causes.keyboard, causes.driver);
         }
     }
 };

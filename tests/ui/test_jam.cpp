@@ -10,6 +10,8 @@
 
 #include <QUndoStack>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 using namespace continuo;
@@ -88,6 +90,18 @@ private slots:
         const std::uint32_t heard = keyboard.frame() + std::uint32_t(0.3 * keyboard.sampleRate());
         QVERIFY(player.waitUntilFrame(heard));
         QVERIFY(jam->isAnswering()); // still sounding
+        // The roll shows the answer as it sounds: drawn over the piece as far as it was heard,
+        // though the model has written further.
+        const TakeId sounding = doc->view()->currentTake();
+        QVERIFY(doc->take(sounding) && doc->take(sounding)->name.startsWith("Answer 1"));
+        QVERIFY(test::JamPlayer::waitFor([&] {
+            const Take* t = doc->take(sounding);
+            const Tick shown = doc->view()->revealedUpTo(sounding);
+            const auto heard = std::count_if(t->notes.begin(), t->notes.end(), [&](const Note& n) { return n.start < shown; });
+            return heard > 0 && heard < std::ptrdiff_t(t->notes.size());
+        }, 2000));
+        QVERIFY(doc->tempo().secondsAt(doc->view()->revealedUpTo(sounding)) <=
+                transport->transportSecondsAt(transport->clock().nowNs()) + 0.05);
         // The window mid-answer, for the docs: CONTINUO_JAM_SCREENSHOT=FILE.png.
         if (const QString shot = qEnvironmentVariable("CONTINUO_JAM_SCREENSHOT"); !shot.isEmpty()) {
             w->resize(1500, 900);
@@ -124,6 +138,8 @@ private slots:
         QVERIFY(answer);
         QVERIFY(answer->name.startsWith("Answer 1"));
         QVERIFY(answer->provenance.stopped);
+        QCOMPARE(doc->view()->currentTake(), first); // kept as heard, drawn whole
+        QCOMPARE(doc->view()->revealedUpTo(first), std::numeric_limits<Tick>::max());
         QVERIFY(!answer->notes.empty());
         QVERIFY(!answer->generating);
         // Its notes start after the call and before the key that stopped it.

@@ -102,6 +102,14 @@ private slots:
                                     .arg(w->playback()->isRecording())
                                     .arg(w->playback()->playerActivity().lastNoteOnSeconds)
                                     .arg(w->playback()->playerActivity().nowSeconds)));
+            // The window a second into the sixth answer, for the docs: CONTINUO_JAM_SCREENSHOT=FILE.png.
+            if (const QString shot = qEnvironmentVariable("CONTINUO_JAM_SCREENSHOT"); calls == 6 && !shot.isEmpty()) {
+                w->resize(1500, 900);
+                w->action("zoomFit")->trigger();
+                QVERIFY(test::JamPlayer::waitFor([&] { return transport->liveFirstNoteAnswer() >= std::uint32_t(calls); }, 20000));
+                QVERIFY(player.waitUntilFrame(keyboard.frame() + std::uint32_t(1.2 * rate)));
+                QVERIFY(w->grab().save(shot));
+            }
             if (calls % 2 == 0) { // heard out
                 QVERIFY2(test::JamPlayer::waitFor([&] { return !jam->isAnswering() && int(finished.size()) == calls; }, 20000),
                          qPrintable(QString("answer %1 did not end").arg(calls)));

@@ -36,6 +36,14 @@ void ViewState::setCurrentTake(TakeId id) {
     emit currentTakeChanged(id);
 }
 
+void ViewState::setRevealed(TakeId id, Tick upTo) {
+    if (id == 0) upTo = 0;
+    if (id == revealTake_ && upTo == revealTo_) return;
+    revealTake_ = id;
+    revealTo_ = upTo;
+    emit revealChanged();
+}
+
 void ViewState::setLoop(Tick start, Tick end) {
     if (end < start) std::swap(start, end);
     start = std::max<Tick>(0, start);

@@ -8,6 +8,8 @@
 
 #include <QObject>
 
+#include <limits>
+
 #include <unordered_set>
 #include <vector>
 
@@ -36,6 +38,14 @@ public:
     // ---- the take drawn over the piece and auditioned (0 = none)
     TakeId currentTake() const { return currentTake_; }
     void setCurrentTake(TakeId id);
+
+    // ---- a take heard as it is written (a jam's answer): drawn only as far as it has sounded
+    /// Where `id` is drawn up to: the end of time for every take but the one being revealed.
+    Tick revealedUpTo(TakeId id) const {
+        return id != 0 && id == revealTake_ ? revealTo_ : std::numeric_limits<Tick>::max();
+    }
+    /// Draws `id` up to `upTo` from now on (id 0: every take whole again).
+    void setRevealed(TakeId id, Tick upTo);
 
     // ---- loop region
     Tick loopStart() const { return loop_.start; }
@@ -66,6 +76,7 @@ signals:
     void currentTakeChanged(TakeId id);
     void loopChanged();
     void liveNotesChanged();
+    void revealChanged();
 
 private:
     const project::Project& piece_;
@@ -74,6 +85,8 @@ private:
     TakeId currentTake_ = 0;
     project::LoopRegion loop_;
     std::vector<Note> liveNotes_;
+    TakeId revealTake_ = 0;
+    Tick revealTo_ = 0;
 };
 
 } // namespace continuo::ui

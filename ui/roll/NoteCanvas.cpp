@@ -16,6 +16,8 @@
 #include <QUndoStack>
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <cmath>
 #include <set>
 
@@ -45,6 +47,7 @@ NoteCanvas::NoteCanvas(Document* doc, RollView* view, QWidget* parent)
     connect(doc_, &Document::takesChanged, this, refresh);
     connect(doc_, &Document::takeRenamed, this, refresh);
     connect(doc_->view(), &ViewState::liveNotesChanged, this, refresh);
+    connect(doc_->view(), &ViewState::revealChanged, this, refresh);
     connect(doc_, &Document::takeNotesChanged, this, [this](TakeId id) {
         if (id == doc_->view()->currentTake()) update();
     });
@@ -163,7 +166,9 @@ void NoteCanvas::paintTakeBand(QPainter& p) {
     QFont f = font();
     f.setBold(true);
     p.setFont(f);
-    const QString label = take->generating ? tr("%1 — writing…").arg(take->name)
+    const bool heard = doc_->view()->revealedUpTo(take->id) != std::numeric_limits<Tick>::max();
+    const QString label = heard               ? tr("%1 — answering…").arg(take->name)
+                          : take->generating ? tr("%1 — writing…").arg(take->name)
                                            : tr("%1 · seed %2").arg(take->name).arg(pv.sampling.seed.value());
     p.drawText(QPointF(px1 + 6, 16), label);
     p.setFont(font());
@@ -363,7 +368,15 @@ void NoteCanvas::paintEvent(QPaintEvent*) {
         } else {
             Tick maxLen = 0;
             for (const Note& n : take->notes) maxLen = std::max(maxLen, n.length);
-            painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
+            const Tick revealed = doc_->view()->revealedUpTo(take->id);
+            if (revealed == std::numeric_limits<Tick>::max()) {
+                painted += paintNotes(p, take->notes, maxLen, t0, t1, palette::take(), false);
+            } else { // an answer being heard: what has sounded
+                std::vector<Note> heard;
+                std::copy_if(take->notes.begin(), take->notes.end(), std::back_inserter(heard),
+                             [revealed](const Note& n) { return n.start < revealed; });
+                painted += paintNotes(p, heard, maxLen, t0, t1, palette::take(), false);
+            }
         }
     }
     if (!doc_->view()->liveNotes().empty()) {

@@ -24,6 +24,7 @@ VelocityLane::VelocityLane(Document* doc, RollView* view, QWidget* parent)
     connect(doc_, &Document::tracksChanged, this, refresh);
     connect(doc_->view(), &ViewState::selectionChanged, this, refresh);
     connect(doc_->view(), &ViewState::currentTakeChanged, this, refresh);
+    connect(doc_->view(), &ViewState::revealChanged, this, refresh);
 }
 
 int VelocityLane::velocityAt(double y) const {
@@ -57,7 +58,13 @@ void VelocityLane::paintEvent(QPaintEvent*) {
             p.fillRect(QRectF(x - 2, yOf(it->velocity) - 1, 7, 3), c.lighter(120));
         }
     };
-    if (const Take* t = doc_->take(doc_->view()->currentTake())) drawBars(t->notes, palette::take(), false);
+    if (const Take* t = doc_->take(doc_->view()->currentTake())) {
+        const Tick revealed = doc_->view()->revealedUpTo(t->id);
+        std::vector<Note> heard;
+        for (const Note& n : t->notes)
+            if (n.start < revealed) heard.push_back(n);
+        drawBars(heard, palette::take(), false);
+    }
     drawBars(doc_->notes(), palette::note(), true);
     if (ramp_) {
         p.setRenderHint(QPainter::Antialiasing);

@@ -163,6 +163,7 @@ void JamController::poll() {
     if (answering_) {
         if (t->liveCutAnswer() >= answerNumber_) finishAnswer(true);
         else if (t->liveEndedAnswer() >= answerNumber_) finishAnswer(false);
+        else revealHeard(t->clock().nowNs());
         return;
     }
     if (a.lastNoteOnSeconds < heardUpTo_) return; // nothing new played since the last answer
@@ -286,7 +287,14 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
     answering_ = true;
     awaitingTake_ = true;
     originSeconds_ = p.origin.originSeconds;
-    if (!generation_->liveTakes().empty()) answerTakes_.push_back(generation_->liveTakes().front());
+    if (!generation_->liveTakes().empty()) {
+        // The roll shows the answer as it sounds: drawn over the piece, up to what was heard.
+        const TakeId shown = generation_->liveTakes().front();
+        answerTakes_.push_back(shown);
+        doc_->view()->setCurrentTake(shown); // not auditioned: the snapshot is frozen while jamming
+        doc_->view()->setRevealed(shown, 0);
+        lastRevealNs_ = nowNs;
+    }
     JamAnswerTiming timing;
     timing.gapEndNs = gapEndNs;
     timing.detectedNs = nowNs;
@@ -296,6 +304,18 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
 #else
     Q_UNUSED(a);
     Q_UNUSED(gapEndSeconds);
+#endif
+}
+
+void JamController::revealHeard(std::int64_t nowNs) {
+#ifdef CONTINUO_HAVE_AUDIO
+    // About 30 times a second: the roll repaints with the playhead anyway.
+    if (!live_ || answerTakes_.empty() || nowNs - lastRevealNs_ < 33'000'000) return;
+    lastRevealNs_ = nowNs;
+    const double heard = live_->secondsAt(nowNs);
+    if (heard >= 0) doc_->view()->setRevealed(answerTakes_.back(), doc_->tempo().tickAt(originSeconds_ + heard) + 1);
+#else
+    Q_UNUSED(nowNs);
 #endif
 }
 
@@ -317,6 +337,7 @@ void JamController::finishAnswer(bool cut) {
     }
     live_.reset();
     generation_->finishLive(cutTick);
+    doc_->view()->setRevealed(0, 0); // kept as heard: drawn whole
 #else
     Q_UNUSED(cut);
 #endif
@@ -328,7 +349,9 @@ void JamController::onGenerationFinished() {
     JamAnswerTiming& timing = timings_.back();
     const Take* take = doc_->take(answerTakes_.back());
     answering_ = false; // a worker that failed ends the answer too
+    doc_->view()->setRevealed(0, 0);
     timing.take = take ? take->id : 0;
+    if (take && jamming_) doc_->view()->setCurrentTake(take->id); // it stays drawn until the next
     timing.notesKept = take ? int(take->notes.size()) : 0;
     emit answerFinished(timing.take, take && take->provenance.stopped);
 }

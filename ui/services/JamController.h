@@ -97,6 +97,8 @@ private:
     void ingest(const PlayerActivity& activity);
     void startAnswer(const PlayerActivity& activity, double gapEndSeconds);
     void finishAnswer(bool cut);
+    /// Draws the answer in the roll as far as it has sounded by `nowNs`.
+    void revealHeard(std::int64_t nowNs);
     void onGenerationFinished();
     /// Everything played so far (the sketch, this jam's answers and `recorded`), as a request
     /// whose primer ends at `endSeconds` (transport seconds).
@@ -119,6 +121,7 @@ private:
     std::uint32_t answerNumber_ = 0;
     bool awaitingTake_ = false;   ///< the last answer's take is not kept yet
     double originSeconds_ = 0;    ///< the document time of the answer request's time 0
+    std::int64_t lastRevealNs_ = 0;
     std::shared_ptr<JamLive> live_;
     std::vector<TakeId> answerTakes_;
     std::vector<JamAnswerTiming> timings_;
