@@ -158,5 +158,17 @@ private slots:
     }
 };
 
-QTEST_MAIN(TestJamSoak)
+int main(int argc, char** argv) {
+    // QtTest stops a test function after five minutes unless told otherwise; the soak runs as
+    // long as it is asked to.
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT")) {
+        bool given = false;
+        const double minutes = qEnvironmentVariable("CONTINUO_JAM_SOAK_MINUTES").toDouble(&given);
+        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number(qint64(((given ? minutes : 1.0) + 5.0) * 60'000)));
+    }
+    QApplication app(argc, argv);
+    TestJamSoak test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "test_jam_soak.moc"

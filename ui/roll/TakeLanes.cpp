@@ -116,7 +116,8 @@ void TakeLanes::paintEvent(QPaintEvent*) {
         // The name at the left edge, indented by its depth in the tree, over a dark backing.
         const QString name = (lane.depth > 0 ? QStringLiteral("↳ ") : QString()) + take->name +
                              (take->generating ? tr(" — writing…") : QString());
-        const double indent = 4 + 10.0 * lane.depth;
+        // A long chain (a jam's answers) stops stepping right after a few levels.
+        const double indent = 4 + 10.0 * std::min(lane.depth, 6);
         const QRectF label(indent, r.top() + 1, fm.horizontalAdvance(name) + 8, r.height() - 2);
         p.fillRect(label, QColor(0x19, 0x1b, 0x22, 210));
         p.setPen(current ? palette::take().lighter(115) : palette::text());
