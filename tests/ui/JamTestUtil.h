@@ -23,6 +23,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace continuo::test {
@@ -156,6 +157,57 @@ inline bool loadBundledModel(ui::ThreadContinuationService& service) {
     QSignalSpy loaded(&service, &ui::ContinuationService::modelLoaded);
     service.loadModel(ui::ThreadContinuationService::defaultModelPath());
     return loaded.wait(60000);
+}
+
+/// Why a jam test cannot run here (empty: it can): it needs the JACK fixture's server and the
+/// inference engine. `test` is its CTest name, for the message.
+inline QString jamPrerequisitesMissing(const char* test) {
+    if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
+        return QStringLiteral("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R %1), whose fixture "
+                              "starts a JACK dummy server")
+            .arg(QLatin1String(test));
+    if (!ui::ThreadContinuationService::available())
+        return QStringLiteral("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
+    return {};
+}
+
+/// The jam tests' set-up: a virtual keyboard (the JACK client `client`, also the engine's
+/// clock), the window with the audio engine, the bundled model on a real worker thread, the
+/// keyboard as its MIDI input, no count-in. `problem` says what failed (empty: ready).
+struct JamRig {
+    JackTestClient keyboard;
+    std::unique_ptr<ui::MainWindow> window;
+    audio::Transport* transport = nullptr;
+    QString problem;
+
+    JamRig(const ui::testutil::MainWindowFixture& fx, const char* client) : keyboard(client) {
+        if (!keyboard.ok()) {
+            problem = QStringLiteral("cannot open a JACK client on the fixture's server");
+            return;
+        }
+        auto* service = new ui::ThreadContinuationService;
+        window = fx.makeWindow({.service = service, .openAudio = true});
+        if (!loadBundledModel(*service)) {
+            problem = QStringLiteral("the bundled model did not load");
+            return;
+        }
+        if (useKeyboard(*window, QLatin1String(client), &keyboard).isEmpty()) {
+            problem = QStringLiteral("the window does not list the keyboard's MIDI port");
+            return;
+        }
+        window->transportBar()->countInBox()->setCurrentIndex(0);
+        transport = window->playback()->transport();
+        if (!transport) problem = QStringLiteral("the audio engine did not open: ") + window->playback()->statusLine();
+    }
+};
+
+/// The process's resident memory, in MB.
+inline double residentMb() {
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').value(0).toDouble() / 1024.0;
+    return 0;
 }
 
 } // namespace continuo::test

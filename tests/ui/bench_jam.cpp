@@ -49,13 +49,6 @@ XrunCauses xrunCauses() {
     return c;
 }
 
-long rssKb() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return 0;
-}
 } // namespace
 
 class BenchJam : public QObject {
@@ -64,11 +57,7 @@ class BenchJam : public QObject {
 
 private slots:
     void initTestCase() {
-        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
-            QSKIP("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R bench_ui_jam), whose fixture "
-                  "starts a JACK dummy server");
-        if (!ThreadContinuationService::available())
-            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
+        if (const QString why = test::jamPrerequisitesMissing("bench_ui_jam"); !why.isEmpty()) QSKIP(qPrintable(why));
     }
 
     void answerLatency() {
@@ -78,15 +67,11 @@ private slots:
         const int answers = qEnvironmentVariableIsSet("CONTINUO_JAM_ANSWERS")
                                 ? std::max(1, qEnvironmentVariableIntValue("CONTINUO_JAM_ANSWERS"))
                                 : 20;
-        test::JackTestClient keyboard("continuo-bench-jammer");
-        QVERIFY(keyboard.ok());
-        auto* service = new ThreadContinuationService;
-        auto w = fx_.makeWindow({.service = service, .openAudio = true});
-        QVERIFY(test::loadBundledModel(*service));
-        QVERIFY(!test::useKeyboard(*w, "continuo-bench-jammer", &keyboard).isEmpty());
-        w->transportBar()->countInBox()->setCurrentIndex(0);
-        audio::Transport* transport = w->playback()->transport();
-        QVERIFY(transport);
+        test::JamRig rig(fx_, "continuo-bench-jammer");
+        QVERIFY2(rig.problem.isEmpty(), qPrintable(rig.problem));
+        test::JackTestClient& keyboard = rig.keyboard;
+        MainWindow* w = rig.window.get();
+        audio::Transport* transport = rig.transport;
         const double rate = keyboard.sampleRate();
         qInfo("phrases of %s from 30 s on, 3 s each; answer gap 400 ms; server %.0f Hz, %u-frame periods",
               qPrintable(name), rate, keyboard.periodFrames());
@@ -160,7 +145,7 @@ private slots:
             QCOMPARE(int(first.size()), int(jam->answers().size()));
             qInfo("%-5d %9d %11.1f / %-9.1f %11.1f / %-9.1f %11.1f / %-9.1f %6d %9.0f", busy, int(first.size()),
                   percentile(heard, 0.5), percentile(heard, 1.0), percentile(first, 0.5), percentile(first, 1.0),
-                  percentile(silent, 0.5), percentile(silent, 1.0), keyboard.xruns() - xrunsBefore, double(rssKb()) / 1024);
+                  percentile(silent, 0.5), percentile(silent, 1.0), keyboard.xruns() - xrunsBefore, test::residentMb());
             const XrunCauses causes = xrunCauses() - causesBefore;
             qInfo("      xruns by cause: the app's client late %d, the keyboard's %d, the driver's timer %d", causes.app,
                   causes.keyboard, causes.driver);

@@ -32,24 +32,16 @@ class TestJam : public QObject {
 
 private slots:
     void initTestCase() {
-        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
-            QSKIP("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R test_ui_jam), whose fixture "
-                  "starts a JACK dummy server");
-        if (!ThreadContinuationService::available())
-            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
+        if (const QString why = test::jamPrerequisitesMissing("test_ui_jam"); !why.isEmpty()) QSKIP(qPrintable(why));
     }
 
     void answersThePauseAndStopsWhenPlayedOver() {
-        test::JackTestClient keyboard("continuo-test-jammer");
-        QVERIFY2(keyboard.ok(), "cannot open a JACK client on the fixture's server");
-        auto* service = new ThreadContinuationService;
-        auto w = fx_.makeWindow({.service = service, .openAudio = true});
-        QVERIFY2(test::loadBundledModel(*service), "the bundled model did not load");
-        QVERIFY(!test::useKeyboard(*w, "continuo-test-jammer", &keyboard).isEmpty());
+        test::JamRig rig(fx_, "continuo-test-jammer");
+        QVERIFY2(rig.problem.isEmpty(), qPrintable(rig.problem));
+        test::JackTestClient& keyboard = rig.keyboard;
+        MainWindow* w = rig.window.get();
+        audio::Transport* transport = rig.transport;
         QVERIFY(w->playback()->hasSound());
-        w->transportBar()->countInBox()->setCurrentIndex(0);
-        audio::Transport* transport = w->playback()->transport();
-        QVERIFY(transport);
         audio::SpscQueue<TransportEvent> log(1 << 16);
         transport->setEventLog(&log);
         std::vector<TransportEvent> events;

@@ -1,7 +1,8 @@
 // A long jam: the window with the bundled model, the audio engine on the JACK fixture and a
 // virtual keyboard that plays 2.5-second phrases of MAESTRO validation performances, one after
-// another, for CONTINUO_JAM_SOAK_MINUTES of the server's clock (1 by default; 60 is the hour
-// of the full run: `CONTINUO_JAM_SOAK_MINUTES=60 ctest -R test_ui_jam_soak --timeout 5400`).
+// another, for CONTINUO_JAM_SOAK_MINUTES of the server's clock (CTest sets it from the CMake
+// cache variable of that name: 1 by default, 60 for the full hour, with
+// `cmake -DCONTINUO_JAM_SOAK_MINUTES=60 build && ctest --test-dir build -R test_ui_jam_soak -V`).
 // Every other answer is let finish, the others are played over. At the end every call is in
 // the piece note for note, every answer is a take of the chain, the project saves and reads
 // back with all of it, and the process's resident memory after the first quarter has stayed
@@ -13,20 +14,10 @@
 
 #include <QTemporaryDir>
 
-#include <fstream>
 
 using namespace continuo;
 using namespace continuo::ui;
 
-namespace {
-double rssMb() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return double(std::stol(line.substr(6))) / 1024.0;
-    return 0;
-}
-} // namespace
 
 class TestJamSoak : public QObject {
     Q_OBJECT
@@ -34,26 +25,18 @@ class TestJamSoak : public QObject {
 
 private slots:
     void initTestCase() {
-        if (qEnvironmentVariableIsEmpty("JACK_DEFAULT_SERVER"))
-            QSKIP("JACK_DEFAULT_SERVER is not set: run it through CTest (ctest -R test_ui_jam_soak), whose fixture "
-                  "starts a JACK dummy server");
-        if (!ThreadContinuationService::available())
-            QSKIP("built without the inference engine: configure with -DCONTINUO_WITH_TORCH=ON (needs libtorch-dev)");
+        if (const QString why = test::jamPrerequisitesMissing("test_ui_jam_soak"); !why.isEmpty()) QSKIP(qPrintable(why));
     }
 
     void anHourOfJamming() {
         bool given = false;
         const double minutes = std::max(0.1, qEnvironmentVariable("CONTINUO_JAM_SOAK_MINUTES").toDouble(&given));
         const double soakMinutes = given ? minutes : 1.0;
-        test::JackTestClient keyboard("continuo-soak-jammer");
-        QVERIFY2(keyboard.ok(), "cannot open a JACK client on the fixture's server");
-        auto* service = new ThreadContinuationService;
-        auto w = fx_.makeWindow({.service = service, .openAudio = true});
-        QVERIFY2(test::loadBundledModel(*service), "the bundled model did not load");
-        QVERIFY(!test::useKeyboard(*w, "continuo-soak-jammer", &keyboard).isEmpty());
-        w->transportBar()->countInBox()->setCurrentIndex(0);
-        audio::Transport* transport = w->playback()->transport();
-        QVERIFY(transport);
+        test::JamRig rig(fx_, "continuo-soak-jammer");
+        QVERIFY2(rig.problem.isEmpty(), qPrintable(rig.problem));
+        test::JackTestClient& keyboard = rig.keyboard;
+        MainWindow* w = rig.window.get();
+        audio::Transport* transport = rig.transport;
         Document* doc = w->document();
         JamController* jam = w->jam();
         JamSettings settings;
@@ -117,7 +100,7 @@ private slots:
                 QVERIFY(test::JamPlayer::waitFor([&] { return transport->liveFirstNoteAnswer() >= std::uint32_t(calls) || !jam->isAnswering(); }, 20000));
                 QVERIFY(player.waitUntilFrame(keyboard.frame() + std::uint32_t(0.3 * rate)));
             }
-            rss.push_back(rssMb());
+            rss.push_back(test::residentMb());
             if (elapsedMinutes() >= nextReport) {
                 qInfo("%6.1f min: %4d calls, %6zu notes played, %5zu takes, RSS %.1f MB", elapsedMinutes(), calls, played,
                       doc->takes().size(), rss.back());
