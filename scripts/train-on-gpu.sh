@@ -20,7 +20,8 @@ usage: scripts/train-on-gpu.sh OUTDIR MINUTES [--cpu] [options] [-- continuo-gpu
   --cpu              CPU LibTorch (the system's) and device cpu: the same steps, no GPU needed
   --cache-dir DIR    train.cache[.xz] and validation.cache[.xz] (default scripts/gpu/cache)
   --build-dir DIR    where to build and train (default build-gpu; $CONTINUO_GPU_BUILD)
-  --init FILE        weights to start from (default training/continuo-wide.safetensors)
+  --init FILE        weights to start from (default training/continuo-wide.safetensors, the run
+                     in progress; without one, the shipped resources/models/continuo-default.safetensors)
   --threads N        CPU threads for LibTorch (default 0: all cores)
   --jobs N           parallel compile jobs (default: all cores)
   --check-batch N    batch of the training-step check (default 8)
@@ -34,6 +35,8 @@ CPU=0 CHECKS=1 THREADS=0 CHECK_BATCH=8 JOBS="$(nproc)"
 CACHE_DIR="$ROOT/scripts/gpu/cache"
 BUILD="${CONTINUO_GPU_BUILD:-$ROOT/build-gpu}"
 INIT="$ROOT/training/continuo-wide.safetensors"
+# Between runs training/ holds no weights: start from the shipped model then.
+[ -f "$INIT" ] || INIT="$ROOT/resources/models/continuo-default.safetensors"
 POSITIONAL=() EXTRA=()
 while [ $# -gt 0 ]; do
     case "$1" in
