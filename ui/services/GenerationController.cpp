@@ -30,7 +30,7 @@ GenerationController::GenerationController(Document* doc, ContinuationService* s
 
 bool GenerationController::start(GenerationRequest request, const TakeOrigin& origin) {
     const GenerationKind kind = request.kind;
-    if (isRunning() || service_->isBusy()) {
+    if (isBusy()) {
         emit failed(kind, tr("The model is still writing: wait for it or press Cancel."));
         return false;
     }

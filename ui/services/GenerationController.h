@@ -38,6 +38,8 @@ public:
 
     ContinuationService* service() const { return service_; }
     bool isRunning() const { return requestId_ != 0; }
+    /// A job of its own is running or the service is busy: start() would refuse now.
+    bool isBusy() const { return isRunning() || service_->isBusy(); }
     GenerationKind runningKind() const { return request_.kind; }
     /// Starts `request` (its id and seed are filled in here). Returns false, and says why
     /// through failed(), when the model is busy or missing or the settings are out of range.

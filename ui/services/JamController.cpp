@@ -258,7 +258,7 @@ void JamController::startAnswer(const PlayerActivity& a, double gapEndSeconds) {
     const std::int64_t gapEndNs = nowNs - std::llround((t->transportSecondsAt(nowNs) - gapEndSeconds) * 1e9);
     // The worker may still be closing the last answer (a cut one stops between two tokens):
     // the pause stays heard, and the next poll tries again.
-    if (generation_->isRunning() || generation_->service()->isBusy()) {
+    if (generation_->isBusy()) {
         qCDebug(jamLog) << "pause at" << gapEndSeconds << "s waits for the model to finish the last answer";
         return;
     }
