@@ -1,6 +1,7 @@
 #include "continuo/inference/Dataset.h"
 
 #include "continuo/core/MidiFile.h"
+#include "continuo/core/PianoPart.h"
 #include "continuo/inference/Tokenizer.h"
 
 #include <sys/stat.h>
@@ -290,6 +291,44 @@ std::vector<Piece> loadPieces(const std::vector<std::string>& files, const std::
         report->cached = cached;
     }
     return out;
+}
+
+Expected<std::vector<Piece>> loadPianoFolder(const std::string& folder, FolderScan* scan) {
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec)) return Error{folder + ": not a folder"};
+    if (fs::directory_iterator probe(folder, ec); ec) return Error{folder + ": cannot read the folder (" + ec.message() + ")"};
+    FolderScan found;
+    std::vector<Piece> pieces;
+    std::vector<std::string> files = midiFilesBelow(folder);
+    std::sort(files.begin(), files.end());
+    for (const std::string& file : files) {
+        auto midi = readMidiFile(file);
+        if (!midi) {
+            std::string why = midi.error(); // "path: reason": the path is said already
+            if (why.rfind(file + ": ", 0) == 0) why.erase(0, file.size() + 2);
+            found.skipped.push_back({file, "cannot be read: " + why});
+            continue;
+        }
+        auto piano = pianoPart(midi->sequence);
+        if (!piano) {
+            found.skipped.push_back({file, piano.error()});
+            continue;
+        }
+        const int notes = int(piano->noteCount());
+        if (notes < 8) {
+            found.skipped.push_back({file, "too short (" + std::to_string(notes) + " piano notes)"});
+            continue;
+        }
+        Piece piece{file, {}};
+        for (int t : tokens::encode(piano.value())) piece.tokens.push_back(std::uint16_t(t));
+        FolderPiece info{file, piano->durationSeconds(), notes};
+        found.totalSeconds += info.seconds;
+        found.totalNotes += notes;
+        found.pieces.push_back(std::move(info));
+        pieces.push_back(std::move(piece));
+    }
+    if (scan) *scan = std::move(found);
+    return pieces;
 }
 
 PieceStreamer::PieceStreamer(const std::vector<Piece>* pieces, int batch, int segment, std::uint64_t seed, bool augment)

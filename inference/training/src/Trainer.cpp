@@ -29,9 +29,9 @@ void renameTo(const std::string& from, const std::string& to) { std::error_code 
 
 /// Linear warm-up, then cosine decay. With a time budget the decay follows whichever of steps
 /// or wall time is further along, so a budgeted run still ends at the low learning rate.
-double learningRateAt(const TrainOptions& o, int step, double elapsedSeconds) {
+double learningRateAt(const TrainOptions& o, int steps, int step, double elapsedSeconds) {
     if (step < o.warmupSteps) return o.learningRate * double(step + 1) / double(o.warmupSteps);
-    double progress = std::clamp(double(step - o.warmupSteps) / std::max(1, o.steps - o.warmupSteps), 0.0, 1.0);
+    double progress = std::clamp(double(step - o.warmupSteps) / std::max(1, steps - o.warmupSteps), 0.0, 1.0);
     if (o.maxMinutes > 0) progress = std::max(progress, std::clamp(elapsedSeconds / (o.maxMinutes * 60), 0.0, 1.0));
     double floor = o.learningRate * o.minLearningRateRatio;
     return floor + (o.learningRate - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
@@ -127,7 +127,7 @@ TrainingRun::TrainingRun(const TrainOptions& o, const std::vector<Piece>& trainP
     : o(o), validationPieces(validationPieces), onProgress(onProgress), log(log), stop(stop),
       out(o.outDir), ckpt{out + "/checkpoint"},
       tmp{out + "/checkpoint.tmp"}, old{out + "/checkpoint.old"},
-      streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment) {}
+      streamer(&trainPieces, o.batch, o.config.segment, o.seed, o.augment), steps(o.steps) {}
 
 Expected<bool> TrainingRun::joinJob() {
     try {
@@ -178,6 +178,14 @@ Expected<bool> TrainingRun::resumeModel() {
     tokensSeen = state["tokens_seen"].toInt64();
     elapsedBefore = state["elapsed_seconds"].toDouble();
     lastVal = state["validation_nll"].toDouble(-1);
+    if (state.contains("steps_fixed")) {
+        steps = state["steps_fixed"].toInt();
+        stepsFixed = true;
+    }
+    initialVal = state["initial_validation_nll"].toDouble(-1);
+    bestVal = state["best_validation_nll"].toDouble(-1);
+    bestStep = state["best_step"].toInt(-1);
+    sinceBest = state["since_best"].toInt(0);
     if (!streamer.restoreState(state["streamer"].toString()))
         return Error{"cannot resume: the data position does not match these training files"};
     if (log) log("resumed at step " + std::to_string(step) + " from " + ckpt.dir);
@@ -232,19 +240,19 @@ void TrainingRun::createOptimizer() {
             Options(o.learningRate).weight_decay(weightDecay).betas({0.9, 0.98}));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, adamW(o.weightDecay));
+    groups.emplace_back(decay, adamW(o.anchor > 0 ? 0.0 : o.weightDecay));
     groups.emplace_back(noDecay, adamW(0.0));
     optimizer = std::make_unique<torch::optim::AdamW>(groups);
 }
 
 Expected<bool> TrainingRun::agreeOnStartingStep() {
     if (ranks == 1) return true;
-    auto steps = torch::tensor({double(step), -double(step)}, torch::kFloat64);
-    group->allReduce(steps, true);
-    if (steps[0].item<double>() != -steps[1].item<double>())
+    auto at = torch::tensor({double(step), -double(step)}, torch::kFloat64);
+    group->allReduce(at, true);
+    if (at[0].item<double>() != -at[1].item<double>())
         return Error{"the ranks would resume from different steps (rank " + std::to_string(rank) +
                      " is at step " + std::to_string(step) + ", another at step " +
-                     std::to_string(int(steps[0].item<double>())) + "): copy rank 0's " +
+                     std::to_string(int(at[0].item<double>())) + "): copy rank 0's " +
                      ckpt.dir + " to every rank's --out, or start afresh"};
     return true;
 }
@@ -341,6 +349,11 @@ Expected<bool> TrainingRun::saveModelAndState(double elapsedSeconds) {
     s.set("streamer", streamer.saveState());
     s.set("config", cfg().toJson());
     s.set("world_size", ranks);
+    if (stepsFixed) s.set("steps_fixed", steps);
+    s.set("initial_validation_nll", initialVal);
+    s.set("best_validation_nll", bestVal);
+    s.set("best_step", bestStep);
+    s.set("since_best", sinceBest);
     const std::string text = json::write(s, true);
     if (!writeFileAtomically(tmp.state(), {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}))
         return Error{"cannot write the checkpoint state"};
@@ -384,28 +397,112 @@ Expected<bool> TrainingRun::trainSteps() {
     agreedElapsed = elapsedBefore;
     intervalStart = Clock::now();
     net()->train();
-    while (step < o.steps) {
+    if (o.validateAtStart && step == 0 && !validationPieces.empty() && initialVal < 0) {
+        const auto began = Clock::now();
+        if (double v = validate(); v >= 0) {
+            initialVal = lastVal = v;
+            if (auto r = noteValidation(v); !r) return r;
+        }
+        validationSeconds = std::chrono::duration<double>(Clock::now() - began).count();
+        if (main && log) log("the starting weights: validation NLL " + std::to_string(initialVal));
+    }
+    while (step < steps) {
         if (stopsBeforeStep()) break;
         StreamBatch batch = streamer.next();
         double lr = 0;
         const torch::Tensor loss = optimiserStep(batch, &lr);
         ++step;
+        if (!stepsFixed && o.budgetMinutes > 0 && step >= std::max(1, o.calibrationSteps)) fixStepsFromBudget();
         tokensSeen += batch.realTokens;
         intervalTokens += batch.realTokens;
         if (const double l = agreeAfterStep(loss.item<double>()); std::isfinite(l)) {
             lossSum += l * double(batch.realTokens);
             lossTokens += batch.realTokens;
         }
-        const bool report = step % std::max(1, o.reportEvery) == 0 || step == o.steps;
+        const bool report = step % std::max(1, o.reportEvery) == 0 || step == steps;
         const bool doEval =
-            !validationPieces.empty() && (step % o.evalEvery == 0 || step == o.steps);
-        if (doEval)
-            if (double v = validate(); v >= 0) lastVal = v;
+            !validationPieces.empty() && (step % o.evalEvery == 0 || step == steps);
+        if (doEval) {
+            const auto began = Clock::now();
+            if (double v = validate(); v >= 0) {
+                lastVal = v;
+                if (auto r = noteValidation(v); !r) return r;
+            }
+            validationSeconds = std::chrono::duration<double>(Clock::now() - began).count();
+        }
         if (main && (report || doEval)) reportProgress(lr);
-        if (step % o.checkpointEvery == 0)
+        if (step % o.checkpointEvery == 0 || summary.patienceRanOut)
             if (auto r = saveCheckpoint(elapsed()); !r) return r;
+        if (summary.patienceRanOut) {
+            if (main && log)
+                log("no better validation in " + std::to_string(o.patience) +
+                    " validations: stopping early; the best was at step " + std::to_string(bestStep));
+            break;
+        }
     }
     return true;
+}
+
+Expected<bool> TrainingRun::noteValidation(double nll) {
+    if (bestVal < 0 || nll < bestVal) {
+        bestVal = nll;
+        bestStep = step;
+        sinceBest = 0;
+        if (o.keepBest && main) {
+            auto meta = o.metadata;
+            meta["training_steps"] = std::to_string(step);
+            meta["training_tokens"] = std::to_string(tokensSeen);
+            meta["validation_nll"] = std::to_string(nll);
+            if (auto r = model->save(bestPath(), meta); !r) return Error{"cannot keep the best weights: " + r.error()};
+            net()->train();
+        }
+    } else if (o.patience > 0 && ++sinceBest >= o.patience) {
+        summary.patienceRanOut = true;
+    }
+    return true;
+}
+
+void TrainingRun::fixStepsFromBudget() {
+    // The pace so far (the start's validation aside), plus a validation every evalEvery steps.
+    const double spent = elapsed();
+    const double perStep = std::max(1e-6, (spent - elapsedBefore - validationSeconds) / std::max(1, step));
+    const double perStepWithValidation =
+        perStep + (validationPieces.empty() ? 0.0 : validationSeconds / std::max(1, o.evalEvery));
+    const double left = o.budgetMinutes * 60 - spent;
+    steps = std::max(step, step + int(left / perStepWithValidation));
+    stepsFixed = true;
+    if (main && log)
+        log("the " + std::to_string(int(std::lround(o.budgetMinutes))) + "-minute budget is " +
+            std::to_string(steps) + " steps at this pace");
+}
+
+Expected<bool> TrainingRun::loadAnchor() {
+    if (o.anchor <= 0) return true;
+    if (o.initFrom.empty()) return Error{"an anchor needs the weights the run started from (--init)"};
+    auto loaded = Model::load(o.initFrom, o.runtime);
+    if (!loaded) return Error{"cannot read the anchor's weights: " + loaded.error()};
+    auto start = loaded.value();
+    if (start->config().toJson() != cfg().toJson()) {
+        auto grown = withConfig(*start, cfg(), o.seed, o.runtime);
+        if (!grown) return Error{"cannot read the anchor's weights: " + grown.error()};
+        start = grown.value();
+    }
+    auto theirs = start->impl().net->named_parameters();
+    torch::NoGradGuard g;
+    for (const auto& p : net()->named_parameters()) {
+        const torch::Tensor* w = theirs.find(p.key());
+        if (!w || w->sizes() != p.value().sizes()) return Error{"the anchor's weights do not match the model (" + p.key() + ")"};
+        anchorWeights.push_back(w->detach().clone().to(p.value().device()));
+    }
+    return true;
+}
+
+void TrainingRun::applyAnchor(double lr) {
+    if (anchorWeights.empty()) return;
+    torch::NoGradGuard g;
+    const double pull = std::min(1.0, lr * o.anchor);
+    std::size_t i = 0;
+    for (auto& p : net()->parameters()) p.add_(anchorWeights[i++] - p, pull); // w += pull (w0 - w)
 }
 
 bool TrainingRun::stopsBeforeStep() {
@@ -431,7 +528,7 @@ torch::Tensor TrainingRun::optimiserStep(const StreamBatch& batch, double* lr) {
     resetMemories(memories, localReset);
     auto input = batchTensor(rows(batch.inputs, lo, hi, S), localB, S, impl().device); // (b, S)
     auto target = batchTensor(rows(batch.targets, lo, hi, S), localB, S, impl().device); // (b, S)
-    *lr = learningRateAt(o, step, elapsed());
+    *lr = learningRateAt(o, steps, step, elapsed());
     for (auto& g : optimizer->param_groups())
         static_cast<torch::optim::AdamWOptions&>(g.options()).lr(*lr);
     torch::Tensor loss = forwardLoss(input, target, batchTargets);
@@ -446,6 +543,7 @@ torch::Tensor TrainingRun::optimiserStep(const StreamBatch& batch, double* lr) {
     group->allReduceGradients(parameters);
     torch::nn::utils::clip_grad_norm_(net()->parameters(), o.clipNorm);
     optimizer->step();
+    applyAnchor(*lr);
     return loss;
 }
 
@@ -476,16 +574,18 @@ void TrainingRun::reportProgress(double lr) {
     const double secs = std::chrono::duration<double>(Clock::now() - intervalStart).count();
     TrainProgress p;
     p.step = step;
-    p.steps = o.steps;
+    p.steps = steps;
     p.tokensSeen = tokensSeen;
     p.loss = lossTokens ? lossSum / double(lossTokens) : 0;
     p.tokensPerSecond = double(intervalTokens) / std::max(1e-9, secs);
     p.learningRate = lr;
     p.validationNll = lastVal;
+    p.bestValidationNll = bestVal;
+    p.initialValidationNll = initialVal;
     p.elapsedSeconds = elapsed();
     p.epoch = streamer.epoch();
     double perStep = (elapsed() - elapsedBefore) / std::max(1, step - state["step"].toInt());
-    p.etaSeconds = perStep * (o.steps - step);
+    p.etaSeconds = perStep * (steps - step);
     if (o.maxMinutes > 0) p.etaSeconds = std::min(p.etaSeconds, o.maxMinutes * 60 - elapsed());
     if (onProgress) onProgress(p);
     char line[256];
@@ -503,8 +603,8 @@ Expected<TrainSummary> TrainingRun::finish() {
     // A run that stopped between validations (time budget, Ctrl+C) is validated once more,
     // so that the model's metadata describes the weights it holds.
     const bool interrupted = ranks == 1 ? stop && stop->load() : stopAgreed;
-    if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != o.steps &&
-        !interrupted) {
+    if (!validationPieces.empty() && step > 0 && step % o.evalEvery != 0 && step != steps &&
+        !interrupted && !summary.patienceRanOut) {
         if (double v = validate(); v >= 0) {
             lastVal = v;
             if (main && log)
@@ -517,6 +617,10 @@ Expected<TrainSummary> TrainingRun::finish() {
     summary.tokensSeen = tokensSeen;
     summary.wallSeconds = elapsed();
     summary.validationNll = lastVal;
+    summary.initialValidationNll = initialVal;
+    summary.bestValidationNll = bestVal;
+    summary.bestStep = bestStep;
+    if (o.keepBest && bestStep >= 0) summary.bestModelPath = bestPath();
     if (!main) return summary;
     return saveModel();
 }
@@ -551,6 +655,7 @@ Expected<TrainSummary> train(const TrainOptions& o, const std::vector<Piece>& tr
     try {
         run.createOptimizer();
         if (auto r = run.agreeOnStartingStep(); !r) return Error{r.error()};
+        if (auto r = run.loadAnchor(); !r) return Error{r.error()};
         run.shareWeights();
         run.restoreCheckpoint();
         if (auto r = run.openLog(); !r) return Error{r.error()};

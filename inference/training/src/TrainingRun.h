@@ -87,6 +87,16 @@ struct TrainingRun {
     /// Progress to the caller and a row of log.csv, over the interval since the last report.
     void reportProgress(double lr);
     Expected<TrainSummary> saveModel();
+    /// The weights the anchor pulls towards: o.initFrom's, as the run started from them.
+    Expected<bool> loadAnchor();
+    /// Pulls every weight towards its start (o.anchor), after an optimiser step at `lr`.
+    void applyAnchor(double lr);
+    /// A validation's outcome for early stopping: the best weights kept, patience counted.
+    Expected<bool> noteValidation(double nll);
+    /// After the calibration steps, turns o.budgetMinutes into `steps`.
+    void fixStepsFromBudget();
+    /// The best weights so far, as a model file (keepBest).
+    std::string bestPath() const { return out + "/best.safetensors"; }
 
     Model::Impl& impl() { return model->impl(); }
     Dsmr& net() { return model->impl().net; }
@@ -119,7 +129,13 @@ struct TrainingRun {
     std::ofstream csv;
 
     int step = 0;
+    int steps = 0;                ///< the schedule's length: o.steps, or fixed by the budget
+    bool stepsFixed = false;      ///< the budget has become a step count
     std::int64_t tokensSeen = 0;
+    double initialVal = -1, bestVal = -1;
+    int bestStep = -1, sinceBest = 0;
+    double validationSeconds = 0; ///< the last validation's wall time (for the budget)
+    std::vector<torch::Tensor> anchorWeights; ///< the starting weights, in parameters() order
     double elapsedBefore = 0, lastVal = -1;
     Clock::time_point start;
     // The ranks agree after every step on rank 0's clock and on whether any of them was asked

@@ -45,6 +45,30 @@ std::vector<Piece> readTokenCache(const std::string& cachePath);
 /// files' size and time are not recorded, so loadPieces never takes them for the files.
 Expected<bool> writeTokenCache(const std::string& cachePath, const std::vector<Piece>& pieces);
 
+/// A piece found in a musician's folder (loadPianoFolder).
+struct FolderPiece {
+    std::string path;
+    double seconds = 0; ///< of its piano part
+    int notes = 0;      ///< of its piano part
+};
+
+/// What a folder of a musician's own MIDI files holds for fine-tuning.
+struct FolderScan {
+    std::vector<FolderPiece> pieces; ///< the usable ones, sorted by path
+    struct Skipped {
+        std::string path, reason;
+    };
+    std::vector<Skipped> skipped;    ///< files left out, and why (unreadable, drums only, ...)
+    double totalSeconds = 0;
+    std::int64_t totalNotes = 0;
+};
+
+/// Reads every MIDI file below `folder` (as listMidiFiles does), keeps each one's piano part
+/// (core's pianoPart: no drum channel, no other instruments) and tokenises it. Files that
+/// cannot be read, hold no piano, or hold fewer than 8 piano notes are skipped with the reason.
+/// Fails only when the folder cannot be read; a folder with nothing usable gives no pieces.
+Expected<std::vector<Piece>> loadPianoFolder(const std::string& folder, FolderScan* scan);
+
 /// One training batch built by the streamer: B rows of S inputs and S targets, PAD-padded.
 struct StreamBatch {
     std::vector<std::int64_t> inputs;  ///< B x S

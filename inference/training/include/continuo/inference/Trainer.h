@@ -63,6 +63,24 @@ struct TrainOptions {
     /// Start from these weights (fine-tuning, or a second stage of training) with a fresh
     /// optimiser and schedule. The architecture comes from the file; `config`'s is ignored.
     std::string initFrom;
+    /// Fine-tuning's anchor to the weights it started from (initFrom): after each step every
+    /// weight w moves towards its start w0 by lr x anchor x (w - w0), decoupled from the
+    /// gradient as AdamW's decay is (L2-SP; the decay towards zero is then off). 0 = none.
+    double anchor = 0;
+    /// Early stopping on the validation pieces: after this many validations in a row without a
+    /// better NLL the run ends (0 = never early). The best weights are kept in
+    /// outDir/best.safetensors when `keepBest` is set.
+    int patience = 0;
+    bool keepBest = false;
+    /// Validates the starting weights before the first step (the number fine-tuning must beat;
+    /// with keepBest they are the first "best").
+    bool validateAtStart = false;
+    /// A time budget that becomes a step count: after `calibrationSteps` steps the run fixes
+    /// `steps` to what fits into these minutes at the pace measured so far (validations
+    /// included), and keeps that count in its checkpoint, so that a resumed run is the same run.
+    /// 0 = `steps` as given.
+    double budgetMinutes = 0;
+    int calibrationSteps = 10;
     std::uint64_t seed = 1;
     RuntimeOptions runtime;
     std::map<std::string, std::string> metadata; ///< licence, training_data, name, ...
@@ -80,6 +98,8 @@ struct TrainProgress {
     double tokensPerSecond = 0;
     double learningRate = 0;
     double validationNll = -1;  ///< latest, -1 = none yet
+    double bestValidationNll = -1;    ///< the best so far (early stopping), -1 = none yet
+    double initialValidationNll = -1; ///< of the starting weights (validateAtStart), -1 = none
     double elapsedSeconds = 0, etaSeconds = 0;
     int epoch = 0;
 };
@@ -89,8 +109,13 @@ struct TrainSummary {
     std::int64_t tokensSeen = 0;
     double wallSeconds = 0;
     double validationNll = -1;
-    bool stoppedEarly = false;
+    bool stoppedEarly = false;       ///< asked to stop, or out of time: resumable
+    bool patienceRanOut = false;     ///< early stopping ended it (the run is complete)
+    double initialValidationNll = -1; ///< the starting weights' (validateAtStart)
+    double bestValidationNll = -1;
+    int bestStep = -1;                ///< where the best weights were (0: the starting ones)
     std::string modelPath;
+    std::string bestModelPath;        ///< keepBest: outDir/best.safetensors
 };
 
 /// Trains (or resumes) and writes outDir/model.safetensors. `stop` ends training cleanly with a
