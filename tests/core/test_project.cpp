@@ -341,6 +341,24 @@ private slots:
         QCOMPARE(out["tracks"].toArray()[0].toObject()["colour"].toString(), QString("#ff8800"));
     }
 
+    /// The piece's model (Models ▸ Use for This Project) is saved in its settings and read
+    /// back; a file without one (every file before it) names none.
+    void modelChoiceSurvivesSaveAndLoad() {
+        Project p = Project::fromSequence(threeTrackPiece());
+        QVERIFY(p.settings.model.isEmpty());
+        QVERIFY(!projectToJson(p)["settings"].toObject().contains("model"));
+        p.settings.model = ModelChoice{"My style", QString(64, 'a'), "my-style.safetensors"};
+        QTemporaryDir dir;
+        QVERIFY(saveProject(dir.filePath("m.continuo"), p).ok());
+        auto back = loadProject(dir.filePath("m.continuo"));
+        QVERIFY2(back.ok(), back.error().c_str());
+        QCOMPARE(back->settings.model, p.settings.model);
+        QCOMPARE(back->settings, p.settings);
+        auto old = loadProject(QStringLiteral(CONTINUO_TEST_DATA "/project-v2-two-tracks.continuo"));
+        QVERIFY2(old.ok(), old.error().c_str());
+        QVERIFY(old->settings.model.isEmpty());
+    }
+
     void refusesDamageWithWhereAndWhy_data() {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("error");

@@ -265,7 +265,7 @@ void readLoop(const QJsonObject& root, Project& p) {
     }
 }
 
-/// The Continue panel's last values.
+/// The Continue panel's last values and the piece's model.
 void readSettings(const QJsonObject& root, PieceSettings& settings) {
     const QJsonObject s = root["settings"].toObject();
     // Values out of range (a hand-edited file) come back to the nearest the panel offers.
@@ -281,6 +281,8 @@ void readSettings(const QJsonObject& root, PieceSettings& settings) {
     ss.seed = seed < 0 ? Seed::random() : Seed::fixed(std::uint64_t(seed));
     ss.steering = json::steeringFromJson(s["steering"]);
     settings.gridIndex = s["grid"].toInt(4);
+    const QJsonObject model = s["model"].toObject();
+    settings.model = ModelChoice{model["name"].toString(), model["sha256"].toString(), model["file"].toString()};
 }
 
 /// Ids: tracks 1..T (in file order), the piece's notes 1..N in its order, take notes above
@@ -351,6 +353,8 @@ QJsonObject projectToJson(const Project& p) {
                          {"grid", s.gridIndex}};
     if (ss.topK > 0) settings["topK"] = ss.topK;
     if (ss.steering.any()) settings["steering"] = json::steeringToJson(ss.steering);
+    if (!s.model.isEmpty())
+        settings["model"] = QJsonObject{{"name", s.model.name}, {"sha256", s.model.sha256}, {"file", s.model.fileName}};
     root["settings"] = settings;
     putUnknown(root, p.extra);
     return root;

@@ -75,10 +75,23 @@ struct Take {
     bool operator==(const Take&) const = default;
 };
 
-/// Settings stored with the piece (the Continue panel's last values).
+/// The model a piece is continued with, as the project file names it: enough to find it again
+/// in the musician's model library (by hash first, then by file name) and to say which one is
+/// missing when it is not there. All empty: the piece names none (files written before models
+/// were chosen per project), and the app keeps the model it has.
+struct ModelChoice {
+    QString name;     ///< the model's own name (its metadata), for messages
+    QString sha256;   ///< of the model file
+    QString fileName; ///< without its folder, e.g. "my-style.safetensors"
+    bool isEmpty() const { return sha256.isEmpty() && fileName.isEmpty(); }
+    bool operator==(const ModelChoice&) const = default;
+};
+
+/// Settings stored with the piece (the Continue panel's last values, and its model).
 struct PieceSettings {
     SamplingSettings sampling;
     int gridIndex = 4;
+    ModelChoice model;
     bool operator==(const PieceSettings&) const = default;
 };
 
