@@ -14,6 +14,7 @@
 #include "services/JamController.h"
 #include "services/GenerationController.h"
 #include "services/FillGapController.h"
+#include "services/FineTuneJob.h"
 #include "services/ThreadContinuationService.h"
 
 #include <QAction>
@@ -79,6 +80,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 
     createDocks();
     createFillGap();
+    createTeaching();
     createMenus();
     createStatusBar();
     connectServices();
@@ -87,7 +89,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     updateTitle();
     updateActions();
 
-    recovery_->setSettingsProvider([this] { return continuePanel_->pieceSettings(); });
+    recovery_->setSettingsProvider([this] { return pieceSettings(); });
     recovery_->start(options_.autosaveMs);
 
     if (options_.exampleMotif) {
@@ -126,9 +128,13 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     } else {
         continuePanel_->setModelText(tr("No model loaded."), false);
     }
+    if (options_.resumeJobs) restoreTeaching();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // A job still teaching stops at a checkpoint while the window can still hear about it.
+    if (job_) job_->shutdown();
+}
 
 void MainWindow::createDocks() {
     continuePanel_ = new ContinuePanel(action("continue"), action("cancel"), action("chooseModel"), this);
@@ -198,7 +204,7 @@ void MainWindow::connectServices() {
         modelOk_ = service_->isReady();
         modelLabel_->setText(modelOk_ ? modelLabel_->text() : tr("No model"));
         continuePanel_->setModelText(
-            tr("Cannot use the model %1: %2. Choose another with <b>Choose Model…</b>; "
+            tr("Cannot use the model %1: %2. Choose another in <b>Models ▸ Models…</b>; "
                "editing and playback keep working.").arg(path.toHtmlEscaped(), msg.toHtmlEscaped()), false);
         showMessage(tr("Model not loaded: %1").arg(msg), 12000);
         updateActions();
@@ -347,6 +353,8 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     playback_->panic();
     saveSettings();
     recovery_->finish();
+    // A job teaching in the background writes its checkpoint and goes on at the next start.
+    if (job_) job_->shutdown();
     e->accept();
 }
 

@@ -2,7 +2,7 @@
 // The main window: piano roll in the centre, transport bar on top, Continue panel and takes
 // timeline docked at the right, status bar with engine, model and messages. Menus, shortcuts
 // and tooltips come from one table of actions (MainWindowActions.cpp); file commands are in
-// MainWindowFiles.cpp.
+// MainWindowFiles.cpp; models and teaching in MainWindowModels.cpp.
 #include "document/ProjectFile.h"
 #include "document/Take.h"
 
@@ -11,6 +11,7 @@
 #include <QPointer>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QActionGroup;
 class QMenu;
@@ -27,6 +28,13 @@ class Document;
 class FillGapController;
 class GenerationController;
 class FillGapPanel;
+class FineTuneJob;
+class ModelLibrary;
+class ModelsDialog;
+class TeachingPanel;
+class TeachStyleDialog;
+struct TeachRequest;
+struct ModelDescription;
 class PianoRollWidget;
 class PlaybackController;
 class RecoveryManager;
@@ -40,6 +48,8 @@ struct MainWindowOptions {
     bool exampleMotif = true;        ///< first start: a short motif in the roll
     bool useSettings = true;         ///< restore geometry, devices and model from QSettings
     QString recoveryDir;             ///< empty: RecoveryManager::defaultDirectory()
+    QString dataDir;                 ///< the user's models/ and jobs/; empty: ModelLibrary::defaultDataDir()
+    bool resumeJobs = true;          ///< resume a Teach Your Style job the last run left running
     int autosaveMs = 60'000;
     ContinuationService* service = nullptr; ///< injected worker (the window takes ownership)
 };
@@ -81,6 +91,21 @@ public:
     /// The Audio and MIDI Settings dialog while it is open (tests), else null.
     AudioSettingsDialog* audioSettings() const;
 
+    // ---- models and Teach Your Style (MainWindowModels.cpp)
+    ModelLibrary* modelLibrary() const { return library_; }
+    /// The Teach Your Style job shown in the Teaching panel (null: none).
+    FineTuneJob* fineTuneJob() const;
+    TeachingPanel* teachingPanel() const { return teachPanel_; }
+    /// The dialogs while they are open (tests), else null.
+    TeachStyleDialog* teachStyleDialog() const;
+    ModelsDialog* modelsDialog() const;
+    /// Starts teaching as the dialog asked; false (and a message) when it cannot.
+    bool startTeaching(const TeachRequest& request);
+    /// Loads the model at `path` and makes it the project's model.
+    void useModel(const QString& path);
+    /// The model the project names (saved with it); empty until one is chosen or saved.
+    project::ModelChoice projectModel() const { return projectModel_; }
+
 protected:
     void closeEvent(QCloseEvent* e) override;
 
@@ -95,11 +120,23 @@ private:
     void createTransportActions();
     void createGenerateActions();
     void createTakeActions();
+    void createModelActions();
     void createMenus();
     void createDocks();
     /// Generate > Fill Gap: its action, panel, controller and their wiring (MainWindowFillGap.cpp).
     void createFillGap();
     void startFillGap();
+    /// The model library, the Teaching dock, and a job the last run left (MainWindowModels.cpp).
+    void createTeaching();
+    void restoreTeaching();
+    void adoptJob(FineTuneJob* job);
+    void teachStyle();
+    void showModels();
+    /// The piece's settings as saved: the Continue panel's and the project's model.
+    PieceSettings pieceSettings() const;
+    /// A project opened or restored names `choice`: loads it from the library, or says it is missing.
+    void applyProjectModel(const project::ModelChoice& choice);
+    void onModelLoaded(const ModelDescription& model);
     void createStatusBar();
     void connectServices();
     void restoreSettings();
@@ -174,6 +211,16 @@ private:
     QLabel* hint_;
     QString path_;
     bool modelOk_ = false;
+    ModelLibrary* library_ = nullptr;
+    QPointer<FineTuneJob> job_;
+    TeachingPanel* teachPanel_ = nullptr;
+    QDockWidget* teachDock_ = nullptr;
+    QPointer<TeachStyleDialog> teachDialog_;
+    QPointer<ModelsDialog> modelsDialog_;
+    project::ModelChoice projectModel_;
+    /// The model being loaded becomes the project's when it has loaded (a choice, not the
+    /// model the app starts with).
+    QString modelForProject_;
 };
 
 } // namespace continuo::ui

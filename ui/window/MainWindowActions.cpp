@@ -72,6 +72,7 @@ void MainWindow::createActions() {
     createTransportActions();
     createGenerateActions();
     createTakeActions();
+    createModelActions();
 }
 
 void MainWindow::createFileActions() {
@@ -260,7 +261,8 @@ void MainWindow::createMenus() {
     midiMenu_ = transport->addMenu(tr("MIDI &Input"));
     connect(midiMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildMidiMenu);
     transport->addAction(action("audioSettings"));
-    add(menuBar()->addMenu(tr("&Generate")), {"continue", "fillGap", "cancel", "", "chooseModel", "randomModel"});
+    add(menuBar()->addMenu(tr("&Generate")), {"continue", "fillGap", "cancel"});
+    add(menuBar()->addMenu(tr("&Models")), {"teachStyle", "models", "", "chooseModel", "randomModel"});
     QMenu* takes = menuBar()->addMenu(tr("Ta&kes"));
     add(takes, {"auditionTake", "nextTake", "previousTake", "", "keepTake"});
     // Keep Into: the take's notes join a track the musician picks instead of a new one.

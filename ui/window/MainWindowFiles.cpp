@@ -79,6 +79,7 @@ void MainWindow::newFile() {
     fillGap_->cancel();
     doc_->reset(Sequence{});
     doc_->setTitle(QString());
+    projectModel_ = {}; // keeps the model in use, and names it when saved
     path_.clear();
     updateTitle();
 }
@@ -110,6 +111,7 @@ bool MainWindow::openFile(const QString& path) {
             return false;
         }
         continuePanel_->setPieceSettings(s);
+        applyProjectModel(s.model);
         path_ = path;
     } else {
         // The same code as `continuo-cli convert`: tracks, pedal, controllers, metre kept.
@@ -120,6 +122,7 @@ bool MainWindow::openFile(const QString& path) {
             return false;
         }
         doc_->reset(midi.value());
+        projectModel_ = {};
         path_.clear(); // saving asks for a .continuo name
         QString message =
             tr("Imported %n notes from %1.", nullptr, int(doc_->notes().size())).arg(QFileInfo(path).fileName());
@@ -140,12 +143,14 @@ bool MainWindow::openFile(const QString& path) {
 }
 
 bool MainWindow::saveTo(const QString& path) {
-    auto r = ProjectFile::save(path, *doc_, continuePanel_->pieceSettings());
+    const PieceSettings settings = pieceSettings();
+    auto r = ProjectFile::save(path, *doc_, settings);
     if (!r) {
         QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(r.error()));
         return false;
     }
     path_ = path;
+    projectModel_ = settings.model;
     doc_->setClean();
     if (doc_->title().isEmpty() || doc_->title() == tr("Example motif")) doc_->setTitle(QFileInfo(path).completeBaseName());
     updateTitle();
@@ -252,7 +257,9 @@ void MainWindow::applyAudioSetup(const AudioSetup& setup) {
 void MainWindow::chooseModelDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Choose Model"), QFileInfo(service_->model().path).absolutePath(),
                                                       tr("Continuo models (*.safetensors);;All files (*)"));
-    if (!path.isEmpty()) loadModel(path);
+    if (path.isEmpty()) return;
+    modelForProject_ = path; // a model chosen by hand is the project's too
+    loadModel(path);
 }
 
 bool MainWindow::offerRecovery(bool ask) {
@@ -276,6 +283,7 @@ bool MainWindow::offerRecovery(bool ask) {
         return false;
     }
     continuePanel_->setPieceSettings(s);
+    applyProjectModel(s.model);
     path_.clear();
     hint_->setVisible(false);
     updateTitle();
