@@ -5,9 +5,10 @@
 // data under ~/.qttest), an organisation of its own ("ContinuoTest"; the application name
 // stays the executable's), and a temporary folder for recovery files and whatever a test
 // writes. makeWindow() builds a MainWindow with audio off, no model loaded, settings neither
-// read nor written, an empty roll, its recovery folder in the temporary folder and a
-// FakeContinuationService, and shows it; WindowOptions say what a test wants otherwise (an
-// injected real service, the example motif, a size, audio and settings for the JACK tests).
+// read nor written, an empty roll, its recovery folder and its models and jobs folder (data/)
+// in the temporary folder, and a FakeContinuationService, and shows it; WindowOptions say what
+// a test wants otherwise (an injected real service, the example motif, a size, audio and
+// settings for the JACK tests).
 // Waiting for the window to be exposed or active stays in the tests: those are checks.
 #include "FakeContinuationService.h"
 #include "window/MainWindow.h"
@@ -33,6 +34,8 @@ struct WindowOptions {
     bool openAudio = false;                 ///< the real audio engine (the JACK tests)
     bool useSettings = false;               ///< read and write QSettings (in the test-mode folder)
     bool loadDefaultModel = false;
+    QString dataDir;                        ///< the user's models and jobs; empty: "data" in the fixture's temporary folder
+    bool resumeJobs = true;                 ///< resume a Teach Your Style job left running in dataDir
 };
 
 class MainWindowFixture {
@@ -54,6 +57,8 @@ public:
         o.exampleMotif = options.exampleMotif;
         o.useSettings = options.useSettings;
         o.recoveryDir = options.recoveryDir.isEmpty() ? filePath(QStringLiteral("recovery")) : options.recoveryDir;
+        o.dataDir = options.dataDir.isEmpty() ? filePath(QStringLiteral("data")) : options.dataDir;
+        o.resumeJobs = options.resumeJobs;
         o.service = options.service ? options.service : new FakeContinuationService;
         auto w = std::make_unique<MainWindow>(o);
         if (options.size.isValid()) w->resize(options.size);
