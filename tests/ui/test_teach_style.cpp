@@ -389,16 +389,27 @@ private slots:
     void screenshot() {
         const QString shot = qEnvironmentVariable("CONTINUO_TEACH_SCREENSHOT");
         if (shot.isEmpty()) return;
-        auto w = fx_.makeWindow({.exampleMotif = true, .size = QSize(1600, 1000)});
+        // More music than the tests use: twelve pieces of 90 seconds.
+        const QString folder = fx_.filePath("screenshot-pieces");
+        QVERIFY(writeMaestroPieces(folder, 12, 90));
+        QVERIFY(writeBytes(folder + "/broken.mid", "MThd this is not a MIDI file"));
+        auto* service = ThreadContinuationService::available() ? new ThreadContinuationService : nullptr;
+        auto w = fx_.makeWindow({.service = service, .exampleMotif = true, .size = QSize(1600, 1000),
+                                 .loadDefaultModel = service != nullptr});
         QVERIFY(QTest::qWaitForWindowExposed(w.get()));
-        FineTuneJob* job = startJob(*w, 400, "My style");
+        if (service) QTRY_VERIFY_WITH_TIMEOUT(service->isReady(), 60000);
+        TeachStyleDialog* start = openDialog(*w, folder);
+        QVERIFY(start);
+        start->setSteps(400);
+        start->startButton()->click();
+        FineTuneJob* job = w->fineTuneJob();
         QVERIFY(job);
         QSignalSpy reported(job, &FineTuneJob::stepReported);
         while (job->progress().step < 160 && job->isActive()) QVERIFY(reported.wait(kJobTimeoutMs));
         TeachStyleDialog d(w->modelLibrary(), {w->document()->title(), int(w->document()->notes().size()), 9.5}, w.get());
         d.setIncludePiece(false);
         QSignalSpy scanned(&d, &TeachStyleDialog::scanned);
-        d.setFolder(folder_);
+        d.setFolder(folder);
         QVERIFY(scanned.wait(120000));
         d.show();
         QVERIFY(QTest::qWaitForWindowExposed(&d));

@@ -17,8 +17,8 @@ public:
     void setCurves(const QVector<QPointF>& loss, const QVector<QPointF>& heldout, double baseline, int steps);
     const QVector<QPointF>& loss() const { return loss_; }
     const QVector<QPointF>& heldout() const { return heldout_; }
-    QSize sizeHint() const override { return {320, 150}; }
-    QSize minimumSizeHint() const override { return {200, 100}; }
+    QSize sizeHint() const override { return {320, 220}; }
+    QSize minimumSizeHint() const override { return {200, 120}; }
 
 protected:
     void paintEvent(QPaintEvent* e) override;

@@ -43,8 +43,10 @@ void MainWindow::createTeaching() {
     teachDock_ = new QDockWidget(tr("Teaching…"), this);
     teachDock_->setObjectName("teachingDock");
     teachDock_->setWidget(teachPanel_);
-    addDockWidget(Qt::RightDockWidgetArea, teachDock_);
-    teachDock_->hide(); // until a job runs
+    // Under the track list, which is short in most pieces; hidden until a job runs.
+    addDockWidget(Qt::LeftDockWidgetArea, teachDock_);
+    if (auto* tracks = findChild<QDockWidget*>(QStringLiteral("tracksDock"))) splitDockWidget(tracks, teachDock_, Qt::Vertical);
+    teachDock_->hide();
     connect(teachPanel_, &TeachingPanel::useModelRequested, this, &MainWindow::useModel);
     connect(teachPanel_, &TeachingPanel::dismissed, this, [this] {
         if (job_ && !job_->isActive() && job_->state() != FineTuneState::Paused) job_->deleteLater();
@@ -79,7 +81,12 @@ void MainWindow::adoptJob(FineTuneJob* job) {
     if (job_ && job_ != job) job_->deleteLater();
     job_ = job;
     teachPanel_->setJob(job);
-    teachDock_->show();
+    if (!teachDock_->isVisible()) {
+        teachDock_->show();
+        // The curve wants room; the track list keeps a third.
+        if (auto* tracks = findChild<QDockWidget*>(QStringLiteral("tracksDock")); tracks && !tracks->isFloating())
+            resizeDocks({tracks, teachDock_}, {height() / 3, height() * 2 / 3}, Qt::Vertical);
+    }
     teachDock_->raise();
     connect(job, &FineTuneJob::finished, this, [this](const FineTuneResult& r) {
         library_->refresh();

@@ -68,7 +68,8 @@ TeachStyleDialog::TeachStyleDialog(ModelLibrary* library, const OpenPiece& piece
     skipped_->setObjectName("skippedList");
     skipped_->setHeaderLabels({tr("Skipped file"), tr("Why")});
     skipped_->setRootIsDecorated(false);
-    skipped_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    skipped_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    skipped_->header()->setStretchLastSection(true);
     skipped_->setMaximumHeight(120);
     auto* musicLayout = new QVBoxLayout(music);
     musicLayout->addLayout(folderRow);
@@ -154,7 +155,11 @@ void TeachStyleDialog::onScanFailed(const QString& message) {
 void TeachStyleDialog::updateSummary() {
     skipped_->clear();
     for (const SkippedFile& s : result_.skipped)
-        new QTreeWidgetItem(skipped_, {QDir(folder_).relativeFilePath(s.path), s.reason});
+    {
+        auto* item = new QTreeWidgetItem(skipped_, {QDir(folder_).relativeFilePath(s.path), s.reason});
+        item->setToolTip(0, QDir::toNativeSeparators(s.path));
+        item->setToolTip(1, s.reason);
+    }
     skipped_->setVisible(!result_.skipped.empty());
     const bool piece = includePiece_->isChecked();
     QString text;
