@@ -270,9 +270,11 @@ private slots:
         QCOMPARE(readJson(missing)["settings"].toObject()["model"].toObject()["sha256"].toString(), QString(64, 'e'));
     }
 
-    /// Pause writes a checkpoint; Resume goes on from it to the end.
+    /// Pause writes a checkpoint; Resume (here after Continuo has closed and started again)
+    /// goes on from it to the end.
     void pauseThenResumeFinishes() {
-        auto w = fx_.makeWindow();
+        const QString data = fx_.filePath("data-paused");
+        auto w = fx_.makeWindow({.dataDir = data});
         FineTuneJob* job = startJob(*w, 30, "Paused style");
         QVERIFY(job);
         QVERIFY2(waitForStep(job), qPrintable(job->errorMessage()));
@@ -285,6 +287,21 @@ private slots:
         QCOMPARE(readJson(job->dir() + "/state.json")["state"].toString(), QString("paused"));
         QVERIFY(!QFileInfo::exists(job->spec().output)); // no model until it finishes
         QVERIFY(w->teachingPanel()->resumeButton()->isVisible());
+        const QVector<QPointF> curve = job->lossCurve();
+        QVERIFY(!curve.isEmpty());
+
+        // A paused job stays paused when Continuo closes and starts again, its curve kept.
+        QVERIFY(w->close());
+        w.reset();
+        w = fx_.makeWindow({.dataDir = data});
+        job = w->fineTuneJob();
+        QVERIFY(job);
+        QCOMPARE(job->state(), FineTuneState::Paused);
+        QCOMPARE(job->progress().step, pausedAt);
+        QCOMPARE(job->lossCurve(), curve);
+        QVERIFY(w->teachingPanel()->isVisible());
+        QVERIFY(w->teachingPanel()->resumeButton()->isVisible());
+        QVERIFY(!w->teachingPanel()->pauseButton()->isVisible());
 
         int firstStepAfter = -1;
         connect(job, &FineTuneJob::stepReported, this, [&firstStepAfter](int step) {

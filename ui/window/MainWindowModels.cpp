@@ -64,6 +64,12 @@ void MainWindow::restoreTeaching() {
     for (const QString& dir : FineTuneJob::jobFolders(library_->jobsDir())) {
         FineTuneJob* job = FineTuneJob::restore(dir, this);
         if (!job) continue;
+        if (job->wasRunning() && !job->hasCheckpoint() && QFileInfo::exists(job->spec().output)) {
+            // It had finished (the CLI drops its checkpoint then) before its folder went.
+            job->cancel();
+            delete job;
+            continue;
+        }
         adoptJob(job);
         if (job->wasRunning()) {
             job->start();
