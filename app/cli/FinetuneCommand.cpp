@@ -55,6 +55,7 @@ void addFlags(QCommandLineParser& p) {
         {"eval-every", "Steps between validations on the held-out pieces.", "n", "50"},
         {"patience", "Validations without improvement before stopping early (0 = never).", "n", "5"},
         {"batch", "Pieces streamed side by side.", "n", "8"},
+        {"dropout", "Dropout while teaching (default: the base model's).", "p"},
         {"seed", "Random seed.", "n", "1"},
         {"scan", "Only list what the folder holds for teaching; no training."},
         {"json", "Print the result (or the scan) as one JSON object on stdout."},
@@ -296,6 +297,7 @@ private:
         jobJson_["warmup"] = p_.value("warmup").toInt();
         jobJson_["anchor"] = p_.value("anchor").toDouble();
         jobJson_["batch"] = p_.value("batch").toInt();
+        jobJson_["dropout"] = p_.isSet("dropout") ? p_.value("dropout").toDouble() : -1;
         jobJson_["command"] = "continuo-cli " + args_.join(' ');
         QSaveFile f(job_ + "/job.json");
         if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(jobJson_).toJson()) < 0 || !f.commit())
@@ -308,6 +310,7 @@ private:
         o.outDir = job_.toStdString();
         o.initFrom = base_.toStdString();
         if (auto base = Model::load(o.initFrom)) o.config = base.value()->config();
+        if (p_.isSet("dropout")) o.config.dropout = std::clamp(p_.value("dropout").toDouble(), 0.0, 0.9);
         o.batch = std::max(1, p_.value("batch").toInt());
         o.learningRate = p_.value("lr").toDouble();
         o.warmupSteps = std::max(0, p_.value("warmup").toInt());
@@ -419,7 +422,8 @@ int runFinetune(const QStringList& args) {
     }
     if (p.positionalArguments().size() != 1) return cli::fail("finetune", "give one folder of MIDI files", 2);
     bool ok = true;
-    for (const char* number : {"minutes", "threads", "held-out", "lr", "warmup", "anchor", "eval-every", "patience", "batch", "seed"}) {
+    for (const char* number : {"minutes", "threads", "held-out", "lr", "warmup", "anchor", "eval-every", "patience", "batch", "seed", "dropout"}) {
+        if (!p.isSet(number) && p.value(number).isEmpty()) continue;
         p.value(number).toDouble(&ok);
         if (!ok) return cli::fail("finetune", QString("--%1 takes a number, not '%2'").arg(number, p.value(number)), 2);
     }

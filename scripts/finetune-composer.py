@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Measures `continuo-cli finetune` as docs/finetune.md reports it: teach a model one composer's
+pieces from MAESTRO's validation split, then compare the base and the taught model on that
+composer's *other* validation pieces (no work in common with the taught ones: every performance
+of a title goes to one side) and on the rest of the validation split.
+
+    scripts/finetune-composer.py --composer "Frédéric Chopin" --out /work/ft/chopin \\
+        [--pieces 10] [--cli build/app/continuo-cli] [--base MODEL] [-- FINETUNE FLAGS...]
+
+Writes OUT/teach/ (links to the taught files), OUT/model.safetensors (+ .md card, .job/log.csv)
+and OUT/result.json; base evaluations are kept in OUT/../base-eval-SHA.json for reuse.
+"""
+import argparse
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def evaluate(cli, model, files, threads):
+    """Per-piece NLL (mean nats/token) and token counts of `files`, the network alone."""
+    if not files:
+        return {}
+    out = subprocess.run([cli, "eval", "--model", model, "--json", "--recall", "0", "--threads", str(threads)] + files,
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return {p["path"]: (p["nll"], p["tokens"]) for p in result["per_piece"]}
+
+
+def mean(scores, files):
+    tokens = sum(scores[f][1] for f in files)
+    return sum(scores[f][0] * scores[f][1] for f in files) / tokens, tokens
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--csv", default=os.path.join(here, "../../shared/data/maestro-v2/maestro-v2.0.0-train-validation.csv"))
+    ap.add_argument("--composer", required=True)
+    ap.add_argument("--pieces", type=int, default=10, help="performances to teach (whole titles, so at least this many)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--cli", default=os.path.join(here, "../build/app/continuo-cli"))
+    ap.add_argument("--base", default=os.path.join(here, "../resources/models/continuo-default.safetensors"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rest-every", type=int, default=1, help="measure every N-th piece of the rest (1 = all)")
+    ap.add_argument("--eval-only", action="store_true", help="measure an existing OUT/model.safetensors")
+    ap.add_argument("finetune", nargs=argparse.REMAINDER, help="flags after -- go to continuo-cli finetune")
+    a = ap.parse_args()
+    extra = [x for x in a.finetune if x != "--"]
+
+    folder = os.path.dirname(os.path.abspath(a.csv))
+    rows = [r for r in csv.DictReader(open(a.csv, encoding="utf-8")) if r["split"] == "validation"]
+    path = lambda r: os.path.join(folder, r["midi_filename"])
+    mine = sorted((r for r in rows if r["canonical_composer"] == a.composer), key=lambda r: r["midi_filename"])
+    if not mine:
+        sys.exit(f"no validation pieces by {a.composer}")
+    # Whole titles to the taught side, in file order, until there are enough performances.
+    taught_titles, taught = [], []
+    for r in mine:
+        if len(taught) >= a.pieces:
+            break
+        if r["canonical_title"] not in taught_titles:
+            taught_titles.append(r["canonical_title"])
+            taught += [x for x in mine if x["canonical_title"] == r["canonical_title"]]
+    other = [r for r in mine if r["canonical_title"] not in taught_titles]
+    rest = [r for r in rows if r["canonical_composer"] != a.composer][::max(1, a.rest_every)]
+
+    os.makedirs(os.path.join(a.out, "teach"), exist_ok=True)
+    for r in taught:
+        link = os.path.join(a.out, "teach", os.path.basename(r["midi_filename"]))
+        if not os.path.lexists(link):
+            os.symlink(path(r), link)
+    model = os.path.join(a.out, "model.safetensors")
+    if not a.eval_only:
+        cmd = [a.cli, "finetune", os.path.join(a.out, "teach"), "-o", model, "--base", a.base, "--json",
+               "--threads", str(a.threads)] + extra
+        print(" ".join(cmd), file=sys.stderr, flush=True)
+        done = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    else:
+        done = {}
+
+    other_files, rest_files = [path(r) for r in other], [path(r) for r in rest]
+    cache = os.path.join(os.path.dirname(os.path.abspath(a.out)), f"base-eval-{sha256(a.base)[:16]}.json")
+    base_scores = json.load(open(cache)) if os.path.exists(cache) else {}
+    missing = [f for f in other_files + rest_files if f not in base_scores]
+    base_scores.update(evaluate(a.cli, a.base, missing, a.threads))
+    json.dump(base_scores, open(cache, "w"))
+    tuned = evaluate(a.cli, model, other_files + rest_files, a.threads)
+    b_other, n_other = mean(base_scores, other_files)
+    t_other, _ = mean(tuned, other_files)
+    b_rest, n_rest = mean(base_scores, rest_files)
+    t_rest, _ = mean(tuned, rest_files)
+    result = {
+        "composer": a.composer,
+        "taught": [os.path.basename(r["midi_filename"]) for r in taught],
+        "taught_titles": taught_titles,
+        "taught_minutes": round(sum(float(r["duration"]) for r in taught) / 60, 1),
+        "other_pieces": len(other), "other_tokens": n_other,
+        "rest_pieces": len(rest), "rest_tokens": n_rest,
+        "other_nll_base": round(b_other, 4), "other_nll_taught": round(t_other, 4),
+        "other_gain": round(b_other - t_other, 4),
+        "rest_nll_base": round(b_rest, 4), "rest_nll_taught": round(t_rest, 4),
+        "rest_rise": round(t_rest - b_rest, 4),
+        "finetune": done, "flags": extra,
+    }
+    json.dump(result, open(os.path.join(a.out, "result.json"), "w"), indent=1, ensure_ascii=False)
+    print(json.dumps({k: v for k, v in result.items() if k not in ("taught", "finetune")}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
