@@ -72,8 +72,11 @@ void MainWindow::restoreTeaching() {
         }
         adoptJob(job);
         if (job->wasRunning()) {
+            showMessage(job->hasCheckpoint()
+                            ? tr("Teaching “%1” goes on where it stopped when Continuo closed.").arg(job->spec().name)
+                            : tr("Teaching “%1” starts again: Continuo closed before its first checkpoint.")
+                                  .arg(job->spec().name));
             job->start();
-            showMessage(tr("Teaching “%1” goes on where it stopped when Continuo closed.").arg(job->spec().name));
         }
         return;
     }
