@@ -37,6 +37,27 @@ def evaluate(cli, model, files, threads):
     return {p["path"]: (p["nll"], p["tokens"]) for p in result["per_piece"]}
 
 
+def as_notation(cli, source, target):
+    """`source` as a notation program would write it: onsets and lengths on a sixteenth-note
+    grid (at the file's tempo), every velocity 80, no pedals. Through .continuo projects (JSON)."""
+    if os.path.exists(target):
+        return target
+    project = target + ".continuo"
+    subprocess.run([cli, "convert", source, project], check=True, capture_output=True)
+    d = json.load(open(project, encoding="utf-8"))
+    grid = int(d["ticksPerQuarter"]) // 4
+    for track in d["tracks"]:
+        for n in track["notes"]:  # [start, length, pitch, velocity, channel]
+            n[0] = round(n[0] / grid) * grid
+            n[1] = max(grid, round(n[1] / grid) * grid)
+            n[3] = 80
+        track["events"] = [e for e in track["events"] if not (e[1] == "cc" and e[3] in (64, 66, 67))]
+    json.dump(d, open(project, "w", encoding="utf-8"))
+    subprocess.run([cli, "convert", project, target], check=True, capture_output=True)
+    os.remove(project)
+    return target
+
+
 def mean(scores, files):
     tokens = sum(scores[f][1] for f in files)
     return sum(scores[f][0] * scores[f][1] for f in files) / tokens, tokens
@@ -53,6 +74,8 @@ def main():
     ap.add_argument("--base", default=os.path.join(here, "../resources/models/continuo-default.safetensors"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rest-every", type=int, default=1, help="measure every N-th piece of the rest (1 = all)")
+    ap.add_argument("--notation", action="store_true",
+                    help="teach and measure the composer's pieces as a notation program writes them (grid, velocity 80, no pedal)")
     ap.add_argument("--eval-only", action="store_true", help="measure an existing OUT/model.safetensors")
     ap.add_argument("finetune", nargs=argparse.REMAINDER, help="flags after -- go to continuo-cli finetune")
     a = ap.parse_args()
@@ -76,10 +99,18 @@ def main():
     rest = [r for r in rows if r["canonical_composer"] != a.composer][::max(1, a.rest_every)]
 
     os.makedirs(os.path.join(a.out, "teach"), exist_ok=True)
-    for r in taught:
-        link = os.path.join(a.out, "teach", os.path.basename(r["midi_filename"]))
-        if not os.path.lexists(link):
-            os.symlink(path(r), link)
+    if a.notation:
+        os.makedirs(os.path.join(a.out, "other"), exist_ok=True)
+        for r in taught:
+            as_notation(a.cli, path(r), os.path.join(a.out, "teach", os.path.basename(r["midi_filename"])))
+        other_files = [as_notation(a.cli, path(r), os.path.join(a.out, "other", os.path.basename(r["midi_filename"])))
+                       for r in other]
+    else:
+        for r in taught:
+            link = os.path.join(a.out, "teach", os.path.basename(r["midi_filename"]))
+            if not os.path.lexists(link):
+                os.symlink(path(r), link)
+        other_files = [path(r) for r in other]
     model = os.path.join(a.out, "model.safetensors")
     if not a.eval_only:
         cmd = [a.cli, "finetune", os.path.join(a.out, "teach"), "-o", model, "--base", a.base, "--json",
@@ -89,10 +120,10 @@ def main():
     else:
         done = {}
 
-    other_files, rest_files = [path(r) for r in other], [path(r) for r in rest]
+    rest_files = [path(r) for r in rest]
     cache = os.path.join(os.path.dirname(os.path.abspath(a.out)), f"base-eval-{sha256(a.base)[:16]}.json")
     base_scores = json.load(open(cache)) if os.path.exists(cache) else {}
-    missing = [f for f in other_files + rest_files if f not in base_scores]
+    missing = [f for f in other_files + rest_files if f not in base_scores]  # notation files are keyed by their own paths
     base_scores.update(evaluate(a.cli, a.base, missing, a.threads))
     json.dump(base_scores, open(cache, "w"))
     tuned = evaluate(a.cli, model, other_files + rest_files, a.threads)
@@ -101,7 +132,7 @@ def main():
     b_rest, n_rest = mean(base_scores, rest_files)
     t_rest, _ = mean(tuned, rest_files)
     result = {
-        "composer": a.composer,
+        "composer": a.composer, "notation": a.notation,
         "taught": [os.path.basename(r["midi_filename"]) for r in taught],
         "taught_titles": taught_titles,
         "taught_minutes": round(sum(float(r["duration"]) for r in taught) / 60, 1),
