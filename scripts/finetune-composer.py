@@ -15,8 +15,43 @@ import csv
 import hashlib
 import json
 import os
+import re
 import subprocess
+import unicodedata
 import sys
+
+
+def work_key(title):
+    """(genre, catalogue and movement numbers) of a MAESTRO title, spelled as its rows spell it:
+    "Elegie in E-Flat Minor Op. 3" and "Elegy Op. 3, No. 1" give ("elegy", {3}) and ("elegy", {1, 3})."""
+    t = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"[^a-z0-9]+", " ", t)
+    for a, b in (("elegie", "elegy"), ("fantasie", "fantasy"), ("etudes", "etude"), ("tableau ", "tableaux ")):
+        t = t.replace(a, b)
+    words = t.split()
+    genre = "transcendental" if "transcend" in t else (words[0] if words else "")
+    return genre, frozenset(int(n) for n in re.findall(r"\d+", t))
+
+
+def same_work_groups(rows):
+    """Performances grouped so that no work can be on both sides: titles of one genre whose
+    numbers are contained one in the other (none counts as contained in any) are one work."""
+    parent = list(range(len(rows)))
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    keys = [work_key(r["canonical_title"]) for r in rows]
+    for i in range(len(rows)):
+        for j in range(i):
+            (gi, ni), (gj, nj) = keys[i], keys[j]
+            if gi == gj and (ni <= nj or nj <= ni):
+                parent[find(i)] = find(j)
+    groups = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(find(i), []).append(r)
+    return sorted(groups.values(), key=lambda g: g[0]["midi_filename"])
 
 
 def sha256(path):
@@ -87,15 +122,13 @@ def main():
     mine = sorted((r for r in rows if r["canonical_composer"] == a.composer), key=lambda r: r["midi_filename"])
     if not mine:
         sys.exit(f"no validation pieces by {a.composer}")
-    # Whole titles to the taught side, in file order, until there are enough performances.
-    taught_titles, taught = [], []
-    for r in mine:
-        if len(taught) >= a.pieces:
-            break
-        if r["canonical_title"] not in taught_titles:
-            taught_titles.append(r["canonical_title"])
-            taught += [x for x in mine if x["canonical_title"] == r["canonical_title"]]
-    other = [r for r in mine if r["canonical_title"] not in taught_titles]
+    # Whole works to the taught side, in file order, until there are enough performances.
+    taught, other = [], []
+    for group in same_work_groups(mine):
+        (taught if len(taught) < a.pieces else other).extend(group)
+    taught_titles = [r["canonical_title"] for r in taught]
+    if not other:
+        sys.exit(f"{a.composer}: every validation performance is of a taught work")
     rest = [r for r in rows if r["canonical_composer"] != a.composer][::max(1, a.rest_every)]
 
     os.makedirs(os.path.join(a.out, "teach"), exist_ok=True)
@@ -134,7 +167,7 @@ def main():
     result = {
         "composer": a.composer, "notation": a.notation,
         "taught": [os.path.basename(r["midi_filename"]) for r in taught],
-        "taught_titles": taught_titles,
+        "taught_titles": taught_titles, "other_titles": [r["canonical_title"] for r in other],
         "taught_minutes": round(sum(float(r["duration"]) for r in taught) / 60, 1),
         "other_pieces": len(other), "other_tokens": n_other,
         "rest_pieces": len(rest), "rest_tokens": n_rest,
