@@ -51,7 +51,7 @@ void addFlags(QCommandLineParser& p) {
         {"held-out", "Share of the pieces held out for early stopping (at least one piece).", "share", "0.2"},
         {"lr", "Peak learning rate.", "x", "5e-5"},
         {"warmup", "Warm-up steps.", "n", "20"},
-        {"anchor", "Pull towards the starting weights, per unit of learning rate (0 = none; docs/finetune.md).", "x", "300"},
+        {"anchor", "Pull towards the starting weights, per unit of learning rate (0 = none; docs/finetune.md).", "x", "10000"},
         {"eval-every", "Steps between validations on the held-out pieces.", "n", "50"},
         {"patience", "Validations without improvement before stopping early (0 = never).", "n", "5"},
         {"batch", "Pieces streamed side by side.", "n", "8"},
