@@ -164,7 +164,7 @@ public:
                                .arg(scan.skipped.size())
                                .arg(kMinimumPieces),
                            2);
-        if (auto why = prepareJob(scan); !why.isEmpty()) return failure(why, 2);
+        if (auto why = prepareJob(); !why.isEmpty()) return failure(why, 2);
         std::vector<Piece> train, heldOut;
         splitHeldOut(pieces.value(), p_.value("held-out").toDouble(), &train, &heldOut);
         if (auto why = checkSameFiles(train, heldOut); !why.isEmpty()) return failure(why, 2);
@@ -223,13 +223,20 @@ public:
     }
 
 private:
+    /// The pieces' paths, as job.json records them.
+    static QJsonArray paths(const std::vector<Piece>& pieces) {
+        QJsonArray out;
+        for (const Piece& piece : pieces) out.append(QString::fromStdString(piece.path));
+        return out;
+    }
+
     static QJsonObject withEvent(const char* name, QJsonObject o) {
         o["event"] = name;
         return o;
     }
 
     /// The job folder, the output's and the base model's paths; what is wrong with them.
-    QString prepareJob(const FolderScan&) {
+    QString prepareJob() {
         out_ = p_.value("out");
         if (out_.isEmpty()) return "-o OUT.safetensors is required";
         if (!out_.endsWith(".safetensors")) return "the new model's file name ends in .safetensors: " + out_;
@@ -274,10 +281,7 @@ private:
     /// A resumed job must see the files it began with: its data position depends on them.
     QString checkSameFiles(const std::vector<Piece>& train, const std::vector<Piece>& heldOut) const {
         if (!p_.isSet("resume") || !jobJson_.contains("train")) return {};
-        QJsonArray t, h;
-        for (const Piece& piece : train) t.append(QString::fromStdString(piece.path));
-        for (const Piece& piece : heldOut) h.append(QString::fromStdString(piece.path));
-        if (t != jobJson_["train"].toArray() || h != jobJson_["heldout"].toArray())
+        if (paths(train) != jobJson_["train"].toArray() || paths(heldOut) != jobJson_["heldout"].toArray())
             return "the folder's files changed since the job began; it cannot resume (remove " + job_ +
                    " to start again)";
         return {};
@@ -285,13 +289,10 @@ private:
 
     QString writeJobFile(const FolderScan& scan, const std::vector<Piece>& train, const std::vector<Piece>& heldOut) {
         if (p_.isSet("resume") && jobJson_.contains("train")) return {};
-        QJsonArray t, h;
-        for (const Piece& piece : train) t.append(QString::fromStdString(piece.path));
-        for (const Piece& piece : heldOut) h.append(QString::fromStdString(piece.path));
         jobJson_["folder"] = QFileInfo(p_.positionalArguments().value(0)).absoluteFilePath();
         jobJson_["out"] = QFileInfo(out_).absoluteFilePath();
-        jobJson_["train"] = t;
-        jobJson_["heldout"] = h;
+        jobJson_["train"] = paths(train);
+        jobJson_["heldout"] = paths(heldOut);
         jobJson_["minutes_of_music"] = std::round(scan.totalSeconds / 6) / 10;
         jobJson_["lr"] = p_.value("lr").toDouble();
         jobJson_["warmup"] = p_.value("warmup").toInt();
