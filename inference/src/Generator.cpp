@@ -305,7 +305,7 @@ BatchDecoder::BatchDecoder(Model::Impl& impl, const Generator::Primed& primed,
     startVariations(primed, seed);
     steerers_.assign(std::size_t(variations_), Steerer(options.sampling.steering, primer, startAt_));
     motifs_.assign(std::size_t(variations_),
-                   MotifGuide(options.sampling.motif, primerNotes, steerers_.front().reportKey()));
+                   MotifGuide(options.sampling.motif, primerNotes, steerers_.front().guideKey()));
 }
 
 /// Variations share the primed state: copy it into each batch row (the primed state itself

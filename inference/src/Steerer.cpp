@@ -18,19 +18,21 @@ constexpr double kMaxBias = 8.0;        ///< bounded: it leans on the model, nev
 PrimerFacts PrimerFacts::of(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds) {
     PrimerFacts facts;
     const double from = primerEndSeconds - kPrimerWindow;
-    std::vector<std::pair<int, double>> weighted;
+    std::vector<std::pair<int, double>> counted, lasting;
     double velocity = 0, first = primerEndSeconds;
     for (const tokens::TimedNote& n : primer) {
         if (n.start < from) continue;
-        weighted.emplace_back(n.pitch, n.end - n.start);
+        counted.emplace_back(n.pitch, 1.0); // each note counts once (detectKey)
+        lasting.emplace_back(n.pitch, n.end - n.start);
         velocity += n.velocity;
         first = std::min(first, n.start);
     }
-    if (weighted.empty()) return facts;
-    if (auto k = detectKey(weighted)) facts.key = k->key;
-    facts.meanVelocity = velocity / double(weighted.size());
+    if (counted.empty()) return facts;
+    if (auto k = detectKey(counted)) facts.key = k->key;
+    if (auto k = detectKey(lasting, KeyProfiles::KrumhanslKessler)) facts.guideKey = k->key;
+    facts.meanVelocity = velocity / double(counted.size());
     // Over the span the notes cover (at least a second), not a window longer than the primer.
-    facts.density = double(weighted.size()) / std::max(1.0, primerEndSeconds - std::max(from, first));
+    facts.density = double(counted.size()) / std::max(1.0, primerEndSeconds - std::max(from, first));
     return facts;
 }
 
@@ -40,6 +42,7 @@ Steerer::Steerer(const Steering& s, const PrimerFacts& primer, double startSecon
     if (s.keyMode == Steering::KeyMode::Fixed) key_ = s.key, locked_ = true;
     // A detected minor key lets its leading tone through (Scale::ofKey), as the piece does.
     else if (primer.key) key_ = primer.key->ofKey(), locked_ = s.keyMode == Steering::KeyMode::Detected;
+    if (primer.guideKey) guideKey_ = primer.guideKey->ofKey();
     // (No lock: the report still says how much of the take is in the primer's key.)
     rangeLow_ = s.rangeLow;
     rangeHigh_ = s.rangeHigh;
@@ -99,10 +102,44 @@ double Steerer::apply(float* logits, int vocab, const tokens::StreamingDecoder& 
     // pushing VELOCITY then would only write velocities that never become notes, and time would
     // stop moving.
     const float bias = noteAllowed ? float(densityBias(state.now())) : 0.0f;
+    auto inRange = [&](int pitch) { return pitch >= rangeLow_ && pitch <= rangeHigh_; };
+    // A key lock moves an out-of-scale note's probability to its nearest scale notes rather than
+    // spreading it over every token: the model's "a note now" keeps its weight, so the take keeps
+    // its pace, chords keep their size and a chromatic line becomes a diatonic one, as a player
+    // holding to a scale would play it. The note is still forbidden, so its probability counts
+    // as removed in the report.
+    moved_.assign(128, 0.0);
+    bool anyMoved = false;
     for (int pitch = 0; pitch < 128; ++pitch) {
-        const bool ok = noteAllowed && pitch >= rangeLow_ && pitch <= rangeHigh_ && (!locked_ || key_->contains(pitch));
-        if (!ok) mask(noteOn(pitch));
-        else logits[noteOn(pitch)] += bias;
+        const int token = noteOn(pitch);
+        const bool ok = noteAllowed && inRange(pitch) && (!locked_ || key_->contains(pitch));
+        if (ok) continue;
+        const double p = std::isfinite(logits[token]) ? scratch_[std::size_t(token)] : 0.0;
+        if (p > 0 && noteAllowed && inRange(pitch) && locked_) {
+            // The nearest scale notes in range, above and below; free keys before sounding ones.
+            int candidates[2], count = 0;
+            for (int d = 1; d < 12 && count == 0; ++d)
+                for (int q : {pitch - d, pitch + d})
+                    if (q >= 0 && q < 128 && inRange(q) && key_->contains(q) && std::isfinite(logits[noteOn(q)]))
+                        candidates[count++] = q;
+            if (count == 2 && state.isOpen(candidates[0]) != state.isOpen(candidates[1]))
+                candidates[0] = state.isOpen(candidates[0]) ? candidates[1] : candidates[0], count = 1;
+            double weight = 0;
+            for (int c = 0; c < count; ++c) weight += scratch_[std::size_t(noteOn(candidates[c]))];
+            for (int c = 0; c < count; ++c) {
+                const double share = weight > 0 ? scratch_[std::size_t(noteOn(candidates[c]))] / weight : 1.0 / count;
+                moved_[std::size_t(candidates[c])] += p * share;
+                anyMoved = true;
+            }
+        }
+        mask(token);
+    }
+    for (int pitch = 0; pitch < 128; ++pitch) {
+        const int token = noteOn(pitch);
+        if (!std::isfinite(logits[token])) continue;
+        if (anyMoved && moved_[std::size_t(pitch)] > 0)
+            logits[token] = float(t * (std::log(scratch_[std::size_t(token)] + moved_[std::size_t(pitch)]) + top));
+        logits[token] += bias;
     }
     // Fewer notes also means longer silences between them: long time shifts lean the other way,
     // in proportion to their length (a full second gets the whole bias).

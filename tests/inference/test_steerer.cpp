@@ -99,6 +99,103 @@ private slots:
         QVERIFY(std::abs(steer.meanRemovedMass() - removed) < 1e-12);
     }
 
+    void aKeyLockMovesAnOutOfScaleNoteToItsNeighbours() {
+        // The probability of a note the scale forbids goes to the nearest scale notes, so the
+        // chance that some note starts now, and every other token's, stay as the model had them.
+        auto softmax = [](const std::vector<float>& logits, double t) {
+            std::vector<double> p(logits.size());
+            double top = -1e300, total = 0;
+            for (float l : logits) if (std::isfinite(l)) top = std::max(top, double(l) / t);
+            for (std::size_t i = 0; i < logits.size(); ++i)
+                total += p[i] = std::isfinite(logits[i]) ? std::exp(double(logits[i]) / t - top) : 0.0;
+            for (double& x : p) x /= total;
+            return p;
+        };
+        for (double t : {1.0, 0.7}) {
+            Steering s;
+            QCOMPARE(s.parseKey("C major"), std::string());
+            Steerer steer(s, PrimerFacts{}, 0);
+            tokens::StreamingDecoder d;
+            std::vector<float> logits(tokens::kVocabSize, 0.0f);
+            for (int p = 0; p < 128; ++p) // the model hears only C4, C#4 and D4 as next notes
+                if (p < 60 || p > 62) logits[std::size_t(tokens::noteOn(p))] = -std::numeric_limits<float>::infinity();
+            logits[std::size_t(tokens::noteOn(61))] = 5.0f; // C#4: the model's favourite
+            logits[std::size_t(tokens::noteOn(62))] = 1.0f; // D4 a little likelier than C4
+            const std::vector<double> before = softmax(logits, t);
+            const double removed = steer.apply(logits.data(), int(logits.size()), d, t);
+            const std::vector<double> after = softmax(logits, t);
+            QVERIFY(masked(logits, tokens::noteOn(61)));
+            double removedByMask = 0;
+            for (int p = 0; p < 128; ++p)
+                if (!Scale{0, ScaleKind::Major}.contains(p)) removedByMask += before[std::size_t(tokens::noteOn(p))];
+            QVERIFY(std::abs(removed - removedByMask) < 1e-9); // still reported as the lock's cost
+            // C#4 went to C4 and D4, in the model's own proportion between them.
+            const double c = after[std::size_t(tokens::noteOn(60))] - before[std::size_t(tokens::noteOn(60))];
+            const double dd = after[std::size_t(tokens::noteOn(62))] - before[std::size_t(tokens::noteOn(62))];
+            QVERIFY(c > 0 && dd > c);
+            const double ratio = before[std::size_t(tokens::noteOn(62))] / before[std::size_t(tokens::noteOn(60))];
+            QVERIFY(std::abs(dd / c - ratio) < 1e-3 * ratio);
+            QVERIFY(std::abs(c + dd - before[std::size_t(tokens::noteOn(61))]) < 1e-5);
+            // Nothing else moved: time shifts, note-offs and velocities keep their probability.
+            for (int k = 1; k <= tokens::kTimeShiftSteps; ++k)
+                QVERIFY(std::abs(after[std::size_t(tokens::timeShift(k))] - before[std::size_t(tokens::timeShift(k))]) < 1e-7);
+            QVERIFY(std::abs(after[std::size_t(tokens::noteOff(61))] - before[std::size_t(tokens::noteOff(61))]) < 1e-7);
+            QVERIFY(std::abs(after[std::size_t(tokens::kVelocity + 10)] - before[std::size_t(tokens::kVelocity + 10)]) < 1e-7);
+        }
+        {   // A neighbour already sounding is passed over for a free one.
+            Steering s;
+            QCOMPARE(s.parseKey("C major"), std::string());
+            Steerer steer(s, PrimerFacts{}, 0);
+            tokens::StreamingDecoder d;
+            d.feed(tokens::noteOn(62));
+            std::vector<float> logits(tokens::kVocabSize, 0.0f);
+            logits[std::size_t(tokens::noteOn(61))] = 5.0f;
+            steer.apply(logits.data(), int(logits.size()), d, 1.0);
+            QVERIFY(logits[std::size_t(tokens::noteOn(60))] > 4.9f);
+            QCOMPARE(logits[std::size_t(tokens::noteOn(62))], 0.0f);
+        }
+        {   // In a gapped scale the nearest note wins: B4 in C major pentatonic goes to C5, not A4;
+            // and the range bounds where it may go.
+            Steering s;
+            QCOMPARE(s.parseKey("C major pentatonic"), std::string());
+            QCOMPARE(s.parseRange("C3-B4"), std::string());
+            Steerer steer(s, PrimerFacts{}, 0);
+            tokens::StreamingDecoder d;
+            std::vector<float> logits(tokens::kVocabSize, 0.0f);
+            logits[std::size_t(tokens::noteOn(71))] = 5.0f; // B4: C5 is nearer but out of range
+            steer.apply(logits.data(), int(logits.size()), d, 1.0);
+            QVERIFY(logits[std::size_t(tokens::noteOn(69))] > 4.9f);
+            QVERIFY(masked(logits, tokens::noteOn(72)));
+            Steering wide;
+            QCOMPARE(wide.parseKey("C major pentatonic"), std::string());
+            Steerer open(wide, PrimerFacts{}, 0);
+            logits.assign(tokens::kVocabSize, 0.0f);
+            logits[std::size_t(tokens::noteOn(71))] = 5.0f; // B4
+            open.apply(logits.data(), int(logits.size()), d, 1.0);
+            QVERIFY(logits[std::size_t(tokens::noteOn(72))] > 4.9f);
+            QVERIFY(logits[std::size_t(tokens::noteOn(69))] < 1.0f); // A4 has only A#4's share
+        }
+    }
+
+    void thePrimersKeyIsCountedNoteByNote() {
+        // A G major line over a long-held C and E: counted note by note (what a lock and the
+        // report use) the key is G major; weighted by duration (the guide's key when nothing is
+        // locked, as it was tuned) the held C major third outweighs the line.
+        std::vector<TimedNote> primer{{0, 16, 36, 70}, {0, 16, 40, 70}};
+        const int line[] = {67, 69, 71, 72, 74, 76, 78, 79, 78, 74, 71, 67};
+        for (int i = 0; i < 48; ++i) primer.push_back({0.3 * i, 0.3 * i + 0.12, line[i % 12], 70});
+        const PrimerFacts facts = PrimerFacts::of(primer, 16);
+        QVERIFY(facts.key && facts.guideKey);
+        QCOMPARE(*facts.key, (Scale{7, ScaleKind::Major}));
+        QCOMPARE(*facts.guideKey, (Scale{0, ScaleKind::Major}));
+        Steering off;
+        QCOMPARE(Steerer(off, facts, 16).reportKey(), std::optional<Scale>(Scale{7, ScaleKind::Major}));
+        QCOMPARE(Steerer(off, facts, 16).guideKey(), std::optional<Scale>(Scale{0, ScaleKind::Major}));
+        Steering locked;
+        QCOMPARE(locked.parseKey("auto"), std::string());
+        QCOMPARE(Steerer(locked, facts, 16).guideKey(), std::optional<Scale>(Scale{7, ScaleKind::Major}));
+    }
+
     void noNoteWhileTheCapSoundsOrTheLoudnessIsOutside() {
         Steering s;
         QCOMPARE(s.parsePolyphony("2"), std::string());

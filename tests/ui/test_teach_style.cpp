@@ -40,6 +40,7 @@
 #include <QStatusBar>
 #include <QTextStream>
 #include <QTreeWidget>
+#include <QDoubleSpinBox>
 #include <QtTest>
 
 using namespace continuo;
@@ -268,6 +269,23 @@ private slots:
         // Saving keeps naming the missing model rather than the one that stood in.
         QVERIFY(w2->saveTo(missing));
         QCOMPARE(readJson(missing)["settings"].toObject()["model"].toObject()["sha256"].toString(), QString(64, 'e'));
+
+        // The project's settings are part of it: a changed setting or another model is
+        // something to save (closing asks), and a setting put back is not.
+        QVERIFY(!w2->hasUnsavedChanges());
+        QDoubleSpinBox* recall = w2->continuePanel()->recallBox();
+        const double before = recall->value();
+        recall->setValue(before > 0.5 ? before - 0.1 : before + 0.1);
+        QVERIFY(w2->hasUnsavedChanges());
+        QVERIFY(!w2->document()->isModified()); // the notes and takes are as saved
+        recall->setValue(before);
+        QVERIFY(!w2->hasUnsavedChanges());
+        w2->useModel(ThreadContinuationService::defaultModelPath());
+        QTRY_COMPARE_WITH_TIMEOUT(service2->model().sha256, bundledSha, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(w2->hasUnsavedChanges(), 10000);
+        QVERIFY(w2->saveTo(missing));
+        QVERIFY(!w2->hasUnsavedChanges());
+        QCOMPARE(readJson(missing)["settings"].toObject()["model"].toObject()["sha256"].toString(), bundledSha);
     }
 
     /// Pause writes a checkpoint; Resume (here after Continuo has closed and started again)

@@ -61,7 +61,7 @@ SteeringBox::SteeringBox(const QString& prefix, QWidget* parent) : QGroupBox(tr(
     detected_->setStyleSheet("color: #8a93a6;");
     useDetected_ = new QPushButton(tr("Lock to it"), this);
     useDetected_->setObjectName(prefix + "UseDetectedKey");
-    useDetected_->setToolTip(tr("Lock notes to the detected key (Krumhansl-Kessler key profiles)"));
+    useDetected_->setToolTip(tr("Lock notes to the detected key (Bellman-Budge key profiles)"));
     form->addRow(QString(), row(this, {detected_, useDetected_}));
     form->addRow(tr("Range"), rangeRow());
     form->addRow(tr("Density"), densityRow());

@@ -284,7 +284,7 @@ void MainWindow::updateTitle() {
     QString name = path_.isEmpty() ? (doc_->title().isEmpty() ? tr("Untitled") : doc_->title())
                                    : QFileInfo(path_).fileName();
     setWindowTitle(QStringLiteral("%1[*] — Continuo").arg(name));
-    setWindowModified(doc_->isModified());
+    setWindowModified(hasUnsavedChanges());
 }
 
 void MainWindow::updateActions() {
@@ -359,14 +359,16 @@ void MainWindow::closeEvent(QCloseEvent* e) {
 }
 
 bool MainWindow::maybeSave() {
-    if (!doc_->isModified() || !options_.useSettings) return true;
-    const auto answer = QMessageBox::question(
-        this, tr("Save changes?"), tr("The piece has unsaved changes. Save them first?"),
-        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (!hasUnsavedChanges() || !options_.useSettings) return true;
+    const QString text = doc_->isModified()
+                             ? tr("The piece has unsaved changes. Save them first?")
+                             : tr("The piece's settings (sampling, steering or model) changed since it was saved. Save them first?");
+    const auto answer = QMessageBox::question(this, tr("Save changes?"), text,
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Cancel) return false;
     if (answer == QMessageBox::Save) {
         save();
-        return !doc_->isModified();
+        return !hasUnsavedChanges();
     }
     return true;
 }

@@ -82,6 +82,10 @@ public:
     bool saveTo(const QString& path);
     bool exportMidi(const QString& path, int format, int ppq);
     QString currentPath() const { return path_; }
+    /// Whether closing would lose something: the piece's edits, or, for a piece saved as a
+    /// project, its settings (sampling, steering, grid or model) changed since it was opened or
+    /// saved.
+    bool hasUnsavedChanges() const;
     void loadExampleMotif();
     /// Asks (unless `ask` is false) and restores an orphaned recovery file.
     bool offerRecovery(bool ask = true);
@@ -218,6 +222,11 @@ private:
     QPointer<TeachStyleDialog> teachDialog_;
     QPointer<ModelsDialog> modelsDialog_;
     project::ModelChoice projectModel_;
+    /// The panel's settings and the model as the project file holds them (after open or save).
+    project::PieceSettings savedSettings_;
+    project::ModelChoice savedModel_;
+    void rememberSavedSettings();
+    bool settingsChangedSinceSave() const;
     /// The model being loaded becomes the project's when it has loaded (a choice, not the
     /// model the app starts with).
     QString modelForProject_;

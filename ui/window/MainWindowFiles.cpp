@@ -113,6 +113,7 @@ bool MainWindow::openFile(const QString& path) {
         continuePanel_->setPieceSettings(s);
         applyProjectModel(s.model);
         path_ = path;
+        rememberSavedSettings();
     } else {
         // The same code as `continuo-cli convert`: tracks, pedal, controllers, metre kept.
         std::vector<std::string> warnings;
@@ -151,11 +152,29 @@ bool MainWindow::saveTo(const QString& path) {
     }
     path_ = path;
     projectModel_ = settings.model;
+    rememberSavedSettings();
     doc_->setClean();
     if (doc_->title().isEmpty() || doc_->title() == tr("Example motif")) doc_->setTitle(QFileInfo(path).completeBaseName());
     updateTitle();
     showMessage(tr("Saved %1.").arg(QFileInfo(path).fileName()));
     return true;
+}
+
+void MainWindow::rememberSavedSettings() {
+    savedSettings_ = continuePanel_->pieceSettings();
+    savedModel_ = projectModel_;
+}
+
+bool MainWindow::hasUnsavedChanges() const { return doc_->isModified() || settingsChangedSinceSave(); }
+
+bool MainWindow::settingsChangedSinceSave() const {
+    // An untitled piece has no file whose settings could go stale (saving asks for a name anyway).
+    if (path_.isEmpty()) return false;
+    const PieceSettings now = continuePanel_->pieceSettings();
+    if (!(now.sampling == savedSettings_.sampling) || now.gridIndex != savedSettings_.gridIndex) return true;
+    // A model is the same model when its file's hash is (a name or file name can change).
+    if (!projectModel_.sha256.isEmpty() && !savedModel_.sha256.isEmpty()) return projectModel_.sha256 != savedModel_.sha256;
+    return projectModel_.fileName != savedModel_.fileName;
 }
 
 void MainWindow::save() {

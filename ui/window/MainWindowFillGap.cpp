@@ -51,9 +51,8 @@ void MainWindow::createFillGap() {
     auto showKey = [this] {
         std::vector<std::pair<int, double>> weighted;
         weighted.reserve(doc_->notes().size());
-        const TempoMap& tempo = doc_->tempo();
         for (const Note& n : doc_->notes())
-            if (doc_->isTrackInPrimer(n.track)) weighted.emplace_back(n.pitch, tempo.secondsAt(n.end()) - tempo.secondsAt(n.start));
+            if (doc_->isTrackInPrimer(n.track)) weighted.emplace_back(n.pitch, 1.0); // each note counts once (detectKey)
         const auto key = detectKey(weighted);
         const std::optional<Scale> scale = key ? std::optional<Scale>(key->key) : std::nullopt;
         continuePanel_->steeringBox()->setDetectedKey(scale);

@@ -45,14 +45,23 @@ struct Scale {
     bool operator==(const Scale&) const = default;
 };
 
-/// The key of some music by the Krumhansl-Kessler key profiles: the duration-weighted
-/// pitch-class histogram correlated with the 24 major and minor profiles; the best wins.
+/// Published key profiles (24 major and minor templates of pitch-class weight).
+enum class KeyProfiles {
+    BellmanBudge,     ///< what steering detects and locks to (docs/steering.md, "Which key is detected")
+    KrumhanslKessler, ///< the motif guide's key when none is locked, and `follow`'s measure
+};
+
+/// The key of some music: the weighted pitch-class histogram correlated with the 24 major and
+/// minor profiles; the best wins.
 struct KeyEstimate {
     Scale key;                ///< major or natural minor
     double correlation = 0;   ///< Pearson r of the winner, -1..1
 };
-/// `notes`: (MIDI pitch, duration in seconds). Nothing when there are no notes.
-std::optional<KeyEstimate> detectKey(const std::vector<std::pair<int, double>>& notes);
+/// `notes`: (MIDI pitch, weight). With Bellman-Budge, callers weigh every note 1: counted notes
+/// found MAESTRO's keys better than durations, which let a pedalled bass outweigh the melody.
+/// Nothing when there are no notes.
+std::optional<KeyEstimate> detectKey(const std::vector<std::pair<int, double>>& notes,
+                                     KeyProfiles profiles = KeyProfiles::BellmanBudge);
 
 /// The steering controls of one request (part of SamplingSettings).
 struct Steering {

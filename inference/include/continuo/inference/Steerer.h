@@ -14,7 +14,11 @@ namespace continuo::inference {
 /// What steering needs to know of the primer: its key (for --key auto and the report), its
 /// density and loudness (for "like the primer", softer and louder), over its last 30 seconds.
 struct PrimerFacts {
-    std::optional<Scale> key;
+    std::optional<Scale> key;      ///< detectKey's Bellman-Budge estimate, each note counted once
+    /// Krumhansl-Kessler on durations: the key the motif guide transposes figures in when no key
+    /// is locked, as it was tuned (and as `follow` measures), so that unsteered takes stay as
+    /// they were.
+    std::optional<Scale> guideKey;
     double density = 0;       ///< notes per second
     double meanVelocity = 64;
     static PrimerFacts of(const std::vector<tokens::TimedNote>& primer, double primerEndSeconds);
@@ -37,6 +41,9 @@ public:
     double meanRemovedMass() const { return steps_ ? removed_ / double(steps_) : 0.0; }
     /// The key the report measures against: the locked scale, else the primer's key.
     const std::optional<Scale>& reportKey() const { return key_; }
+    /// The key the motif guide keeps transposed figures in: the locked scale, else the primer's
+    /// (PrimerFacts::guideKey).
+    const std::optional<Scale>& guideKey() const { return locked_ ? key_ : guideKey_; }
     double densityTarget() const { return target_; }
     int velocityLow() const { return velocityLow_; }
     int velocityHigh() const { return velocityHigh_; }
@@ -47,6 +54,7 @@ private:
 
     bool active_ = false;
     std::optional<Scale> key_;
+    std::optional<Scale> guideKey_;
     bool locked_ = false;
     int rangeLow_ = 0, rangeHigh_ = 127, polyphony_ = 0;
     int velocityLow_ = 1, velocityHigh_ = 127;
@@ -57,6 +65,7 @@ private:
     double removed_ = 0;
     long steps_ = 0;
     std::vector<double> scratch_;
+    std::vector<double> moved_; ///< per pitch: probability moved to it by the key lock
 };
 
 /// A take's notes measured against what was asked: share in `key` (when given), range,

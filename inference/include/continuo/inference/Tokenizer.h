@@ -83,6 +83,8 @@ public:
     /// lengths, so a pedal-held note is open), and released ones that still last because a note
     /// is at least one step long.
     int sounding() const { return sounding_ + int(lingering_.size()); }
+    /// Whether `pitch` (0..127) is struck and not yet released.
+    bool isOpen(int pitch) const { return pitch >= 0 && pitch < 128 && open_[pitch].on; }
 
 private:
     double time_;
