@@ -11,6 +11,7 @@
 #include "SamplingFlags.h"
 
 #include "continuo/core/MidiFile.h"
+#include "continuo/core/Steering.h"
 #include "continuo/inference/Dataset.h"
 #include "continuo/inference/Engine.h"
 
@@ -77,28 +78,15 @@ double overlap(const Stats& a, const Stats& b) {
     return o;
 }
 
-/// Krumhansl-Kessler key profiles: the best-correlated of the 24 keys for a histogram.
-std::pair<int, bool> estimateKey(const Stats& s) {
-    static const double major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
-    static const double minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
-    auto corr = [&](const double* profile, int tonic) {
-        double mx = 0, my = 0;
-        for (int i = 0; i < 12; ++i) mx += s.pitchClasses[std::size_t(i)], my += profile[i];
-        mx /= 12, my /= 12;
-        double sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < 12; ++i) {
-            double x = s.pitchClasses[std::size_t((i + tonic) % 12)] - mx, y = profile[i] - my;
-            sxy += x * y, sxx += x * x, syy += y * y;
-        }
-        return sxy / std::sqrt(std::max(1e-12, sxx * syy));
-    };
-    int best = 0;
-    bool isMajor = true;
-    double bestR = -2;
-    for (int t = 0; t < 12; ++t)
-        for (bool m : {true, false})
-            if (double r = corr(m ? major : minor, t); r > bestR) bestR = r, best = t, isMajor = m;
-    return {best, isMajor};
+/// The primer's key as `follow` measures it: Krumhansl-Kessler on the notes' durations (fixed,
+/// so that numbers stay comparable; steering's own detection differs, docs/steering.md).
+std::pair<int, bool> estimateKey(const std::vector<TimedNote>& notes) {
+    std::vector<std::pair<int, double>> lasting;
+    lasting.reserve(notes.size());
+    for (const TimedNote& n : notes) lasting.emplace_back(n.pitch, n.end - n.start);
+    const auto k = detectKey(lasting, KeyProfiles::KrumhanslKessler);
+    if (!k) return {0, true};
+    return {k->key.tonic, k->key.kind == ScaleKind::Major};
 }
 
 double shareInKey(const std::vector<TimedNote>& notes, std::pair<int, bool> key) {
@@ -362,7 +350,7 @@ bool followOne(const std::shared_ptr<Model>& model, const FollowSetup& setup, co
     if (!r) return *why = QString::fromStdString(r.error()), false;
     *gen = r->variations[0];
     Reference ref{stats(w.primer, setup.primerLen), stats(w.after, len), {}, cli::topVoice(w.primer)};
-    ref.key = estimateKey(ref.primer);
+    ref.key = estimateKey(w.primer);
     ref.realRhythm = cli::ioiHistogram(w.after);
     row->file = w.file, row->floorFile = floor.file;
     row->key = QString(names[ref.key.first]) + (ref.key.second ? " major" : " minor");
