@@ -109,7 +109,6 @@ double Steerer::apply(float* logits, int vocab, const tokens::StreamingDecoder& 
     // holding to a scale would play it. The note is still forbidden, so its probability counts
     // as removed in the report.
     moved_.assign(128, 0.0);
-    bool anyMoved = false;
     for (int pitch = 0; pitch < 128; ++pitch) {
         const int token = noteOn(pitch);
         const bool ok = noteAllowed && inRange(pitch) && (!locked_ || key_->contains(pitch));
@@ -129,7 +128,6 @@ double Steerer::apply(float* logits, int vocab, const tokens::StreamingDecoder& 
             for (int c = 0; c < count; ++c) {
                 const double share = weight > 0 ? scratch_[std::size_t(noteOn(candidates[c]))] / weight : 1.0 / count;
                 moved_[std::size_t(candidates[c])] += p * share;
-                anyMoved = true;
             }
         }
         mask(token);
@@ -137,7 +135,7 @@ double Steerer::apply(float* logits, int vocab, const tokens::StreamingDecoder& 
     for (int pitch = 0; pitch < 128; ++pitch) {
         const int token = noteOn(pitch);
         if (!std::isfinite(logits[token])) continue;
-        if (anyMoved && moved_[std::size_t(pitch)] > 0)
+        if (moved_[std::size_t(pitch)] > 0)
             logits[token] = float(t * (std::log(scratch_[std::size_t(token)] + moved_[std::size_t(pitch)]) + top));
         logits[token] += bias;
     }
